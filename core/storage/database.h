@@ -1,0 +1,107 @@
+// Database: an encrypted SQLite database on the device (or the server), and the only way the
+// rest of outreach-sync touches SQLite files. Every page of the database and its WAL is sealed
+// by the encrypting VFS; the random data key is unwrapped from "<path>.key" by a KeySource.
+//
+// A Database is one SQLite connection: use it from one thread at a time. Several Database
+// objects may have the same file open (each unlocks it for itself).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/base/status.h"
+#include "core/storage/key_file.h"
+#include "core/storage/key_source.h"
+#include "core/storage/statement.h"
+#include "core/storage/transaction.h"
+
+struct sqlite3;
+
+namespace outreach::storage {
+
+namespace detail {
+class DatabaseContext;
+}
+
+enum class Synchronous { kOff = 0, kNormal = 1, kFull = 2 };
+
+struct OpenOptions {
+  // Argon2id cost for a new key file (Create, ChangeKey). Opening reads it from the key file.
+  KdfParams kdf = KdfParams::Default();
+  // FULL: a commit is on disk when Commit() returns (a flat battery loses nothing reported).
+  Synchronous synchronous = Synchronous::kFull;
+  // WAL pages after which a commit checkpoints into the database; 0 never does so by itself.
+  int wal_autocheckpoint_pages = 1000;
+  int busy_timeout_ms = 5000;
+  // SQLite's page cache for this connection, in KiB (decrypted pages).
+  int cache_size_kib = 8192;
+  // The SQLite VFS under the encryption; empty for SQLite's default. Tests pass a VFS that
+  // injects faults.
+  std::string base_vfs;
+};
+
+class Database {
+ public:
+  // Creates a new encrypted database at `path` with a key file at KeyFilePath(path).
+  // already_exists if either exists; invalid_argument for an empty passcode, a bad raw key or a
+  // path that is a folder. On any failure nothing is left behind.
+  static Result<std::unique_ptr<Database>> Create(const std::string& path, const KeySource& key,
+                                                  const OpenOptions& options = {});
+
+  // Unlocks and opens an existing database. wrong_key: the key does not unlock it (no file is
+  // touched); not_found: no database there; invalid_argument: not an outreach database;
+  // corrupt: the key file or a page failed authentication (the message names file and page).
+  static Result<std::unique_ptr<Database>> Open(const std::string& path, const KeySource& key,
+                                                const OpenOptions& options = {});
+
+  // Rewraps the data key under `new_key` (a new passcode, or a keystore key). The database
+  // files are not rewritten. wrong_key if `old_key` does not unlock it.
+  static Status ChangeKey(const std::string& path, const KeySource& old_key,
+                          const KeySource& new_key, const KdfParams& kdf = KdfParams::Default());
+
+  // Destroys the key file first (overwritten with random bytes, synced, unlinked), then the
+  // database, WAL and shared-memory files. Close every Database on it first.
+  static Status Wipe(const std::string& path);
+
+  static std::string KeyFilePath(const std::string& path) { return path + ".key"; }
+
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs one or more SQL statements without results.
+  Status Exec(std::string_view sql);
+  Result<Statement> Prepare(std::string_view sql);
+  // BEGIN IMMEDIATE (writers) or DEFERRED (readers); rolled back unless committed.
+  Result<Transaction> Begin(TransactionMode mode = TransactionMode::kImmediate);
+
+  // Copies the WAL into the database and truncates the WAL.
+  Status Checkpoint();
+  // PRAGMA integrity_check: "ok" or SQLite's list of problems.
+  Result<std::string> IntegrityCheck();
+
+  std::int64_t LastInsertRowId() const;
+  const std::string& path() const { return path_; }
+
+  // Turns an SQLite result code on this connection into a Status, naming the page that failed
+  // authentication if the VFS saw one. For Statement and Transaction.
+  Status StatusFromSqlite(int rc, std::string_view action) const;
+  sqlite3* handle() const { return db_; }
+
+ private:
+  Database(std::string path, sqlite3* db, std::shared_ptr<detail::DatabaseContext> context,
+           std::string token);
+
+  static Result<std::unique_ptr<Database>> Connect(const std::string& path, UnlockedKey key,
+                                                   const OpenOptions& options, bool creating);
+  Status Configure(const OpenOptions& options, bool creating);
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  std::shared_ptr<detail::DatabaseContext> context_;
+  std::string token_;
+};
+
+}  // namespace outreach::storage

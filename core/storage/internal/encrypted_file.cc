@@ -1,0 +1,393 @@
+#include "core/storage/internal/encrypted_file.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <string>
+
+namespace outreach::storage::detail {
+namespace {
+
+constexpr std::int64_t kWalHeaderSize = 32;
+constexpr std::int64_t kFrameHeaderSize = 24;
+constexpr std::int64_t kFrameSize = kFrameHeaderSize + kPageSize;
+
+struct EncryptedFile {
+  sqlite3_file base;  // must be first: SQLite sees this struct as an sqlite3_file
+  sqlite3_file* real = nullptr;
+  FileRole role = FileRole::kDatabase;
+  std::shared_ptr<DatabaseContext> context;
+  // The page number of the WAL frame header written last: SQLite writes a frame's header and
+  // its page in two calls, and the page's associated data needs the number.
+  std::int64_t last_frame_header_offset = -1;
+  std::uint32_t last_frame_page_number = 0;
+  alignas(16) std::uint8_t scratch[kFrameSize];
+};
+
+constexpr int RealOffset() {
+  return static_cast<int>((sizeof(EncryptedFile) + 15) / 16 * 16);
+}
+
+EncryptedFile* Self(sqlite3_file* file) { return reinterpret_cast<EncryptedFile*>(file); }
+
+std::uint32_t BigEndian32(const std::uint8_t* bytes) {
+  return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
+         (std::uint32_t{bytes[2]} << 8) | std::uint32_t{bytes[3]};
+}
+
+int RealRead(EncryptedFile* self, void* out, int amount, std::int64_t offset) {
+  return self->real->pMethods->xRead(self->real, out, amount, offset);
+}
+int RealWrite(EncryptedFile* self, const void* data, int amount, std::int64_t offset) {
+  return self->real->pMethods->xWrite(self->real, data, amount, offset);
+}
+
+// Pitfall: SQLITE_FCNTL_RESERVE_BYTES is silently ignored on a database that already has pages,
+// so page 1 is checked on every write: a page size or reserve we did not choose would put
+// plaintext where the nonce and tag belong.
+bool PageOneHeaderIsOurs(const std::uint8_t* page) {
+  const int page_size = (page[16] << 8) | page[17];
+  return page_size == kPageSize && page[20] == kReserveBytes;
+}
+
+int RefuseWrite(EncryptedFile* self, std::string reason) {
+  self->context->RecordRefusal(std::move(reason));
+  return SQLITE_IOERR_WRITE;
+}
+
+// ---- database file ----------------------------------------------------------------------------
+
+int ReadDatabase(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_t offset) {
+  while (amount > 0) {
+    const std::int64_t page_index = offset / kPageSize;
+    const int in_page = static_cast<int>(offset - page_index * kPageSize);
+    const int chunk = std::min(amount, kPageSize - in_page);
+    const bool whole_page = in_page == 0 && chunk == kPageSize;
+    std::uint8_t* page = whole_page ? out : self->scratch;
+    int rc = RealRead(self, page, kPageSize, page_index * kPageSize);
+    if (rc == SQLITE_IOERR_SHORT_READ) {
+      sqlite3_int64 size = 0;
+      if (self->real->pMethods->xFileSize(self->real, &size) != SQLITE_OK) return SQLITE_IOERR_READ;
+      if (size > page_index * kPageSize) {
+        // Part of a page is present: the file was truncated mid-page.
+        self->context->RecordPageFailure(
+            {FileRole::kDatabase, static_cast<std::uint32_t>(page_index + 1), 0});
+        return SQLITE_IOERR_DATA;
+      }
+      // Reading past the end: SQLite expects zeros and SHORT_READ (a new or growing database).
+      std::memset(out, 0, static_cast<std::size_t>(amount));
+      return SQLITE_IOERR_SHORT_READ;
+    }
+    if (rc != SQLITE_OK) return rc;
+    const auto page_number = static_cast<std::uint32_t>(page_index + 1);
+    if (!self->context->cipher().OpenInPlace(page_number, page)) {
+      self->context->RecordPageFailure({FileRole::kDatabase, page_number, 0});
+      return SQLITE_IOERR_DATA;
+    }
+    if (!whole_page) std::memcpy(out, page + in_page, static_cast<std::size_t>(chunk));
+    out += chunk;
+    offset += chunk;
+    amount -= chunk;
+  }
+  return SQLITE_OK;
+}
+
+int WriteDatabase(EncryptedFile* self, const std::uint8_t* data, int amount, std::int64_t offset) {
+  if (offset % kPageSize != 0 || amount % kPageSize != 0) {
+    return RefuseWrite(self, "a database write that is not whole pages");
+  }
+  for (int done = 0; done < amount; done += kPageSize) {
+    const std::int64_t page_offset = offset + done;
+    const auto page_number = static_cast<std::uint32_t>(page_offset / kPageSize + 1);
+    if (self->context->in_checkpoint.load(std::memory_order_relaxed)) {
+      // Checkpoint: SQLite copies the page it just read from the WAL, which ReadWal handed over
+      // still sealed (same database id, same page number): write it unchanged.
+      const int rc = RealWrite(self, data + done, kPageSize, page_offset);
+      if (rc != SQLITE_OK) return rc;
+      continue;
+    }
+    if (page_number == 1 && !PageOneHeaderIsOurs(data + done)) {
+      return RefuseWrite(self, "page 1 has a page size or reserve the encrypting VFS did not set");
+    }
+    self->context->cipher().Seal(page_number, data + done, self->scratch);
+    const int rc = RealWrite(self, self->scratch, kPageSize, page_offset);
+    if (rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
+// ---- WAL file ---------------------------------------------------------------------------------
+
+std::int64_t FrameStart(std::int64_t offset) {
+  return kWalHeaderSize + (offset - kWalHeaderSize) / kFrameSize * kFrameSize;
+}
+std::int64_t FrameNumber(std::int64_t frame_start) {
+  return (frame_start - kWalHeaderSize) / kFrameSize + 1;
+}
+
+// The page number a WAL frame's header names, from the cache or the file.
+int FramePageNumber(EncryptedFile* self, std::int64_t frame_start, std::uint32_t* page_number) {
+  if (frame_start == self->last_frame_header_offset) {
+    *page_number = self->last_frame_page_number;
+    return SQLITE_OK;
+  }
+  std::uint8_t header[4];
+  const int rc = RealRead(self, header, sizeof(header), frame_start);
+  if (rc != SQLITE_OK) return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_READ : rc;
+  *page_number = BigEndian32(header);
+  return SQLITE_OK;
+}
+
+int ReadWal(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_t offset) {
+  if (offset < kWalHeaderSize) {
+    // The WAL header: magic, page size, salts, checksums. Never content.
+    if (offset + amount > kWalHeaderSize) return SQLITE_IOERR_READ;
+    return RealRead(self, out, amount, offset);
+  }
+  const std::int64_t frame_start = FrameStart(offset);
+  const std::int64_t in_frame = offset - frame_start;
+  if (in_frame == 0 && amount == kFrameSize) {
+    // Recovery reads whole frames. A frame that fails to open comes back with a zeroed page,
+    // so SQLite's frame checksum fails and recovery ends there, as at a torn tail (FORMAT.md).
+    const int rc = RealRead(self, out, amount, offset);
+    if (rc != SQLITE_OK) return rc;
+    if (!self->context->cipher().OpenInPlace(BigEndian32(out), out + kFrameHeaderSize)) {
+      std::memset(out, 0, kFrameHeaderSize);
+    }
+    return SQLITE_OK;
+  }
+  if (in_frame + amount <= kFrameHeaderSize) return RealRead(self, out, amount, offset);
+  if (in_frame != kFrameHeaderSize || amount != kPageSize) return SQLITE_IOERR_READ;
+
+  if (self->context->in_checkpoint.load(std::memory_order_relaxed)) {
+    // Checkpoint copy: hand over the sealed page; WriteDatabase stores it unchanged. This saves
+    // an open and a seal per page. The page is authenticated whenever it is read from the db.
+    return RealRead(self, out, amount, offset);
+  }
+  std::uint32_t page_number = 0;
+  int rc = FramePageNumber(self, frame_start, &page_number);
+  if (rc != SQLITE_OK) return rc;
+  rc = RealRead(self, out, amount, offset);
+  if (rc != SQLITE_OK) return rc;
+  if (!self->context->cipher().OpenInPlace(page_number, out)) {
+    self->context->RecordPageFailure({FileRole::kWal, page_number, FrameNumber(frame_start)});
+    return SQLITE_IOERR_DATA;
+  }
+  return SQLITE_OK;
+}
+
+int WriteWalPage(EncryptedFile* self, std::uint32_t page_number, const std::uint8_t* page,
+                 std::int64_t offset) {
+  if (page_number == 1 && !PageOneHeaderIsOurs(page)) {
+    return RefuseWrite(self, "page 1 has a page size or reserve the encrypting VFS did not set");
+  }
+  self->context->cipher().Seal(page_number, page, self->scratch + kFrameHeaderSize);
+  return RealWrite(self, self->scratch + kFrameHeaderSize, kPageSize, offset);
+}
+
+int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int64_t offset) {
+  if (offset < kWalHeaderSize) {
+    if (offset != 0 || amount != kWalHeaderSize || BigEndian32(data + 8) != kPageSize) {
+      return RefuseWrite(self, "a WAL header for another page size");
+    }
+    self->last_frame_header_offset = -1;  // a new header starts a new generation of frames
+    return RealWrite(self, data, amount, offset);
+  }
+  const std::int64_t frame_start = FrameStart(offset);
+  const std::int64_t in_frame = offset - frame_start;
+  if (in_frame == 0 && (amount == kFrameHeaderSize || amount == kFrameSize)) {
+    self->last_frame_header_offset = frame_start;
+    self->last_frame_page_number = BigEndian32(data);
+    int rc = RealWrite(self, data, kFrameHeaderSize, offset);
+    if (rc != SQLITE_OK || amount == kFrameHeaderSize) return rc;
+    return WriteWalPage(self, self->last_frame_page_number, data + kFrameHeaderSize,
+                        offset + kFrameHeaderSize);
+  }
+  if (in_frame == kFrameHeaderSize && amount == kPageSize) {
+    std::uint32_t page_number = 0;
+    const int rc = FramePageNumber(self, frame_start, &page_number);
+    if (rc != SQLITE_OK) return rc;
+    return WriteWalPage(self, page_number, data, offset);
+  }
+  // SQLite 3.40 never does this with POWERSAFE_OVERWRITE set; refuse rather than guess.
+  return RefuseWrite(self, "a WAL write that is not a header, a frame header or a whole page");
+}
+
+// ---- sqlite3_io_methods -----------------------------------------------------------------------
+
+int FileClose(sqlite3_file* file) {
+  EncryptedFile* self = Self(file);
+  int rc = SQLITE_OK;
+  if (self->real->pMethods != nullptr) rc = self->real->pMethods->xClose(self->real);
+  self->~EncryptedFile();
+  file->pMethods = nullptr;
+  return rc;
+}
+
+int FileRead(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
+  EncryptedFile* self = Self(file);
+  auto* bytes = static_cast<std::uint8_t*>(out);
+  return self->role == FileRole::kDatabase ? ReadDatabase(self, bytes, amount, offset)
+                                           : ReadWal(self, bytes, amount, offset);
+}
+
+int FileWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
+  EncryptedFile* self = Self(file);
+  const auto* bytes = static_cast<const std::uint8_t*>(data);
+  return self->role == FileRole::kDatabase ? WriteDatabase(self, bytes, amount, offset)
+                                           : WriteWal(self, bytes, amount, offset);
+}
+
+int FileTruncate(sqlite3_file* file, sqlite3_int64 size) {
+  return Self(file)->real->pMethods->xTruncate(Self(file)->real, size);
+}
+int FileSync(sqlite3_file* file, int flags) {
+  return Self(file)->real->pMethods->xSync(Self(file)->real, flags);
+}
+int FileSize(sqlite3_file* file, sqlite3_int64* size) {
+  // Sealing keeps sizes: nonce and tag live in each page's reserved bytes.
+  return Self(file)->real->pMethods->xFileSize(Self(file)->real, size);
+}
+int FileLock(sqlite3_file* file, int level) {
+  return Self(file)->real->pMethods->xLock(Self(file)->real, level);
+}
+int FileUnlock(sqlite3_file* file, int level) {
+  return Self(file)->real->pMethods->xUnlock(Self(file)->real, level);
+}
+int FileCheckReservedLock(sqlite3_file* file, int* out) {
+  return Self(file)->real->pMethods->xCheckReservedLock(Self(file)->real, out);
+}
+
+// Pragmas that would put plaintext on disk or break the page layout are refused here, at the
+// VFS, so no connection can switch them whatever SQL it runs.
+int CheckPragma(EncryptedFile* self, char** args) {
+  const char* name = args[1];
+  const char* value = args[2];
+  if (value == nullptr) return SQLITE_NOTFOUND;  // reading a setting is harmless
+  const auto is = [](const char* a, const char* b) { return sqlite3_stricmp(a, b) == 0; };
+  const char* refusal = nullptr;
+  if (is(name, "journal_mode")) {
+    const bool creating_step = self->context->creating.load() && is(value, "memory");
+    if (!is(value, "wal") && !creating_step) {
+      refusal = "journal_mode: only WAL is allowed (a rollback journal would hold plaintext)";
+    }
+  } else if (is(name, "temp_store")) {
+    if (!is(value, "memory") && !is(value, "2")) refusal = "temp_store: only MEMORY is allowed";
+  } else if (is(name, "mmap_size")) {
+    if (!is(value, "0")) refusal = "mmap_size: memory-mapped reads would bypass decryption";
+  } else if (is(name, "page_size")) {
+    if (!is(value, "4096")) refusal = "page_size: the encrypted layout uses 4096-byte pages";
+  } else if (is(name, "temp_store_directory") || is(name, "data_store_directory")) {
+    refusal = "temp files are never written";
+  }
+  if (refusal == nullptr) return SQLITE_NOTFOUND;
+  args[0] = sqlite3_mprintf("refused by the encrypting VFS: %s", refusal);
+  self->context->RecordRefusal(refusal);
+  return SQLITE_ERROR;
+}
+
+int FileControl(sqlite3_file* file, int op, void* arg) {
+  EncryptedFile* self = Self(file);
+  switch (op) {
+    case SQLITE_FCNTL_CKPT_START:
+      self->context->in_checkpoint.store(true);
+      return SQLITE_OK;
+    case SQLITE_FCNTL_CKPT_DONE:
+      self->context->in_checkpoint.store(false);
+      return SQLITE_OK;
+    case SQLITE_FCNTL_PRAGMA: {
+      const int rc = CheckPragma(self, static_cast<char**>(arg));
+      if (rc != SQLITE_NOTFOUND) return rc;
+      break;
+    }
+    case SQLITE_FCNTL_MMAP_SIZE:
+      // Never memory-map: reads must pass through ReadDatabase.
+      if (arg != nullptr) *static_cast<sqlite3_int64*>(arg) = 0;
+      return SQLITE_OK;
+    default:
+      break;
+  }
+  return self->real->pMethods->xFileControl(self->real, op, arg);
+}
+
+int FileSectorSize(sqlite3_file* file) {
+  return Self(file)->real->pMethods->xSectorSize(Self(file)->real);
+}
+
+int FileDeviceCharacteristics(sqlite3_file* file) {
+  int flags = Self(file)->real->pMethods->xDeviceCharacteristics(Self(file)->real);
+  // Whole-page writes only: no atomic-write shortcuts, and no WAL padding (POWERSAFE_OVERWRITE)
+  // so every WAL write is a header or a whole page.
+  flags &= ~(SQLITE_IOCAP_ATOMIC | SQLITE_IOCAP_ATOMIC512 | SQLITE_IOCAP_ATOMIC1K |
+             SQLITE_IOCAP_ATOMIC2K | SQLITE_IOCAP_ATOMIC4K | SQLITE_IOCAP_ATOMIC8K |
+             SQLITE_IOCAP_ATOMIC16K | SQLITE_IOCAP_ATOMIC32K | SQLITE_IOCAP_ATOMIC64K |
+             SQLITE_IOCAP_BATCH_ATOMIC);
+  return flags | SQLITE_IOCAP_POWERSAFE_OVERWRITE;
+}
+
+int FileShmMap(sqlite3_file* file, int region, int size, int extend, void volatile** out) {
+  return Self(file)->real->pMethods->xShmMap(Self(file)->real, region, size, extend, out);
+}
+int FileShmLock(sqlite3_file* file, int offset, int count, int flags) {
+  return Self(file)->real->pMethods->xShmLock(Self(file)->real, offset, count, flags);
+}
+void FileShmBarrier(sqlite3_file* file) {
+  Self(file)->real->pMethods->xShmBarrier(Self(file)->real);
+}
+int FileShmUnmap(sqlite3_file* file, int delete_flag) {
+  return Self(file)->real->pMethods->xShmUnmap(Self(file)->real, delete_flag);
+}
+
+// Version 2: shared memory for WAL, but no xFetch, so SQLite never memory-maps the file.
+const sqlite3_io_methods kIoMethods = {
+    2,
+    FileClose,
+    FileRead,
+    FileWrite,
+    FileTruncate,
+    FileSync,
+    FileSize,
+    FileLock,
+    FileUnlock,
+    FileCheckReservedLock,
+    FileControl,
+    FileSectorSize,
+    FileDeviceCharacteristics,
+    FileShmMap,
+    FileShmLock,
+    FileShmBarrier,
+    FileShmUnmap,
+    nullptr,
+    nullptr,
+};
+
+}  // namespace
+
+int EncryptedFileSize(const sqlite3_vfs* base) { return RealOffset() + base->szOsFile; }
+
+int OpenEncryptedFile(sqlite3_vfs* base, sqlite3_filename name, sqlite3_file* file, int flags,
+                      int* out_flags, FileRole role, std::shared_ptr<DatabaseContext> context) {
+  auto* self = new (file) EncryptedFile();
+  self->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<std::uint8_t*>(file) + RealOffset());
+  std::memset(self->real, 0, static_cast<std::size_t>(base->szOsFile));
+  self->role = role;
+  self->context = std::move(context);
+  const int rc = base->xOpen(base, name, self->real, flags, out_flags);
+  if (rc != SQLITE_OK) {
+    // SQLite calls xClose only when pMethods is set; the base may have set its own.
+    if (self->real->pMethods != nullptr) self->real->pMethods->xClose(self->real);
+    self->~EncryptedFile();
+    file->pMethods = nullptr;
+    return rc;
+  }
+  if (self->real->pMethods->iVersion < 2) {
+    self->real->pMethods->xClose(self->real);
+    self->~EncryptedFile();
+    file->pMethods = nullptr;
+    return SQLITE_CANTOPEN;  // a WAL needs shared memory
+  }
+  file->pMethods = &kIoMethods;
+  return SQLITE_OK;
+}
+
+}  // namespace outreach::storage::detail

@@ -1,0 +1,59 @@
+// DatabaseContext: what the encrypting VFS knows about one open connection's database: its
+// cipher, whether a checkpoint is running, and the last page that failed authentication (so
+// Database can name file and page in a `corrupt` error). Found by xOpen through a random token in
+// the connection's URI; files without a registered token are refused.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/storage/internal/page_cipher.h"
+
+namespace outreach::storage::detail {
+
+enum class FileRole { kDatabase, kWal };
+
+struct PageFailure {
+  FileRole role;
+  std::uint32_t page_number;
+  std::int64_t wal_frame;  // 1-based frame number for WAL failures, 0 otherwise
+};
+
+class DatabaseContext {
+ public:
+  DatabaseContext(std::string path, SecureBytes data_key, const DatabaseId& database_id)
+      : path_(std::move(path)), cipher_(std::move(data_key), database_id) {}
+
+  const std::string& path() const { return path_; }
+  const PageCipher& cipher() const { return cipher_; }
+
+  // Set between SQLITE_FCNTL_CKPT_START and _DONE on this connection's database file: the
+  // checkpoint copies sealed WAL pages into the database unchanged (see FORMAT.md).
+  std::atomic<bool> in_checkpoint{false};
+  // True only while Database::Create switches a new file to WAL via journal_mode=MEMORY.
+  std::atomic<bool> creating{false};
+
+  void RecordPageFailure(const PageFailure& failure);
+  void RecordRefusal(std::string reason);
+  // Takes (and clears) what the VFS recorded since the last call.
+  std::optional<PageFailure> TakePageFailure();
+  std::optional<std::string> TakeRefusal();
+
+ private:
+  const std::string path_;
+  const PageCipher cipher_;
+  std::mutex mu_;
+  std::optional<PageFailure> page_failure_;  // guarded by mu_
+  std::optional<std::string> refusal_;       // guarded by mu_
+};
+
+// Registers `context` under a fresh random token (32 hex characters) and returns the token.
+std::string RegisterContext(std::shared_ptr<DatabaseContext> context);
+void UnregisterContext(const std::string& token);
+std::shared_ptr<DatabaseContext> FindContext(const std::string& token);
+
+}  // namespace outreach::storage::detail

@@ -1,0 +1,38 @@
+#include "core/storage/transaction.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+#include "core/storage/database.h"
+
+namespace outreach::storage {
+
+Transaction::~Transaction() {
+  if (db_ != nullptr) (void)Rollback();
+}
+
+Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+
+Status Transaction::Commit() {
+  if (db_ == nullptr) return FailedPreconditionError("the transaction has already ended");
+  Status status = db_->Exec("COMMIT");
+  if (!status.ok()) {
+    // SQLite may keep the transaction open after a failed COMMIT (e.g. SQLITE_BUSY): end it, so
+    // the caller's next transaction starts clean and nothing half-done survives.
+    (void)Rollback();
+    return status;
+  }
+  db_ = nullptr;
+  return status;
+}
+
+Status Transaction::Rollback() {
+  if (db_ == nullptr) return Status::Ok();
+  Database* db = std::exchange(db_, nullptr);
+  // SQLite rolls back by itself after some errors (I/O, full disk); nothing is left to undo.
+  if (sqlite3_get_autocommit(db->handle()) != 0) return Status::Ok();
+  return db->Exec("ROLLBACK");
+}
+
+}  // namespace outreach::storage

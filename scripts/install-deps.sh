@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the project builds, tests and benchmarks with.
+# Idempotent and quiet; CI and newcomers run exactly this (README).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config   # toolchain (g++ 12, cmake 3.25)
+  libsqlite3-dev                     # SQLite 3.40: the embedded store under our encrypting VFS
+  libsodium-dev                      # XChaCha20-Poly1305 page sealing, Argon2id, secure memory
+  libgtest-dev libgmock-dev          # GoogleTest
+  libbenchmark-dev                   # Google Benchmark (bench/ helpers)
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
