@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config   # toolchain (g++ 12, cmake 3.25)
   libsqlite3-dev                     # SQLite 3.40: the embedded store under our encrypting VFS
-  libsodium-dev                      # XChaCha20-Poly1305 page sealing, Argon2id, secure memory
+  libsodium-dev                      # Argon2id, key wrapping, nonces, secure memory
+  libssl-dev                         # OpenSSL 3: fast ChaCha20-Poly1305 for page sealing, later TLS
   libgtest-dev libgmock-dev          # GoogleTest
   libbenchmark-dev                   # Google Benchmark (bench/ helpers)
 )
