@@ -2,6 +2,7 @@
 #include "core/storage/database.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "tests/testing/file_scan.h"
 #include "tests/testing/status_matchers.h"
@@ -50,6 +51,188 @@ TEST(DatabaseTest, ReopenWithRightPasscodeKeepsEveryRow) {
   EXPECT_EQ(seen, 500);
   ASSERT_OK_AND_ASSIGN(std::string check, db->IntegrityCheck());
   EXPECT_EQ(check, "ok");
+}
+
+}  // namespace
+}  // namespace outreach::storage
+
+namespace outreach::storage {
+namespace {
+
+using ::outreach::testing::IsOk;
+using ::outreach::testing::StatusIs;
+
+int CountRows(Database& db) {
+  auto count = db.Prepare("SELECT count(*) FROM notes");
+  EXPECT_TRUE(count.ok());
+  auto has_row = count->Step();
+  EXPECT_TRUE(has_row.ok() && *has_row);
+  return static_cast<int>(count->ColumnInt64(0));
+}
+
+TEST(DatabaseTest, WrongPasscodeIsWrongKeyAndChangesNoFile) {
+  testing::TempDir dir;
+  const std::string path = dir.File("field.db");
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path, KeySource::Passcode("right"), FastOptions()));
+    InsertRows(*db, 50);
+  }
+  const auto before = testing::SnapshotFolder(dir.path());
+  EXPECT_THAT(Database::Open(path, KeySource::Passcode("wrong"), FastOptions()),
+              StatusIs(StatusCode::kWrongKey));
+  EXPECT_THAT(Database::ChangeKey(path, KeySource::Passcode("wrong"), KeySource::Passcode("new"),
+                                  KdfParams::FastForTests()),
+              StatusIs(StatusCode::kWrongKey));
+  EXPECT_EQ(testing::SnapshotFolder(dir.path()), before);
+}
+
+TEST(DatabaseTest, ChangePasscodeRewrapsWithoutTouchingData) {
+  testing::TempDir dir;
+  const std::string path = dir.File("field.db");
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path, KeySource::Passcode("old"), FastOptions()));
+    InsertRows(*db, 120);
+    ASSERT_THAT(db->Checkpoint(), IsOk());
+  }
+  const auto database_before = testing::ReadFileBytes(path);
+  ASSERT_THAT(Database::ChangeKey(path, KeySource::Passcode("old"), KeySource::Passcode("new"),
+                                  KdfParams::FastForTests()),
+              IsOk());
+  EXPECT_EQ(testing::ReadFileBytes(path), database_before) << "rewrap must not re-encrypt pages";
+  EXPECT_THAT(Database::Open(path, KeySource::Passcode("old"), FastOptions()),
+              StatusIs(StatusCode::kWrongKey));
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(path, KeySource::Passcode("new"), FastOptions()));
+  EXPECT_EQ(CountRows(*db), 120);
+  ASSERT_OK_AND_ASSIGN(std::string check, db->IntegrityCheck());
+  EXPECT_EQ(check, "ok");
+}
+
+TEST(DatabaseTest, PlatformKeystoreKeyUnlocksAndCanReplaceThePasscode) {
+  testing::TempDir dir;
+  const std::string path = dir.File("field.db");
+  std::vector<std::uint8_t> keystore_key(kRawKeySize, 0x5a);
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path, KeySource::Passcode("pin"), FastOptions()));
+    InsertRows(*db, 10);
+  }
+  ASSERT_THAT(Database::ChangeKey(path, KeySource::Passcode("pin"), KeySource::RawKey(keystore_key),
+                                  KdfParams::FastForTests()),
+              IsOk());
+  EXPECT_THAT(Database::Open(path, KeySource::Passcode("pin"), FastOptions()),
+              StatusIs(StatusCode::kInvalidArgument));
+  std::vector<std::uint8_t> other_key(kRawKeySize, 0x11);
+  EXPECT_THAT(Database::Open(path, KeySource::RawKey(other_key), FastOptions()),
+              StatusIs(StatusCode::kWrongKey));
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(path, KeySource::RawKey(keystore_key), FastOptions()));
+  EXPECT_EQ(CountRows(*db), 10);
+}
+
+TEST(DatabaseTest, WipeDestroysKeyAndFiles) {
+  testing::TempDir dir;
+  const std::string path = dir.File("field.db");
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path, KeySource::Passcode("pin"), FastOptions()));
+    InsertRows(*db, 30);
+  }
+  ASSERT_THAT(Database::Wipe(path), IsOk());
+  EXPECT_TRUE(testing::FilesIn(dir.path()).empty());
+  EXPECT_THAT(Database::Open(path, KeySource::Passcode("pin"), FastOptions()),
+              StatusIs(StatusCode::kNotFound));
+}
+
+TEST(DatabaseTest, WipeWithoutKeyFileLeavesNothingReadable) {
+  // Even if only the data files survive (say, a backup copy), without the key nothing opens.
+  testing::TempDir dir;
+  const std::string path = dir.File("field.db");
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path, KeySource::Passcode("pin"), FastOptions()));
+    InsertRows(*db, 30);
+  }
+  const auto database_copy = testing::ReadFileBytes(path);
+  ASSERT_THAT(Database::Wipe(path), IsOk());
+  testing::WriteFileBytes(path, database_copy);
+  EXPECT_THAT(Database::Open(path, KeySource::Passcode("pin"), FastOptions()),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(DatabaseTest, BadInputIsATypedErrorAndChangesNothing) {
+  testing::TempDir dir;
+  const std::string path = dir.File("field.db");
+  EXPECT_THAT(Database::Create(path, KeySource::Passcode(""), FastOptions()),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(Database::Create(dir.path(), KeySource::Passcode("pin"), FastOptions()),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(Database::Open(dir.path(), KeySource::Passcode("pin"), FastOptions()),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(Database::Create("", KeySource::Passcode("pin"), FastOptions()),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(Database::Create(path, KeySource::RawKey(std::vector<std::uint8_t>(7, 1)),
+                               FastOptions()),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(Database::Open(path, KeySource::Passcode("pin"), FastOptions()),
+              StatusIs(StatusCode::kNotFound));
+  EXPECT_TRUE(testing::FilesIn(dir.path()).empty()) << "failed calls must leave no files";
+
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path, KeySource::Passcode("pin"), FastOptions()));
+    InsertRows(*db, 5);
+  }
+  const auto before = testing::SnapshotFolder(dir.path());
+  EXPECT_THAT(Database::Create(path, KeySource::Passcode("pin"), FastOptions()),
+              StatusIs(StatusCode::kAlreadyExists));
+  EXPECT_THAT(Database::Open(path, KeySource::Passcode(""), FastOptions()),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_EQ(testing::SnapshotFolder(dir.path()), before);
+
+  // A truncated key file: corrupt, naming the key file; nothing modified.
+  const std::string key_path = Database::KeyFilePath(path);
+  auto key_bytes = testing::ReadFileBytes(key_path);
+  key_bytes.resize(key_bytes.size() / 2);
+  testing::WriteFileBytes(key_path, key_bytes);
+  const auto truncated = testing::SnapshotFolder(dir.path());
+  auto opened = Database::Open(path, KeySource::Passcode("pin"), FastOptions());
+  EXPECT_THAT(opened, StatusIs(StatusCode::kCorrupt));
+  EXPECT_NE(opened.status().message().find(key_path), std::string::npos);
+  EXPECT_EQ(testing::SnapshotFolder(dir.path()), truncated);
+}
+
+TEST(DatabaseTest, PlainSqliteDatabaseIsNotOurs) {
+  testing::TempDir dir;
+  const std::string path = dir.File("foreign.db");
+  {
+    sqlite3* plain = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &plain), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(plain, "CREATE TABLE t(x); INSERT INTO t VALUES (1);", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(plain);
+  }
+  const auto before = testing::SnapshotFolder(dir.path());
+  EXPECT_THAT(Database::Open(path, KeySource::Passcode("pin"), FastOptions()),
+              StatusIs(StatusCode::kInvalidArgument));
+  // Someone else's key file beside it: the pages do not authenticate.
+  const std::string other = dir.File("other.db");
+  { ASSERT_TRUE(Database::Create(other, KeySource::Passcode("pin"), FastOptions()).ok()); }
+  testing::WriteFileBytes(Database::KeyFilePath(path),
+                          testing::ReadFileBytes(Database::KeyFilePath(other)));
+  EXPECT_THAT(Database::Open(path, KeySource::Passcode("pin"), FastOptions()),
+              StatusIs(StatusCode::kCorrupt));
+  EXPECT_EQ(testing::ReadFileBytes(path), before.at("foreign.db"));
+}
+
+TEST(DatabaseTest, TransactionRollsBackUnlessCommitted) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Create(dir.File("t.db"), KeySource::Passcode("pin"),
+                                                 FastOptions()));
+  InsertRows(*db, 3);
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, db->Begin());
+    ASSERT_THAT(db->Exec("DELETE FROM notes"), IsOk());
+  }
+  EXPECT_EQ(CountRows(*db), 3);
+  EXPECT_THAT(db->Exec("SELEKT nonsense"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(db->Exec("INSERT INTO notes(id, body) VALUES (1, 'dup')"),
+              StatusIs(StatusCode::kConstraint));
 }
 
 }  // namespace
