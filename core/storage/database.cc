@@ -122,8 +122,8 @@ Status Database::Wipe(const std::string& path) {
 Result<std::unique_ptr<Database>> Database::Connect(const std::string& path, UnlockedKey key,
                                                     const OpenOptions& options, bool creating) {
   OUTREACH_ASSIGN_OR_RETURN(std::string vfs_name, detail::EncryptedVfsName(options.base_vfs));
-  auto context = std::make_shared<detail::DatabaseContext>(path, std::move(key.data_key),
-                                                           key.database_id);
+  auto context = std::make_shared<detail::DatabaseContext>(
+      path, std::move(key.data_key), key.database_id, options.sealed_map_bytes);
   std::string token = detail::RegisterContext(context);
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |

@@ -37,6 +37,10 @@ struct OpenOptions {
   int busy_timeout_ms = 5000;
   // SQLite's page cache for this connection, in KiB (decrypted pages).
   int cache_size_kib = 8192;
+  // Bytes of the database file the VFS may map read-only to read sealed pages without a read
+  // syscall each (point reads ~25% faster; FORMAT.md). Mapped file pages count towards the
+  // process's shared RSS. 0 reads with pread only. SQLite never gets a mapping.
+  std::int64_t sealed_map_bytes = 256ll << 20;
   // The SQLite VFS under the encryption; empty for SQLite's default. Tests pass a VFS that
   // injects faults.
   std::string base_vfs;

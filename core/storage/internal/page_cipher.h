@@ -31,6 +31,10 @@ class PageCipher {
   // failure (wrong key, tampered, moved) it is zeroed and false is returned.
   [[nodiscard]] bool OpenInPlace(std::uint32_t page_number, std::uint8_t* page) const;
 
+  // Opens `sealed` (read-only, e.g. a memory-mapped file) into `out`, as OpenInPlace does.
+  [[nodiscard]] bool Open(std::uint32_t page_number, const std::uint8_t* sealed,
+                          std::uint8_t* out) const;
+
  private:
   void AssociatedData(std::uint32_t page_number, std::uint8_t* out) const;
 

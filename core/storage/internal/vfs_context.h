@@ -25,10 +25,16 @@ struct PageFailure {
 
 class DatabaseContext {
  public:
-  DatabaseContext(std::string path, SecureBytes data_key, const DatabaseId& database_id)
-      : path_(std::move(path)), cipher_(std::move(data_key), database_id) {}
+  DatabaseContext(std::string path, SecureBytes data_key, const DatabaseId& database_id,
+                  std::int64_t sealed_map_bytes)
+      : path_(std::move(path)),
+        cipher_(std::move(data_key), database_id),
+        sealed_map_bytes_(sealed_map_bytes) {}
 
   const std::string& path() const { return path_; }
+  // How much of the database file the VFS may map read-only to read sealed pages without a
+  // syscall each (0: always pread). SQLite itself never sees a mapping.
+  std::int64_t sealed_map_bytes() const { return sealed_map_bytes_; }
   const PageCipher& cipher() const { return cipher_; }
 
   // Set between SQLITE_FCNTL_CKPT_START and _DONE on this connection's database file: the
@@ -46,6 +52,7 @@ class DatabaseContext {
  private:
   const std::string path_;
   const PageCipher cipher_;
+  const std::int64_t sealed_map_bytes_;
   std::mutex mu_;
   std::optional<PageFailure> page_failure_;  // guarded by mu_
   std::optional<std::string> refusal_;       // guarded by mu_
