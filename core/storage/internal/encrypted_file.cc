@@ -23,8 +23,11 @@ struct EncryptedFile {
   bool map_sealed_reads = false;
   std::int64_t last_frame_header_offset = -1;
   std::uint32_t last_frame_page_number = 0;
-  alignas(16) std::uint8_t scratch[kFrameSize];
+  // SQLite only guarantees 8-byte alignment for the sqlite3_file memory this struct lives in.
+  std::uint8_t scratch[kFrameSize];
 };
+
+static_assert(alignof(EncryptedFile) <= 8, "SQLite aligns sqlite3_file memory to 8 bytes only");
 
 constexpr int RealOffset() {
   return static_cast<int>((sizeof(EncryptedFile) + 15) / 16 * 16);
