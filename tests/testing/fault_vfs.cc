@@ -159,12 +159,8 @@ std::string FaultVfs::Name() {
 }
 
 void FaultVfs::Arm(FaultOp op, int nth, FaultKind kind) {
+  Disarm();
   State& state = TheState();
-  state.armed_op.store(-1);
-  state.reads.store(0);
-  state.writes.store(0);
-  state.syncs.store(0);
-  state.fired.store(false);
   state.armed_nth.store(nth);
   state.armed_kind.store(static_cast<int>(kind));
   state.armed_op.store(static_cast<int>(op));
