@@ -1,7 +1,7 @@
 # Helpers that give every target the same warnings, include root and sanitizers, so each
 # folder's CMakeLists.txt only lists its files and dependencies.
 
-set(OUTREACH_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers)
+set(OUTREACH_WARNINGS -Wall -Wextra -Werror)
 
 function(outreach_apply_defaults target)
   target_compile_options(${target} PRIVATE ${OUTREACH_WARNINGS})

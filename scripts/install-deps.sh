@@ -9,7 +9,6 @@ packages=(
   libsodium-dev                      # Argon2id, key wrapping, nonces, secure memory
   libssl-dev                         # OpenSSL 3: fast ChaCha20-Poly1305 for page sealing, later TLS
   libgtest-dev libgmock-dev          # GoogleTest
-  libbenchmark-dev                   # Google Benchmark (bench/ helpers)
 )
 
 missing=()

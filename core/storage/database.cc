@@ -45,6 +45,18 @@ Status CheckDatabasePath(const std::string& path) {
   return Status::Ok();
 }
 
+// The connection was opened with URIs (for the context token), so SQL could ATTACH or
+// VACUUM INTO 'file:x?vfs=unix' and write plaintext past the encrypting VFS. Only the empty
+// name (VACUUM's temporary database, in memory under temp_store=MEMORY) and ":memory:" may be
+// attached.
+int DenyFileAttach(void*, int action, const char* file_name, const char*, const char*,
+                   const char*) {
+  if (action != SQLITE_ATTACH) return SQLITE_OK;
+  if (file_name == nullptr) return SQLITE_DENY;
+  const std::string_view name(file_name);
+  return name.empty() || name == ":memory:" ? SQLITE_OK : SQLITE_DENY;
+}
+
 // Removes whatever a failed Create left, key file first.
 void RemoveCreatedFiles(const std::string& path) {
   (void)detail::ShredFile(Database::KeyFilePath(path));
@@ -59,8 +71,13 @@ Database::Database(std::string path, sqlite3* db, std::shared_ptr<detail::Databa
     : path_(std::move(path)), db_(db), context_(std::move(context)), token_(std::move(token)) {}
 
 Database::~Database() {
-  // close_v2: statements still alive keep the connection until they are finalised.
-  if (db_ != nullptr) sqlite3_close_v2(db_);
+  if (db_ != nullptr) {
+    // After a page failed authentication nothing may be written, not even the checkpoint
+    // SQLite runs on close: it would build on tampered data, and the files must stay as found.
+    if (context_->poisoned()) sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    // close_v2: statements still alive keep the connection until they are finalised.
+    sqlite3_close_v2(db_);
+  }
   detail::UnregisterContext(token_);
 }
 
@@ -108,22 +125,23 @@ Status Database::ChangeKey(const std::string& path, const KeySource& old_key,
 
 Status Database::Wipe(const std::string& path) {
   OUTREACH_RETURN_IF_ERROR(CheckDatabasePath(path));
-  // Key first: once it is gone, whatever survives of the other files is unreadable.
+  // Key first, with any temporary copy an interrupted ChangeKey left: once they are gone,
+  // whatever survives of the other files is unreadable.
   OUTREACH_RETURN_IF_ERROR(detail::ShredFile(KeyFilePath(path)));
+  OUTREACH_RETURN_IF_ERROR(detail::ShredTemporarySiblings(KeyFilePath(path)));
   OUTREACH_RETURN_IF_ERROR(detail::SyncParentFolder(path));
   OUTREACH_RETURN_IF_ERROR(detail::RemoveFileIfPresent(path));
   for (const char* suffix : kSiblingSuffixes) {
     OUTREACH_RETURN_IF_ERROR(detail::RemoveFileIfPresent(path + suffix));
   }
-  (void)detail::RemoveFileIfPresent(KeyFilePath(path) + ".tmp");
   return detail::SyncParentFolder(path);
 }
 
 Result<std::unique_ptr<Database>> Database::Connect(const std::string& path, UnlockedKey key,
                                                     const OpenOptions& options, bool creating) {
   OUTREACH_ASSIGN_OR_RETURN(std::string vfs_name, detail::EncryptedVfsName(options.base_vfs));
-  auto context = std::make_shared<detail::DatabaseContext>(
-      path, std::move(key.data_key), key.database_id, options.sealed_map_bytes);
+  auto context = std::make_shared<detail::DatabaseContext>(path, std::move(key.data_key),
+                                                           key.database_id);
   std::string token = detail::RegisterContext(context);
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
@@ -161,12 +179,11 @@ Status Database::Configure(const OpenOptions& options, bool creating) {
   if (reserve != detail::kReserveBytes) {
     return CorruptError(path_ + " has no room for page nonces and tags");
   }
+  sqlite3_set_authorizer(db_, DenyFileAttach, nullptr);
   sqlite3_busy_timeout(db_, options.busy_timeout_ms);
   // Defensive: no writable_schema tricks that could corrupt the file.
   sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
-  const char* synchronous = options.synchronous == Synchronous::kFull     ? "FULL"
-                            : options.synchronous == Synchronous::kNormal ? "NORMAL"
-                                                                          : "OFF";
+  const char* synchronous = options.synchronous == Synchronous::kFull ? "FULL" : "NORMAL";
   return Exec("PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0; PRAGMA synchronous=" +
               std::string(synchronous) + "; PRAGMA wal_autocheckpoint=" +
               std::to_string(options.wal_autocheckpoint_pages) + "; PRAGMA cache_size=-" +
@@ -180,6 +197,9 @@ Status Database::Exec(std::string_view sql) {
 }
 
 Result<Statement> Database::Prepare(std::string_view sql) {
+  if (sql.size() > static_cast<std::size_t>(sqlite3_limit(db_, SQLITE_LIMIT_SQL_LENGTH, -1))) {
+    return InvalidArgumentError("the SQL text is longer than SQLite accepts");
+  }
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) return StatusFromSqlite(rc, "prepare");

@@ -25,7 +25,14 @@ namespace detail {
 class DatabaseContext;
 }
 
-enum class Synchronous { kOff = 0, kNormal = 1, kFull = 2 };
+// No OFF: in WAL mode it can lose or corrupt commits when the battery goes flat.
+enum class Synchronous {
+  // A commit is durable only at the next checkpoint; a power cut (not a crash of the app) can
+  // lose the last commits, never corrupt the database.
+  kNormal = 1,
+  // Every commit is synced to disk before Commit() returns.
+  kFull = 2,
+};
 
 struct OpenOptions {
   // Argon2id cost for a new key file (Create, ChangeKey). Opening reads it from the key file.
@@ -37,10 +44,6 @@ struct OpenOptions {
   int busy_timeout_ms = 5000;
   // SQLite's page cache for this connection, in KiB (decrypted pages).
   int cache_size_kib = 8192;
-  // Bytes of the database file the VFS may map read-only to read sealed pages without a read
-  // syscall each (point reads ~25% faster; FORMAT.md). Mapped file pages count towards the
-  // process's shared RSS. 0 reads with pread only. SQLite never gets a mapping.
-  std::int64_t sealed_map_bytes = 256ll << 20;
   // The SQLite VFS under the encryption; empty for SQLite's default. Tests pass a VFS that
   // injects faults.
   std::string base_vfs;
@@ -89,12 +92,15 @@ class Database {
   std::int64_t LastInsertRowId() const;
   const std::string& path() const { return path_; }
 
-  // Turns an SQLite result code on this connection into a Status, naming the page that failed
-  // authentication if the VFS saw one. For Statement and Transaction.
-  Status StatusFromSqlite(int rc, std::string_view action) const;
-  sqlite3* handle() const { return db_; }
-
  private:
+  friend class DatabaseInternal;
+  friend class Statement;
+  friend class Transaction;
+
+  // Turns an SQLite result code on this connection into a Status, naming the page that failed
+  // authentication if the VFS saw one.
+  Status StatusFromSqlite(int rc, std::string_view action) const;
+
   Database(std::string path, sqlite3* db, std::shared_ptr<detail::DatabaseContext> context,
            std::string token);
 

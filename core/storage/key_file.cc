@@ -30,9 +30,10 @@ constexpr std::size_t kKeyFileSize = 160;
 // The sealed key authenticates everything before the nonce: kind, cost, salt, database id.
 constexpr std::size_t kAssociatedSize = kNonceOffset;
 
-// Refuse absurd costs in a file, so a crafted key file cannot make unlock eat the device.
-constexpr std::uint32_t kMaxOpslimit = 64;
-constexpr std::uint64_t kMaxMemlimit = 4ull << 30;
+// Refuse absurd costs in a file, so a crafted key file cannot make unlock eat a tablet's memory
+// or battery before anything is authenticated (libsodium's "sensitive" level is 1 GiB, t = 4).
+constexpr std::uint32_t kMaxOpslimit = 16;
+constexpr std::uint64_t kMaxMemlimit = 1ull << 30;
 
 static_assert(kWrappedOffset + kWrappedSize == kChecksumOffset);
 static_assert(kChecksumOffset + kChecksumSize == kKeyFileSize);
@@ -134,6 +135,9 @@ Result<KeyFileBytes> ReadKeyFile(const std::string& path) {
 
 Result<UnlockedKey> OpenKeyFileBytes(const std::string& path, const KeyFileBytes& file,
                                      const KeySource& source) {
+  if (file[kKindOffset + 1] != 0 || file[kKindOffset + 2] != 0) {
+    return CorruptError("key file " + path + " has non-zero reserved bytes");
+  }
   const auto kind = static_cast<KeySource::Kind>(file[kKindOffset]);
   if (kind != KeySource::Kind::kPasscode && kind != KeySource::Kind::kRawKey) {
     return CorruptError("key file " + path + " names an unknown key kind");
@@ -166,14 +170,11 @@ Result<UnlockedKey> CreateKeyFile(const std::string& path, const KeySource& sour
   if (!EnsureSodium()) return InternalError("libsodium failed to initialise");
   OUTREACH_RETURN_IF_ERROR(source.Validate());
   OUTREACH_RETURN_IF_ERROR(ValidateParams(params));
-  if (detail::KindOfPath(path) != detail::PathKind::kMissing) {
-    return AlreadyExistsError("a key file already exists at " + path);
-  }
   UnlockedKey unlocked{SecureBytes::Random(kDataKeySize), {}};
   randombytes_buf(unlocked.database_id.data(), kDatabaseIdSize);
   OUTREACH_ASSIGN_OR_RETURN(auto file,
                             SealKeyFile(source, params, unlocked.data_key, unlocked.database_id));
-  OUTREACH_RETURN_IF_ERROR(detail::ReplaceFileAtomically(path, file));
+  OUTREACH_RETURN_IF_ERROR(detail::CreateFileAtomically(path, file));
   return unlocked;
 }
 

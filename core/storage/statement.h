@@ -1,6 +1,6 @@
 // Statement: one prepared SQL statement with RAII finalisation. Bind parameters (1-based), Step
 // through rows, read columns (0-based). Views returned by Column* are valid until the next Step,
-// Reset or destruction.
+// Reset or destruction. A Statement must not outlive the Database that prepared it.
 #pragma once
 
 #include <cstdint>

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/storage/database.h"
+#include "core/storage/database_internal.h"
 
 namespace outreach::storage {
 
@@ -31,7 +32,7 @@ Status Transaction::Rollback() {
   if (db_ == nullptr) return Status::Ok();
   Database* db = std::exchange(db_, nullptr);
   // SQLite rolls back by itself after some errors (I/O, full disk); nothing is left to undo.
-  if (sqlite3_get_autocommit(db->handle()) != 0) return Status::Ok();
+  if (sqlite3_get_autocommit(DatabaseInternal::Handle(*db)) != 0) return Status::Ok();
   return db->Exec("ROLLBACK");
 }
 

@@ -17,10 +17,10 @@ struct EncryptedFile {
   sqlite3_file* real = nullptr;
   FileRole role = FileRole::kDatabase;
   std::shared_ptr<DatabaseContext> context;
-  // The page number of the WAL frame header written last: SQLite writes a frame's header and
-  // its page in two calls, and the page's associated data needs the number.
-  // Database files only: whether sealed pages are read through the base VFS's read-only map.
-  bool map_sealed_reads = false;
+  // The page number of the WAL frame header this connection wrote last: SQLite writes a frame's
+  // header and its page in two calls, and the page's associated data needs the number. Only
+  // writes use it (within a write transaction no other connection touches the WAL); reads
+  // always take the header from the file, which another connection may have rewritten.
   std::int64_t last_frame_header_offset = -1;
   std::uint32_t last_frame_page_number = 0;
   // SQLite only guarantees 8-byte alignment for the sqlite3_file memory this struct lives in.
@@ -62,50 +62,12 @@ int RefuseWrite(EncryptedFile* self, std::string reason) {
 
 // ---- database file ----------------------------------------------------------------------------
 
-// Opens a whole page straight out of the base file's read-only mapping into `out`: no read
-// syscall and no copy of the sealed bytes. false (out untouched) if the page is not mapped.
-// SQLite never sees the mapping (no xFetch here), so every page it gets is authenticated.
-bool ReadMappedPage(EncryptedFile* self, std::uint8_t* out, std::int64_t offset, int* rc) {
-  void* mapped = nullptr;
-  const sqlite3_io_methods* real = self->real->pMethods;
-  if (real->xFetch(self->real, offset, kPageSize, &mapped) != SQLITE_OK || mapped == nullptr) {
-    // Past the mapped region. Within the mapping limit that means the file grew since it was
-    // mapped: drop the map (nothing of ours holds a pointer into it) so the next fetch maps
-    // the file at its new size. Beyond the limit, pread serves it.
-    if (offset + kPageSize <= self->context->sealed_map_bytes()) {
-      real->xUnfetch(self->real, 0, nullptr);
-    }
-    return false;
-  }
-  const auto page_number = static_cast<std::uint32_t>(offset / kPageSize + 1);
-  const bool ok =
-      self->context->cipher().Open(page_number, static_cast<const std::uint8_t*>(mapped), out);
-  real->xUnfetch(self->real, offset, mapped);
-  if (!ok) {
-    self->context->RecordPageFailure({FileRole::kDatabase, page_number, 0});
-    *rc = SQLITE_IOERR_DATA;
-  } else {
-    *rc = SQLITE_OK;
-  }
-  return true;
-}
-
 int ReadDatabase(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_t offset) {
   while (amount > 0) {
     const std::int64_t page_index = offset / kPageSize;
     const int in_page = static_cast<int>(offset - page_index * kPageSize);
     const int chunk = std::min(amount, kPageSize - in_page);
     const bool whole_page = in_page == 0 && chunk == kPageSize;
-    if (whole_page && self->map_sealed_reads) {
-      int mapped_rc = SQLITE_OK;
-      if (ReadMappedPage(self, out, offset, &mapped_rc)) {
-        if (mapped_rc != SQLITE_OK) return mapped_rc;
-        out += chunk;
-        offset += chunk;
-        amount -= chunk;
-        continue;
-      }
-    }
     std::uint8_t* page = whole_page ? out : self->scratch;
     int rc = RealRead(self, page, kPageSize, page_index * kPageSize);
     if (rc == SQLITE_IOERR_SHORT_READ) {
@@ -135,7 +97,17 @@ int ReadDatabase(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_
   return SQLITE_OK;
 }
 
+// After a page failed authentication the connection writes nothing more: no checkpoint may
+// copy over, and no transaction may build on, data that was tampered with.
+bool RefusedAfterFailure(EncryptedFile* self, int* rc) {
+  if (!self->context->poisoned()) return false;
+  self->context->RecordRefusal("the database is read-only after a page failed authentication");
+  *rc = SQLITE_IOERR_WRITE;
+  return true;
+}
+
 int WriteDatabase(EncryptedFile* self, const std::uint8_t* data, int amount, std::int64_t offset) {
+  if (int rc = SQLITE_OK; RefusedAfterFailure(self, &rc)) return rc;
   if (offset % kPageSize != 0 || amount % kPageSize != 0) {
     return RefuseWrite(self, "a database write that is not whole pages");
   }
@@ -202,17 +174,22 @@ int ReadWal(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_t off
   if (in_frame + amount <= kFrameHeaderSize) return RealRead(self, out, amount, offset);
   if (in_frame != kFrameHeaderSize || amount != kPageSize) return SQLITE_IOERR_READ;
 
-  if (self->context->in_checkpoint.load(std::memory_order_relaxed)) {
-    // Checkpoint copy: hand over the sealed page; WriteDatabase stores it unchanged. This saves
-    // an open and a seal per page. The page is authenticated whenever it is read from the db.
-    return RealRead(self, out, amount, offset);
-  }
-  std::uint32_t page_number = 0;
-  int rc = FramePageNumber(self, frame_start, &page_number);
-  if (rc != SQLITE_OK) return rc;
-  rc = RealRead(self, out, amount, offset);
-  if (rc != SQLITE_OK) return rc;
-  if (!self->context->cipher().OpenInPlace(page_number, out)) {
+  // One read of the frame header and the page: the page number comes from the file, never
+  // from a cache another connection's writes could have made stale.
+  int rc = RealRead(self, self->scratch, kFrameSize, frame_start);
+  if (rc != SQLITE_OK) return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_READ : rc;
+  const std::uint32_t page_number = BigEndian32(self->scratch);
+  std::uint8_t* sealed = self->scratch + kFrameHeaderSize;
+  const bool checkpoint = self->context->in_checkpoint.load(std::memory_order_relaxed);
+  // Checkpoint copy: SQLite writes what it reads here straight into the database file, and
+  // WriteDatabase stores it unchanged, so hand over the sealed page. It is authenticated first
+  // (opened into scratch): a damaged frame stops the checkpoint instead of overwriting the
+  // database's good older page.
+  if (checkpoint) std::memcpy(out, sealed, kPageSize);
+  const bool ok = checkpoint ? self->context->cipher().OpenInPlace(page_number, sealed)
+                             : self->context->cipher().Open(page_number, sealed, out);
+  if (!ok) {
+    if (checkpoint) std::memset(out, 0, kPageSize);
     self->context->RecordPageFailure({FileRole::kWal, page_number, FrameNumber(frame_start)});
     return SQLITE_IOERR_DATA;
   }
@@ -229,6 +206,7 @@ int WriteWalPage(EncryptedFile* self, std::uint32_t page_number, const std::uint
 }
 
 int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int64_t offset) {
+  if (int rc = SQLITE_OK; RefusedAfterFailure(self, &rc)) return rc;
   if (offset < kWalHeaderSize) {
     if (offset != 0 || amount != kWalHeaderSize || BigEndian32(data + 8) != kPageSize) {
       return RefuseWrite(self, "a WAL header for another page size");
@@ -282,6 +260,7 @@ int FileWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 of
 }
 
 int FileTruncate(sqlite3_file* file, sqlite3_int64 size) {
+  if (int rc = SQLITE_OK; RefusedAfterFailure(Self(file), &rc)) return rc;
   return Self(file)->real->pMethods->xTruncate(Self(file)->real, size);
 }
 int FileSync(sqlite3_file* file, int flags) {
@@ -428,14 +407,6 @@ int OpenEncryptedFile(sqlite3_vfs* base, sqlite3_filename name, sqlite3_file* fi
     self->~EncryptedFile();
     file->pMethods = nullptr;
     return SQLITE_CANTOPEN;  // a WAL needs shared memory
-  }
-  sqlite3_int64 map_bytes = self->context->sealed_map_bytes();
-  if (role == FileRole::kDatabase && map_bytes > 0 && self->real->pMethods->iVersion >= 3 &&
-      self->real->pMethods->xFetch != nullptr) {
-    // The base VFS maps at most this much, read-only; we read sealed pages out of it.
-    // (It answers with the previous limit, so the answer says nothing about this one.)
-    self->real->pMethods->xFileControl(self->real, SQLITE_FCNTL_MMAP_SIZE, &map_bytes);
-    self->map_sealed_reads = true;
   }
   file->pMethods = &kIoMethods;
   return SQLITE_OK;

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace outreach::storage::detail {
 namespace {
@@ -78,34 +79,64 @@ Status SyncParentFolder(const std::string& path) {
   return Status::Ok();
 }
 
-Status ReplaceFileAtomically(const std::string& path, std::span<const std::uint8_t> bytes) {
-  const std::string temp_path = path + ".tmp";
-  const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError("cannot create " + temp_path + ": " + ErrnoText(errno));
+namespace {
+
+// Writes and syncs a fresh "<path>.tmp.XXXXXX"; returns its name.
+Result<std::string> WriteTemporarySibling(const std::string& path,
+                                          std::span<const std::uint8_t> bytes) {
+  std::string temp_path = path + ".tmp.XXXXXX";
+  const int fd = ::mkostemp(temp_path.data(), O_CLOEXEC);  // 0600, O_EXCL: never shared
+  if (fd < 0) return IoError("cannot create a temporary file beside " + path + ": " + ErrnoText(errno));
   Status status = WriteAll(fd, bytes.data(), bytes.size(), temp_path);
   if (status.ok() && ::fsync(fd) != 0) {
     status = IoError("fsync of " + temp_path + " failed: " + ErrnoText(errno));
   }
   ::close(fd);
-  if (status.ok() && ::rename(temp_path.c_str(), path.c_str()) != 0) {
-    status = IoError("cannot rename " + temp_path + " to " + path + ": " + ErrnoText(errno));
-  }
   if (!status.ok()) {
     ::unlink(temp_path.c_str());
     return status;
+  }
+  return temp_path;
+}
+
+}  // namespace
+
+Status ReplaceFileAtomically(const std::string& path, std::span<const std::uint8_t> bytes) {
+  OUTREACH_ASSIGN_OR_RETURN(std::string temp_path, WriteTemporarySibling(path, bytes));
+  if (::rename(temp_path.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(temp_path.c_str());
+    return IoError("cannot rename " + temp_path + " to " + path + ": " + ErrnoText(saved));
+  }
+  return SyncParentFolder(path);
+}
+
+Status CreateFileAtomically(const std::string& path, std::span<const std::uint8_t> bytes) {
+  OUTREACH_ASSIGN_OR_RETURN(std::string temp_path, WriteTemporarySibling(path, bytes));
+  const int rc = ::link(temp_path.c_str(), path.c_str());
+  const int saved = errno;
+  ::unlink(temp_path.c_str());
+  if (rc != 0) {
+    if (saved == EEXIST) return AlreadyExistsError(path + " already exists");
+    return IoError("cannot create " + path + ": " + ErrnoText(saved));
   }
   return SyncParentFolder(path);
 }
 
 Status ShredFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     if (errno == ENOENT) return Status::Ok();
+    if (errno == ELOOP) return FailedPreconditionError(path + " is a symbolic link; not wiped");
     return IoError("cannot open " + path + " to wipe it: " + ErrnoText(errno));
   }
   struct stat info {};
   Status status;
-  if (::fstat(fd, &info) != 0) status = IoError("cannot stat " + path + ": " + ErrnoText(errno));
+  if (::fstat(fd, &info) != 0) {
+    status = IoError("cannot stat " + path + ": " + ErrnoText(errno));
+  } else if (!S_ISREG(info.st_mode)) {
+    status = FailedPreconditionError(path + " is not a regular file; not wiped");
+  }
   std::vector<std::uint8_t> noise(4096);
   off_t offset = 0;
   while (status.ok() && offset < info.st_size) {
@@ -123,6 +154,20 @@ Status ShredFile(const std::string& path) {
   ::close(fd);
   OUTREACH_RETURN_IF_ERROR(status);
   return RemoveFileIfPresent(path);
+}
+
+Status ShredTemporarySiblings(const std::string& path) {
+  const std::filesystem::path target(path);
+  const std::string prefix = target.filename().string() + ".tmp.";
+  std::error_code error;
+  std::filesystem::directory_iterator entries(
+      target.has_parent_path() ? target.parent_path() : std::filesystem::path("."), error);
+  if (error) return IoError("cannot list the folder of " + path + ": " + error.message());
+  for (const auto& entry : entries) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0) OUTREACH_RETURN_IF_ERROR(ShredFile(entry.path().string()));
+  }
+  return Status::Ok();
 }
 
 Status RemoveFileIfPresent(const std::string& path) {

@@ -19,11 +19,19 @@ PathKind KindOfPath(const std::string& path);
 Result<std::vector<std::uint8_t>> ReadFileBounded(const std::string& path, std::size_t max_size);
 
 // Writes `bytes` to `path` so that after a crash the path holds either its old content or the
-// new one in full: write a temporary sibling, fsync it, rename over, fsync the folder.
+// new one in full: write a uniquely named temporary sibling ("<path>.tmp.XXXXXX"), fsync it,
+// rename over, fsync the folder.
 Status ReplaceFileAtomically(const std::string& path, std::span<const std::uint8_t> bytes);
 
-// Overwrites the file's bytes with random data, fsyncs, then unlinks it. Missing files are fine.
+// The same, but never replaces: already_exists if `path` appeared meanwhile (link(2)).
+Status CreateFileAtomically(const std::string& path, std::span<const std::uint8_t> bytes);
+
+// Overwrites the regular file's bytes with random data, fsyncs, then unlinks it. Missing files
+// are fine; a symbolic link is refused (it would make us overwrite whatever it points to).
 Status ShredFile(const std::string& path);
+
+// Shreds the temporary siblings ReplaceFileAtomically may have left ("<path>.tmp.*").
+Status ShredTemporarySiblings(const std::string& path);
 
 // Unlinks the file if present.
 Status RemoveFileIfPresent(const std::string& path);

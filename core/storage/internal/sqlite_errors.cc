@@ -27,10 +27,15 @@ Status StatusFromSqlite(sqlite3* db, int rc, std::string_view action, DatabaseCo
   message += ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   if (context != nullptr) {
-    if (auto failure = context->TakePageFailure()) {
+    // Take both, so nothing recorded for this error colours a later, unrelated one; use them
+    // only for the codes the VFS answers with when it records them.
+    const auto failure = context->TakePageFailure();
+    const auto refusal = context->TakeRefusal();
+    const int primary = rc & 0xff;
+    if (failure && (rc == SQLITE_IOERR_DATA || primary == SQLITE_CORRUPT)) {
       return CorruptError(DescribeFailure(*failure, context->path()));
     }
-    if (auto refusal = context->TakeRefusal()) {
+    if (refusal && (rc == SQLITE_IOERR_WRITE || primary == SQLITE_ERROR)) {
       return FailedPreconditionError(std::string(action) + ": refused by the encrypting VFS: " +
                                      *refusal);
     }

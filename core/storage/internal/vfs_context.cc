@@ -20,6 +20,7 @@ Registry& TheRegistry() {
 }  // namespace
 
 void DatabaseContext::RecordPageFailure(const PageFailure& failure) {
+  poisoned_.store(true);
   std::lock_guard lock(mu_);
   page_failure_ = failure;
 }

@@ -25,16 +25,13 @@ struct PageFailure {
 
 class DatabaseContext {
  public:
-  DatabaseContext(std::string path, SecureBytes data_key, const DatabaseId& database_id,
-                  std::int64_t sealed_map_bytes)
-      : path_(std::move(path)),
-        cipher_(std::move(data_key), database_id),
-        sealed_map_bytes_(sealed_map_bytes) {}
+  DatabaseContext(std::string path, SecureBytes data_key, const DatabaseId& database_id)
+      : path_(std::move(path)), cipher_(std::move(data_key), database_id) {}
 
   const std::string& path() const { return path_; }
-  // How much of the database file the VFS may map read-only to read sealed pages without a
-  // syscall each (0: always pread). SQLite itself never sees a mapping.
-  std::int64_t sealed_map_bytes() const { return sealed_map_bytes_; }
+  // True once any page failed authentication on this connection: from then on its files
+  // refuse every write (FORMAT.md, "Errors").
+  bool poisoned() const { return poisoned_.load(); }
   const PageCipher& cipher() const { return cipher_; }
 
   // Set between SQLITE_FCNTL_CKPT_START and _DONE on this connection's database file: the
@@ -45,14 +42,15 @@ class DatabaseContext {
 
   void RecordPageFailure(const PageFailure& failure);
   void RecordRefusal(std::string reason);
-  // Takes (and clears) what the VFS recorded since the last call.
+  // Takes (and clears) what the VFS recorded since the last call. A recorded page failure
+  // stays in force as poisoned().
   std::optional<PageFailure> TakePageFailure();
   std::optional<std::string> TakeRefusal();
 
  private:
   const std::string path_;
   const PageCipher cipher_;
-  const std::int64_t sealed_map_bytes_;
+  std::atomic<bool> poisoned_{false};
   std::mutex mu_;
   std::optional<PageFailure> page_failure_;  // guarded by mu_
   std::optional<std::string> refusal_;       // guarded by mu_

@@ -139,9 +139,19 @@ TEST_F(CanaryTest, LeakAttemptsAreRefusedOrStayInMemory) {
   ASSERT_THAT(db->Exec("DELETE FROM contact WHERE id % 2 = 0"), IsOk());
   ASSERT_THAT(db->Exec("VACUUM"), IsOk());
 
-  // ATTACH of a second file: the VFS opens no file it was not given a key for.
-  EXPECT_FALSE(db->Exec("ATTACH '" + dir_.File("second.db") + "' AS second").ok());
-  EXPECT_FALSE(db->Exec("VACUUM INTO '" + dir_.File("copy.db") + "'").ok());
+  // ATTACH of a second file, or a copy by VACUUM INTO: refused, also when a URI names another
+  // VFS to get past the encrypting one.
+  for (const std::string& target :
+       {dir_.File("second.db"), "file:" + dir_.File("second.db") + "?vfs=unix",
+        "file:" + dir_.File("second.db") + "?vfs=unix-none"}) {
+    EXPECT_THAT(db->Exec("ATTACH '" + target + "' AS second"),
+                StatusIs(StatusCode::kFailedPrecondition))
+        << target;
+    EXPECT_THAT(db->Exec("VACUUM INTO '" + target + "'"), StatusIs(StatusCode::kFailedPrecondition))
+        << target;
+  }
+  // An in-memory attachment is harmless and still works.
+  ASSERT_THAT(db->Exec("ATTACH ':memory:' AS scratch; DETACH scratch;"), IsOk());
 
   EXPECT_EQ(testing::FilesIn(dir_.path()),
             (std::vector<std::string>{"field.db", "field.db-shm", "field.db-wal", "field.db.key"}));

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "tests/testing/file_scan.h"
 #include "tests/testing/status_matchers.h"
@@ -138,6 +141,49 @@ TEST(DatabaseTest, WipeDestroysKeyAndFiles) {
   EXPECT_TRUE(testing::FilesIn(dir.path()).empty());
   EXPECT_THAT(Database::Open(path, KeySource::Passcode("pin"), FastOptions()),
               StatusIs(StatusCode::kNotFound));
+}
+
+TEST(DatabaseTest, WipeOverwritesTheKeyAndRemovesWalShmAndTemporaryKeys) {
+  testing::TempDir dir;
+  const std::string path = dir.File("field.db");
+  OpenOptions options = FastOptions();
+  options.wal_autocheckpoint_pages = 0;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path, KeySource::Passcode("pin"), options));
+  InsertRows(*db, 30);
+  // A second name for the key file's inode shows what Wipe did to the bytes themselves, and a
+  // stray temporary key file stands for an interrupted passcode change.
+  const std::string key_path = Database::KeyFilePath(path);
+  const std::string witness = dir.File("witness");
+  ASSERT_EQ(::link(key_path.c_str(), witness.c_str()), 0);
+  const auto key_before = testing::ReadFileBytes(key_path);
+  testing::WriteFileBytes(key_path + ".tmp.AbC123", key_before);
+  ASSERT_TRUE(std::filesystem::exists(path + "-wal"));
+
+  ASSERT_THAT(Database::Wipe(path), IsOk());
+  db.reset();
+  const auto key_after = testing::ReadFileBytes(witness);
+  ASSERT_EQ(key_after.size(), key_before.size());
+  EXPECT_NE(key_after, key_before);
+  EXPECT_EQ(testing::FilesIn(dir.path()), std::vector<std::string>{"witness"});
+}
+
+TEST(DatabaseTest, TwoConnectionsReadEachOthersWalFrames) {
+  // Regression (review of issue 2): a WAL read used the page number this connection had last
+  // written at that frame, stale once another connection restarted the WAL.
+  testing::TempDir dir;
+  const std::string path = dir.File("shared.db");
+  OpenOptions options = FastOptions();
+  options.wal_autocheckpoint_pages = 0;
+  ASSERT_OK_AND_ASSIGN(auto first, Database::Create(path, KeySource::Passcode("pin"), options));
+  InsertRows(*first, 200);
+  ASSERT_OK_AND_ASSIGN(auto second, Database::Open(path, KeySource::Passcode("pin"), options));
+  ASSERT_THAT(second->Checkpoint(), IsOk());
+  InsertRows(*second, 400);
+  EXPECT_EQ(CountRows(*first), 600);
+  InsertRows(*first, 10);
+  EXPECT_EQ(CountRows(*second), 610);
+  ASSERT_OK_AND_ASSIGN(std::string check, first->IntegrityCheck());
+  EXPECT_EQ(check, "ok");
 }
 
 TEST(DatabaseTest, WipeWithoutKeyFileLeavesNothingReadable) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/storage/database.h"
+#include "core/storage/database_internal.h"
 #include "tests/testing/fault_vfs.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -200,7 +201,7 @@ WorkloadRun RunWorkload(const std::string& path, CheckpointLog* log) {
     return run;
   }
   run.db = std::move(db).value();
-  sqlite3_wal_hook(run.db->handle(), ObservingAutoCheckpoint, log);
+  sqlite3_wal_hook(DatabaseInternal::Handle(*run.db), ObservingAutoCheckpoint, log);
   for (int txn = 1; txn <= kTxnCount; ++txn) {
     run.status = RunTransaction(*run.db, txn, &run.failed_in_commit);
     if (!run.status.ok()) break;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "core/storage/database.h"
 #include "tests/testing/file_scan.h"
@@ -74,6 +76,17 @@ ScanResult ScanAndCheckRows(Database& db) {
 
 class TamperTest : public ::testing::Test {
  protected:
+  // Every file but SQLite's wal-index (-shm), which any open rebuilds and which holds no data,
+  // and an empty WAL, which opening a WAL-mode database creates.
+  std::map<std::string, std::vector<std::uint8_t>> DataFiles() const {
+    auto files = testing::SnapshotFolder(dir_.path());
+    files.erase("field.db-shm");
+    if (files.count("field.db-wal") != 0 && files["field.db-wal"].empty()) {
+      files.erase("field.db-wal");
+    }
+    return files;
+  }
+
   void CreateCheckpointed(int transactions) {
     ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path_, KeySource::Passcode("pin"), Options()));
     WriteTransactions(*db, transactions);
@@ -90,6 +103,7 @@ TEST_F(TamperTest, FlippedByteInDatabasePageIsCorruptNamingThePage) {
   ASSERT_GT(pages, 20);
   const int victim = pages / 2;  // 1-based page number
   testing::FlipByte(path_, (victim - 1) * std::int64_t{kPage} + 1000);
+  const auto tampered = DataFiles();
 
   ASSERT_OK_AND_ASSIGN(auto db, Database::Open(path_, KeySource::Passcode("pin"), Options()));
   const ScanResult scan = ScanAndCheckRows(*db);
@@ -98,6 +112,11 @@ TEST_F(TamperTest, FlippedByteInDatabasePageIsCorruptNamingThePage) {
               HasSubstr("page " + std::to_string(victim) + " of database file " + path_));
   EXPECT_LT(scan.rows, 10 * kRowsPerTxn);
   EXPECT_THAT(db->IntegrityCheck(), StatusIs(StatusCode::kCorrupt));
+  // From now on the connection writes nothing, not even the checkpoint on close.
+  EXPECT_THAT(db->Exec("INSERT INTO contact(id, note) VALUES (999999, 'x')"),
+              StatusIs(StatusCode::kFailedPrecondition));
+  db.reset();
+  EXPECT_EQ(DataFiles(), tampered);
 }
 
 TEST_F(TamperTest, FlippedByteInPageOneFailsOpen) {
@@ -115,11 +134,14 @@ TEST_F(TamperTest, SwappedPagesAreCorrupt) {
   std::swap_ranges(bytes.begin() + (first - 1) * kPage, bytes.begin() + first * kPage,
                    bytes.begin() + (second - 1) * kPage);
   testing::WriteFileBytes(path_, bytes);
+  const auto tampered = DataFiles();
 
   ASSERT_OK_AND_ASSIGN(auto db, Database::Open(path_, KeySource::Passcode("pin"), Options()));
   const ScanResult scan = ScanAndCheckRows(*db);
   EXPECT_THAT(scan.status, StatusIs(StatusCode::kCorrupt));
   EXPECT_THAT(db->IntegrityCheck(), StatusIs(StatusCode::kCorrupt));
+  db.reset();
+  EXPECT_EQ(DataFiles(), tampered);
 }
 
 TEST_F(TamperTest, FlippedByteInKeyFileIsCorruptAndChangesNothing) {
@@ -151,10 +173,38 @@ TEST_F(TamperTest, FlippedByteInWalFrameWhileOpenIsCorrupt) {
   EXPECT_THAT(check, StatusIs(StatusCode::kCorrupt));
   EXPECT_THAT(check.status().message(),
               HasSubstr("frame " + std::to_string(frames) + " of WAL file " + path_ + "-wal"));
-  const ScanResult scan = ScanAndCheckRows(*reader);
-  if (scan.status.ok()) {
-    EXPECT_EQ(scan.rows, 5 * kRowsPerTxn);
+  EXPECT_THAT(ScanAndCheckRows(*reader).status, StatusIs(StatusCode::kCorrupt));
+  reader.reset();
+
+  // The writer never read the damaged frame, so it closes normally, which checkpoints. The
+  // checkpoint authenticates every frame it copies: it stops at the damaged one instead of
+  // writing it over the database's good page, so the WAL stays.
+  writer.reset();
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  // The next open recovers the WAL, which ends at the damaged frame as at a torn tail: the
+  // last transaction is lost whole, nothing altered is returned.
+  ASSERT_OK_AND_ASSIGN(auto later, Database::Open(path_, KeySource::Passcode("pin"), Options()));
+  ASSERT_OK_AND_ASSIGN(std::string later_check, later->IntegrityCheck());
+  EXPECT_EQ(later_check, "ok");
+  const ScanResult after_recovery = ScanAndCheckRows(*later);
+  ASSERT_THAT(after_recovery.status, IsOk());
+  EXPECT_EQ(after_recovery.rows, 4 * kRowsPerTxn);
+}
+
+TEST_F(TamperTest, CheckpointNeverCopiesADamagedFrameIntoTheDatabase) {
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path_, KeySource::Passcode("pin"), Options()));
+  WriteTransactions(*db, 3);
+  ASSERT_THAT(db->Checkpoint(), IsOk());
+  const auto checkpointed = testing::ReadFileBytes(path_);
+  // Rewrite one row: its page goes to the WAL; damage that frame, then checkpoint.
+  ASSERT_THAT(db->Exec("UPDATE contact SET note = 'changed' WHERE id = 150"), IsOk());
+  const std::int64_t frames = (testing::FileSize(path_ + "-wal") - kWalHeader) / kFrame;
+  ASSERT_GE(frames, 1);
+  for (std::int64_t frame = 0; frame < frames; ++frame) {
+    testing::FlipByte(path_ + "-wal", kWalHeader + frame * kFrame + 24 + 10);
   }
+  EXPECT_THAT(db->Checkpoint(), StatusIs(StatusCode::kCorrupt));
+  EXPECT_EQ(testing::ReadFileBytes(path_), checkpointed);
 }
 
 TEST_F(TamperTest, DamagedWalFrameInRecoveryEndsRecoveryThereWithoutAlteredData) {
