@@ -8,7 +8,11 @@ packages=(
   libsqlite3-dev                     # SQLite 3.40: the embedded store under our encrypting VFS
   libsodium-dev                      # Argon2id, key wrapping, nonces, secure memory
   libssl-dev                         # OpenSSL 3: fast ChaCha20-Poly1305 for page sealing, later TLS
+  nlohmann-json3-dev                 # JSON values of records and changes
+  libvalijson-dev                    # JSON Schema (draft-07) validation of every write
   libgtest-dev libgmock-dev          # GoogleTest
+  librapidcheck-dev                  # property-based merge tests (with GoogleTest)
+  json-schema-test-suite             # the official draft-07 suite, run through our validator
 )
 
 missing=()

@@ -44,6 +44,10 @@ enum class StatusCode : int {
   kAborted = 11,
   // A broken invariant inside outreach-sync. Report it.
   kInternal = 12,
+  // The server refused changes stamped too far ahead of its own clock; the message carries the
+  // server's time ("server_time_ms=<n>"). Restart the sync round: adjust the clock from the
+  // server time in the message and re-stamp unsent changes (core/model/hybrid_clock.h).
+  kClockSkew = 13,
 };
 
 // Short, stable lower_snake name of a code ("wrong_key", "corrupt"), as used in JSON errors.

@@ -35,8 +35,9 @@ Status Statement::BindDouble(int index, double value) {
   return Check(sqlite3_bind_double(stmt_, index, value), "bind");
 }
 Status Statement::BindText(int index, std::string_view value) {
-  return Check(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
-                                   SQLITE_UTF8),
+  // An empty view may have a null data(), which SQLite would bind as NULL, not ''.
+  const char* text = value.data() != nullptr ? value.data() : "";
+  return Check(sqlite3_bind_text64(stmt_, index, text, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
                "bind");
 }
 Status Statement::BindBlob(int index, std::span<const std::uint8_t> value) {

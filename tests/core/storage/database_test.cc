@@ -266,6 +266,20 @@ TEST(DatabaseTest, PlainSqliteDatabaseIsNotOurs) {
   EXPECT_EQ(testing::ReadFileBytes(path), before.at("foreign.db"));
 }
 
+TEST(DatabaseTest, EmptyTextBindsAsEmptyStringNotNull) {
+  // Regression (issue 3): an empty std::string_view has a null data(); bound as such, SQLite
+  // stored NULL and "WHERE x = ''" matched nothing.
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Create(dir.File("t.db"), KeySource::Passcode("pin"),
+                                                 FastOptions()));
+  ASSERT_OK_AND_ASSIGN(auto select, db->Prepare("SELECT ?1 IS NULL, ?1 = ''"));
+  ASSERT_THAT(select.BindText(1, std::string_view()), IsOk());
+  ASSERT_OK_AND_ASSIGN(bool has_row, select.Step());
+  ASSERT_TRUE(has_row);
+  EXPECT_EQ(select.ColumnInt64(0), 0);
+  EXPECT_EQ(select.ColumnInt64(1), 1);
+}
+
 TEST(DatabaseTest, TransactionRollsBackUnlessCommitted) {
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto db, Database::Create(dir.File("t.db"), KeySource::Passcode("pin"),

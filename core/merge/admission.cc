@@ -1,0 +1,97 @@
+#include "core/merge/admission.h"
+
+#include "core/merge/record_view.h"
+#include "core/schema/record_schema.h"
+
+namespace outreach::merge {
+namespace {
+
+using schema::MergePolicy;
+
+bool MayMoveBack(const model::Change& change) {
+  const bool role = change.author_role == "team_leader" || change.author_role == "admin";
+  return role && !change.reason.empty();
+}
+
+Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& field,
+                          const model::RegisterState* current, const model::RegisterWrite& write,
+                          const model::Change& change) {
+  if (current == nullptr || current->candidates.empty()) return Status::Ok();
+  if (spec.policy == MergePolicy::kImmutable) {
+    for (const model::Candidate& candidate : current->candidates) {
+      if (candidate.value != write.value) {
+        return FailedPreconditionError("immutable field " + field +
+                                       " is already set; add an amendment entry instead");
+      }
+    }
+  }
+  if (spec.policy == MergePolicy::kForward && spec.order.empty()) {
+    // A forward field without states (signed_off_at, submitted_at) moves once: absent to set.
+    for (const model::Candidate& candidate : current->candidates) {
+      if (write.base.Covers(candidate.version) && !candidate.value.is_null() &&
+          candidate.value != write.value && !MayMoveBack(change)) {
+        return FailedPreconditionError("field " + field +
+                                       " is set once; changing it needs a team leader and a "
+                                       "reason");
+      }
+    }
+  }
+  if (spec.policy == MergePolicy::kForward && !spec.order.empty()) {
+    const int new_rank = schema::OrderRank(spec, write.value);
+    for (const model::Candidate& candidate : current->candidates) {
+      const bool seen = write.base.Covers(candidate.version);
+      if (seen && schema::OrderRank(spec, candidate.value) > new_rank && !MayMoveBack(change)) {
+        return FailedPreconditionError("field " + field +
+                                       " only moves forward; going back needs a team leader "
+                                       "and a reason");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordState& state,
+                      const model::Change& change) {
+  const bool exists = !state.empty() || !state.deletions.empty();
+  if (change.kind == model::ChangeKind::kCreate && exists) {
+    return FailedPreconditionError("record " + change.record_id + " already exists");
+  }
+  if (change.kind != model::ChangeKind::kRestore && IsDeleted(state) && exists) {
+    return FailedPreconditionError("record " + change.record_id + " is deleted");
+  }
+  const model::Json values = CurrentValues(schema, state);
+  const auto frozen = [&](const std::string& field) {
+    const schema::FieldSpec* spec = schema.Field(field);
+    return spec != nullptr && !spec->immutable_after.empty() &&
+           values.contains(spec->immutable_after) && !values[spec->immutable_after].is_null();
+  };
+  for (const auto& [field, write] : change.appends) {
+    if (frozen(field)) {
+      return FailedPreconditionError("field " + field + " is frozen once " +
+                                     schema.Field(field)->immutable_after + " is set");
+    }
+  }
+  for (const auto& [field, write] : change.sets) {
+    if (frozen(field)) {
+      return FailedPreconditionError("field " + field + " is frozen once " +
+                                     schema.Field(field)->immutable_after + " is set");
+    }
+  }
+  for (const auto& [field, write] : change.registers) {
+    const schema::FieldSpec* spec = schema.Field(field);
+    if (spec == nullptr) continue;
+    if (frozen(field)) {
+      return FailedPreconditionError("field " + field + " is frozen once " +
+                                     spec->immutable_after + " is set");
+    }
+    const auto current = state.registers.find(field);
+    OUTREACH_RETURN_IF_ERROR(CheckRegisterWrite(
+        *spec, field, current == state.registers.end() ? nullptr : &current->second, write,
+        change));
+  }
+  return Status::Ok();
+}
+
+}  // namespace outreach::merge

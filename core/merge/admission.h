@@ -1,0 +1,28 @@
+// Admission: the checks that depend on the record as it stands where a change enters the
+// system (the device's own write, or the server receiving a push). They cannot live in Merge,
+// which must give the same answer on every replica whatever it has already seen.
+#pragma once
+
+#include "core/base/status.h"
+#include "core/model/change.h"
+#include "core/model/record_state.h"
+
+namespace outreach::schema {
+class RecordSchema;
+}
+
+namespace outreach::merge {
+
+// failed_precondition:
+//  - an immutable field already holds a different value (a correction is a new amendment entry);
+//  - a forward field moves back (to a lower state than one its author had seen), or a set-once
+//    forward field (no states: signed_off_at) changes, without the author being a team leader
+//    or administrator with a reason;
+//  - a field frozen by x-immutable-after (screening content once signed off, referral content
+//    once submitted) is written;
+//  - the record is deleted (only a restore may touch it);
+//  - a create for a record that already exists.
+Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordState& state,
+                      const model::Change& change);
+
+}  // namespace outreach::merge

@@ -1,0 +1,172 @@
+#include "core/merge/merge.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/merge/internal/field_merge.h"
+#include "core/merge/record_view.h"
+#include "core/schema/record_schema.h"
+#include "core/schema/schema_version.h"
+
+namespace outreach::merge {
+namespace {
+
+using model::Change;
+using model::ChangeKind;
+using schema::MergePolicy;
+
+// The rules that depend on the change alone, so every replica rejects the same changes.
+std::string ShapeProblem(const schema::RecordSchema& schema, const Change& change) {
+  if (change.record_id.empty() || change.change_id.empty()) return "a change needs ids";
+  if (change.version.device_id.empty()) return "a change needs a device id";
+  if (change.collection != schema.name()) return "the change is for another collection";
+  const auto version = schema::ParseSchemaVersion(change.schema_version);
+  if (!version.has_value() || !schema.AcceptsVersion(*version)) {
+    return "schema version " + change.schema_version + " is not accepted for " + schema.name();
+  }
+  const bool has_writes =
+      !change.registers.empty() || !change.appends.empty() || !change.sets.empty();
+  if (change.kind == ChangeKind::kDelete && has_writes) return "a delete carries no writes";
+  for (const auto& [field, write] : change.registers) {
+    const schema::FieldSpec* spec = schema.Field(field);
+    if (spec == nullptr) continue;  // a newer schema's field: kept untouched
+    if (!spec->derived.empty()) return "field " + field + " is derived by the engine";
+    if (spec->policy == MergePolicy::kAppend || spec->policy == MergePolicy::kSet) {
+      return "field " + field + " is not a single value";
+    }
+    if (spec->policy == MergePolicy::kImmutable && !write.base.empty()) {
+      return "immutable field " + field + " is already set";
+    }
+  }
+  for (const auto& [field, write] : change.appends) {
+    const schema::FieldSpec* spec = schema.Field(field);
+    if (spec != nullptr && spec->policy != MergePolicy::kAppend) {
+      return "field " + field + " is not append-only";
+    }
+    for (const model::Json& entry : write.entries) {
+      if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string()) {
+        return "an entry of " + field + " has no id";
+      }
+    }
+  }
+  for (const auto& [field, write] : change.sets) {
+    const schema::FieldSpec* spec = schema.Field(field);
+    if (spec != nullptr && spec->policy != MergePolicy::kSet) {
+      return "field " + field + " is not a set";
+    }
+    if (!write.added_seen_removals.empty() && write.added_seen_removals.size() != write.added.size()) {
+      return "set write for " + field + " is malformed";
+    }
+  }
+  return "";
+}
+
+bool ApplyWrites(model::RecordState& state, const Change& change) {
+  bool changed = false;
+  for (const auto& [field, write] : change.registers) {
+    changed = detail::ApplyRegisterWrite(state.registers[field], write, change.version,
+                                         change.author) || changed;
+  }
+  for (const auto& [field, write] : change.appends) {
+    if (write.entries.empty()) continue;  // creates no empty field: bytes must not change
+    changed = detail::ApplyAppendWrite(state.appends[field], write, change.version,
+                                       change.author) || changed;
+  }
+  for (const auto& [field, write] : change.sets) {
+    if (write.added.empty() && write.removed.empty()) continue;
+    changed = detail::ApplySetWrite(state.sets[field], write, change.version) || changed;
+  }
+  return changed;
+}
+
+std::set<std::string> TouchedFields(const Change& change) {
+  std::set<std::string> fields;
+  for (const auto& [field, write] : change.registers) fields.insert(field);
+  for (const auto& [field, write] : change.appends) fields.insert(field);
+  for (const auto& [field, write] : change.sets) fields.insert(field);
+  return fields;
+}
+
+}  // namespace
+
+std::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kApplied: return "applied";
+    case Outcome::kMerged: return "merged";
+    case Outcome::kConflict: return "conflict";
+    case Outcome::kDuplicate: return "duplicate";
+    case Outcome::kRejected: return "rejected";
+  }
+  return "unknown";
+}
+
+MergeResult MergeInPlace(const schema::RecordSchema& schema, model::RecordState& state,
+                         const Change& change, std::vector<Conflict>* conflicts) {
+  if (std::string problem = ShapeProblem(schema, change); !problem.empty()) {
+    return {Outcome::kRejected, std::move(problem)};
+  }
+  if (!state.id.empty() && (state.id != change.record_id || state.collection != change.collection ||
+                            state.team != change.team)) {
+    return {Outcome::kRejected, "the change names another record, collection or team"};
+  }
+  // Every check is done: from here on the change is applied. Each step is a join, so a step
+  // that finds nothing new leaves its part of the state exactly as it was.
+  const bool was_empty = state.id.empty();
+  if (was_empty) {
+    // A change may arrive before the record's creation: the envelope comes with any change.
+    state.id = change.record_id;
+    state.collection = change.collection;
+    state.team = change.team;
+  }
+  bool changed = ApplyWrites(state, change);
+  if (change.kind == ChangeKind::kDelete) changed = detail::ApplyDeletion(state, change) || changed;
+  if (change.kind == ChangeKind::kRestore) changed = detail::ApplyRestore(state, change) || changed;
+  if (!changed) {
+    if (was_empty) state = model::RecordState{};
+    return {Outcome::kDuplicate, ""};
+  }
+  // The record's schema version is the highest any applied change used (same major, checked
+  // above), so it does not depend on the order changes arrived in.
+  const schema::SchemaVersion change_version = *schema::ParseSchemaVersion(change.schema_version);
+  const auto record_version = schema::ParseSchemaVersion(state.schema_version);
+  state.schema_version = schema::SchemaVersionString(
+      record_version.has_value() ? std::max(*record_version, change_version) : change_version);
+
+  // Classify the outcome from the touched fields only: the whole record's conflicts are built
+  // (allocating) just when the caller asks for them.
+  bool needs_review = false;
+  bool auto_resolved = false;
+  for (const auto& [field, write] : change.registers) {
+    if (state.registers[field].candidates.size() < 2) continue;
+    const schema::FieldSpec* spec = schema.Field(field);
+    const bool reviewed = spec != nullptr && (spec->policy == MergePolicy::kReview ||
+                                              spec->policy == MergePolicy::kImmutable);
+    (reviewed ? needs_review : auto_resolved) = true;
+  }
+  for (const auto& [field, write] : change.sets) {
+    if (SetHasRace(state.sets[field])) needs_review = true;
+  }
+  const bool record_wide = change.kind == ChangeKind::kDelete || change.kind == ChangeKind::kRestore;
+  if (!state.deletions.empty() && !IsDeleted(state)) needs_review = true;
+  if (conflicts != nullptr) {
+    const std::set<std::string> touched = TouchedFields(change);
+    for (Conflict& conflict : Conflicts(schema, state)) {
+      const bool relevant = conflict.kind == ConflictKind::kDeleteVsEdit
+                                ? (record_wide || !touched.empty())
+                                : touched.count(conflict.field) != 0;
+      if (relevant) conflicts->push_back(std::move(conflict));
+    }
+  }
+  return {needs_review ? Outcome::kConflict
+                       : auto_resolved ? Outcome::kMerged : Outcome::kApplied,
+          ""};
+}
+
+MergeOutput Merge(const schema::RecordSchema& schema, const model::RecordState& state,
+                  const Change& change) {
+  MergeOutput out{state, {}, {}};
+  out.result = MergeInPlace(schema, out.state, change, &out.conflicts);
+  return out;
+}
+
+}  // namespace outreach::merge

@@ -1,0 +1,194 @@
+#include "core/merge/record_view.h"
+
+#include <algorithm>
+
+#include "core/schema/derived_fields.h"
+#include "core/schema/record_schema.h"
+
+namespace outreach::merge {
+namespace {
+
+using model::Candidate;
+using model::Json;
+using model::Version;
+using schema::FieldSpec;
+using schema::MergePolicy;
+
+bool Observed(const std::vector<Version>& versions, const Version& version) {
+  return std::binary_search(versions.begin(), versions.end(), version);
+}
+
+bool AddIsLive(const model::SetElement& element, const Version& add) {
+  for (const auto& [removal, observed] : element.removes) {
+    if (Observed(observed, add)) return false;
+  }
+  return true;
+}
+
+// The value code reads while a register holds several candidates (DESIGN.md section 3): the
+// further state for forward fields and the higher of an ordered review enum; otherwise the
+// higher version. Candidates are sorted by version, so "higher version" is the last.
+const Candidate& ProvisionalCandidate(const FieldSpec* spec,
+                                      const std::vector<Candidate>& candidates) {
+  const bool ranked = spec != nullptr && !spec->order.empty() &&
+                      (spec->policy == MergePolicy::kForward || spec->policy == MergePolicy::kReview);
+  if (!ranked) return candidates.back();
+  const Candidate* best = &candidates.front();
+  for (const Candidate& candidate : candidates) {
+    const int rank = schema::OrderRank(*spec, candidate.value);
+    const int best_rank = schema::OrderRank(*spec, best->value);
+    if (rank > best_rank || (rank == best_rank && best->version < candidate.version)) {
+      best = &candidate;
+    }
+  }
+  return *best;
+}
+
+bool DeletionCoversEverything(const model::RecordState& state, const model::Deletion& deletion) {
+  for (const auto& [field, reg] : state.registers) {
+    const auto seen = deletion.seen.find(field);
+    for (const Candidate& candidate : reg.candidates) {
+      if (seen == deletion.seen.end() || !seen->second.Covers(candidate.version)) return false;
+    }
+  }
+  for (const auto& [field, append] : state.appends) {
+    for (const auto& [entry_id, entry] : append.entries) {
+      if (!Observed(deletion.seen_items, entry.version)) return false;
+    }
+  }
+  for (const auto& [field, set] : state.sets) {
+    for (const auto& [key, element] : set.elements) {
+      for (const auto& [add, seen_removals] : element.adds) {
+        if (AddIsLive(element, add) && !Observed(deletion.seen_items, add)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+void AddRegisterConflict(const FieldSpec* spec, const std::string& record_id,
+                         const std::string& field, const model::RegisterState& reg,
+                         std::vector<Conflict>& out) {
+  if (reg.candidates.size() < 2) return;
+  ConflictKind kind = ConflictKind::kReview;
+  if (spec == nullptr) return;  // unknown to this schema: kept, resolved by version, not ours
+  switch (spec->policy) {
+    case MergePolicy::kReview: kind = ConflictKind::kReview; break;
+    case MergePolicy::kImmutable: kind = ConflictKind::kImmutable; break;
+    case MergePolicy::kLww: kind = ConflictKind::kAutoResolved; break;
+    default: return;  // forward: the further state wins by rule, nothing to review
+  }
+  out.push_back(Conflict{record_id, field, kind, reg.candidates,
+                         ProvisionalCandidate(spec, reg.candidates).value});
+}
+
+// Neither saw the other: a removal did not observe a live addition, and that addition's author
+// had not seen the removal (a deliberate re-add would have).
+bool ElementHasRace(const model::SetElement& element) {
+  for (const auto& [add, seen_removals] : element.adds) {
+    if (!AddIsLive(element, add)) continue;
+    for (const auto& [removal, observed] : element.removes) {
+      if (removal != add && !Observed(observed, add) && !Observed(seen_removals, removal)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+void AddSetConflicts(const std::string& record_id, const std::string& field,
+                     const model::SetState& set, std::vector<Conflict>& out) {
+  for (const auto& [key, element] : set.elements) {
+    if (!ElementHasRace(element)) continue;
+    std::vector<Candidate> adds;
+    for (const auto& [add, seen_removals] : element.adds) {
+      if (AddIsLive(element, add)) adds.push_back(Candidate{element.value, add, ""});
+    }
+    out.push_back(Conflict{record_id, field, ConflictKind::kSetRemoveVsAdd, adds, element.value});
+  }
+}
+
+}  // namespace
+
+bool SetHasRace(const model::SetState& set) {
+  for (const auto& [key, element] : set.elements) {
+    if (ElementHasRace(element)) return true;
+  }
+  return false;
+}
+
+bool SetElementPresent(const model::SetElement& element) {
+  for (const auto& [add, seen] : element.adds) {
+    if (AddIsLive(element, add)) return true;
+  }
+  return false;
+}
+
+bool IsDeleted(const model::RecordState& state) {
+  for (const model::Deletion& deletion : state.deletions) {
+    if (DeletionCoversEverything(state, deletion)) return true;
+  }
+  return false;
+}
+
+Json CurrentValues(const schema::RecordSchema& schema, const model::RecordState& state) {
+  Json values = Json::object();
+  for (const auto& [field, reg] : state.registers) {
+    if (reg.candidates.empty()) continue;
+    const Json& value = ProvisionalCandidate(schema.Field(field), reg.candidates).value;
+    if (!value.is_null()) values[field] = value;  // null: the field was cleared
+  }
+  for (const auto& [field, append] : state.appends) {
+    std::vector<const Candidate*> entries;
+    for (const auto& [entry_id, entry] : append.entries) entries.push_back(&entry);
+    std::stable_sort(entries.begin(), entries.end(), [](const Candidate* a, const Candidate* b) {
+      return a->version < b->version;
+    });
+    Json list = Json::array();
+    for (const Candidate* entry : entries) list.push_back(entry->value);
+    values[field] = list;
+  }
+  for (const auto& [field, set] : state.sets) {
+    Json members = Json::array();
+    for (const auto& [key, element] : set.elements) {
+      if (SetElementPresent(element)) members.push_back(element.value);
+    }
+    values[field] = members;
+  }
+  if (!state.id.empty()) values["id"] = state.id;
+  // Derived fields are the engine's: recomputed from the merged values, never merged themselves.
+  const Json derived = schema::ComputeDerived(schema, values);
+  for (const auto& [field, value] : derived.items()) values[field] = value;
+  return values;
+}
+
+std::vector<Conflict> Conflicts(const schema::RecordSchema& schema,
+                                const model::RecordState& state) {
+  std::vector<Conflict> conflicts;
+  for (const auto& [field, reg] : state.registers) {
+    AddRegisterConflict(schema.Field(field), state.id, field, reg, conflicts);
+  }
+  for (const auto& [field, set] : state.sets) AddSetConflicts(state.id, field, set, conflicts);
+  if (!state.deletions.empty() && !IsDeleted(state)) {
+    std::vector<Candidate> deletions;
+    for (const model::Deletion& deletion : state.deletions) {
+      deletions.push_back(Candidate{nullptr, deletion.version, deletion.author});
+    }
+    // Provisional: the record stays (the edit wins) until someone decides.
+    conflicts.push_back(Conflict{state.id, "", ConflictKind::kDeleteVsEdit, deletions, false});
+  }
+  return conflicts;
+}
+
+std::string_view ConflictKindName(ConflictKind kind) {
+  switch (kind) {
+    case ConflictKind::kReview: return "review";
+    case ConflictKind::kImmutable: return "immutable";
+    case ConflictKind::kAutoResolved: return "auto_resolved";
+    case ConflictKind::kSetRemoveVsAdd: return "set_remove_vs_add";
+    case ConflictKind::kDeleteVsEdit: return "delete_vs_edit";
+  }
+  return "unknown";
+}
+
+}  // namespace outreach::merge

@@ -1,0 +1,36 @@
+// What a record says now, derived from its merge state: the current (or provisional) value of
+// every field, whether it is deleted, and its open conflicts. Readers never see candidates
+// unless they ask for conflicts.
+#pragma once
+
+#include <vector>
+
+#include "core/merge/conflict.h"
+#include "core/model/record_state.h"
+
+namespace outreach::schema {
+class RecordSchema;
+}
+
+namespace outreach::merge {
+
+// The record's values as one JSON object, as the schema describes them: each register's value
+// (the provisional one while disputed; absent if cleared), append fields as arrays of entries
+// in (version, id) order, set fields as arrays of their members in canonical order, "id", and
+// the derived fields recomputed from the rest. Fields unknown to `schema` are kept as they are.
+model::Json CurrentValues(const schema::RecordSchema& schema, const model::RecordState& state);
+
+// True when a live deletion had seen every value the record holds.
+bool IsDeleted(const model::RecordState& state);
+
+// Every open conflict of the record (including lww's auto-resolved ones).
+std::vector<Conflict> Conflicts(const schema::RecordSchema& schema,
+                                const model::RecordState& state);
+
+// True while some addition of the element was observed by no removal.
+bool SetElementPresent(const model::SetElement& element);
+
+// True if some removal in the set raced an addition still present (neither author saw the other).
+bool SetHasRace(const model::SetState& set);
+
+}  // namespace outreach::merge

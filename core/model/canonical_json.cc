@@ -1,0 +1,62 @@
+#include "core/model/canonical_json.h"
+
+#include <sodium.h>
+
+#include <cmath>
+
+#include "core/base/secure_bytes.h"
+
+namespace outreach::model {
+namespace {
+
+constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+
+// A copy in which every number has one spelling.
+nlohmann::json Normalize(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::object: {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& [key, item] : value.items()) out[key] = Normalize(item);
+      return out;
+    }
+    case nlohmann::json::value_t::array: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : value) out.push_back(Normalize(item));
+      return out;
+    }
+    case nlohmann::json::value_t::number_float: {
+      const double number = value.get<double>();
+      if (std::isfinite(number) && std::trunc(number) == number &&
+          std::fabs(number) <= kMaxExactInteger) {
+        return static_cast<std::int64_t>(number);  // 1.0 -> 1, -0.0 -> 0
+      }
+      return number;
+    }
+    case nlohmann::json::value_t::number_unsigned:
+      if (value.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
+        return static_cast<std::int64_t>(value.get<std::uint64_t>());
+      }
+      return value;
+    default:
+      return value;
+  }
+}
+
+}  // namespace
+
+std::string CanonicalJson(const nlohmann::json& value) {
+  // nlohmann's object is a std::map: keys come out sorted; dump() uses the shortest exact
+  // float form. Invalid UTF-8 is replaced rather than thrown on.
+  return Normalize(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::array<std::uint8_t, 32> CanonicalHash(const nlohmann::json& value) {
+  (void)EnsureSodium();
+  const std::string text = CanonicalJson(value);
+  std::array<std::uint8_t, 32> hash{};
+  crypto_generichash(hash.data(), hash.size(), reinterpret_cast<const unsigned char*>(text.data()),
+                     text.size(), nullptr, 0);
+  return hash;
+}
+
+}  // namespace outreach::model

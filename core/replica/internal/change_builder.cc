@@ -1,0 +1,118 @@
+#include "core/replica/internal/change_builder.h"
+
+#include <algorithm>
+
+#include "core/merge/record_view.h"
+#include "core/model/canonical_json.h"
+#include "core/schema/record_schema.h"
+
+namespace outreach::replica::detail {
+namespace {
+
+using model::Json;
+using schema::MergePolicy;
+
+Status AddRegisterWrite(const schema::FieldSpec* spec, const std::string& field,
+                        const model::RecordState& view, const Json& value, bool resolving,
+                        model::Change& change) {
+  model::RegisterWrite write{value, {}};
+  const auto current = view.registers.find(field);
+  if (current != view.registers.end()) {
+    const auto& candidates = current->second.candidates;
+    if (candidates.size() == 1 && candidates.front().value == value) return Status::Ok();
+    const bool disputed = candidates.size() > 1 && spec != nullptr &&
+                          (spec->policy == MergePolicy::kReview ||
+                           spec->policy == MergePolicy::kImmutable);
+    if (disputed && !resolving) {
+      return FailedPreconditionError("field " + field +
+                                     " is disputed; a team leader resolves it");
+    }
+    write.base = current->second.seen;  // everything this replica has seen of the field
+  }
+  change.registers[field] = std::move(write);
+  return Status::Ok();
+}
+
+Status AddSetWrite(const std::string& field, const model::RecordState& view, const Json& value,
+                   model::Change& change) {
+  if (!value.is_array()) return InvalidArgumentError("set field " + field + " takes an array");
+  std::map<std::string, Json> wanted;
+  for (const Json& member : value) wanted.emplace(model::CanonicalJson(member), member);
+  model::SetWrite write;
+  const auto current = view.sets.find(field);
+  const std::map<std::string, model::SetElement> none;
+  const auto& elements = current == view.sets.end() ? none : current->second.elements;
+  for (const auto& [key, member] : wanted) {
+    const auto element = elements.find(key);
+    if (element != elements.end() && merge::SetElementPresent(element->second)) continue;
+    std::vector<model::Version> seen_removals;
+    if (element != elements.end()) {
+      for (const auto& [removal, observed] : element->second.removes) seen_removals.push_back(removal);
+    }
+    write.added.push_back(member);
+    write.added_seen_removals.push_back(std::move(seen_removals));
+  }
+  for (const auto& [key, element] : elements) {
+    if (wanted.count(key) != 0 || !merge::SetElementPresent(element)) continue;
+    std::vector<model::Version> observed;
+    for (const auto& [add, seen] : element.adds) observed.push_back(add);
+    write.removed.push_back(model::SetRemoval{element.value, std::move(observed)});
+  }
+  if (!write.added.empty() || !write.removed.empty()) change.sets[field] = std::move(write);
+  return Status::Ok();
+}
+
+Status AddAppendWrite(const std::string& field, const Json& value, model::Change& change) {
+  if (!value.is_array()) return InvalidArgumentError("append field " + field + " takes an array");
+  for (const Json& entry : value) {
+    if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string()) {
+      return InvalidArgumentError("each entry of " + field + " needs an \"id\"");
+    }
+    change.appends[field].entries.push_back(entry);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status AddPatchWrites(const schema::RecordSchema& schema, const model::RecordState& view,
+                      const Json& patch, bool resolving, model::Change& change) {
+  if (!patch.is_object()) return InvalidArgumentError("values must be a JSON object");
+  for (const auto& [field, value] : patch.items()) {
+    if (field == "id") continue;  // the record's id is its envelope, set at creation
+    const schema::FieldSpec* spec = schema.Field(field);
+    if (spec != nullptr && !spec->derived.empty()) {
+      return InvalidArgumentError("field " + field + " is computed by the engine");
+    }
+    const MergePolicy policy = spec == nullptr ? MergePolicy::kLww : spec->policy;
+    if (policy == MergePolicy::kSet) {
+      OUTREACH_RETURN_IF_ERROR(AddSetWrite(field, view, value, change));
+    } else if (policy == MergePolicy::kAppend) {
+      OUTREACH_RETURN_IF_ERROR(AddAppendWrite(field, value, change));
+    } else {
+      OUTREACH_RETURN_IF_ERROR(AddRegisterWrite(spec, field, view, value, resolving, change));
+    }
+  }
+  return Status::Ok();
+}
+
+void FillDeleteSeen(const model::RecordState& view, model::Change& change) {
+  change.deletion_base = view.deletions_seen;
+  for (const auto& [field, reg] : view.registers) change.delete_seen[field] = reg.seen;
+  for (const auto& [field, append] : view.appends) {
+    for (const auto& [entry_id, entry] : append.entries) {
+      change.delete_seen_items.push_back(entry.version);
+    }
+  }
+  for (const auto& [field, set] : view.sets) {
+    for (const auto& [key, element] : set.elements) {
+      for (const auto& [add, seen] : element.adds) change.delete_seen_items.push_back(add);
+    }
+  }
+  std::sort(change.delete_seen_items.begin(), change.delete_seen_items.end());
+  change.delete_seen_items.erase(
+      std::unique(change.delete_seen_items.begin(), change.delete_seen_items.end()),
+      change.delete_seen_items.end());
+}
+
+}  // namespace outreach::replica::detail

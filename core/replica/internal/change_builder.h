@@ -1,0 +1,27 @@
+// ChangeBuilder: turns a local edit (create values, an update patch, a delete, a resolution)
+// into the Change it means, with each write's base taken from the record as this replica sees
+// it. Only the builder decides bases: what a write supersedes is exactly what its author saw.
+#pragma once
+
+#include "core/base/status.h"
+#include "core/model/change.h"
+#include "core/model/record_state.h"
+
+namespace outreach::schema {
+class RecordSchema;
+}
+
+namespace outreach::replica::detail {
+
+// Adds to `change` the writes that make the record's fields equal `patch` (a JSON object).
+// Single-value fields: a write unless the value is already the record's one undisputed value.
+// Set fields: the additions and removals to reach the given membership. Append fields: each
+// given entry (objects; "id" required). invalid_argument for a bad shape or a derived field;
+// failed_precondition for a disputed review field (`resolving` false).
+Status AddPatchWrites(const schema::RecordSchema& schema, const model::RecordState& view,
+                      const model::Json& patch, bool resolving, model::Change& change);
+
+// Fills a delete's view of the record: every version of every value it holds.
+void FillDeleteSeen(const model::RecordState& view, model::Change& change);
+
+}  // namespace outreach::replica::detail

@@ -1,0 +1,202 @@
+#include "core/replica/internal/replica_store.h"
+
+#include "core/model/record_codec.h"
+#include "core/storage/database.h"
+
+namespace outreach::replica::detail {
+namespace {
+
+constexpr const char* kSchemaSql = R"sql(
+CREATE TABLE IF NOT EXISTS replica_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS confirmed(record_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS local_view(
+  record_id TEXT PRIMARY KEY, collection TEXT NOT NULL, deleted INTEGER NOT NULL,
+  state TEXT NOT NULL, vals TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS local_view_by_collection ON local_view(collection, deleted);
+CREATE TABLE IF NOT EXISTS outbox(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, change_id TEXT NOT NULL UNIQUE,
+  record_id TEXT NOT NULL, change TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending', reason TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS outbox_by_record ON outbox(record_id, seq);
+)sql";
+
+const char* StatusText(OutboxStatus status) {
+  return status == OutboxStatus::kPending ? "pending" : "rejected";
+}
+
+Result<model::Json> ParseJson(std::string_view text, const char* what) {
+  model::Json json = model::Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return CorruptError(std::string("stored ") + what + " is not JSON");
+  return json;
+}
+
+// Field names become part of a JSON path: only plain identifiers are allowed.
+bool IsPlainFieldName(std::string_view field) {
+  if (field.empty() || field.size() > 64) return false;
+  for (const char c : field) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(storage::Database* db) {
+  OUTREACH_RETURN_IF_ERROR(db->Exec(kSchemaSql));
+  return std::unique_ptr<ReplicaStore>(new ReplicaStore(db));
+}
+
+Result<storage::Transaction> ReplicaStore::Begin() { return db_->Begin(); }
+
+Result<std::optional<model::RecordState>> ReplicaStore::LoadState(const char* sql,
+                                                                  std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto select, db_->Prepare(sql));
+  OUTREACH_RETURN_IF_ERROR(select.BindText(1, record_id));
+  OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return std::optional<model::RecordState>();
+  OUTREACH_ASSIGN_OR_RETURN(model::Json json, ParseJson(select.ColumnText(0), "record"));
+  OUTREACH_ASSIGN_OR_RETURN(model::RecordState state, model::RecordFromJson(json));
+  return std::optional<model::RecordState>(std::move(state));
+}
+
+Result<std::optional<model::RecordState>> ReplicaStore::LoadView(std::string_view record_id) {
+  return LoadState("SELECT state FROM local_view WHERE record_id = ?", record_id);
+}
+
+Result<std::optional<model::RecordState>> ReplicaStore::LoadConfirmed(std::string_view record_id) {
+  return LoadState("SELECT state FROM confirmed WHERE record_id = ?", record_id);
+}
+
+Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json& values,
+                              bool deleted) {
+  OUTREACH_ASSIGN_OR_RETURN(
+      auto upsert, db_->Prepare("INSERT OR REPLACE INTO local_view(record_id, collection, deleted, "
+                                "state, vals) VALUES (?, ?, ?, ?, ?)"));
+  OUTREACH_RETURN_IF_ERROR(upsert.BindText(1, state.id));
+  OUTREACH_RETURN_IF_ERROR(upsert.BindText(2, state.collection));
+  OUTREACH_RETURN_IF_ERROR(upsert.BindInt64(3, deleted ? 1 : 0));
+  OUTREACH_RETURN_IF_ERROR(upsert.BindText(4, model::RecordToJson(state).dump()));
+  OUTREACH_RETURN_IF_ERROR(upsert.BindText(5, values.dump()));
+  return upsert.Run();
+}
+
+Status ReplicaStore::SaveConfirmed(const model::RecordState& state) {
+  OUTREACH_ASSIGN_OR_RETURN(
+      auto upsert, db_->Prepare("INSERT OR REPLACE INTO confirmed(record_id, state) VALUES (?, ?)"));
+  OUTREACH_RETURN_IF_ERROR(upsert.BindText(1, state.id));
+  OUTREACH_RETURN_IF_ERROR(upsert.BindText(2, model::RecordToJson(state).dump()));
+  return upsert.Run();
+}
+
+Status ReplicaStore::RemoveView(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto remove, db_->Prepare("DELETE FROM local_view WHERE record_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(remove.BindText(1, record_id));
+  return remove.Run();
+}
+
+Status ReplicaStore::AddToOutbox(const model::Change& change) {
+  OUTREACH_ASSIGN_OR_RETURN(
+      auto insert, db_->Prepare("INSERT INTO outbox(change_id, record_id, change) VALUES (?, ?, ?)"));
+  OUTREACH_RETURN_IF_ERROR(insert.BindText(1, change.change_id));
+  OUTREACH_RETURN_IF_ERROR(insert.BindText(2, change.record_id));
+  OUTREACH_RETURN_IF_ERROR(insert.BindText(3, model::ChangeToJson(change).dump()));
+  return insert.Run();
+}
+
+Result<std::vector<OutboxEntry>> ReplicaStore::LoadOutbox(std::optional<OutboxStatus> status,
+                                                          std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(
+      auto select,
+      db_->Prepare("SELECT seq, change, status, reason FROM outbox WHERE (?1 IS NULL OR status = ?1) "
+                   "AND (?2 = '' OR record_id = ?2) ORDER BY seq"));
+  if (status.has_value()) {
+    OUTREACH_RETURN_IF_ERROR(select.BindText(1, StatusText(*status)));
+  } else {
+    OUTREACH_RETURN_IF_ERROR(select.BindNull(1));
+  }
+  OUTREACH_RETURN_IF_ERROR(select.BindText(2, record_id));
+  std::vector<OutboxEntry> entries;
+  while (true) {
+    OUTREACH_ASSIGN_OR_RETURN(bool has_row, select.Step());
+    if (!has_row) break;
+    OUTREACH_ASSIGN_OR_RETURN(model::Json json, ParseJson(select.ColumnText(1), "change"));
+    OUTREACH_ASSIGN_OR_RETURN(model::Change change, model::ChangeFromJson(json));
+    entries.push_back(OutboxEntry{select.ColumnInt64(0), std::move(change),
+                                  select.ColumnText(2) == "pending" ? OutboxStatus::kPending
+                                                                   : OutboxStatus::kRejected,
+                                  std::string(select.ColumnText(3))});
+  }
+  return entries;
+}
+
+Result<std::string> ReplicaStore::OutboxRecord(std::string_view change_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto select,
+                            db_->Prepare("SELECT record_id FROM outbox WHERE change_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(select.BindText(1, change_id));
+  OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return NotFoundError("no change " + std::string(change_id) + " in the outbox");
+  return std::string(select.ColumnText(0));
+}
+
+Status ReplicaStore::SetOutboxStatus(std::string_view change_id, OutboxStatus status,
+                                     std::string_view reason) {
+  OUTREACH_ASSIGN_OR_RETURN(
+      auto update, db_->Prepare("UPDATE outbox SET status = ?, reason = ? WHERE change_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(update.BindText(1, StatusText(status)));
+  OUTREACH_RETURN_IF_ERROR(update.BindText(2, reason));
+  OUTREACH_RETURN_IF_ERROR(update.BindText(3, change_id));
+  return update.Run();
+}
+
+Status ReplicaStore::RemoveFromOutbox(std::string_view change_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto remove, db_->Prepare("DELETE FROM outbox WHERE change_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(remove.BindText(1, change_id));
+  return remove.Run();
+}
+
+Result<std::vector<model::Json>> ReplicaStore::QueryValues(std::string_view collection,
+                                                           std::string_view field,
+                                                           const model::Json& value) {
+  const bool filtered = !field.empty();
+  if (filtered && !IsPlainFieldName(field)) {
+    return InvalidArgumentError("a query field must be a plain field name");
+  }
+  // json_extract gives SQL values; the bound value is compared as its JSON text form.
+  const std::string sql =
+      filtered ? "SELECT vals FROM local_view WHERE collection = ? AND deleted = 0 AND "
+                 "json_quote(json_extract(vals, ?)) = ? ORDER BY record_id"
+               : "SELECT vals FROM local_view WHERE collection = ? AND deleted = 0 ORDER BY record_id";
+  OUTREACH_ASSIGN_OR_RETURN(auto select, db_->Prepare(sql));
+  OUTREACH_RETURN_IF_ERROR(select.BindText(1, collection));
+  if (filtered) {
+    OUTREACH_RETURN_IF_ERROR(select.BindText(2, "$." + std::string(field)));
+    OUTREACH_RETURN_IF_ERROR(select.BindText(3, value.dump()));
+  }
+  std::vector<model::Json> rows;
+  while (true) {
+    OUTREACH_ASSIGN_OR_RETURN(bool has_row, select.Step());
+    if (!has_row) break;
+    OUTREACH_ASSIGN_OR_RETURN(model::Json values, ParseJson(select.ColumnText(0), "values"));
+    rows.push_back(std::move(values));
+  }
+  return rows;
+}
+
+Result<std::optional<std::string>> ReplicaStore::GetMeta(std::string_view key) {
+  OUTREACH_ASSIGN_OR_RETURN(auto select, db_->Prepare("SELECT value FROM replica_meta WHERE key = ?"));
+  OUTREACH_RETURN_IF_ERROR(select.BindText(1, key));
+  OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(select.ColumnText(0)));
+}
+
+Status ReplicaStore::SetMeta(std::string_view key, std::string_view value) {
+  OUTREACH_ASSIGN_OR_RETURN(
+      auto upsert, db_->Prepare("INSERT OR REPLACE INTO replica_meta(key, value) VALUES (?, ?)"));
+  OUTREACH_RETURN_IF_ERROR(upsert.BindText(1, key));
+  OUTREACH_RETURN_IF_ERROR(upsert.BindText(2, value));
+  return upsert.Run();
+}
+
+}  // namespace outreach::replica::detail

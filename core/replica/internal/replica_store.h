@@ -1,0 +1,63 @@
+// ReplicaStore: the replica's tables in the encrypted database and the SQL that reads and
+// writes them. No merge logic here; Replica decides, the store persists.
+//   replica_meta(key, value)                    the device clock (last HLC, offset)
+//   confirmed(record_id, state)                 record state as last received from the server
+//   local_view(record_id, collection, deleted, state, vals)
+//                                               confirmed + pending changes, and its values
+//   outbox(seq, change_id, record_id, change, status, reason)
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/status.h"
+#include "core/model/change.h"
+#include "core/model/record_state.h"
+#include "core/replica/replica.h"
+#include "core/storage/transaction.h"
+
+namespace outreach::storage {
+class Database;
+}
+
+namespace outreach::replica::detail {
+
+class ReplicaStore {
+ public:
+  static Result<std::unique_ptr<ReplicaStore>> Open(storage::Database* db);
+
+  Result<storage::Transaction> Begin();
+
+  Result<std::optional<model::RecordState>> LoadView(std::string_view record_id);
+  Result<std::optional<model::RecordState>> LoadConfirmed(std::string_view record_id);
+  Status SaveView(const model::RecordState& state, const model::Json& values, bool deleted);
+  Status SaveConfirmed(const model::RecordState& state);
+  // Forgets the view of a record nothing is left of (its only pending create was discarded).
+  Status RemoveView(std::string_view record_id);
+
+  Status AddToOutbox(const model::Change& change);
+  // Entries in writing order; `record_id` empty for all records.
+  Result<std::vector<OutboxEntry>> LoadOutbox(std::optional<OutboxStatus> status,
+                                              std::string_view record_id = {});
+  // The record a change in the outbox belongs to; not_found if it is not there.
+  Result<std::string> OutboxRecord(std::string_view change_id);
+  Status SetOutboxStatus(std::string_view change_id, OutboxStatus status, std::string_view reason);
+  Status RemoveFromOutbox(std::string_view change_id);
+
+  Result<std::vector<model::Json>> QueryValues(std::string_view collection, std::string_view field,
+                                               const model::Json& value);
+
+  Result<std::optional<std::string>> GetMeta(std::string_view key);
+  Status SetMeta(std::string_view key, std::string_view value);
+
+ private:
+  explicit ReplicaStore(storage::Database* db) : db_(db) {}
+  Result<std::optional<model::RecordState>> LoadState(const char* sql, std::string_view record_id);
+
+  storage::Database* db_;
+};
+
+}  // namespace outreach::replica::detail

@@ -1,0 +1,328 @@
+#include "core/replica/replica.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/merge/admission.h"
+#include "core/merge/merge.h"
+#include "core/merge/record_view.h"
+#include "core/model/uuid.h"
+#include "core/replica/internal/change_builder.h"
+#include "core/replica/internal/replica_store.h"
+#include "core/schema/merge_policy.h"
+#include "core/schema/record_schema.h"
+#include "core/schema/schema_registry.h"
+#include "core/schema/validation_problem.h"
+#include "core/storage/database.h"
+
+namespace outreach::replica {
+namespace {
+
+using model::Json;
+
+constexpr const char* kClockKey = "clock";  // "<physical_ms> <counter> <offset_ms>"
+
+std::string ClockText(const model::HybridClock& clock) {
+  const model::Hlc last = clock.last_issued();
+  return std::to_string(last.physical_ms) + " " + std::to_string(last.counter) + " " +
+         std::to_string(clock.offset_ms());
+}
+
+Result<std::pair<model::Hlc, std::int64_t>> ParseClock(const std::string& text) {
+  long long physical = 0, offset = 0;
+  unsigned long counter = 0;
+  if (std::sscanf(text.c_str(), "%lld %lu %lld", &physical, &counter, &offset) != 3) {
+    return CorruptError("the replica's stored clock is malformed");
+  }
+  const model::Hlc hlc{physical, static_cast<std::uint32_t>(counter)};
+  if (!hlc.IsValid()) return CorruptError("the replica's stored clock is out of range");
+  return std::make_pair(hlc, static_cast<std::int64_t>(offset));
+}
+
+std::string VersionText(const schema::RecordSchema& schema) {
+  return std::to_string(schema.version().major) + "." + std::to_string(schema.version().minor);
+}
+
+// The record as the user means it after an edit: the current values without the engine's
+// derived fields, with `patch` laid over (append fields gain the given entries). Validated in
+// user-input mode before anything is built, so one error lists every problem.
+Json ValuesAfterPatch(const schema::RecordSchema& schema, const model::RecordState& view,
+                      const Json& patch) {
+  Json values = view.id.empty() ? Json::object() : merge::CurrentValues(schema, view);
+  for (const schema::FieldSpec& spec : schema.fields()) {
+    if (!spec.derived.empty()) values.erase(spec.name);
+  }
+  if (!patch.is_object()) return patch;
+  for (const auto& [field, value] : patch.items()) {
+    const schema::FieldSpec* spec = schema.Field(field);
+    if (spec != nullptr && spec->policy == schema::MergePolicy::kAppend && value.is_array() &&
+        values.contains(field) && values[field].is_array()) {
+      for (const Json& entry : value) values[field].push_back(entry);
+    } else {
+      values[field] = value;
+    }
+  }
+  return values;
+}
+
+Status ValidateEdit(const schema::RecordSchema& schema, const model::RecordState& view,
+                    const std::string& id, const Json& patch) {
+  Json values = ValuesAfterPatch(schema, view, patch);
+  if (!values.is_object()) return InvalidArgumentError("values must be a JSON object");
+  values["id"] = id;
+  return schema::ProblemsToStatus(schema.Validate(values, schema::ValidationMode::kUserInput));
+}
+
+bool MayResolve(const ReplicaIdentity& identity) {
+  return identity.role == "team_leader" || identity.role == "admin";
+}
+
+}  // namespace
+
+Replica::Replica(std::unique_ptr<detail::ReplicaStore> store, const schema::SchemaRegistry* schemas,
+                 model::PhysicalClock* clock, model::Hlc last_issued, std::int64_t offset_ms,
+                 ReplicaIdentity identity)
+    : store_(std::move(store)),
+      schemas_(schemas),
+      clock_(clock, last_issued, offset_ms),
+      identity_(std::move(identity)) {}
+
+Replica::~Replica() = default;
+
+Result<std::unique_ptr<Replica>> Replica::Open(storage::Database* db,
+                                               const schema::SchemaRegistry* schemas,
+                                               model::PhysicalClock* clock,
+                                               ReplicaIdentity identity) {
+  if (identity.device_id.empty() || identity.user_id.empty() || identity.team.empty()) {
+    return InvalidArgumentError("a replica needs a device, a user and a team");
+  }
+  OUTREACH_ASSIGN_OR_RETURN(auto store, detail::ReplicaStore::Open(db));
+  OUTREACH_ASSIGN_OR_RETURN(auto stored_clock, store->GetMeta(kClockKey));
+  model::Hlc last_issued;
+  std::int64_t offset_ms = 0;
+  if (stored_clock.has_value()) {
+    OUTREACH_ASSIGN_OR_RETURN(auto parsed, ParseClock(*stored_clock));
+    last_issued = parsed.first;
+    offset_ms = parsed.second;
+  }
+  return std::unique_ptr<Replica>(new Replica(std::move(store), schemas, clock, last_issued,
+                                              offset_ms, std::move(identity)));
+}
+
+Status Replica::WriteLocal(
+    std::string_view id, std::string_view collection, model::ChangeKind kind,
+    const std::function<Status(const model::RecordState&, model::Change&)>& build) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(auto loaded, store_->LoadView(id));
+  if (kind != model::ChangeKind::kCreate && !loaded.has_value()) {
+    return NotFoundError("no record " + std::string(id));
+  }
+  model::RecordState view = loaded.value_or(model::RecordState{});
+  const std::string collection_name = loaded.has_value() ? view.collection : std::string(collection);
+  const schema::RecordSchema* schema = schemas_->Find(collection_name);
+  if (schema == nullptr) return InvalidArgumentError("unknown collection " + collection_name);
+
+  model::Change change;
+  const model::Hlc now = clock_.Now();
+  change.change_id = model::NewUuidV7(now.physical_ms);
+  change.record_id = std::string(id);
+  change.collection = collection_name;
+  change.team = loaded.has_value() ? view.team : identity_.team;
+  change.schema_version = VersionText(*schema);
+  change.kind = kind;
+  change.version = model::Version{now, identity_.device_id};
+  change.author = identity_.user_id;
+  change.author_role = identity_.role;
+  OUTREACH_RETURN_IF_ERROR(build(view, change));
+  const bool has_writes =
+      !change.registers.empty() || !change.appends.empty() || !change.sets.empty();
+  if (!has_writes && kind != model::ChangeKind::kDelete && kind != model::ChangeKind::kRestore) {
+    return Status::Ok();  // nothing differs from what the record already says
+  }
+
+  OUTREACH_RETURN_IF_ERROR(merge::CheckAdmission(*schema, view, change));
+  const merge::MergeResult result = merge::MergeInPlace(*schema, view, change);
+  if (result.outcome == merge::Outcome::kRejected) return InvalidArgumentError(result.reason);
+  const Json values = merge::CurrentValues(*schema, view);
+  OUTREACH_RETURN_IF_ERROR(schema::ProblemsToStatus(
+      schema->Validate(values, schema::ValidationMode::kStoredState)));
+
+  OUTREACH_RETURN_IF_ERROR(store_->AddToOutbox(change));
+  OUTREACH_RETURN_IF_ERROR(store_->SaveView(view, values, merge::IsDeleted(view)));
+  // The clock is saved with the writes it stamped, so after a restart it never goes back.
+  OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
+  return txn.Commit();
+}
+
+Result<std::string> Replica::Create(std::string_view collection, const Json& values) {
+  const std::string id = model::NewUuidV7(clock_.Now().physical_ms);
+  OUTREACH_RETURN_IF_ERROR(WriteLocal(
+      id, collection, model::ChangeKind::kCreate,
+      [&](const model::RecordState& view, model::Change& change) -> Status {
+        const schema::RecordSchema* schema = schemas_->Find(change.collection);
+        OUTREACH_RETURN_IF_ERROR(ValidateEdit(*schema, view, change.record_id, values));
+        return detail::AddPatchWrites(*schema, view, values, /*resolving=*/false, change);
+      }));
+  return id;
+}
+
+Status Replica::Update(std::string_view id, const Json& patch) {
+  return WriteLocal(id, "", model::ChangeKind::kUpdate,
+                    [&](const model::RecordState& view, model::Change& change) -> Status {
+                      const schema::RecordSchema* schema = schemas_->Find(change.collection);
+                      OUTREACH_RETURN_IF_ERROR(ValidateEdit(*schema, view, change.record_id, patch));
+                      return detail::AddPatchWrites(*schema, view, patch, false, change);
+                    });
+}
+
+Result<std::string> Replica::Append(std::string_view id, std::string_view field, Json entry) {
+  if (!entry.is_object()) return InvalidArgumentError("an entry must be a JSON object");
+  if (!entry.contains("id")) entry["id"] = model::NewUuidV7(clock_.Now().physical_ms);
+  if (!entry["id"].is_string()) return InvalidArgumentError("an entry id must be a string");
+  const std::string entry_id = entry["id"].get<std::string>();
+  OUTREACH_RETURN_IF_ERROR(Update(id, Json{{std::string(field), Json::array({entry})}}));
+  return entry_id;
+}
+
+Status Replica::Delete(std::string_view id) {
+  return WriteLocal(id, "", model::ChangeKind::kDelete,
+                    [&](const model::RecordState& view, model::Change& change) -> Status {
+                      detail::FillDeleteSeen(view, change);
+                      return Status::Ok();
+                    });
+}
+
+Status Replica::Resolve(std::string_view id, std::string_view field, const Json& value,
+                        std::string_view reason) {
+  if (!MayResolve(identity_)) {
+    return FailedPreconditionError("only a team leader or an administrator resolves conflicts");
+  }
+  if (field.empty()) {
+    // delete_vs_edit: true confirms the delete (having now seen the edit), false keeps the record.
+    if (!value.is_boolean()) return InvalidArgumentError("resolve a delete with true or false");
+    const auto kind = value.get<bool>() ? model::ChangeKind::kDelete : model::ChangeKind::kRestore;
+    return WriteLocal(id, "", kind, [&](const model::RecordState& view, model::Change& change) {
+      change.reason = std::string(reason);
+      if (kind == model::ChangeKind::kDelete) {
+        detail::FillDeleteSeen(view, change);
+      } else {
+        change.deletion_base = view.deletions_seen;
+      }
+      return Status::Ok();
+    });
+  }
+  return WriteLocal(id, "", model::ChangeKind::kUpdate,
+                    [&](const model::RecordState& view, model::Change& change) -> Status {
+                      change.reason = std::string(reason);
+                      const schema::RecordSchema* schema = schemas_->Find(change.collection);
+                      return detail::AddPatchWrites(*schema, view, Json{{std::string(field), value}},
+                                                    /*resolving=*/true, change);
+                    });
+}
+
+Result<RecordView> Replica::Get(std::string_view id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto loaded, store_->LoadView(id));
+  if (!loaded.has_value()) return NotFoundError("no record " + std::string(id));
+  const schema::RecordSchema* schema = schemas_->Find(loaded->collection);
+  if (schema == nullptr) return CorruptError("record " + std::string(id) + " has an unknown collection");
+  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, id));
+  RecordView view;
+  view.values = merge::CurrentValues(*schema, *loaded);
+  view.deleted = merge::IsDeleted(*loaded);
+  view.has_pending_changes = !pending.empty();
+  view.conflicts = merge::Conflicts(*schema, *loaded);
+  return view;
+}
+
+Result<std::vector<Json>> Replica::Query(std::string_view collection, std::string_view field,
+                                         const Json& value) {
+  if (schemas_->Find(collection) == nullptr) {
+    return InvalidArgumentError("unknown collection " + std::string(collection));
+  }
+  return store_->QueryValues(collection, field, value);
+}
+
+Result<std::vector<OutboxEntry>> Replica::Outbox(OutboxStatus status) {
+  return store_->LoadOutbox(status);
+}
+
+Status Replica::Rebuild(std::string_view record_id) {
+  // The view is the confirmed state with every pending change applied on top, in writing order
+  // (order does not matter to Merge; it keeps the outbox readable).
+  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
+  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
+  model::RecordState view = confirmed.value_or(model::RecordState{});
+  for (const OutboxEntry& entry : pending) {
+    const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
+    if (schema == nullptr) continue;
+    const auto result = merge::MergeInPlace(*schema, view, entry.change);
+    if (result.outcome == merge::Outcome::kRejected) {
+      OUTREACH_RETURN_IF_ERROR(
+          store_->SetOutboxStatus(entry.change.change_id, OutboxStatus::kRejected, result.reason));
+    }
+  }
+  if (view.id.empty()) return store_->RemoveView(record_id);  // a never-confirmed create, discarded
+  const schema::RecordSchema* schema = schemas_->Find(view.collection);
+  if (schema == nullptr) return CorruptError("record " + view.id + " has an unknown collection");
+  return store_->SaveView(view, merge::CurrentValues(*schema, view), merge::IsDeleted(view));
+}
+
+Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
+  if (server_state.id.empty()) return InvalidArgumentError("a server record needs an id");
+  if (schemas_->Find(server_state.collection) == nullptr) {
+    return InvalidArgumentError("unknown collection " + server_state.collection);
+  }
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(server_state));
+  OUTREACH_RETURN_IF_ERROR(Rebuild(server_state.id));
+  return txn.Commit();
+}
+
+Status Replica::MarkAccepted(std::string_view change_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
+  // The server's state of the record (ApplyServerRecord) includes the change from now on; until
+  // it arrives, keep showing it by folding it into the confirmed state.
+  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
+  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
+  model::RecordState state = confirmed.value_or(model::RecordState{});
+  for (const OutboxEntry& entry : pending) {
+    if (entry.change.change_id != change_id) continue;
+    const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
+    if (schema != nullptr) (void)merge::MergeInPlace(*schema, state, entry.change);
+  }
+  if (!state.id.empty()) OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
+  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
+  return txn.Commit();
+}
+
+Status Replica::MarkRejected(std::string_view change_id, std::string_view reason) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
+  OUTREACH_RETURN_IF_ERROR(store_->SetOutboxStatus(change_id, OutboxStatus::kRejected, reason));
+  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
+  return txn.Commit();
+}
+
+Status Replica::Discard(std::string_view change_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
+  OUTREACH_ASSIGN_OR_RETURN(auto rejected, store_->LoadOutbox(OutboxStatus::kRejected, record_id));
+  const bool is_rejected = std::any_of(rejected.begin(), rejected.end(), [&](const OutboxEntry& e) {
+    return e.change.change_id == change_id;
+  });
+  if (!is_rejected) {
+    return FailedPreconditionError("only a rejected change can be discarded");
+  }
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
+  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
+  return txn.Commit();
+}
+
+Status Replica::ObserveClock(const model::Hlc& remote) {
+  OUTREACH_RETURN_IF_ERROR(clock_.Observe(remote));
+  return store_->SetMeta(kClockKey, ClockText(clock_));
+}
+
+}  // namespace outreach::replica

@@ -1,0 +1,139 @@
+// Replica: the device's own copy of its team's records, in the encrypted store. It keeps the
+// confirmed state (as last received from the server) and the outbox of changes not yet
+// accepted by the server; reads see the confirmed state with the pending changes applied on
+// top (through the same Merge the server runs). A write, its validation and its outbox entry
+// commit in one transaction: a crash or a flat battery never leaves one without the other.
+//
+// Not thread-safe: one thread at a time (the SDK serialises calls).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/status.h"
+#include "core/merge/conflict.h"
+#include "core/model/change.h"
+#include "core/model/hybrid_clock.h"
+#include "core/model/physical_clock.h"
+#include "core/model/record_state.h"
+
+namespace outreach::storage {
+class Database;
+}
+namespace outreach::schema {
+class SchemaRegistry;
+}
+
+namespace outreach::replica {
+
+namespace detail {
+class ReplicaStore;
+}
+
+// Who is writing: stamped on every change this replica makes.
+struct ReplicaIdentity {
+  std::string device_id;
+  std::string user_id;
+  std::string role;  // worker, team_leader, office, admin
+  std::string team;
+};
+
+// What a read returns.
+struct RecordView {
+  model::Json values;  // current values (provisional while disputed), derived fields included
+  bool deleted = false;
+  bool has_pending_changes = false;
+  std::vector<merge::Conflict> conflicts;
+};
+
+enum class OutboxStatus { kPending, kRejected };
+
+struct OutboxEntry {
+  std::int64_t sequence = 0;  // order of writing
+  model::Change change;
+  OutboxStatus status = OutboxStatus::kPending;
+  std::string reason;  // why the server rejected it (ids and field names only)
+};
+
+class Replica {
+ public:
+  // Opens the replica tables in `db` (creating them if new) and restores the device's clock.
+  // `db`, `schemas` and `clock` are not owned and must outlive the Replica.
+  static Result<std::unique_ptr<Replica>> Open(storage::Database* db,
+                                               const schema::SchemaRegistry* schemas,
+                                               model::PhysicalClock* clock,
+                                               ReplicaIdentity identity);
+  ~Replica();
+  Replica(const Replica&) = delete;
+  Replica& operator=(const Replica&) = delete;
+
+  // Creates a record of `collection` with `values` (a JSON object of fields; append fields as
+  // arrays of entries, set fields as arrays). Returns its new UUIDv7 id.
+  // invalid_argument: unknown collection, or the record fails its schema (the message lists
+  // each problem as JSON pointer + message).
+  Result<std::string> Create(std::string_view collection, const model::Json& values);
+
+  // Writes the fields in `patch`: single-value fields take the new value (null clears); set
+  // fields take the new membership; append fields take new entries (as Append). Unchanged
+  // values are skipped. failed_precondition: immutable field already set, a forward field
+  // moving back without a team leader's reason, a disputed review field (only Resolve settles
+  // it), or a deleted record. not_found: no such record.
+  Status Update(std::string_view id, const model::Json& patch);
+
+  // Appends `entry` (a JSON object) to an append field; an "id" is made if absent. Returns it.
+  Result<std::string> Append(std::string_view id, std::string_view field, model::Json entry);
+
+  // Deletes the record (a tombstone that syncs). Concurrent edits elsewhere keep it alive as a
+  // delete_vs_edit conflict.
+  Status Delete(std::string_view id);
+
+  // Settles a disputed field (or a delete_vs_edit conflict with `field` empty: `value` true
+  // deletes, false keeps) with a write that has seen every candidate. Team leaders and
+  // administrators only (failed_precondition otherwise); `reason` is recorded on the change.
+  Status Resolve(std::string_view id, std::string_view field, const model::Json& value,
+                 std::string_view reason);
+
+  Result<RecordView> Get(std::string_view id);
+
+  // Live records of `collection`, optionally only those whose `field` equals `value`.
+  Result<std::vector<model::Json>> Query(std::string_view collection, std::string_view field = {},
+                                         const model::Json& value = nullptr);
+
+  Result<std::vector<OutboxEntry>> Outbox(OutboxStatus status);
+
+  // Drops a rejected change; the record is shown again without it.
+  Status Discard(std::string_view change_id);
+
+  // --- for the sync session ---------------------------------------------------------------
+  // The server's state of a record replaces the confirmed state; pending changes are re-applied
+  // on top (rebase; those the server already has are duplicates and change nothing).
+  Status ApplyServerRecord(const model::RecordState& server_state);
+  // The server accepted the change (applied, merged, conflict, or already had it).
+  Status MarkAccepted(std::string_view change_id);
+  // The server refused the change: it stays, marked, until discarded.
+  Status MarkRejected(std::string_view change_id, std::string_view reason);
+  // Advances the clock past a reading from the server.
+  Status ObserveClock(const model::Hlc& remote);
+
+ private:
+  Replica(std::unique_ptr<detail::ReplicaStore> store, const schema::SchemaRegistry* schemas,
+          model::PhysicalClock* clock, model::Hlc last_issued, std::int64_t offset_ms,
+          ReplicaIdentity identity);
+
+  // Builds, admits, merges, validates and stores one local change, all in one transaction.
+  // `build` fills the change's writes from the record's current view.
+  Status WriteLocal(std::string_view id, std::string_view collection, model::ChangeKind kind,
+                    const std::function<Status(const model::RecordState&, model::Change&)>& build);
+  Status Rebuild(std::string_view record_id);
+
+  std::unique_ptr<detail::ReplicaStore> store_;
+  const schema::SchemaRegistry* schemas_;
+  model::HybridClock clock_;
+  ReplicaIdentity identity_;
+};
+
+}  // namespace outreach::replica

@@ -1,0 +1,38 @@
+// What the engine knows about one top-level field of a record type: its merge policy, data class
+// and ordering, read from the annotations on the field's property in schemas/<type>.schema.json.
+#pragma once
+
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "core/schema/merge_policy.h"
+
+namespace outreach::schema {
+
+struct FieldSpec {
+  std::string name;
+  MergePolicy policy = MergePolicy::kReview;    // x-merge
+  DataClass data_class = DataClass::kPersonal;  // x-class (the stricter of a combined class)
+  std::vector<DataClass> also_classes;          // x-class-also, e.g. offence beside SC
+  // x-order, lowest first; empty if the field is unordered. For forward fields it is the order of
+  // states; for ordered review fields (risk levels, grades) the higher value is the provisional
+  // one of a dispute. Strings appear as themselves, other JSON scalars as their JSON text
+  // (false -> "false").
+  std::vector<std::string> order;
+  std::string derived;  // x-derived: the derivation computing it ("seraf_score"); empty if typed in
+  bool required = false;  // listed in the schema's top-level "required"
+  // x-entry-forward, for append fields: entry member -> its forward-only states, lowest first
+  // (contact.actions: {"state": ["open", "done"]}).
+  std::map<std::string, std::vector<std::string>> entry_forward;
+  // x-immutable-after: the field that, once set, freezes this one (referral content after
+  // "submitted_at", a screening after "signed_off_at"); empty if none.
+  std::string immutable_after;
+};
+
+// The rank of `value` in `field.order` (0 = lowest), or -1 if the field is unordered or `value`
+// is not one of its ordered values.
+int OrderRank(const FieldSpec& field, const nlohmann::json& value);
+
+}  // namespace outreach::schema

@@ -1,0 +1,83 @@
+// One record type's schema (schemas/<type>.schema.json): its fields with their merge policies,
+// data classes and orders, its retention policy, and validation of a record's values against
+// it. Immutable once built; every const method may be called from any thread.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/status.h"
+#include "core/schema/field_spec.h"
+#include "core/schema/internal/json_schema_validator.h"
+#include "core/schema/schema_version.h"
+#include "core/schema/validation_problem.h"
+
+namespace outreach::schema {
+
+// Who wrote the values being validated.
+enum class ValidationMode {
+  // Typed by a user (a change a device makes): derived fields must be absent, since the engine
+  // computes them; rules that read derived fields apply to the values the engine would compute.
+  kUserInput,
+  // Record state as stored or merged, derived fields included.
+  kStoredState,
+};
+
+class RecordSchema {
+ public:
+  // Builds the schema of `collection` from its parsed document. invalid_argument, naming
+  // `collection`, if the document is not a record schema: not an object; "title" present but not
+  // `collection`; "x-schema-version" missing or not "major.minor"; "x-retention" not an object;
+  // no "properties" or no "id" property with x-merge immutable; "required" naming a missing
+  // property; a property whose annotations are missing or wrong (see field_spec_parser.h), or
+  // whose x-immutable-after names no property; or a document valijson cannot compile.
+  static Result<RecordSchema> FromDocument(const std::string& collection,
+                                           const nlohmann::json& document);
+
+  RecordSchema(RecordSchema&&) noexcept = default;
+  RecordSchema& operator=(RecordSchema&&) noexcept = default;
+  RecordSchema(const RecordSchema&) = delete;
+  RecordSchema& operator=(const RecordSchema&) = delete;
+
+  // The collection (record type) name, e.g. "contact".
+  const std::string& name() const { return name_; }
+  SchemaVersion version() const { return version_; }
+  // The "x-retention" object as written (rule, years, legal_hold, ...), for the retention job.
+  const nlohmann::json& retention() const { return document_["x-retention"]; }
+  // The whole schema document, e.g. for the server to send to devices.
+  const nlohmann::json& document() const { return document_; }
+
+  // The spec of top-level field `name`, or nullptr if the schema does not declare it (an unknown
+  // field: kept as written by whoever merges it). Valid as long as this RecordSchema.
+  const FieldSpec* Field(std::string_view name) const;
+  // All declared fields, sorted by name (nlohmann::json keeps object keys sorted).
+  const std::vector<FieldSpec>& fields() const { return fields_; }
+
+  // Every way `values` (a record's values object) breaks this schema: JSON Schema validation
+  // (types, required, enums, formats, if/then rules) plus, in kUserInput mode, one problem
+  // "derived: computed by the engine" per derived field present. Unknown fields are accepted.
+  // Empty if valid. Messages carry no field values (ProblemsToStatus turns them into a Status).
+  std::vector<ValidationProblem> Validate(const nlohmann::json& values, ValidationMode mode) const;
+
+  // Whether a change written against `change_version` of this type may be applied here: true for
+  // the same major version, whatever the minor. An older minor lacks only optional fields; a
+  // newer minor only adds optional fields, which we keep unvalidated (additionalProperties is
+  // true). A different major is refused: the device or server must update its schemas first.
+  bool AcceptsVersion(SchemaVersion change_version) const;
+
+ private:
+  RecordSchema(std::string name, SchemaVersion version, nlohmann::json document,
+               std::vector<FieldSpec> fields, detail::JsonSchemaValidator validator);
+
+  std::string name_;
+  SchemaVersion version_;
+  nlohmann::json document_;
+  std::vector<FieldSpec> fields_;
+  std::map<std::string, std::size_t, std::less<>> field_index_;  // name -> index in fields_
+  detail::JsonSchemaValidator validator_;
+};
+
+}  // namespace outreach::schema

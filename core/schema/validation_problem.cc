@@ -1,0 +1,26 @@
+#include "core/schema/validation_problem.h"
+
+namespace outreach::schema {
+namespace {
+
+constexpr std::size_t kMaxListedProblems = 20;
+
+}  // namespace
+
+Status ProblemsToStatus(const std::vector<ValidationProblem>& problems, std::string_view what) {
+  if (problems.empty()) return Status::Ok();
+  std::string message(what);
+  message += " failed schema validation: ";
+  for (std::size_t i = 0; i < problems.size() && i < kMaxListedProblems; ++i) {
+    if (i > 0) message += "; ";
+    message += problems[i].pointer.empty() ? "(root)" : problems[i].pointer;
+    message += ": ";
+    message += problems[i].message;
+  }
+  if (problems.size() > kMaxListedProblems) {
+    message += "; and " + std::to_string(problems.size() - kMaxListedProblems) + " more";
+  }
+  return InvalidArgumentError(std::move(message));
+}
+
+}  // namespace outreach::schema

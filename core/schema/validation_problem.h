@@ -1,0 +1,29 @@
+// One way a record's values break its schema, located by a JSON pointer. Messages never contain
+// field values (record contents must not reach logs or error strings), only pointers, property
+// names from the schema and fixed text.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/status.h"
+
+namespace outreach::schema {
+
+struct ValidationProblem {
+  // RFC 6901 pointer into the validated values: "/summary/0/id"; "" is the root object. For a
+  // missing required property it points at the property that should be there ("/known_as").
+  std::string pointer;
+  std::string message;  // "is required", "is not one of the allowed values", ...
+
+  bool operator==(const ValidationProblem&) const = default;
+};
+
+// OK if `problems` is empty; otherwise invalid_argument "<what> failed schema validation: /a: ...;
+// /b: ..." listing each problem ("(root)" for the root), at most 20 then "and N more".
+// `what` names the thing validated by ids only ("contact 0190c2e4-..."), never by contents.
+Status ProblemsToStatus(const std::vector<ValidationProblem>& problems,
+                        std::string_view what = "record");
+
+}  // namespace outreach::schema

@@ -1,0 +1,283 @@
+// Property-based convergence: 3 to 5 replicas make concurrent creates, edits of every policy,
+// appends, set additions and removals, deletes and restores (resolutions), exchanging changes in
+// random orders with duplicates. After everyone has everything:
+//   I1  every replica holds byte-equal canonical state;
+//   I2  every value ever saved is current, superseded by a write whose author had seen it, or
+//       kept as a candidate (in a conflict), and a deleted record's deleters had seen it all;
+//   I3  applying any change again changes nothing.
+// At least 10,000 scenarios per run (OUTREACH_PROPERTY_RUNS overrides). A failure prints
+// RapidCheck's RC_PARAMS="reproduce=..." line, which replays it exactly.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <random>
+#include <tuple>
+
+#include "core/merge/admission.h"
+#include "core/merge/merge.h"
+#include "core/merge/record_view.h"
+#include "core/model/canonical_json.h"
+#include "core/model/record_codec.h"
+#include "tests/core/merge/merge_test_util.h"
+
+namespace outreach::merge {
+namespace {
+
+using model::Change;
+using model::ChangeKind;
+using model::Json;
+using model::RecordState;
+using model::Version;
+
+struct FieldChoice {
+  const char* name;
+  std::vector<Json> values;
+};
+
+const std::vector<FieldChoice>& RegisterFields() {
+  static const std::vector<FieldChoice> fields = {
+      {"risk", {"low", "medium", "high"}},
+      {"place", {"park", "station", "car park"}},
+      {"nick", {"Skye", "Sky", "S"}},
+      {"status", {"draft", "submitted", "reviewed", "closed"}},
+      {"imm", {"first", "second"}},
+      {"unknown_field", {1, 2.5, "x"}},  // a newer schema's field: kept, resolved by version
+  };
+  return fields;
+}
+
+const std::vector<Json>& SetValues() {
+  static const std::vector<Json> values = {"hotel", "park", "taxi rank"};
+  return values;
+}
+
+class Simulation {
+ public:
+  Simulation(const schema::RecordSchema& schema, int replicas)
+      : schema_(schema), states_(static_cast<std::size_t>(replicas)) {}
+
+  // One step of replica `r`; the arguments choose what (encoding below).
+  void Step(int r, int action, int first, int second) {
+    switch (action % 10) {
+      case 0: case 1: WriteRegister(r, first, second); break;
+      case 2: Append(r); break;
+      case 3: SetAdd(r, first); break;
+      case 4: SetRemove(r, first); break;
+      case 5: Delete(r); break;
+      case 6: Restore(r); break;
+      default: Deliver(r, first); break;
+    }
+  }
+
+  // Every replica receives every change, in its own shuffled order, some twice.
+  void DeliverEverything(std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    for (std::size_t r = 0; r < states_.size(); ++r) {
+      std::vector<std::size_t> order(pool_.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      for (std::size_t i = 0; i < pool_.size() / 3; ++i) order.push_back(rng() % pool_.size());
+      std::shuffle(order.begin(), order.end(), rng);
+      for (std::size_t index : order) Apply(static_cast<int>(r), pool_[index]);
+    }
+  }
+
+  void CheckInvariants() const {
+    const std::string expected = model::CanonicalRecord(states_[0]);
+    for (std::size_t r = 1; r < states_.size(); ++r) {
+      RC_ASSERT(model::CanonicalRecord(states_[r]) == expected);  // I1
+    }
+    const RecordState& final_state = states_[0];
+    for (const Change& change : pool_) {
+      RecordState again = final_state;
+      const MergeResult result = MergeInPlace(schema_, again, change);
+      RC_ASSERT(result.outcome == Outcome::kDuplicate);  // I3
+      RC_ASSERT(model::CanonicalRecord(again) == expected);
+      CheckNothingLost(final_state, change);  // I2
+    }
+    (void)CurrentValues(schema_, final_state);
+    (void)Conflicts(schema_, final_state);
+  }
+
+  std::size_t changes() const { return pool_.size(); }
+
+ private:
+  Version NextVersion(int r) { return Version{model::Hlc{++clock_, 0}, "device-" + std::to_string(r)}; }
+
+  Change NewChange(int r, ChangeKind kind = ChangeKind::kUpdate) {
+    // A replica's first write to a record it has never seen creates it: several replicas may
+    // "create" concurrently, as offline tablets recording the same encounter would.
+    if (kind == ChangeKind::kUpdate && states_[r].id.empty()) kind = ChangeKind::kCreate;
+    Change change = testing::NewChange(NextVersion(r), kind);
+    change.author_role = (r == 0) ? "team_leader" : "worker";
+    change.reason = "scenario";
+    return change;
+  }
+
+  // A replica's own change: admitted against its state, applied there, then shared.
+  void Commit(int r, const Change& change) {
+    if (!CheckAdmission(schema_, states_[r], change).ok()) return;
+    const MergeResult result = MergeInPlace(schema_, states_[r], change);
+    RC_ASSERT(result.outcome != Outcome::kRejected);
+    pool_.push_back(change);
+  }
+
+  void Apply(int r, const Change& change) {
+    const MergeResult result = MergeInPlace(schema_, states_[r], change);
+    RC_ASSERT(result.outcome != Outcome::kRejected);
+  }
+
+  void WriteRegister(int r, int first, int second) {
+    const FieldChoice& field = RegisterFields()[static_cast<std::size_t>(first) % RegisterFields().size()];
+    Change change = NewChange(r);
+    model::RegisterWrite write{field.values[static_cast<std::size_t>(second) % field.values.size()], {}};
+    const auto current = states_[r].registers.find(field.name);
+    if (current != states_[r].registers.end()) write.base = current->second.seen;
+    if (std::string(field.name) == "imm" && !write.base.empty()) return;  // never overwritten
+    change.registers[field.name] = std::move(write);
+    Commit(r, change);
+  }
+
+  void Append(int r) {
+    Change change = NewChange(r);
+    change.appends["notes"].entries.push_back(Json{{"id", "entry-" + std::to_string(clock_)}});
+    Commit(r, change);
+  }
+
+  void SetAdd(int r, int first) {
+    const Json& value = SetValues()[static_cast<std::size_t>(first) % SetValues().size()];
+    std::vector<Version> seen_removals;
+    if (const auto element = FindElement(r, value)) {
+      for (const auto& [removal, observed] : element->removes) seen_removals.push_back(removal);
+    }
+    Change change = NewChange(r);
+    change.sets["tags"] = model::SetWrite{{value}, {seen_removals}, {}};
+    Commit(r, change);
+  }
+
+  void SetRemove(int r, int first) {
+    const Json& value = SetValues()[static_cast<std::size_t>(first) % SetValues().size()];
+    const model::SetElement* element = FindElement(r, value);
+    if (element == nullptr || !SetElementPresent(*element)) return;
+    std::vector<Version> observed;
+    for (const auto& [add, seen] : element->adds) observed.push_back(add);
+    Change change = NewChange(r);
+    change.sets["tags"] = model::SetWrite{{}, {}, {model::SetRemoval{value, observed}}};
+    Commit(r, change);
+  }
+
+  void Delete(int r) {
+    const RecordState& state = states_[r];
+    if (state.id.empty() || IsDeleted(state)) return;
+    Change change = NewChange(r, ChangeKind::kDelete);
+    change.deletion_base = state.deletions_seen;
+    for (const auto& [field, reg] : state.registers) change.delete_seen[field] = reg.seen;
+    for (const auto& [field, append] : state.appends) {
+      for (const auto& [entry_id, entry] : append.entries) change.delete_seen_items.push_back(entry.version);
+    }
+    for (const auto& [field, set] : state.sets) {
+      for (const auto& [key, element] : set.elements) {
+        for (const auto& [add, seen] : element.adds) change.delete_seen_items.push_back(add);
+      }
+    }
+    Commit(r, change);
+  }
+
+  void Restore(int r) {
+    const RecordState& state = states_[r];
+    if (state.deletions.empty()) return;
+    Change change = NewChange(r, ChangeKind::kRestore);
+    change.deletion_base = state.deletions_seen;
+    Commit(r, change);
+  }
+
+  void Deliver(int r, int first) {
+    if (pool_.empty()) return;
+    Apply(r, pool_[static_cast<std::size_t>(first) % pool_.size()]);
+  }
+
+  const model::SetElement* FindElement(int r, const Json& value) const {
+    const auto set = states_[r].sets.find("tags");
+    if (set == states_[r].sets.end()) return nullptr;
+    const auto element = set->second.elements.find(model::CanonicalJson(value));
+    return element == set->second.elements.end() ? nullptr : &element->second;
+  }
+
+  // I2 for one change: each value it saved is still there, or someone who had seen it
+  // superseded it; a deleted record's deleter had seen everything still live.
+  void CheckNothingLost(const RecordState& state, const Change& change) const {
+    for (const auto& [field, write] : change.registers) {
+      const auto reg = state.registers.find(field);
+      RC_ASSERT(reg != state.registers.end());
+      const bool current = std::any_of(reg->second.candidates.begin(), reg->second.candidates.end(),
+                                       [&](const model::Candidate& c) { return c.version == change.version; });
+      const bool superseded = std::any_of(pool_.begin(), pool_.end(), [&](const Change& other) {
+        const auto other_write = other.registers.find(field);
+        return other_write != other.registers.end() && other_write->second.base.Covers(change.version);
+      });
+      RC_ASSERT(current || superseded);
+    }
+    for (const auto& [field, write] : change.appends) {
+      for (const Json& entry : write.entries) {
+        RC_ASSERT(state.appends.at(field).entries.count(entry["id"].get<std::string>()) == 1u);
+      }
+    }
+    for (const auto& [field, write] : change.sets) {
+      for (const Json& value : write.added) {
+        // The addition is kept; it stops counting only when a removal that observed it exists.
+        const model::SetElement& element =
+            state.sets.at(field).elements.at(model::CanonicalJson(value));
+        RC_ASSERT(element.adds.count(change.version) == 1u);
+      }
+    }
+  }
+
+  const schema::RecordSchema& schema_;
+  std::vector<RecordState> states_;
+  std::vector<Change> pool_;
+  std::int64_t clock_ = 1000;
+};
+
+int PropertyRuns() {
+  const char* text = std::getenv("OUTREACH_PROPERTY_RUNS");
+  return text != nullptr ? std::max(1, std::atoi(text)) : 10'000;
+}
+
+TEST(MergePropertyTest, ReplicasConvergeLoseNothingAndIgnoreDuplicates) {
+  auto registry = schema::SchemaRegistry::LoadFromStrings({{"probe", testing::kProbeSchema}});
+  ASSERT_TRUE(registry.ok()) << registry.status().ToString();
+  const schema::RecordSchema& schema = *registry->Find("probe");
+
+  rc::detail::TestParams params = rc::detail::configuration().testParams;
+  params.maxSuccess = PropertyRuns();
+  params.maxSize = 100;  // up to ~100 steps per scenario
+  std::size_t total_changes = 0;
+  const auto property = [&](std::uint8_t replica_count_choice,
+                            const std::vector<std::tuple<std::uint8_t, std::uint8_t, std::uint8_t,
+                                                         std::uint8_t>>& steps,
+                            std::uint64_t delivery_seed) {
+    const int replicas = 3 + replica_count_choice % 3;
+    Simulation simulation(schema, replicas);
+    for (const auto& [r, action, first, second] : steps) {
+      simulation.Step(r % replicas, action, first, second);
+    }
+    simulation.DeliverEverything(delivery_seed);
+    simulation.CheckInvariants();
+    total_changes += simulation.changes();
+  };
+  rc::detail::TestMetadata metadata;
+  metadata.id = "MergePropertyTest/ReplicasConvergeLoseNothingAndIgnoreDuplicates";
+  metadata.description = "convergence, nothing lost, idempotence";
+  const auto result =
+      rc::detail::checkProperty(rc::detail::toProperty(property), metadata, params);
+  std::ostringstream report;
+  rc::detail::printResultMessage(result, report);
+  std::cout << "[ property ] seed " << params.seed << ", " << params.maxSuccess
+            << " scenarios, " << total_changes << " changes made" << std::endl;
+  ASSERT_TRUE(result.template is<rc::detail::SuccessResult>()) << report.str();
+}
+
+}  // namespace
+}  // namespace outreach::merge

@@ -1,0 +1,37 @@
+// Canonical JSON: one spelling per value, whatever order or number form it was built with.
+#include "core/model/canonical_json.h"
+
+#include <gtest/gtest.h>
+
+namespace outreach::model {
+namespace {
+
+using Json = nlohmann::json;
+
+TEST(CanonicalJsonTest, SortsKeysAndDropsWhitespace) {
+  const Json value = Json::parse(R"({ "b": 1, "a": {"z": true, "y": null}, "c": [3, 2] })");
+  EXPECT_EQ(CanonicalJson(value), R"({"a":{"y":null,"z":true},"b":1,"c":[3,2]})");
+}
+
+TEST(CanonicalJsonTest, OneSpellingPerNumber) {
+  EXPECT_EQ(CanonicalJson(Json(1.0)), "1");
+  EXPECT_EQ(CanonicalJson(Json(-0.0)), "0");
+  EXPECT_EQ(CanonicalJson(Json(1u)), "1");
+  EXPECT_EQ(CanonicalJson(Json(0.1)), "0.1");
+  EXPECT_EQ(CanonicalJson(Json(1e300)), "1e+300");
+  EXPECT_EQ(CanonicalJson(Json::parse("[1.50, 2e0]")), "[1.5,2]");
+}
+
+TEST(CanonicalJsonTest, KeepsUnicodeAsUtf8) {
+  EXPECT_EQ(CanonicalJson(Json("Zoë \"Skye\"")), "\"Zoë \\\"Skye\\\"\"");
+}
+
+TEST(CanonicalJsonTest, EqualValuesHashEqual) {
+  const Json first = Json::parse(R"({"x": 1.0, "y": [true]})");
+  const Json second = Json::parse(R"({"y": [true], "x": 1})");
+  EXPECT_EQ(CanonicalHash(first), CanonicalHash(second));
+  EXPECT_NE(CanonicalHash(first), CanonicalHash(Json::parse(R"({"x": 2})")));
+}
+
+}  // namespace
+}  // namespace outreach::model

@@ -1,0 +1,162 @@
+// Replica: local writes with their outbox entries, reads with pending changes overlaid, rebase
+// when the server's state arrives, rejected changes kept until discarded.
+#include "core/replica/replica.h"
+
+#include <gtest/gtest.h>
+
+#include "core/merge/merge.h"
+#include "core/model/physical_clock.h"
+#include "core/schema/schema_registry.h"
+#include "core/storage/database.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace outreach::replica {
+namespace {
+
+using model::Json;
+using ::outreach::testing::IsOk;
+using ::outreach::testing::StatusIs;
+
+class ReplicaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto schemas = schema::SchemaRegistry::LoadDirectory(OUTREACH_SCHEMA_DIR);
+    ASSERT_TRUE(schemas.ok()) << schemas.status().ToString();
+    schemas_ = std::make_unique<schema::SchemaRegistry>(std::move(schemas).value());
+    storage::OpenOptions options;
+    options.kdf = storage::KdfParams::FastForTests();
+    ASSERT_OK_AND_ASSIGN(db_, storage::Database::Create(dir_.File("device.db"),
+                                                        storage::KeySource::Passcode("pin"), options));
+    replica_ = OpenReplica("worker");
+  }
+
+  std::unique_ptr<Replica> OpenReplica(const std::string& role) {
+    auto replica = Replica::Open(db_.get(), schemas_.get(), &clock_,
+                                 ReplicaIdentity{"tablet-1", "user-1", role, "team-a"});
+    EXPECT_TRUE(replica.ok()) << replica.status().ToString();
+    return replica.ok() ? std::move(replica).value() : nullptr;
+  }
+
+  Json YoungPerson(const std::string& name) {
+    return Json{{"known_as", name}, {"team_id", "team-a"}, {"caseload_owner", "user-1"}};
+  }
+
+  testing::TempDir dir_;
+  model::ManualClock clock_{1'764'000'000'000};
+  std::unique_ptr<schema::SchemaRegistry> schemas_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<Replica> replica_;
+};
+
+TEST_F(ReplicaTest, CreateWritesTheRecordAndItsOutboxEntryTogether) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
+  EXPECT_EQ(view.values["known_as"], "Skye");
+  EXPECT_EQ(view.values["id"], id);
+  EXPECT_TRUE(view.has_pending_changes);
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].change.record_id, id);
+  EXPECT_EQ(pending[0].change.kind, model::ChangeKind::kCreate);
+  EXPECT_EQ(pending[0].change.version.device_id, "tablet-1");
+}
+
+TEST_F(ReplicaTest, InvalidRecordIsRefusedWithEveryProblemAndNothingWritten) {
+  auto created = replica_->Create("young_person", Json{{"aliases", "not a list"}});
+  EXPECT_THAT(created, StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_NE(created.status().message().find("/known_as"), std::string::npos)
+      << created.status().message();
+  EXPECT_NE(created.status().message().find("/aliases"), std::string::npos);
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  EXPECT_TRUE(pending.empty());
+  EXPECT_THAT(replica_->Create("no_such_type", Json::object()), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_F(ReplicaTest, UpdateAppendDeleteAndQuery) {
+  ASSERT_OK_AND_ASSIGN(std::string skye, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(std::string jay, replica_->Create("young_person", YoungPerson("Jay")));
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(skye, Json{{"known_as", "Sky"}, {"aliases", {"S", "Skye"}}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto found, replica_->Query("young_person", "known_as", "Sky"));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]["id"], skye);
+  ASSERT_OK_AND_ASSIGN(auto all, replica_->Query("young_person"));
+  EXPECT_EQ(all.size(), 2u);
+  ASSERT_THAT(replica_->Delete(jay), IsOk());
+  ASSERT_OK_AND_ASSIGN(all, replica_->Query("young_person"));
+  EXPECT_EQ(all.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(RecordView gone, replica_->Get(jay));
+  EXPECT_TRUE(gone.deleted);
+  EXPECT_THAT(replica_->Update(jay, Json{{"known_as", "J"}}), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(replica_->Update("0190a6c2-0000-7000-8000-000000000999", Json{{"known_as", "x"}}),
+              StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(replica_->Query("young_person", "known_as') OR 1=1 --", "x"),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_F(ReplicaTest, ServerStateIsRebasedUnderPendingChanges) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  const model::Change create = pending[0].change;
+  // The server accepted the create; meanwhile the worker renamed her offline.
+  ASSERT_THAT(replica_->MarkAccepted(create.change_id), IsOk());
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  // The server's state: the create plus a colleague's concurrent edit of a review field.
+  const schema::RecordSchema& schema = *schemas_->Find("young_person");
+  model::RecordState server = merge::Merge(schema, {}, create).state;
+  model::Change colleague = create;
+  colleague.change_id = "0190a6c2-0000-7000-8000-0000000000c1";
+  colleague.kind = model::ChangeKind::kUpdate;
+  colleague.version = model::Version{model::Hlc{clock_.NowMs(), 0}, "tablet-2"};
+  colleague.author = "user-2";
+  colleague.registers.clear();
+  colleague.appends.clear();
+  colleague.sets.clear();
+  colleague.registers["caseload_owner"] = model::RegisterWrite{"user-2", server.registers["caseload_owner"].seen};
+  server = merge::Merge(schema, server, colleague).state;
+  ASSERT_THAT(replica_->ApplyServerRecord(server), IsOk());
+
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
+  EXPECT_EQ(view.values["known_as"], "Sky") << "the pending rename stays on top";
+  EXPECT_EQ(view.values["caseload_owner"], "user-2");
+  EXPECT_TRUE(view.has_pending_changes);
+}
+
+TEST_F(ReplicaTest, RejectedChangesStayUntilDiscarded) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->MarkRejected(pending[0].change.change_id, "team scope"), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto rejected, replica_->Outbox(OutboxStatus::kRejected));
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].reason, "team scope");
+  EXPECT_THAT(replica_->Discard("0190a6c2-0000-7000-8000-00000000dead"), StatusIs(StatusCode::kNotFound));
+  ASSERT_THAT(replica_->Discard(rejected[0].change.change_id), IsOk());
+  ASSERT_OK_AND_ASSIGN(rejected, replica_->Outbox(OutboxStatus::kRejected));
+  EXPECT_TRUE(rejected.empty());
+  EXPECT_THAT(replica_->Get(id), StatusIs(StatusCode::kNotFound));
+}
+
+TEST_F(ReplicaTest, OnlyATeamLeaderResolves) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  EXPECT_THAT(replica_->Resolve(id, "caseload_owner", "user-3", "handover"),
+              StatusIs(StatusCode::kFailedPrecondition));
+  auto leader = OpenReplica("team_leader");
+  EXPECT_THAT(leader->Resolve(id, "caseload_owner", "user-3", "handover"), IsOk());
+}
+
+TEST_F(ReplicaTest, ClockSurvivesReopenEvenIfTheWallClockGoesBack) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto first, replica_->Outbox(OutboxStatus::kPending));
+  replica_.reset();
+  clock_.Advance(-24 * 3600 * 1000);  // the tablet's clock jumps back a day
+  replica_ = OpenReplica("worker");
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto both, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_LT(first[0].change.version, both[1].change.version);
+}
+
+}  // namespace
+}  // namespace outreach::replica

@@ -1,0 +1,163 @@
+// JsonSchemaValidator: compile errors, value-free problems at precise pointers, and the limits
+// that keep std::regex from overflowing the stack.
+#include "core/schema/internal/json_schema_validator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/schema/internal/instance_limits.h"
+#include "tests/core/schema/schema_test_util.h"
+#include "tests/testing/status_matchers.h"
+
+namespace outreach::schema::detail {
+namespace {
+
+using ::outreach::testing::StatusIs;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using Json = nlohmann::json;
+
+JsonSchemaValidator CompileOrDie(const Json& schema) {
+  Result<JsonSchemaValidator> compiled = JsonSchemaValidator::Compile(schema);
+  EXPECT_TRUE(compiled.ok()) << compiled.status().ToString();
+  if (!compiled.ok()) std::abort();
+  return std::move(compiled).value();
+}
+
+TEST(JsonSchemaValidatorTest, RemoteReferencesAreNeverFetched) {
+  const Json schema = {{"$ref", "http://localhost:1234/integer.json"}};
+  EXPECT_THAT(JsonSchemaValidator::Compile(schema), StatusIs(StatusCode::kInvalidArgument));
+  const JsonSchemaValidator::RemoteDocuments remotes = {
+      {"http://localhost:1234/integer.json", {{"type", "integer"}}}};
+  ASSERT_OK_AND_ASSIGN(JsonSchemaValidator validator,
+                       JsonSchemaValidator::Compile(schema, &remotes));
+  EXPECT_THAT(validator.Validate(3), IsEmpty());
+  EXPECT_THAT(validator.Validate("3"), ElementsAre(ValidationProblem{"", "has the wrong type"}));
+}
+
+TEST(JsonSchemaValidatorTest, BadSchemasDoNotCompile) {
+  EXPECT_THAT(JsonSchemaValidator::Compile({{"pattern", "(unclosed"}}),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(JsonSchemaValidator::Compile({{"patternProperties", {{"[z-a]", true}}}}),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(JsonSchemaValidator::Compile({{"$ref", "#/definitions/missing"}}),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(JsonSchemaValidator::Compile({{"minLength", "three"}}),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(JsonSchemaValidatorTest, PatternInsideEnumDataIsNotARegex) {
+  const Json schema = {{"enum", {{{"pattern", "(unclosed"}}}}};
+  EXPECT_TRUE(JsonSchemaValidator::Compile(schema).ok());
+}
+
+TEST(JsonSchemaValidatorTest, PointsAtTheDeepestFailureOnly) {
+  const JsonSchemaValidator validator = CompileOrDie(Json::parse(R"({
+    "type": "object",
+    "properties": {
+      "notes": {"type": "array", "items": {
+        "type": "object", "required": ["id"],
+        "properties": {"id": {"type": "string", "pattern": "^[0-9a-f]{4}$"}}}}
+    }
+  })"));
+  EXPECT_THAT(validator.Validate(Json::parse(R"({"notes": [{"id": "abcd"}, {"id": "SECRET"}]})")),
+              ElementsAre(ValidationProblem{"/notes/1/id", "does not match the required pattern"}));
+  EXPECT_THAT(validator.Validate(Json::parse(R"({"notes": [{}]})")),
+              ElementsAre(ValidationProblem{"/notes/0/id", "is required"}));
+}
+
+TEST(JsonSchemaValidatorTest, EscapesPointerTokens) {
+  const JsonSchemaValidator validator =
+      CompileOrDie({{"properties", {{"a/b~c", {{"type", "integer"}}}}}});
+  EXPECT_THAT(validator.Validate({{"a/b~c", "x"}}),
+              ElementsAre(ValidationProblem{"/a~1b~0c", "has the wrong type"}));
+}
+
+TEST(JsonSchemaValidatorTest, FalseSchemaIsReportedWhereItApplies) {
+  const JsonSchemaValidator validator =
+      CompileOrDie({{"properties", {{"outer", {{"properties", {{"inner", false}}}}}}}});
+  EXPECT_THAT(validator.Validate({{"outer", {{"inner", 1}}}}),
+              ElementsAre(ValidationProblem{"/outer/inner", "does not satisfy the schema"}));
+}
+
+TEST(JsonSchemaValidatorTest, MessagesNeverQuoteValues) {
+  const JsonSchemaValidator validator = CompileOrDie(Json::parse(R"({
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "name": {"type": "string", "maxLength": 3, "pattern": "^a", "enum": ["abc"]},
+      "when": {"type": "string", "format": "date-time"},
+      "tags": {"type": "array", "uniqueItems": true},
+      "count": {"type": "integer", "multipleOf": 7, "maximum": 10},
+      "kind": {"const": "fixed"}
+    }
+  })"));
+  const Json values = {{"name", "Skye Example"},   {"when", "Skye at the station"},
+                       {"tags", {"Skye", "Skye"}}, {"count", 12},
+                       {"kind", "Skye"},           {"Skye-key", 1}};
+  std::string all_messages;
+  for (const ValidationProblem& problem : validator.Validate(values)) {
+    all_messages += problem.message + "\n";
+  }
+  EXPECT_THAT(all_messages, ::testing::Not(HasSubstr("Skye ")));
+  EXPECT_THAT(all_messages, ::testing::Not(HasSubstr("12")));
+  EXPECT_THAT(all_messages, HasSubstr("is too long"));
+  EXPECT_THAT(all_messages, HasSubstr("is not a valid RFC 3339 date-time"));
+  EXPECT_THAT(validator.Validate(values),
+              Contains(ValidationProblem{"/Skye-key", "is not an allowed property"}));
+}
+
+TEST(JsonSchemaValidatorTest, LongDigitRunsAreRefusedBeforeAnyRegexRuns) {
+  // std::regex recurses per repeated character: ~40,000 digits against "^[0-9]+$" would
+  // overflow the stack.
+  const JsonSchemaValidator validator =
+      CompileOrDie({{"properties", {{"code", {{"type", "string"}, {"pattern", "^[0-9]+$"}}}}}});
+  EXPECT_THAT(validator.Validate({{"code", std::string(200000, '7')}}),
+              ElementsAre(ValidationProblem{"/code", "contains more than 256 consecutive digits"}));
+  EXPECT_THAT(validator.Validate({{"code", std::string(256, '7')}}), IsEmpty());
+}
+
+TEST(JsonSchemaValidatorTest, FormatsAreCheckedWithoutRegexes) {
+  const JsonSchemaValidator validator = CompileOrDie(Json::parse(R"({"properties": {
+    "when": {"format": "date-time"}, "day": {"format": "date"}, "at": {"format": "time"},
+    "mail": {"format": "email"}}})"));
+  EXPECT_THAT(validator.Validate({{"when", "2024-05-01T21:30:00Z"},
+                                  {"day", "2024-02-29"},
+                                  {"at", "21:30:00Z"},
+                                  {"mail", "not checked"},
+                                  {"n", 5}}),
+              IsEmpty());
+  EXPECT_THAT(validator.Validate({{"when", "2024-05-01"}, {"day", "2023-02-29"}, {"at", "9pm"}}),
+              ElementsAre(ValidationProblem{"/at", "is not a valid RFC 3339 time"},
+                          ValidationProblem{"/day", "is not a valid date (YYYY-MM-DD)"},
+                          ValidationProblem{"/when", "is not a valid RFC 3339 date-time"}));
+  EXPECT_THAT(validator.Validate({{"when", 20240501}}), IsEmpty());  // format constrains strings
+}
+
+TEST(JsonSchemaValidatorTest, DeepNestingIsRefused) {
+  const JsonSchemaValidator validator = CompileOrDie({{"type", "object"}});
+  Json deep = Json::array();
+  for (int i = 0; i < 1000; ++i) deep = Json::array({std::move(deep)});
+  const auto problems = validator.Validate({{"tags", deep}});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0].message, HasSubstr("nested more than 64 levels"));
+}
+
+TEST(InstanceLimitsTest, KeysAreCheckedToo) {
+  const Json values = {{std::string(300, '1'), true}};
+  EXPECT_THAT(CheckInstanceLimits(values), ::testing::SizeIs(1));
+  EXPECT_THAT(CheckInstanceLimits({{"fine", std::string(10000, 'x')}}), IsEmpty());
+}
+
+TEST(JsonSchemaValidatorTest, IsMovable) {
+  JsonSchemaValidator first = CompileOrDie({{"type", "integer"}});
+  JsonSchemaValidator second = std::move(first);
+  EXPECT_THAT(second.Validate(1), IsEmpty());
+}
+
+}  // namespace
+}  // namespace outreach::schema::detail
