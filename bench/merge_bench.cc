@@ -226,16 +226,19 @@ void BenchReplicaCreate(const outreach::schema::SchemaRegistry& schemas, const s
 
 int main(int argc, char** argv) {
   std::string schema_dir = OUTREACH_SCHEMA_DIR;
+  std::string only;  // merge or replica
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--schemas=", 0) == 0) schema_dir = arg.substr(10);
-    else Die("usage: merge_bench [--schemas=DIR]");
+    else if (arg.rfind("--only=", 0) == 0) only = arg.substr(7);
+    else Die("usage: merge_bench [--schemas=DIR] [--only=merge|replica]");
   }
   auto schemas = outreach::schema::SchemaRegistry::LoadDirectory(schema_dir);
   if (!schemas.ok()) Die(schemas.status().ToString());
   const outreach::schema::RecordSchema* contact = schemas->Find("contact");
   if (contact == nullptr) Die("no contact schema");
-  BenchFieldMerges(*contact);
+  if (only.empty() || only == "merge") BenchFieldMerges(*contact);
+  if (only == "merge") return 0;
   const std::string folder = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
                              "/merge-bench-" + std::to_string(::getpid());
   std::filesystem::create_directories(folder);

@@ -105,6 +105,10 @@ Result<std::unique_ptr<Replica>> Replica::Open(storage::Database* db,
     last_issued = parsed.first;
     offset_ms = parsed.second;
   }
+  // Local writes do not save the clock (one page less per write): the newest change in the
+  // outbox carries the last reading. The saved clock covers what left the outbox.
+  OUTREACH_ASSIGN_OR_RETURN(auto newest, store->NewestOutboxVersion());
+  if (newest.has_value() && last_issued < newest->hlc) last_issued = newest->hlc;
   return std::unique_ptr<Replica>(new Replica(std::move(store), schemas, clock, last_issued,
                                               offset_ms, std::move(identity)));
 }
@@ -143,14 +147,13 @@ Status Replica::WriteLocal(
   OUTREACH_RETURN_IF_ERROR(merge::CheckAdmission(*schema, view, change));
   const merge::MergeResult result = merge::MergeInPlace(*schema, view, change);
   if (result.outcome == merge::Outcome::kRejected) return InvalidArgumentError(result.reason);
+  // The edit was validated (ValidateEdit) as the values it leaves: a local write has seen
+  // everything on this replica, so the merge result is exactly that, plus derived fields.
   const Json values = merge::CurrentValues(*schema, view);
-  OUTREACH_RETURN_IF_ERROR(schema::ProblemsToStatus(
-      schema->Validate(values, schema::ValidationMode::kStoredState)));
 
   OUTREACH_RETURN_IF_ERROR(store_->AddToOutbox(change));
   OUTREACH_RETURN_IF_ERROR(store_->SaveView(view, values, merge::IsDeleted(view)));
-  // The clock is saved with the writes it stamped, so after a restart it never goes back.
-  OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
+  // The outbox entry carries this reading, so the clock cannot go back across a restart.
   return txn.Commit();
 }
 
@@ -215,8 +218,9 @@ Status Replica::Resolve(std::string_view id, std::string_view field, const Json&
                     [&](const model::RecordState& view, model::Change& change) -> Status {
                       change.reason = std::string(reason);
                       const schema::RecordSchema* schema = schemas_->Find(change.collection);
-                      return detail::AddPatchWrites(*schema, view, Json{{std::string(field), value}},
-                                                    /*resolving=*/true, change);
+                      const Json patch{{std::string(field), value}};
+                      OUTREACH_RETURN_IF_ERROR(ValidateEdit(*schema, view, change.record_id, patch));
+                      return detail::AddPatchWrites(*schema, view, patch, /*resolving=*/true, change);
                     });
 }
 
@@ -292,6 +296,8 @@ Status Replica::MarkAccepted(std::string_view change_id) {
     if (schema != nullptr) (void)merge::MergeInPlace(*schema, state, entry.change);
   }
   if (!state.id.empty()) OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
+  // The change leaves the outbox: from now on the saved clock must cover its reading.
+  OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
   OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
   OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
   return txn.Commit();
@@ -315,6 +321,7 @@ Status Replica::Discard(std::string_view change_id) {
   if (!is_rejected) {
     return FailedPreconditionError("only a rejected change can be discarded");
   }
+  OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
   OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
   OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
   return txn.Commit();

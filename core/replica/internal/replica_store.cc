@@ -8,10 +8,11 @@ namespace {
 
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE IF NOT EXISTS replica_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS confirmed(record_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS confirmed(record_id TEXT PRIMARY KEY, state TEXT NOT NULL)
+  WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS local_view(
   record_id TEXT PRIMARY KEY, collection TEXT NOT NULL, deleted INTEGER NOT NULL,
-  state TEXT NOT NULL, vals TEXT NOT NULL);
+  state TEXT NOT NULL, vals TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS local_view_by_collection ON local_view(collection, deleted);
 CREATE TABLE IF NOT EXISTS outbox(
   seq INTEGER PRIMARY KEY AUTOINCREMENT, change_id TEXT NOT NULL UNIQUE,
@@ -19,6 +20,9 @@ CREATE TABLE IF NOT EXISTS outbox(
   status TEXT NOT NULL DEFAULT 'pending', reason TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS outbox_by_record ON outbox(record_id, seq);
 )sql";
+
+// (WITHOUT ROWID: keyed by record id, one b-tree instead of a table plus an index, so a write
+// touches fewer pages.)
 
 const char* StatusText(OutboxStatus status) {
   return status == OutboxStatus::kPending ? "pending" : "rejected";
@@ -40,6 +44,19 @@ bool IsPlainFieldName(std::string_view field) {
   return true;
 }
 
+// Resets a cached statement when the scope using it ends: a SELECT left on a row would keep a
+// read transaction open, and a WAL that cannot be checkpointed past it grows without end.
+class ResetWhenDone {
+ public:
+  explicit ResetWhenDone(storage::Statement* statement) : statement_(statement) {}
+  ~ResetWhenDone() { (void)statement_->Reset(); }
+  ResetWhenDone(const ResetWhenDone&) = delete;
+  ResetWhenDone& operator=(const ResetWhenDone&) = delete;
+
+ private:
+  storage::Statement* statement_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(storage::Database* db) {
@@ -49,9 +66,22 @@ Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(storage::Database* db) 
 
 Result<storage::Transaction> ReplicaStore::Begin() { return db_->Begin(); }
 
+Result<storage::Statement*> ReplicaStore::Cached(const char* sql) {
+  auto found = statements_.find(sql);
+  if (found == statements_.end()) {
+    OUTREACH_ASSIGN_OR_RETURN(storage::Statement statement, db_->Prepare(sql));
+    found = statements_.emplace(sql, std::move(statement)).first;
+  }
+  // A statement left mid-result by an early return must start afresh.
+  OUTREACH_RETURN_IF_ERROR(found->second.Reset());
+  return &found->second;
+}
+
 Result<std::optional<model::RecordState>> ReplicaStore::LoadState(const char* sql,
                                                                   std::string_view record_id) {
-  OUTREACH_ASSIGN_OR_RETURN(auto select, db_->Prepare(sql));
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * select_ptr, Cached(sql));
+  storage::Statement& select = *select_ptr;
+  const ResetWhenDone select_done(&select);
   OUTREACH_RETURN_IF_ERROR(select.BindText(1, record_id));
   OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
   if (!found) return std::optional<model::RecordState>();
@@ -70,9 +100,10 @@ Result<std::optional<model::RecordState>> ReplicaStore::LoadConfirmed(std::strin
 
 Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json& values,
                               bool deleted) {
-  OUTREACH_ASSIGN_OR_RETURN(
-      auto upsert, db_->Prepare("INSERT OR REPLACE INTO local_view(record_id, collection, deleted, "
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * upsert_ptr, Cached("INSERT OR REPLACE INTO local_view(record_id, collection, deleted, "
                                 "state, vals) VALUES (?, ?, ?, ?, ?)"));
+  storage::Statement& upsert = *upsert_ptr;
+  const ResetWhenDone upsert_done(&upsert);
   OUTREACH_RETURN_IF_ERROR(upsert.BindText(1, state.id));
   OUTREACH_RETURN_IF_ERROR(upsert.BindText(2, state.collection));
   OUTREACH_RETURN_IF_ERROR(upsert.BindInt64(3, deleted ? 1 : 0));
@@ -82,22 +113,26 @@ Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json
 }
 
 Status ReplicaStore::SaveConfirmed(const model::RecordState& state) {
-  OUTREACH_ASSIGN_OR_RETURN(
-      auto upsert, db_->Prepare("INSERT OR REPLACE INTO confirmed(record_id, state) VALUES (?, ?)"));
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * upsert_ptr, Cached("INSERT OR REPLACE INTO confirmed(record_id, state) VALUES (?, ?)"));
+  storage::Statement& upsert = *upsert_ptr;
+  const ResetWhenDone upsert_done(&upsert);
   OUTREACH_RETURN_IF_ERROR(upsert.BindText(1, state.id));
   OUTREACH_RETURN_IF_ERROR(upsert.BindText(2, model::RecordToJson(state).dump()));
   return upsert.Run();
 }
 
 Status ReplicaStore::RemoveView(std::string_view record_id) {
-  OUTREACH_ASSIGN_OR_RETURN(auto remove, db_->Prepare("DELETE FROM local_view WHERE record_id = ?"));
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * remove_ptr, Cached("DELETE FROM local_view WHERE record_id = ?"));
+  storage::Statement& remove = *remove_ptr;
+  const ResetWhenDone remove_done(&remove);
   OUTREACH_RETURN_IF_ERROR(remove.BindText(1, record_id));
   return remove.Run();
 }
 
 Status ReplicaStore::AddToOutbox(const model::Change& change) {
-  OUTREACH_ASSIGN_OR_RETURN(
-      auto insert, db_->Prepare("INSERT INTO outbox(change_id, record_id, change) VALUES (?, ?, ?)"));
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * insert_ptr, Cached("INSERT INTO outbox(change_id, record_id, change) VALUES (?, ?, ?)"));
+  storage::Statement& insert = *insert_ptr;
+  const ResetWhenDone insert_done(&insert);
   OUTREACH_RETURN_IF_ERROR(insert.BindText(1, change.change_id));
   OUTREACH_RETURN_IF_ERROR(insert.BindText(2, change.record_id));
   OUTREACH_RETURN_IF_ERROR(insert.BindText(3, model::ChangeToJson(change).dump()));
@@ -106,10 +141,10 @@ Status ReplicaStore::AddToOutbox(const model::Change& change) {
 
 Result<std::vector<OutboxEntry>> ReplicaStore::LoadOutbox(std::optional<OutboxStatus> status,
                                                           std::string_view record_id) {
-  OUTREACH_ASSIGN_OR_RETURN(
-      auto select,
-      db_->Prepare("SELECT seq, change, status, reason FROM outbox WHERE (?1 IS NULL OR status = ?1) "
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * select_ptr, Cached("SELECT seq, change, status, reason FROM outbox WHERE (?1 IS NULL OR status = ?1) "
                    "AND (?2 = '' OR record_id = ?2) ORDER BY seq"));
+  storage::Statement& select = *select_ptr;
+  const ResetWhenDone select_done(&select);
   if (status.has_value()) {
     OUTREACH_RETURN_IF_ERROR(select.BindText(1, StatusText(*status)));
   } else {
@@ -131,8 +166,9 @@ Result<std::vector<OutboxEntry>> ReplicaStore::LoadOutbox(std::optional<OutboxSt
 }
 
 Result<std::string> ReplicaStore::OutboxRecord(std::string_view change_id) {
-  OUTREACH_ASSIGN_OR_RETURN(auto select,
-                            db_->Prepare("SELECT record_id FROM outbox WHERE change_id = ?"));
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * select_ptr, Cached("SELECT record_id FROM outbox WHERE change_id = ?"));
+  storage::Statement& select = *select_ptr;
+  const ResetWhenDone select_done(&select);
   OUTREACH_RETURN_IF_ERROR(select.BindText(1, change_id));
   OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
   if (!found) return NotFoundError("no change " + std::string(change_id) + " in the outbox");
@@ -141,8 +177,9 @@ Result<std::string> ReplicaStore::OutboxRecord(std::string_view change_id) {
 
 Status ReplicaStore::SetOutboxStatus(std::string_view change_id, OutboxStatus status,
                                      std::string_view reason) {
-  OUTREACH_ASSIGN_OR_RETURN(
-      auto update, db_->Prepare("UPDATE outbox SET status = ?, reason = ? WHERE change_id = ?"));
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * update_ptr, Cached("UPDATE outbox SET status = ?, reason = ? WHERE change_id = ?"));
+  storage::Statement& update = *update_ptr;
+  const ResetWhenDone update_done(&update);
   OUTREACH_RETURN_IF_ERROR(update.BindText(1, StatusText(status)));
   OUTREACH_RETURN_IF_ERROR(update.BindText(2, reason));
   OUTREACH_RETURN_IF_ERROR(update.BindText(3, change_id));
@@ -150,7 +187,9 @@ Status ReplicaStore::SetOutboxStatus(std::string_view change_id, OutboxStatus st
 }
 
 Status ReplicaStore::RemoveFromOutbox(std::string_view change_id) {
-  OUTREACH_ASSIGN_OR_RETURN(auto remove, db_->Prepare("DELETE FROM outbox WHERE change_id = ?"));
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * remove_ptr, Cached("DELETE FROM outbox WHERE change_id = ?"));
+  storage::Statement& remove = *remove_ptr;
+  const ResetWhenDone remove_done(&remove);
   OUTREACH_RETURN_IF_ERROR(remove.BindText(1, change_id));
   return remove.Run();
 }
@@ -167,7 +206,7 @@ Result<std::vector<model::Json>> ReplicaStore::QueryValues(std::string_view coll
       filtered ? "SELECT vals FROM local_view WHERE collection = ? AND deleted = 0 AND "
                  "json_quote(json_extract(vals, ?)) = ? ORDER BY record_id"
                : "SELECT vals FROM local_view WHERE collection = ? AND deleted = 0 ORDER BY record_id";
-  OUTREACH_ASSIGN_OR_RETURN(auto select, db_->Prepare(sql));
+  OUTREACH_ASSIGN_OR_RETURN(auto select, db_->Prepare(sql));  // rare: not cached
   OUTREACH_RETURN_IF_ERROR(select.BindText(1, collection));
   if (filtered) {
     OUTREACH_RETURN_IF_ERROR(select.BindText(2, "$." + std::string(field)));
@@ -183,8 +222,22 @@ Result<std::vector<model::Json>> ReplicaStore::QueryValues(std::string_view coll
   return rows;
 }
 
+Result<std::optional<model::Version>> ReplicaStore::NewestOutboxVersion() {
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * select_ptr,
+                            Cached("SELECT change FROM outbox ORDER BY seq DESC LIMIT 1"));
+  storage::Statement& select = *select_ptr;
+  const ResetWhenDone select_done(&select);
+  OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return std::optional<model::Version>();
+  OUTREACH_ASSIGN_OR_RETURN(model::Json json, ParseJson(select.ColumnText(0), "change"));
+  OUTREACH_ASSIGN_OR_RETURN(model::Change change, model::ChangeFromJson(json));
+  return std::optional<model::Version>(change.version);
+}
+
 Result<std::optional<std::string>> ReplicaStore::GetMeta(std::string_view key) {
-  OUTREACH_ASSIGN_OR_RETURN(auto select, db_->Prepare("SELECT value FROM replica_meta WHERE key = ?"));
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * select_ptr, Cached("SELECT value FROM replica_meta WHERE key = ?"));
+  storage::Statement& select = *select_ptr;
+  const ResetWhenDone select_done(&select);
   OUTREACH_RETURN_IF_ERROR(select.BindText(1, key));
   OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
   if (!found) return std::optional<std::string>();
@@ -192,8 +245,9 @@ Result<std::optional<std::string>> ReplicaStore::GetMeta(std::string_view key) {
 }
 
 Status ReplicaStore::SetMeta(std::string_view key, std::string_view value) {
-  OUTREACH_ASSIGN_OR_RETURN(
-      auto upsert, db_->Prepare("INSERT OR REPLACE INTO replica_meta(key, value) VALUES (?, ?)"));
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * upsert_ptr, Cached("INSERT OR REPLACE INTO replica_meta(key, value) VALUES (?, ?)"));
+  storage::Statement& upsert = *upsert_ptr;
+  const ResetWhenDone upsert_done(&upsert);
   OUTREACH_RETURN_IF_ERROR(upsert.BindText(1, key));
   OUTREACH_RETURN_IF_ERROR(upsert.BindText(2, value));
   return upsert.Run();

@@ -7,6 +7,7 @@
 //   outbox(seq, change_id, record_id, change, status, reason)
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "core/model/change.h"
 #include "core/model/record_state.h"
 #include "core/replica/replica.h"
+#include "core/storage/statement.h"
 #include "core/storage/transaction.h"
 
 namespace outreach::storage {
@@ -50,14 +52,21 @@ class ReplicaStore {
   Result<std::vector<model::Json>> QueryValues(std::string_view collection, std::string_view field,
                                                const model::Json& value);
 
+  // The version of the last change written to the outbox, if any.
+  Result<std::optional<model::Version>> NewestOutboxVersion();
+
   Result<std::optional<std::string>> GetMeta(std::string_view key);
   Status SetMeta(std::string_view key, std::string_view value);
 
  private:
   explicit ReplicaStore(storage::Database* db) : db_(db) {}
   Result<std::optional<model::RecordState>> LoadState(const char* sql, std::string_view record_id);
+  // The prepared statement for `sql` (a string literal: its address is the key), reset.
+  // Preparing costs more than running most of these statements.
+  Result<storage::Statement*> Cached(const char* sql);
 
   storage::Database* db_;
+  std::map<const char*, storage::Statement> statements_;  // destroyed before db_ closes
 };
 
 }  // namespace outreach::replica::detail
