@@ -127,10 +127,12 @@ MergeResult MergeInPlace(const schema::RecordSchema& schema, model::RecordState&
   }
   // The record's schema version is the highest any applied change used (same major, checked
   // above), so it does not depend on the order changes arrived in.
-  const schema::SchemaVersion change_version = *schema::ParseSchemaVersion(change.schema_version);
-  const auto record_version = schema::ParseSchemaVersion(state.schema_version);
-  state.schema_version = schema::SchemaVersionString(
-      record_version.has_value() ? std::max(*record_version, change_version) : change_version);
+  if (change.schema_version != state.schema_version) {
+    const schema::SchemaVersion change_version = *schema::ParseSchemaVersion(change.schema_version);
+    const auto record_version = schema::ParseSchemaVersion(state.schema_version);
+    state.schema_version = schema::SchemaVersionString(
+        record_version.has_value() ? std::max(*record_version, change_version) : change_version);
+  }
 
   // Classify the outcome from the touched fields only: the whole record's conflicts are built
   // (allocating) just when the caller asks for them.
