@@ -73,6 +73,26 @@ Status ValidateEdit(const schema::RecordSchema& schema, const model::RecordState
   return schema::ProblemsToStatus(schema.Validate(values, schema::ValidationMode::kUserInput));
 }
 
+// The highest reading anywhere in a record's state.
+model::Hlc NewestReading(const model::RecordState& state) {
+  model::Hlc newest;
+  const auto consider = [&](const model::Version& version) { newest = std::max(newest, version.hlc); };
+  for (const auto& [field, reg] : state.registers) {
+    for (const auto& [device, hlc] : reg.seen.entries()) newest = std::max(newest, hlc);
+  }
+  for (const auto& [field, append] : state.appends) {
+    for (const auto& [entry_id, entry] : append.entries) consider(entry.version);
+  }
+  for (const auto& [field, set] : state.sets) {
+    for (const auto& [key, element] : set.elements) {
+      for (const auto& [add, seen] : element.adds) consider(add);
+      for (const auto& [removal, observed] : element.removes) consider(removal);
+    }
+  }
+  for (const auto& [device, hlc] : state.deletions_seen.entries()) newest = std::max(newest, hlc);
+  return newest;
+}
+
 bool MayResolve(const ReplicaIdentity& identity) {
   return identity.role == "team_leader" || identity.role == "admin";
 }
@@ -277,6 +297,13 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
     return InvalidArgumentError("unknown collection " + server_state.collection);
   }
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  // Readings stored from elsewhere: the clock moves past them, re-stamping stays above them.
+  const model::Hlc newest = NewestReading(server_state);
+  if (!newest.IsZero()) {
+    OUTREACH_RETURN_IF_ERROR(clock_.Observe(newest));
+    OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
+    OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
+  }
   OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(server_state));
   OUTREACH_RETURN_IF_ERROR(Rebuild(server_state.id));
   return txn.Commit();
@@ -296,8 +323,12 @@ Status Replica::MarkAccepted(std::string_view change_id) {
     if (schema != nullptr) (void)merge::MergeInPlace(*schema, state, entry.change);
   }
   if (!state.id.empty()) OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
-  // The change leaves the outbox: from now on the saved clock must cover its reading.
+  // The change leaves the outbox: from now on the saved clock must cover its reading, and
+  // re-stamping must never go below it (the server has it).
   OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
+  for (const OutboxEntry& entry : pending) {
+    if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
+  }
   OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
   OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
   return txn.Commit();
@@ -306,6 +337,11 @@ Status Replica::MarkAccepted(std::string_view change_id) {
 Status Replica::MarkRejected(std::string_view change_id, std::string_view reason) {
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
   OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
+  // The server has seen this reading: re-stamping must not reuse it.
+  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
+  for (const OutboxEntry& entry : pending) {
+    if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
+  }
   OUTREACH_RETURN_IF_ERROR(store_->SetOutboxStatus(change_id, OutboxStatus::kRejected, reason));
   OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
   return txn.Commit();
@@ -329,6 +365,7 @@ Status Replica::Discard(std::string_view change_id) {
 
 Status Replica::ObserveClock(const model::Hlc& remote) {
   OUTREACH_RETURN_IF_ERROR(clock_.Observe(remote));
+  OUTREACH_RETURN_IF_ERROR(RaiseFloor(remote));
   return store_->SetMeta(kClockKey, ClockText(clock_));
 }
 

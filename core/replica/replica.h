@@ -118,6 +118,10 @@ class Replica {
   Status MarkRejected(std::string_view change_id, std::string_view reason);
   // Advances the clock past a reading from the server.
   Status ObserveClock(const model::Hlc& remote);
+  // After a clock_skew refusal carrying the server's time: sets the clock to server time and
+  // gives every pending change a new reading from it, in writing order, with the bases of later
+  // pending changes following their earlier ones, so the server accepts them. One transaction.
+  Status RestampPending(std::int64_t server_now_ms);
 
  private:
   Replica(std::unique_ptr<detail::ReplicaStore> store, const schema::SchemaRegistry* schemas,
@@ -129,6 +133,9 @@ class Replica {
   Status WriteLocal(std::string_view id, std::string_view collection, model::ChangeKind kind,
                     const std::function<Status(const model::RecordState&, model::Change&)>& build);
   Status Rebuild(std::string_view record_id);
+  // Raises the saved floor: the highest reading that has left this device or come from
+  // elsewhere. Re-stamping never goes below it.
+  Status RaiseFloor(const model::Hlc& reading);
 
   std::unique_ptr<detail::ReplicaStore> store_;
   const schema::SchemaRegistry* schemas_;

@@ -186,6 +186,16 @@ Status ReplicaStore::SetOutboxStatus(std::string_view change_id, OutboxStatus st
   return update.Run();
 }
 
+Status ReplicaStore::ReplaceInOutbox(const model::Change& change) {
+  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * update_ptr,
+                            Cached("UPDATE outbox SET change = ? WHERE change_id = ?"));
+  storage::Statement& update = *update_ptr;
+  const ResetWhenDone update_done(&update);
+  OUTREACH_RETURN_IF_ERROR(update.BindText(1, model::ChangeToJson(change).dump()));
+  OUTREACH_RETURN_IF_ERROR(update.BindText(2, change.change_id));
+  return update.Run();
+}
+
 Status ReplicaStore::RemoveFromOutbox(std::string_view change_id) {
   OUTREACH_ASSIGN_OR_RETURN(storage::Statement * remove_ptr, Cached("DELETE FROM outbox WHERE change_id = ?"));
   storage::Statement& remove = *remove_ptr;

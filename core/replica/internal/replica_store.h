@@ -47,6 +47,8 @@ class ReplicaStore {
   // The record a change in the outbox belongs to; not_found if it is not there.
   Result<std::string> OutboxRecord(std::string_view change_id);
   Status SetOutboxStatus(std::string_view change_id, OutboxStatus status, std::string_view reason);
+  // Replaces a change in the outbox (same change id), e.g. after re-stamping.
+  Status ReplaceInOutbox(const model::Change& change);
   Status RemoveFromOutbox(std::string_view change_id);
 
   Result<std::vector<model::Json>> QueryValues(std::string_view collection, std::string_view field,

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/merge/merge.h"
+#include "core/model/hybrid_clock.h"
 #include "core/model/physical_clock.h"
 #include "core/schema/schema_registry.h"
 #include "core/storage/database.h"
@@ -156,6 +157,32 @@ TEST_F(ReplicaTest, ClockSurvivesReopenEvenIfTheWallClockGoesBack) {
   ASSERT_OK_AND_ASSIGN(auto both, replica_->Outbox(OutboxStatus::kPending));
   ASSERT_EQ(both.size(), 2u);
   EXPECT_LT(first[0].change.version, both[1].change.version);
+}
+
+TEST_F(ReplicaTest, ClockSkewRestampsPendingChangesNearServerTime) {
+  // The tablet's clock is a day fast: the server refuses its changes with clock_skew.
+  const std::int64_t server_now = clock_.NowMs();
+  clock_.Advance(24 * 3600 * 1000);
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  clock_.Advance(10);
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto before, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_FALSE(model::HybridClock::CheckSkew(before[0].change.version.hlc, server_now).ok());
+
+  ASSERT_THAT(replica_->RestampPending(server_now), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto after, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(after.size(), 2u);
+  for (const OutboxEntry& entry : after) {
+    EXPECT_THAT(model::HybridClock::CheckSkew(entry.change.version.hlc, server_now), IsOk());
+  }
+  EXPECT_EQ(after[0].change.change_id, before[0].change.change_id) << "same idempotence key";
+  EXPECT_LT(after[0].change.version, after[1].change.version);
+  // The rename's base follows the create to its new reading: it still supersedes it.
+  EXPECT_TRUE(after[1].change.registers.at("known_as").base.Covers(after[0].change.version));
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
+  EXPECT_EQ(view.values["known_as"], "Sky");
+  EXPECT_TRUE(view.conflicts.empty());
 }
 
 }  // namespace

@@ -1,0 +1,104 @@
+// Re-stamping unsent changes after the server refused them for clock skew (DESIGN.md section 3:
+// the SDK adjusts its HLC and re-stamps its unsent changes before retrying).
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/model/version_vector.h"
+#include "core/replica/internal/replica_store.h"
+#include "core/replica/replica.h"
+
+namespace outreach::replica {
+namespace {
+
+constexpr const char* kFloorKey = "floor";  // "<physical_ms> <counter>"
+
+// Old reading -> new reading of this device's pending changes.
+using Restamps = std::map<model::Hlc, model::Hlc>;
+
+void RemapVector(model::VersionVector& vector, const std::string& device, const Restamps& restamps) {
+  auto& entries = vector.mutable_entries();
+  const auto own = entries.find(device);
+  if (own == entries.end()) return;
+  // A base names the newest own write it had seen; if that is a pending one, it moved.
+  const auto moved = restamps.find(own->second);
+  if (moved != restamps.end()) own->second = moved->second;
+}
+
+void RemapVersions(std::vector<model::Version>& versions, const std::string& device,
+                   const Restamps& restamps) {
+  for (model::Version& version : versions) {
+    if (version.device_id != device) continue;
+    const auto moved = restamps.find(version.hlc);
+    if (moved != restamps.end()) version.hlc = moved->second;
+  }
+  std::sort(versions.begin(), versions.end());
+}
+
+void RemapChange(model::Change& change, const std::string& device, const Restamps& restamps) {
+  for (auto& [field, write] : change.registers) RemapVector(write.base, device, restamps);
+  for (auto& [field, write] : change.sets) {
+    for (auto& seen : write.added_seen_removals) RemapVersions(seen, device, restamps);
+    for (auto& removal : write.removed) RemapVersions(removal.observed_adds, device, restamps);
+  }
+  for (auto& [field, vector] : change.delete_seen) RemapVector(vector, device, restamps);
+  RemapVersions(change.delete_seen_items, device, restamps);
+  RemapVector(change.deletion_base, device, restamps);
+}
+
+}  // namespace
+
+Status Replica::RaiseFloor(const model::Hlc& reading) {
+  OUTREACH_ASSIGN_OR_RETURN(auto stored, store_->GetMeta(kFloorKey));
+  model::Hlc floor;
+  if (stored.has_value()) {
+    long long physical = 0;
+    unsigned long counter = 0;
+    if (std::sscanf(stored->c_str(), "%lld %lu", &physical, &counter) != 2) {
+      return CorruptError("the replica's stored clock floor is malformed");
+    }
+    floor = model::Hlc{physical, static_cast<std::uint32_t>(counter)};
+  }
+  if (!(floor < reading)) return Status::Ok();
+  return store_->SetMeta(kFloorKey, std::to_string(reading.physical_ms) + " " +
+                                        std::to_string(reading.counter));
+}
+
+Status Replica::RestampPending(std::int64_t server_now_ms) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(auto stored, store_->GetMeta(kFloorKey));
+  model::Hlc floor{0, 0};
+  if (stored.has_value()) {
+    long long physical = 0;
+    unsigned long counter = 0;
+    if (std::sscanf(stored->c_str(), "%lld %lu", &physical, &counter) != 2) {
+      return CorruptError("the replica's stored clock floor is malformed");
+    }
+    floor = model::Hlc{physical, static_cast<std::uint32_t>(counter)};
+  }
+  clock_.AdjustToServerTime(server_now_ms);
+  OUTREACH_RETURN_IF_ERROR(clock_.RewindForRestamp(floor));
+
+  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending));
+  Restamps restamps;
+  std::set<std::string> records;
+  for (OutboxEntry& entry : pending) {
+    model::Change& change = entry.change;
+    // Earlier pending changes moved first: this one's bases follow them, then it moves too.
+    RemapChange(change, identity_.device_id, restamps);
+    if (change.version.device_id == identity_.device_id) {
+      const model::Hlc renewed = clock_.Now();
+      restamps[change.version.hlc] = renewed;
+      change.version.hlc = renewed;
+    }
+    OUTREACH_RETURN_IF_ERROR(store_->ReplaceInOutbox(change));
+    records.insert(change.record_id);
+  }
+  for (const std::string& record_id : records) OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
+  OUTREACH_RETURN_IF_ERROR(store_->SetMeta("clock", std::to_string(clock_.last_issued().physical_ms) +
+                                                        " " + std::to_string(clock_.last_issued().counter) +
+                                                        " " + std::to_string(clock_.offset_ms())));
+  return txn.Commit();
+}
+
+}  // namespace outreach::replica
