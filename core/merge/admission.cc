@@ -1,5 +1,7 @@
 #include "core/merge/admission.h"
 
+#include <algorithm>
+
 #include "core/merge/record_view.h"
 #include "core/schema/record_schema.h"
 
@@ -8,6 +10,8 @@ namespace {
 
 using schema::MergePolicy;
 
+// Moving a forward field back, and settling a dispute, are a team leader's or an
+// administrator's, with a reason (DESIGN.md section 3).
 bool MayMoveBack(const model::Change& change) {
   const bool role = change.author_role == "team_leader" || change.author_role == "admin";
   return role && !change.reason.empty();
@@ -17,7 +21,30 @@ Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& fiel
                           const model::RegisterState* current, const model::RegisterWrite& write,
                           const model::Change& change) {
   if (current == nullptr || current->candidates.empty()) return Status::Ok();
+  const bool disputed = current->candidates.size() > 1;
+  const bool settles = disputed && std::all_of(current->candidates.begin(), current->candidates.end(),
+                                               [&](const model::Candidate& candidate) {
+                                                 return write.base.Covers(candidate.version);
+                                               });
+  const bool reviewed = spec.policy == MergePolicy::kReview || spec.policy == MergePolicy::kImmutable;
+  if (settles && reviewed && !MayMoveBack(change)) {
+    // The client is never trusted (I6): only a leader's reasoned write may close a dispute.
+    return FailedPreconditionError("field " + field +
+                                   " is disputed; only a team leader or administrator, with a "
+                                   "reason, resolves it");
+  }
   if (spec.policy == MergePolicy::kImmutable) {
+    if (settles) {
+      const bool one_of_them = std::any_of(current->candidates.begin(), current->candidates.end(),
+                                           [&](const model::Candidate& candidate) {
+                                             return candidate.value == write.value;
+                                           });
+      if (!one_of_them) {
+        return FailedPreconditionError("immutable field " + field +
+                                       " is resolved to one of its competing values");
+      }
+      return Status::Ok();
+    }
     for (const model::Candidate& candidate : current->candidates) {
       if (candidate.value != write.value) {
         return FailedPreconditionError("immutable field " + field +
@@ -58,8 +85,14 @@ Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordSta
   if (change.kind == model::ChangeKind::kCreate && exists) {
     return FailedPreconditionError("record " + change.record_id + " already exists");
   }
-  if (change.kind != model::ChangeKind::kRestore && IsDeleted(state) && exists) {
-    return FailedPreconditionError("record " + change.record_id + " is deleted");
+  // An edit by someone who had seen the delete is refused; an edit made concurrently (offline,
+  // unaware of it) is accepted and keeps the record alive as a delete_vs_edit conflict.
+  if (change.kind == model::ChangeKind::kUpdate && IsDeleted(state)) {
+    for (const model::Deletion& deletion : state.deletions) {
+      if (change.deletion_base.Covers(deletion.version)) {
+        return FailedPreconditionError("record " + change.record_id + " is deleted");
+      }
+    }
   }
   const model::Json values = CurrentValues(schema, state);
   const auto frozen = [&](const std::string& field) {

@@ -20,7 +20,11 @@ namespace outreach::merge {
 //    or administrator with a reason;
 //  - a field frozen by x-immutable-after (screening content once signed off, referral content
 //    once submitted) is written;
-//  - the record is deleted (only a restore may touch it);
+//  - a write that settles a disputed review or immutable field (its base covers every
+//    candidate) by anyone but a team leader or administrator with a reason, or an immutable
+//    field settled to a value that was not one of the candidates;
+//  - an edit by someone who had seen the record's delete (a concurrent edit is accepted and
+//    becomes a delete_vs_edit conflict);
 //  - a create for a record that already exists.
 Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordState& state,
                       const model::Change& change);

@@ -15,6 +15,11 @@ using model::Change;
 using model::ChangeKind;
 using schema::MergePolicy;
 
+bool IsResolution(const Change& change) {
+  return (change.author_role == "team_leader" || change.author_role == "admin") &&
+         !change.reason.empty();
+}
+
 // The rules that depend on the change alone, so every replica rejects the same changes.
 std::string ShapeProblem(const schema::RecordSchema& schema, const Change& change) {
   if (change.record_id.empty() || change.change_id.empty()) return "a change needs ids";
@@ -34,7 +39,9 @@ std::string ShapeProblem(const schema::RecordSchema& schema, const Change& chang
     if (spec->policy == MergePolicy::kAppend || spec->policy == MergePolicy::kSet) {
       return "field " + field + " is not a single value";
     }
-    if (spec->policy == MergePolicy::kImmutable && !write.base.empty()) {
+    // Over a seen value only as a resolution of concurrent first sets (admission checks the
+    // value is one of them); anything else is a correction, which is an amendment entry.
+    if (spec->policy == MergePolicy::kImmutable && !write.base.empty() && !IsResolution(change)) {
       return "immutable field " + field + " is already set";
     }
   }
@@ -43,6 +50,7 @@ std::string ShapeProblem(const schema::RecordSchema& schema, const Change& chang
     if (spec != nullptr && spec->policy != MergePolicy::kAppend) {
       return "field " + field + " is not append-only";
     }
+    if (write.entries.empty()) return "an append to " + field + " has no entries";
     for (const model::Json& entry : write.entries) {
       if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string()) {
         return "an entry of " + field + " has no id";
@@ -57,6 +65,7 @@ std::string ShapeProblem(const schema::RecordSchema& schema, const Change& chang
     if (!write.added_seen_removals.empty() && write.added_seen_removals.size() != write.added.size()) {
       return "set write for " + field + " is malformed";
     }
+    if (write.added.empty() && write.removed.empty()) return "a set write to " + field + " is empty";
   }
   return "";
 }
@@ -121,17 +130,19 @@ MergeResult MergeInPlace(const schema::RecordSchema& schema, model::RecordState&
   bool changed = ApplyWrites(state, change);
   if (change.kind == ChangeKind::kDelete) changed = detail::ApplyDeletion(state, change) || changed;
   if (change.kind == ChangeKind::kRestore) changed = detail::ApplyRestore(state, change) || changed;
-  if (!changed) {
-    if (was_empty) state = model::RecordState{};
-    return {Outcome::kDuplicate, ""};
-  }
-  // The record's schema version is the highest any applied change used (same major, checked
-  // above), so it does not depend on the order changes arrived in.
+  // The record's schema version is the highest of every change that reached it, superseded or
+  // not (a join, like the rest), so it does not depend on the order changes arrived in.
   if (change.schema_version != state.schema_version) {
     const schema::SchemaVersion change_version = *schema::ParseSchemaVersion(change.schema_version);
     const auto record_version = schema::ParseSchemaVersion(state.schema_version);
-    state.schema_version = schema::SchemaVersionString(
+    const std::string joined = schema::SchemaVersionString(
         record_version.has_value() ? std::max(*record_version, change_version) : change_version);
+    changed = changed || joined != state.schema_version;
+    state.schema_version = joined;
+  }
+  if (!changed) {
+    if (was_empty) state = model::RecordState{};
+    return {Outcome::kDuplicate, ""};
   }
 
   // Classify the outcome from the touched fields only: the whole record's conflicts are built
@@ -139,14 +150,15 @@ MergeResult MergeInPlace(const schema::RecordSchema& schema, model::RecordState&
   bool needs_review = false;
   bool auto_resolved = false;
   for (const auto& [field, write] : change.registers) {
-    if (state.registers[field].candidates.size() < 2) continue;
+    if (state.registers.at(field).candidates.size() < 2) continue;
     const schema::FieldSpec* spec = schema.Field(field);
     const bool reviewed = spec != nullptr && (spec->policy == MergePolicy::kReview ||
                                               spec->policy == MergePolicy::kImmutable);
-    (reviewed ? needs_review : auto_resolved) = true;
+    (reviewed ? needs_review : auto_resolved) = true;  // lww, forward, unknown: by rule
   }
   for (const auto& [field, write] : change.sets) {
-    if (SetHasRace(state.sets[field])) needs_review = true;
+    const auto set = state.sets.find(field);
+    if (set != state.sets.end() && SetHasRace(set->second)) needs_review = true;
   }
   const bool record_wide = change.kind == ChangeKind::kDelete || change.kind == ChangeKind::kRestore;
   if (!state.deletions.empty() && !IsDeleted(state)) needs_review = true;

@@ -75,8 +75,11 @@ void AddRegisterConflict(const FieldSpec* spec, const std::string& record_id,
   switch (spec->policy) {
     case MergePolicy::kReview: kind = ConflictKind::kReview; break;
     case MergePolicy::kImmutable: kind = ConflictKind::kImmutable; break;
+    // lww and forward resolve by rule (higher version, further state), asking no one; the other
+    // value stays visible until a write that saw both replaces them.
     case MergePolicy::kLww: kind = ConflictKind::kAutoResolved; break;
-    default: return;  // forward: the further state wins by rule, nothing to review
+    case MergePolicy::kForward: kind = ConflictKind::kAutoResolved; break;
+    default: return;
   }
   out.push_back(Conflict{record_id, field, kind, reg.candidates,
                          ProvisionalCandidate(spec, reg.candidates).value});
@@ -142,7 +145,7 @@ Json CurrentValues(const schema::RecordSchema& schema, const model::RecordState&
     std::vector<const Candidate*> entries;
     for (const auto& [entry_id, entry] : append.entries) entries.push_back(&entry);
     std::stable_sort(entries.begin(), entries.end(), [](const Candidate* a, const Candidate* b) {
-      return a->version < b->version;
+      return a->version < b->version;  // ties (one change's entries) keep their key order
     });
     Json list = Json::array();
     for (const Candidate* entry : entries) list.push_back(entry->value);

@@ -36,9 +36,11 @@ struct RegisterState {
   bool operator==(const RegisterState&) const = default;
 };
 
-// An append field: immutable entries by entry id. Entries never conflict.
+// An append field: immutable entries. Entries never conflict and are never replaced: keyed by
+// AppendKey(entry id, version), so an id reused by another change (which admission refuses)
+// adds an entry rather than rewriting one.
 struct AppendState {
-  std::map<std::string, Candidate> entries;  // entry id -> entry object (value) as written
+  std::map<std::string, Candidate> entries;  // AppendKey -> entry object (value) as written
 
   bool operator==(const AppendState&) const = default;
 };
@@ -73,6 +75,12 @@ struct Deletion {
 
   bool operator==(const Deletion&) const = default;
 };
+
+// "<entry id>@<physical_ms>.<counter>.<device>": unique per entry and change.
+inline std::string AppendKey(const std::string& entry_id, const Version& version) {
+  return entry_id + "@" + std::to_string(version.hlc.physical_ms) + "." +
+         std::to_string(version.hlc.counter) + "." + version.device_id;
+}
 
 struct RecordState {
   std::string id;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/merge/admission.h"
+#include "core/merge/join.h"
 #include "core/merge/merge.h"
 #include "core/merge/record_view.h"
 #include "core/model/uuid.h"
@@ -304,7 +305,11 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
     OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
     OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
   }
-  OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(server_state));
+  // Joined, not replaced: a server copy taken before a change it has just accepted must not
+  // drop that change from what this device treats as confirmed (and from its bases).
+  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(server_state.id));
+  OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(
+      merge::JoinStates(confirmed.value_or(model::RecordState{}), server_state)));
   OUTREACH_RETURN_IF_ERROR(Rebuild(server_state.id));
   return txn.Commit();
 }
@@ -361,6 +366,14 @@ Status Replica::Discard(std::string_view change_id) {
   OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
   OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
   return txn.Commit();
+}
+
+Status Replica::MarkSending() {
+  // Whatever is pushed may reach the server even if its answer is lost: re-stamping must then
+  // stay above it (HybridClock::RewindForRestamp's promise).
+  OUTREACH_ASSIGN_OR_RETURN(auto newest, store_->NewestOutboxVersion());
+  if (!newest.has_value()) return Status::Ok();
+  return RaiseFloor(newest->hlc);
 }
 
 Status Replica::ObserveClock(const model::Hlc& remote) {

@@ -109,13 +109,16 @@ class Replica {
   Status Discard(std::string_view change_id);
 
   // --- for the sync session ---------------------------------------------------------------
-  // The server's state of a record replaces the confirmed state; pending changes are re-applied
-  // on top (rebase; those the server already has are duplicates and change nothing).
+  // The server's state of a record is joined into the confirmed state; pending changes are
+  // re-applied on top (rebase; those the server already has are duplicates and change nothing).
   Status ApplyServerRecord(const model::RecordState& server_state);
   // The server accepted the change (applied, merged, conflict, or already had it).
   Status MarkAccepted(std::string_view change_id);
   // The server refused the change: it stays, marked, until discarded.
   Status MarkRejected(std::string_view change_id, std::string_view reason);
+  // Call before pushing the outbox: from then on its readings may be on the server, and
+  // RestampPending stays above them even if the server's answer never arrives.
+  Status MarkSending();
   // Advances the clock past a reading from the server.
   Status ObserveClock(const model::Hlc& remote);
   // After a clock_skew refusal carrying the server's time: sets the clock to server time and

@@ -30,15 +30,9 @@ bool ApplyAppendWrite(model::AppendState& state, const model::AppendWrite& write
   bool changed = false;
   for (const model::Json& entry : write.entries) {
     // Shapes were checked by Merge: every entry is an object with a string "id".
-    const std::string& entry_id = entry["id"].get_ref<const std::string&>();
-    auto [it, inserted] = state.entries.emplace(entry_id, Candidate{entry, version, author});
-    if (!inserted && it->second.version < version) {
-      // The same entry id twice (a retried create re-stamped after clock skew): keep one,
-      // deterministically the later stamp, so every replica agrees.
-      it->second = Candidate{entry, version, author};
-      inserted = true;
-    }
-    changed = changed || inserted;
+    const std::string key =
+        model::AppendKey(entry["id"].get_ref<const std::string&>(), version);
+    changed = state.entries.emplace(key, Candidate{entry, version, author}).second || changed;
   }
   return changed;
 }

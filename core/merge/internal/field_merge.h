@@ -15,7 +15,7 @@ namespace outreach::merge::detail {
 bool ApplyRegisterWrite(model::RegisterState& state, const model::RegisterWrite& write,
                         const model::Version& version, const std::string& author);
 
-// Append: union of entries by entry id; an entry already present is left as it is.
+// Append: union of entries by (entry id, version); an entry already present is left as it is.
 bool ApplyAppendWrite(model::AppendState& state, const model::AppendWrite& write,
                       const model::Version& version, const std::string& author);
 

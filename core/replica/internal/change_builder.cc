@@ -34,7 +34,7 @@ Status AddRegisterWrite(const schema::FieldSpec* spec, const std::string& field,
 }
 
 Status AddSetWrite(const std::string& field, const model::RecordState& view, const Json& value,
-                   model::Change& change) {
+                   bool resolving, model::Change& change) {
   if (!value.is_array()) return InvalidArgumentError("set field " + field + " takes an array");
   std::map<std::string, Json> wanted;
   for (const Json& member : value) wanted.emplace(model::CanonicalJson(member), member);
@@ -44,7 +44,16 @@ Status AddSetWrite(const std::string& field, const model::RecordState& view, con
   const auto& elements = current == view.sets.end() ? none : current->second.elements;
   for (const auto& [key, member] : wanted) {
     const auto element = elements.find(key);
-    if (element != elements.end() && merge::SetElementPresent(element->second)) continue;
+    const bool present = element != elements.end() && merge::SetElementPresent(element->second);
+    if (present && resolving) {
+      // Settling a removal that raced an addition the "keep" way: remove every addition seen and
+      // add it again having seen every removal, so no race is left.
+      std::vector<model::Version> observed;
+      for (const auto& [add, seen] : element->second.adds) observed.push_back(add);
+      write.removed.push_back(model::SetRemoval{element->second.value, std::move(observed)});
+    } else if (present) {
+      continue;
+    }
     std::vector<model::Version> seen_removals;
     if (element != elements.end()) {
       for (const auto& [removal, observed] : element->second.removes) seen_removals.push_back(removal);
@@ -62,11 +71,22 @@ Status AddSetWrite(const std::string& field, const model::RecordState& view, con
   return Status::Ok();
 }
 
-Status AddAppendWrite(const std::string& field, const Json& value, model::Change& change) {
+Status AddAppendWrite(const std::string& field, const model::RecordState& view, const Json& value,
+                      model::Change& change) {
   if (!value.is_array()) return InvalidArgumentError("append field " + field + " takes an array");
+  const auto current = view.appends.find(field);
   for (const Json& entry : value) {
     if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string()) {
       return InvalidArgumentError("each entry of " + field + " needs an \"id\"");
+    }
+    // Entries are immutable: an id already used is an attempt to rewrite one.
+    if (current != view.appends.end()) {
+      for (const auto& [key, existing] : current->second.entries) {
+        if (existing.value["id"] == entry["id"]) {
+          return FailedPreconditionError("entry " + entry["id"].get<std::string>() + " of " + field +
+                                         " exists; entries are never edited, add a new one");
+        }
+      }
     }
     change.appends[field].entries.push_back(entry);
   }
@@ -78,6 +98,9 @@ Status AddAppendWrite(const std::string& field, const Json& value, model::Change
 Status AddPatchWrites(const schema::RecordSchema& schema, const model::RecordState& view,
                       const Json& patch, bool resolving, model::Change& change) {
   if (!patch.is_object()) return InvalidArgumentError("values must be a JSON object");
+  // What its author knew of the record's deletions: admission refuses edits of a record the
+  // author knew was deleted, and keeps concurrent ones as delete_vs_edit conflicts.
+  change.deletion_base = view.deletions_seen;
   for (const auto& [field, value] : patch.items()) {
     if (field == "id") continue;  // the record's id is its envelope, set at creation
     const schema::FieldSpec* spec = schema.Field(field);
@@ -86,9 +109,9 @@ Status AddPatchWrites(const schema::RecordSchema& schema, const model::RecordSta
     }
     const MergePolicy policy = spec == nullptr ? MergePolicy::kLww : spec->policy;
     if (policy == MergePolicy::kSet) {
-      OUTREACH_RETURN_IF_ERROR(AddSetWrite(field, view, value, change));
+      OUTREACH_RETURN_IF_ERROR(AddSetWrite(field, view, value, resolving, change));
     } else if (policy == MergePolicy::kAppend) {
-      OUTREACH_RETURN_IF_ERROR(AddAppendWrite(field, value, change));
+      OUTREACH_RETURN_IF_ERROR(AddAppendWrite(field, view, value, change));
     } else {
       OUTREACH_RETURN_IF_ERROR(AddRegisterWrite(spec, field, view, value, resolving, change));
     }

@@ -211,11 +211,12 @@ Result<std::vector<model::Json>> ReplicaStore::QueryValues(std::string_view coll
   if (filtered && !IsPlainFieldName(field)) {
     return InvalidArgumentError("a query field must be a plain field name");
   }
-  // json_extract gives SQL values; the bound value is compared as its JSON text form.
+  // Same JSON type and same value: json_extract turns true into 1, so compare types too.
   const std::string sql =
-      filtered ? "SELECT vals FROM local_view WHERE collection = ? AND deleted = 0 AND "
-                 "json_quote(json_extract(vals, ?)) = ? ORDER BY record_id"
-               : "SELECT vals FROM local_view WHERE collection = ? AND deleted = 0 ORDER BY record_id";
+      filtered ? "SELECT vals FROM local_view WHERE collection = ?1 AND deleted = 0 AND "
+                 "json_type(vals, ?2) = json_type(?3) AND json_extract(vals, ?2) = json_extract(?3, '$') "
+                 "ORDER BY record_id"
+               : "SELECT vals FROM local_view WHERE collection = ?1 AND deleted = 0 ORDER BY record_id";
   OUTREACH_ASSIGN_OR_RETURN(auto select, db_->Prepare(sql));  // rare: not cached
   OUTREACH_RETURN_IF_ERROR(select.BindText(1, collection));
   if (filtered) {

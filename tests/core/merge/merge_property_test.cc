@@ -221,7 +221,10 @@ class Simulation {
     }
     for (const auto& [field, write] : change.appends) {
       for (const Json& entry : write.entries) {
-        RC_ASSERT(state.appends.at(field).entries.count(entry["id"].get<std::string>()) == 1u);
+        const auto& entries = state.appends.at(field).entries;
+        const auto kept = entries.find(model::AppendKey(entry["id"].get<std::string>(), change.version));
+        RC_ASSERT(kept != entries.end());
+        RC_ASSERT(kept->second.value == entry);  // never rewritten
       }
     }
     for (const auto& [field, write] : change.sets) {

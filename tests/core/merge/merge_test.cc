@@ -107,7 +107,11 @@ TEST_F(MergeTest, ForwardFieldTakesTheFurtherStateWhatever_the_versions) {
   auto out = Apply(Apply(state, reviewed).state, submitted);
   EXPECT_EQ(out.result.outcome, Outcome::kMerged);
   EXPECT_EQ(Values(out.state)["status"], "reviewed");
-  EXPECT_TRUE(Conflicts(*schema_, out.state).empty());
+  // The other state stays visible, asking no one.
+  const auto conflicts = Conflicts(*schema_, out.state);
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0].kind, ConflictKind::kAutoResolved);
+  EXPECT_FALSE(conflicts[0].NeedsReview());
 }
 
 TEST_F(MergeTest, ForwardFieldGoesBackOnlyForATeamLeaderWithAReason) {
@@ -282,6 +286,72 @@ TEST_F(MergeTest, RejectedChangesChangeNothing) {
     EXPECT_FALSE(out.result.reason.empty());
     EXPECT_EQ(model::CanonicalRecord(out.state), model::CanonicalRecord(state));
   }
+}
+
+TEST_F(MergeTest, ImmutableDisputeIsSettledByALeaderToOneOfItsValues) {
+  auto state = testing::ApplyAll(
+      *schema_, {SetField(V("a", 10), "imm", "first"), SetField(V("b", 11), "imm", "other")});
+  Change settle = SetField(V("leader", 20), "imm", "first", Base({V("a", 10), V("b", 11)}));
+  EXPECT_THAT(CheckAdmission(*schema_, state, settle), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_EQ(Apply(state, settle).result.outcome, Outcome::kRejected) << "a worker cannot";
+  settle.author_role = "team_leader";
+  settle.reason = "checked the birth certificate";
+  EXPECT_THAT(CheckAdmission(*schema_, state, settle), IsOk());
+  Change invented = settle;
+  invented.registers["imm"].value = "third";
+  EXPECT_THAT(CheckAdmission(*schema_, state, invented), StatusIs(StatusCode::kFailedPrecondition));
+  auto settled = Apply(state, settle);
+  EXPECT_EQ(settled.result.outcome, Outcome::kApplied);
+  EXPECT_TRUE(Conflicts(*schema_, settled.state).empty());
+}
+
+TEST_F(MergeTest, OnlyALeaderWithAReasonSettlesAReviewDispute) {
+  auto state = testing::ApplyAll(*schema_, {SetField(V("a", 10), "risk", "low"),
+                                            SetField(V("b", 11), "risk", "high")});
+  Change worker = SetField(V("c", 20), "risk", "medium", Base({V("a", 10), V("b", 11)}));
+  EXPECT_THAT(CheckAdmission(*schema_, state, worker), StatusIs(StatusCode::kFailedPrecondition));
+  worker.author_role = "team_leader";
+  worker.reason = "discussed at supervision";
+  EXPECT_THAT(CheckAdmission(*schema_, state, worker), IsOk());
+}
+
+TEST_F(MergeTest, AnEditConcurrentWithADeleteIsAdmittedAndOneThatSawItIsNot) {
+  auto state = testing::ApplyAll(*schema_, {SetField(V("a", 10), "place", "park"),
+                                            Delete(V("b", 20), {{"place", Base({V("a", 10)})}})});
+  ASSERT_TRUE(IsDeleted(state));
+  Change offline = SetField(V("a", 15), "place", "station", Base({V("a", 10)}));
+  EXPECT_THAT(CheckAdmission(*schema_, state, offline), IsOk());
+  Change after = SetField(V("a", 25), "place", "station", Base({V("a", 10)}));
+  after.deletion_base = Base({V("b", 20)});
+  EXPECT_THAT(CheckAdmission(*schema_, state, after), StatusIs(StatusCode::kFailedPrecondition));
+}
+
+TEST_F(MergeTest, SchemaVersionIsTheHighestWhateverTheOrder) {
+  Change newer = SetField(V("a", 10), "place", "park");
+  newer.schema_version = "1.2";
+  Change older = SetField(V("b", 20), "place", "station", Base({V("a", 10)}));
+  older.schema_version = "1.0";
+  const auto one = testing::ApplyAll(*schema_, {newer, older});
+  const auto other = testing::ApplyAll(*schema_, {older, newer});
+  EXPECT_EQ(model::CanonicalRecord(one), model::CanonicalRecord(other));
+  EXPECT_EQ(one.schema_version, "1.2");
+}
+
+TEST_F(MergeTest, AnAppendEntryIsNeverRewrittenByAReusedId) {
+  auto state = testing::ApplyAll(*schema_, {Append(V("a", 10), "e1", "what she said")});
+  state = Apply(state, Append(V("b", 11), "e1", "something else")).state;
+  const Json notes = Values(state)["notes"];
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0]["text"], "what she said");
+}
+
+TEST_F(MergeTest, EmptyWritesAreRejected) {
+  Change empty_set = NewChange(V("a", 10));
+  empty_set.sets["tags"] = model::SetWrite{};
+  Change empty_append = NewChange(V("a", 11));
+  empty_append.appends["notes"] = model::AppendWrite{};
+  EXPECT_EQ(Apply({}, empty_set).result.outcome, Outcome::kRejected);
+  EXPECT_EQ(Apply({}, empty_append).result.outcome, Outcome::kRejected);
 }
 
 TEST_F(MergeTest, FieldsUnknownToTheSchemaAreKeptUntouched) {

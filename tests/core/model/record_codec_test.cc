@@ -25,7 +25,7 @@ RecordState SampleRecord() {
                       Candidate{"station", V("b", 11, 2), "user-b"}};
   place.seen.Add(V("a", 10));
   place.seen.Add(V("b", 11, 2));
-  state.appends["summary"].entries["e1"] = Candidate{Json{{"id", "e1"}, {"text", "ok"}}, V("a", 12), "user-a"};
+  state.appends["summary"].entries[AppendKey("e1", V("a", 12))] = Candidate{Json{{"id", "e1"}, {"text", "ok"}}, V("a", 12), "user-a"};
   SetElement& element = state.sets["indicators_seen"].elements["\"cars\""];
   element.value = "cars";
   element.adds[V("a", 13)] = {};

@@ -159,6 +159,59 @@ TEST_F(ReplicaTest, ClockSurvivesReopenEvenIfTheWallClockGoesBack) {
   EXPECT_LT(first[0].change.version, both[1].change.version);
 }
 
+TEST_F(ReplicaTest, QueryMatchesBooleansAndNumbersByTypeAndValue) {
+  Json values = YoungPerson("Skye");
+  values["dob_estimated"] = true;
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", values));
+  ASSERT_OK_AND_ASSIGN(auto found, replica_->Query("young_person", "dob_estimated", true));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]["id"], id);
+  ASSERT_OK_AND_ASSIGN(auto none, replica_->Query("young_person", "dob_estimated", 1));
+  EXPECT_TRUE(none.empty());
+}
+
+TEST_F(ReplicaTest, AppendEntriesAreNeverRewritten) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(std::string contact, replica_->Create("contact", Json{
+      {"created_by", "user-1"}, {"created_at_device", "2026-11-25T21:04:00Z"},
+      {"contact_type", "detached_street"}, {"occurred_start", "2026-11-25T20:30:00Z"},
+      {"occurred_end", "2026-11-25T21:00:00Z"}, {"location_text", "car park"},
+      {"workers_present", Json::array({"user-1"})}, {"young_people_present", Json::array({id})},
+      {"summary", Json::array({Json{{"id", "0190a6c2-0000-7000-8000-0000000000e1"},
+                                    {"author", "user-1"}, {"at", "2026-11-25T21:04:00Z"},
+                                    {"text", "seen with older boys"}}})},
+      {"status", "draft"}}));
+  EXPECT_THAT(replica_->Append(contact, "summary",
+                               Json{{"id", "0190a6c2-0000-7000-8000-0000000000e1"},
+                                    {"author", "user-1"}, {"at", "2026-11-25T21:05:00Z"},
+                                    {"text", "rewritten"}}),
+              StatusIs(StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(auto entry, replica_->Append(contact, "summary",
+                                                    Json{{"author", "user-1"},
+                                                         {"at", "2026-11-25T21:05:00Z"},
+                                                         {"text", "went home at ten"}}));
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(contact));
+  ASSERT_EQ(view.values["summary"].size(), 2u);
+  EXPECT_EQ(view.values["summary"][0]["text"], "seen with older boys");
+  EXPECT_EQ(view.values["summary"][1]["id"], entry);
+}
+
+TEST_F(ReplicaTest, AStaleServerCopyDoesNotDropAnAcceptedChange) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  const model::Change create = pending[0].change;
+  ASSERT_THAT(replica_->MarkAccepted(create.change_id), IsOk());
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->MarkAccepted(pending[0].change.change_id), IsOk());
+  // The server's answer was taken before the rename reached it.
+  const schema::RecordSchema& schema = *schemas_->Find("young_person");
+  ASSERT_THAT(replica_->ApplyServerRecord(merge::Merge(schema, {}, create).state), IsOk());
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
+  EXPECT_EQ(view.values["known_as"], "Sky");
+}
+
 TEST_F(ReplicaTest, ClockSkewRestampsPendingChangesNearServerTime) {
   // The tablet's clock is a day fast: the server refuses its changes with clock_skew.
   const std::int64_t server_now = clock_.NowMs();

@@ -1,0 +1,14 @@
+// JoinStates: the join of two replicas' states of one record, the same as applying to one
+// every change the other has seen. A pull carries record state, not history (DESIGN.md
+// section 4), so this is how a replica takes in what the server has without losing what the
+// server's copy may not show yet.
+#pragma once
+
+#include "core/model/record_state.h"
+
+namespace outreach::merge {
+
+// Both states must be of the same record (or one empty). Commutative, associative, idempotent.
+model::RecordState JoinStates(const model::RecordState& a, const model::RecordState& b);
+
+}  // namespace outreach::merge
