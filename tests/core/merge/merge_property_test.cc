@@ -2,8 +2,10 @@
 // appends, set additions and removals, deletes and restores (resolutions), exchanging changes in
 // random orders with duplicates. After everyone has everything:
 //   I1  every replica holds byte-equal canonical state;
-//   I2  every value ever saved is current, superseded by a write whose author had seen it, or
-//       kept as a candidate (in a conflict), and a deleted record's deleters had seen it all;
+//   I2  every value ever saved is current, or superseded / removed by a change whose author had
+//       seen it (by the simulation's exact record of what each author had applied, not by
+//       merge's own bookkeeping), or kept as a candidate in a conflict; a deleted record's
+//       deleter had seen every value still live;
 //   I3  applying any change again changes nothing.
 // At least 10,000 scenarios per run (OUTREACH_PROPERTY_RUNS overrides). A failure prints
 // RapidCheck's RC_PARAMS="reproduce=..." line, which replays it exactly.
@@ -14,9 +16,11 @@
 #include <cstdlib>
 #include <iostream>
 #include <random>
+#include <set>
 #include <tuple>
 
 #include "core/merge/admission.h"
+#include "core/merge/join.h"
 #include "core/merge/merge.h"
 #include "core/merge/record_view.h"
 #include "core/model/canonical_json.h"
@@ -56,8 +60,21 @@ const std::vector<Json>& SetValues() {
 
 class Simulation {
  public:
-  Simulation(const schema::RecordSchema& schema, int replicas)
-      : schema_(schema), states_(static_cast<std::size_t>(replicas)) {}
+  // A change as made, with the exact set of changes its author had applied when writing it.
+  struct Made {
+    Change change;
+    std::set<Version> seen;
+  };
+
+  Simulation(const schema::RecordSchema& schema, int replicas, int skew_choice)
+      : schema_(schema),
+        states_(static_cast<std::size_t>(replicas)),
+        applied_(static_cast<std::size_t>(replicas)),
+        last_physical_(static_cast<std::size_t>(replicas), 0) {
+    // Tablets' clocks disagree (up to a few steps either way), so version order is not causal
+    // order: merge must follow bases, never clocks.
+    for (int r = 0; r < replicas; ++r) skew_.push_back(((skew_choice >> (2 * r)) % 4) * 3 - 4);
+  }
 
   // One step of replica `r`; the arguments choose what (encoding below).
   void Step(int r, int action, int first, int second) {
@@ -68,6 +85,7 @@ class Simulation {
       case 4: SetRemove(r, first); break;
       case 5: Delete(r); break;
       case 6: Restore(r); break;
+      case 7: Join(r, first); break;  // a state transfer, as a pull carries state
       default: Deliver(r, first); break;
     }
   }
@@ -80,7 +98,7 @@ class Simulation {
       for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
       for (std::size_t i = 0; i < pool_.size() / 3; ++i) order.push_back(rng() % pool_.size());
       std::shuffle(order.begin(), order.end(), rng);
-      for (std::size_t index : order) Apply(static_cast<int>(r), pool_[index]);
+      for (std::size_t index : order) Apply(static_cast<int>(r), pool_[index].change);
     }
   }
 
@@ -90,13 +108,14 @@ class Simulation {
       RC_ASSERT(model::CanonicalRecord(states_[r]) == expected);  // I1
     }
     const RecordState& final_state = states_[0];
-    for (const Change& change : pool_) {
+    for (const Made& made : pool_) {
       RecordState again = final_state;
-      const MergeResult result = MergeInPlace(schema_, again, change);
+      const MergeResult result = MergeInPlace(schema_, again, made.change);
       RC_ASSERT(result.outcome == Outcome::kDuplicate);  // I3
       RC_ASSERT(model::CanonicalRecord(again) == expected);
-      CheckNothingLost(final_state, change);  // I2
+      CheckNothingLost(final_state, made);  // I2
     }
+    CheckDeletionSawEverything(final_state);  // I2 for deleted records
     (void)CurrentValues(schema_, final_state);
     (void)Conflicts(schema_, final_state);
   }
@@ -104,7 +123,13 @@ class Simulation {
   std::size_t changes() const { return pool_.size(); }
 
  private:
-  Version NextVersion(int r) { return Version{model::Hlc{++clock_, 0}, "device-" + std::to_string(r)}; }
+  // Each device's readings increase; across devices they are skewed.
+  Version NextVersion(int r) {
+    ++clock_;
+    std::int64_t& last = last_physical_[static_cast<std::size_t>(r)];
+    last = std::max(last + 1, clock_ + skew_[static_cast<std::size_t>(r)]);
+    return Version{model::Hlc{last, 0}, "device-" + std::to_string(r)};
+  }
 
   Change NewChange(int r, ChangeKind kind = ChangeKind::kUpdate) {
     // A replica's first write to a record it has never seen creates it: several replicas may
@@ -113,20 +138,32 @@ class Simulation {
     Change change = testing::NewChange(NextVersion(r), kind);
     change.author_role = (r == 0) ? "team_leader" : "worker";
     change.reason = "scenario";
+    static const char* const kVersions[] = {"1.0", "1.1", "1.2"};
+    change.schema_version = kVersions[static_cast<std::size_t>(clock_ % 3)];
+    change.deletion_base = states_[r].deletions_seen;
     return change;
   }
 
-  // A replica's own change: admitted against its state, applied there, then shared.
+  // A replica's own change: admitted against its state, applied there, then shared, with the
+  // exact set of changes its author had seen (the oracle's ground truth for I2).
   void Commit(int r, const Change& change) {
     if (!CheckAdmission(schema_, states_[r], change).ok()) return;
     const MergeResult result = MergeInPlace(schema_, states_[r], change);
     RC_ASSERT(result.outcome != Outcome::kRejected);
-    pool_.push_back(change);
+    pool_.push_back(Made{change, applied_[static_cast<std::size_t>(r)]});
+    applied_[static_cast<std::size_t>(r)].insert(change.version);
   }
 
   void Apply(int r, const Change& change) {
     const MergeResult result = MergeInPlace(schema_, states_[r], change);
     RC_ASSERT(result.outcome != Outcome::kRejected);
+    applied_[static_cast<std::size_t>(r)].insert(change.version);
+  }
+
+  void Join(int r, int first) {
+    const auto other = static_cast<std::size_t>(first) % states_.size();
+    states_[r] = JoinStates(states_[r], states_[other]);
+    applied_[r].insert(applied_[other].begin(), applied_[other].end());
   }
 
   void WriteRegister(int r, int first, int second) {
@@ -195,7 +232,7 @@ class Simulation {
 
   void Deliver(int r, int first) {
     if (pool_.empty()) return;
-    Apply(r, pool_[static_cast<std::size_t>(first) % pool_.size()]);
+    Apply(r, pool_[static_cast<std::size_t>(first) % pool_.size()].change);
   }
 
   const model::SetElement* FindElement(int r, const Json& value) const {
@@ -205,17 +242,24 @@ class Simulation {
     return element == set->second.elements.end() ? nullptr : &element->second;
   }
 
-  // I2 for one change: each value it saved is still there, or someone who had seen it
-  // superseded it; a deleted record's deleter had seen everything still live.
-  void CheckNothingLost(const RecordState& state, const Change& change) const {
+  const Made* Find(const Version& version) const {
+    for (const Made& made : pool_) {
+      if (made.change.version == version) return &made;
+    }
+    return nullptr;
+  }
+
+  // I2 for one change: each value it saved is still there, or a change whose author had
+  // exactly seen it (by the oracle's own record, not merge's bases) superseded or removed it.
+  void CheckNothingLost(const RecordState& state, const Made& made) const {
+    const Change& change = made.change;
     for (const auto& [field, write] : change.registers) {
       const auto reg = state.registers.find(field);
       RC_ASSERT(reg != state.registers.end());
       const bool current = std::any_of(reg->second.candidates.begin(), reg->second.candidates.end(),
                                        [&](const model::Candidate& c) { return c.version == change.version; });
-      const bool superseded = std::any_of(pool_.begin(), pool_.end(), [&](const Change& other) {
-        const auto other_write = other.registers.find(field);
-        return other_write != other.registers.end() && other_write->second.base.Covers(change.version);
+      const bool superseded = std::any_of(pool_.begin(), pool_.end(), [&](const Made& other) {
+        return other.change.registers.count(field) != 0 && other.seen.count(change.version) != 0;
       });
       RC_ASSERT(current || superseded);
     }
@@ -229,17 +273,59 @@ class Simulation {
     }
     for (const auto& [field, write] : change.sets) {
       for (const Json& value : write.added) {
-        // The addition is kept; it stops counting only when a removal that observed it exists.
         const model::SetElement& element =
             state.sets.at(field).elements.at(model::CanonicalJson(value));
         RC_ASSERT(element.adds.count(change.version) == 1u);
+        bool live = true;
+        for (const auto& [removal, observed] : element.removes) {
+          if (!std::binary_search(observed.begin(), observed.end(), change.version)) continue;
+          live = false;
+          // Only a removal whose author had really seen this addition may end it.
+          const Made* remover = Find(removal);
+          RC_ASSERT(remover != nullptr);
+          RC_ASSERT(remover->seen.count(change.version) != 0);
+        }
+        if (live) RC_ASSERT(SetElementPresent(element));
       }
     }
   }
 
+  // A deleted record: some live deletion's author had seen every value still live.
+  void CheckDeletionSawEverything(const RecordState& state) const {
+    if (!IsDeleted(state)) return;
+    std::vector<Version> live;
+    for (const auto& [field, reg] : state.registers) {
+      for (const auto& candidate : reg.candidates) live.push_back(candidate.version);
+    }
+    for (const auto& [field, append] : state.appends) {
+      for (const auto& [key, entry] : append.entries) live.push_back(entry.version);
+    }
+    for (const auto& [field, set] : state.sets) {
+      for (const auto& [key, element] : set.elements) {
+        for (const auto& [add, seen] : element.adds) {
+          const bool removed = std::any_of(element.removes.begin(), element.removes.end(), [&](const auto& r) {
+            return std::binary_search(r.second.begin(), r.second.end(), add);
+          });
+          if (!removed) live.push_back(add);
+        }
+      }
+    }
+    const bool someone_saw_all = std::any_of(state.deletions.begin(), state.deletions.end(),
+                                             [&](const model::Deletion& deletion) {
+      const Made* deleter = Find(deletion.version);
+      return deleter != nullptr && std::all_of(live.begin(), live.end(), [&](const Version& v) {
+        return deleter->seen.count(v) != 0;
+      });
+    });
+    RC_ASSERT(someone_saw_all);
+  }
+
   const schema::RecordSchema& schema_;
   std::vector<RecordState> states_;
-  std::vector<Change> pool_;
+  std::vector<std::set<Version>> applied_;  // per replica: versions of changes it has applied
+  std::vector<std::int64_t> last_physical_;
+  std::vector<std::int64_t> skew_;
+  std::vector<Made> pool_;
   std::int64_t clock_ = 1000;
 };
 
@@ -257,12 +343,12 @@ TEST(MergePropertyTest, ReplicasConvergeLoseNothingAndIgnoreDuplicates) {
   params.maxSuccess = PropertyRuns();
   params.maxSize = 100;  // up to ~100 steps per scenario
   std::size_t total_changes = 0;
-  const auto property = [&](std::uint8_t replica_count_choice,
+  const auto property = [&](std::uint8_t replica_count_choice, std::uint16_t skew_choice,
                             const std::vector<std::tuple<std::uint8_t, std::uint8_t, std::uint8_t,
                                                          std::uint8_t>>& steps,
                             std::uint64_t delivery_seed) {
     const int replicas = 3 + replica_count_choice % 3;
-    Simulation simulation(schema, replicas);
+    Simulation simulation(schema, replicas, skew_choice);
     for (const auto& [r, action, first, second] : steps) {
       simulation.Step(r % replicas, action, first, second);
     }
