@@ -1,5 +1,10 @@
 #include "core/model/record_codec.h"
 
+#include <algorithm>
+#include <limits>
+#include <utility>
+#include <vector>
+
 #include "core/model/canonical_json.h"
 
 namespace outreach::model {
@@ -14,22 +19,45 @@ void Require(bool condition, const char* where) {
   if (!condition) throw ShapeError{where};
 }
 
+// Input from the network may nest without end; copying such a value recurses and would
+// overflow the stack. Checked without recursion before anything is copied.
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxNodes = 4'000'000;
+
+bool WithinLimits(const Json& root) {
+  std::vector<std::pair<const Json*, int>> pending{{&root, 1}};
+  std::size_t nodes = 0;
+  while (!pending.empty()) {
+    const auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (depth > kMaxDepth || ++nodes > kMaxNodes) return false;
+    if (node->is_structured()) {
+      for (const Json& child : *node) pending.emplace_back(&child, depth + 1);
+    }
+  }
+  return true;
+}
+
+Hlc HlcFromJson(const Json& physical, const Json& counter) {
+  Require(physical.is_number_integer() && counter.is_number_unsigned() &&
+              counter.get<std::uint64_t>() <= std::numeric_limits<std::uint32_t>::max(),
+          "clock reading");
+  const Hlc hlc{physical.get<std::int64_t>(), static_cast<std::uint32_t>(counter.get<std::uint64_t>())};
+  Require(hlc.IsValid(), "clock reading");
+  return hlc;
+}
+
 Version VersionFromJson(const Json& json) {
-  Require(json.is_array() && json.size() == 3 && json[0].is_number_integer() &&
-              json[1].is_number_unsigned() && json[2].is_string(),
-          "version");
-  return Version{Hlc{json[0].get<std::int64_t>(), json[1].get<std::uint32_t>()},
-                 json[2].get<std::string>()};
+  Require(json.is_array() && json.size() == 3 && json[2].is_string(), "version");
+  return Version{HlcFromJson(json[0], json[1]), json[2].get<std::string>()};
 }
 
 VersionVector VectorFromJson(const Json& json) {
   Require(json.is_object(), "version vector");
   VersionVector vector;
   for (const auto& [device, hlc] : json.items()) {
-    Require(hlc.is_array() && hlc.size() == 2 && hlc[0].is_number_integer() &&
-                hlc[1].is_number_unsigned(),
-            "version vector entry");
-    vector.Add(Version{Hlc{hlc[0].get<std::int64_t>(), hlc[1].get<std::uint32_t>()}, device});
+    Require(hlc.is_array() && hlc.size() == 2, "version vector entry");
+    vector.Add(Version{HlcFromJson(hlc[0], hlc[1]), device});
   }
   return vector;
 }
@@ -109,20 +137,33 @@ RecordState DecodeRecord(const Json& json) {
             "register");
     RegisterState& out = state.registers[field];
     for (const auto& candidate : reg["candidates"]) out.candidates.push_back(CandidateFromJson(candidate));
+    // Merge relies on candidates in version order, each version once.
+    std::sort(out.candidates.begin(), out.candidates.end(),
+              [](const Candidate& a, const Candidate& b) { return a.version < b.version; });
+    for (std::size_t i = 1; i < out.candidates.size(); ++i) {
+      Require(out.candidates[i - 1].version != out.candidates[i].version, "candidates");
+    }
     out.seen = VectorFromJson(reg.value("seen", Json::object()));
   }
   const Json appends = json.value("appends", Json::object());
   for (const auto& [field, entries] : appends.items()) {
     Require(entries.is_object(), "append field");
-    for (const auto& [entry_id, entry] : entries.items()) {
-      state.appends[field].entries[entry_id] = CandidateFromJson(entry);
+    for (const auto& [key, entry] : entries.items()) {
+      Candidate candidate = CandidateFromJson(entry);
+      Require(candidate.value.is_object() && candidate.value.contains("id") &&
+                  candidate.value["id"].is_string() &&
+                  key == AppendKey(candidate.value["id"].get<std::string>(), candidate.version),
+              "append entry key");
+      state.appends[field].entries[key] = std::move(candidate);
     }
   }
   const Json sets = json.value("sets", Json::object());
   for (const auto& [field, elements] : sets.items()) {
     Require(elements.is_object(), "set field");
     for (const auto& [key, element] : elements.items()) {
-      Require(element.is_object() && element.contains("value"), "set element");
+      Require(element.is_object() && element.contains("value") &&
+                  key == CanonicalJson(element["value"]),
+              "set element");
       SetElement& out = state.sets[field].elements[key];
       out.value = element["value"];
       out.adds = VersionMapFromJson(element.value("adds", Json::array()));
@@ -136,6 +177,8 @@ RecordState DecodeRecord(const Json& json) {
                                        SeenFromJson(deletion.value("seen", Json::object())),
                                        VersionsFromJson(deletion.value("seen_items", Json::array()))});
   }
+  std::sort(state.deletions.begin(), state.deletions.end(),
+            [](const Deletion& a, const Deletion& b) { return a.version < b.version; });
   state.deletions_seen = VectorFromJson(json.value("deletions_seen", Json::object()));
   return state;
 }
@@ -149,7 +192,7 @@ Change DecodeChange(const Json& json) {
   change.team = StringField(json, "team");
   change.schema_version = StringField(json, "schema_version");
   Require(json.contains("kind") && json["kind"].is_number_integer(), "kind");
-  const int kind = json["kind"].get<int>();
+  const std::int64_t kind = json["kind"].get<std::int64_t>();
   Require(kind >= 1 && kind <= 4, "kind");
   change.kind = static_cast<ChangeKind>(kind);
   change.version = VersionFromJson(json.at("version"));
@@ -191,6 +234,9 @@ Change DecodeChange(const Json& json) {
 
 template <typename T, typename Decode>
 Result<T> Guarded(const Json& json, Decode decode, const char* what) {
+  if (!WithinLimits(json)) {
+    return InvalidArgumentError(std::string("malformed ") + what + ": nested too deep or too large");
+  }
   try {
     return decode(json);
   } catch (const ShapeError& error) {

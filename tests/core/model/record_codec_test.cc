@@ -81,6 +81,32 @@ TEST(RecordCodecTest, MalformedInputIsInvalidArgument) {
   EXPECT_THAT(ChangeFromJson(change), StatusIs(StatusCode::kInvalidArgument));
 }
 
+TEST(RecordCodecTest, HostileInputIsRefusedNotCrashedOn) {
+  // Nesting far past any record: refused before anything recursive touches it.
+  // (Built as text: copying such a value in the test would itself recurse.)
+  const std::string deep = std::string(100'000, '[') + "1" + std::string(100'000, ']');
+  const Json change = Json::parse(
+      R"({"change_id":"c","record_id":"r","collection":"contact","team":"t",)"
+      R"("schema_version":"1.0","kind":2,"version":[1,0,"d"],"author":"u",)"
+      R"("registers":{"location_text":{"value":)" + deep + R"(,"base":{}}}})");
+  EXPECT_THAT(ChangeFromJson(change), StatusIs(StatusCode::kInvalidArgument));
+  // A counter that does not fit, a negative clock, a kind out of range.
+  Json record = RecordToJson(SampleRecord());
+  record["registers"]["location_text"]["candidates"][0]["ver"] = Json::array({10, 4294967296ull, "a"});
+  EXPECT_THAT(RecordFromJson(record), StatusIs(StatusCode::kInvalidArgument));
+  record = RecordToJson(SampleRecord());
+  record["registers"]["location_text"]["candidates"][0]["ver"] = Json::array({-5, 0, "a"});
+  EXPECT_THAT(RecordFromJson(record), StatusIs(StatusCode::kInvalidArgument));
+  // An append entry filed under another key, a set element under a non-canonical key.
+  record = RecordToJson(SampleRecord());
+  const Json entry = record["appends"]["summary"].begin().value();
+  record["appends"]["summary"] = Json{{"forged", entry}};
+  EXPECT_THAT(RecordFromJson(record), StatusIs(StatusCode::kInvalidArgument));
+  record = RecordToJson(SampleRecord());
+  record["sets"]["indicators_seen"] = Json{{"cars", record["sets"]["indicators_seen"]["\"cars\""]}};
+  EXPECT_THAT(RecordFromJson(record), StatusIs(StatusCode::kInvalidArgument));
+}
+
 TEST(VersionVectorTest, CoversWhatItHasSeen) {
   VersionVector vector;
   vector.Add(V("a", 10, 2));
