@@ -117,6 +117,7 @@ class ChangeMaker {
 void BenchFieldMerges(const outreach::schema::RecordSchema& schema) {
   ChangeMaker maker(schema);
   std::unordered_map<std::string, RecordState> server;
+  server.reserve(kRecords);
   double seconds = 0;
   int conflicts = 0;
   for (int done = 0; done < kFieldChanges; done += kBatch) {

@@ -7,6 +7,7 @@
 #include "core/merge/join.h"
 #include "core/merge/merge.h"
 #include "core/merge/record_view.h"
+#include "core/model/record_codec.h"
 #include "core/model/uuid.h"
 #include "core/replica/internal/change_builder.h"
 #include "core/replica/internal/replica_store.h"
@@ -290,6 +291,24 @@ Status Replica::Rebuild(std::string_view record_id) {
   const schema::RecordSchema* schema = schemas_->Find(view.collection);
   if (schema == nullptr) return CorruptError("record " + view.id + " has an unknown collection");
   return store_->SaveView(view, merge::CurrentValues(*schema, view), merge::IsDeleted(view));
+}
+
+Status Replica::CheckViews() {
+  OUTREACH_ASSIGN_OR_RETURN(auto ids, store_->ViewRecordIds());
+  for (const std::string& id : ids) {
+    OUTREACH_ASSIGN_OR_RETURN(auto stored, store_->LoadView(id));
+    OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(id));
+    OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, id));
+    model::RecordState expected = confirmed.value_or(model::RecordState{});
+    for (const OutboxEntry& entry : pending) {
+      const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
+      if (schema != nullptr) (void)merge::MergeInPlace(*schema, expected, entry.change);
+    }
+    if (!stored.has_value() || model::CanonicalRecord(*stored) != model::CanonicalRecord(expected)) {
+      return CorruptError("the view of record " + id + " differs from its confirmed state and outbox");
+    }
+  }
+  return Status::Ok();
 }
 
 Status Replica::ApplyServerRecord(const model::RecordState& server_state) {

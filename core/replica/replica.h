@@ -108,6 +108,11 @@ class Replica {
   // Drops a rejected change; the record is shown again without it.
   Status Discard(std::string_view change_id);
 
+  // Recomputes every record's view from its confirmed state and pending changes and compares
+  // it with the stored one: corrupt (naming the record) if they differ. For tests and for a
+  // device's self-check after a crash; reads every record.
+  Status CheckViews();
+
   // --- for the sync session ---------------------------------------------------------------
   // The server's state of a record is joined into the confirmed state; pending changes are
   // re-applied on top (rebase; those the server already has are duplicates and change nothing).

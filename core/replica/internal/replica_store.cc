@@ -204,6 +204,17 @@ Status ReplicaStore::RemoveFromOutbox(std::string_view change_id) {
   return remove.Run();
 }
 
+Result<std::vector<std::string>> ReplicaStore::ViewRecordIds() {
+  OUTREACH_ASSIGN_OR_RETURN(auto select, db_->Prepare("SELECT record_id FROM local_view ORDER BY record_id"));
+  std::vector<std::string> ids;
+  while (true) {
+    OUTREACH_ASSIGN_OR_RETURN(bool has_row, select.Step());
+    if (!has_row) break;
+    ids.emplace_back(select.ColumnText(0));
+  }
+  return ids;
+}
+
 Result<std::vector<model::Json>> ReplicaStore::QueryValues(std::string_view collection,
                                                            std::string_view field,
                                                            const model::Json& value) {

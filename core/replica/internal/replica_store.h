@@ -51,6 +51,9 @@ class ReplicaStore {
   Status ReplaceInOutbox(const model::Change& change);
   Status RemoveFromOutbox(std::string_view change_id);
 
+  // Every record id with a stored view.
+  Result<std::vector<std::string>> ViewRecordIds();
+
   Result<std::vector<model::Json>> QueryValues(std::string_view collection, std::string_view field,
                                                const model::Json& value);
 

@@ -1,7 +1,9 @@
-// The replica survives SIGKILL between any two of its steps: a child process writes as fast as
-// it can and reports each committed write on a pipe; after each kill the parent reopens and
-// finds every reported write in the outbox exactly once, and every record's view equal to its
-// confirmed state with the outbox applied.
+// The replica survives SIGKILL between any two of its steps: a child process runs local writes
+// (create, update, set edits, delete) and the device's side of sync (MarkSending, MarkAccepted,
+// ApplyServerRecord, RestampPending) as fast as it can, reporting each committed write and each
+// acceptance on a pipe. After each kill the parent reopens and checks that no pending change
+// was lost or duplicated, that accepted ones left the outbox, and that every record's view
+// equals its confirmed state with the outbox applied.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "core/merge/merge.h"
 #include "core/model/physical_clock.h"
 #include "core/replica/replica.h"
 #include "core/schema/schema_registry.h"
@@ -26,6 +29,7 @@ namespace {
 using model::Json;
 
 constexpr int kRounds = 20;
+constexpr std::size_t kReportSize = 37;  // 'W' or 'A', then a 36-character change id
 
 storage::OpenOptions Options() {
   storage::OpenOptions options;
@@ -41,9 +45,22 @@ std::unique_ptr<Replica> OpenReplica(storage::Database* db, const schema::Schema
   return replica.ok() ? std::move(replica).value() : nullptr;
 }
 
-// The child: create a few records, then edit them until killed, reporting each commit.
-[[noreturn]] void WriteUntilKilled(const std::string& path, const schema::SchemaRegistry* schemas,
-                                   int report_fd, std::int64_t first_number) {
+void Report(int fd, char tag, const std::string& change_id) {
+  std::string line(1, tag);
+  line += change_id;
+  line.resize(kReportSize, ' ');
+  if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(6);
+}
+
+std::string NewestPending(Replica& replica) {
+  auto pending = replica.Outbox(OutboxStatus::kPending);
+  if (!pending.ok() || pending->empty()) _exit(7);
+  return pending->back().change.change_id;
+}
+
+// The child: every step is one of the replica's transactions; it reports what committed.
+[[noreturn]] void WorkUntilKilled(const std::string& path, const schema::SchemaRegistry* schemas,
+                                  int report_fd, std::uint64_t seed) {
   model::SystemClock clock;
   auto db = storage::Database::Open(path, storage::KeySource::Passcode("pin"), Options());
   if (!db.ok()) _exit(2);
@@ -53,21 +70,49 @@ std::unique_ptr<Replica> OpenReplica(storage::Database* db, const schema::Schema
   if (!existing.ok()) _exit(4);
   std::vector<std::string> ids;
   for (const Json& values : *existing) ids.push_back(values["id"].get<std::string>());
-  for (std::int64_t number = first_number;; ++number) {
+  const schema::RecordSchema& schema = *schemas->Find("young_person");
+  std::mt19937_64 rng(seed);
+  for (std::uint64_t step = 0;; ++step) {
+    const int action = static_cast<int>(rng() % 10);
     Status status;
-    if (ids.size() < 5) {
-      auto id = replica->Create("young_person", Json{{"known_as", "name-" + std::to_string(number)},
+    if (ids.size() < 5 || action == 0) {
+      auto id = replica->Create("young_person", Json{{"known_as", "n" + std::to_string(step)},
                                                      {"team_id", "team-a"},
                                                      {"caseload_owner", "user-1"}});
       status = id.status();
-      if (id.ok()) ids.push_back(*id);
+      if (id.ok()) {
+        ids.push_back(*id);
+        Report(report_fd, 'W', NewestPending(*replica));
+      }
+    } else if (action <= 4) {
+      const std::string& id = ids[rng() % ids.size()];
+      status = replica->Update(id, Json{{"known_as", "n" + std::to_string(step)},
+                                        {"aliases", Json::array({"a" + std::to_string(step % 3)})}});
+      if (status.ok()) Report(report_fd, 'W', NewestPending(*replica));
+    } else if (action == 5 && ids.size() > 5) {
+      const std::size_t index = rng() % ids.size();
+      status = replica->Delete(ids[index]);
+      if (status.ok()) {
+        Report(report_fd, 'W', NewestPending(*replica));
+        ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(index));
+      }
+    } else if (action <= 7) {
+      // The device's half of a sync round: push (mark), the server accepts the oldest change,
+      // and answers with its (possibly older) copy of the record.
+      status = replica->MarkSending();
+      auto pending = replica->Outbox(OutboxStatus::kPending);
+      if (status.ok() && pending.ok() && !pending->empty()) {
+        const model::Change accepted = pending->front().change;
+        status = replica->MarkAccepted(accepted.change_id);
+        if (status.ok()) {
+          Report(report_fd, 'A', accepted.change_id);
+          status = replica->ApplyServerRecord(merge::Merge(schema, {}, accepted).state);
+        }
+      }
     } else {
-      const std::string& id = ids[static_cast<std::size_t>(number) % ids.size()];
-      status = replica->Update(id, Json{{"known_as", "name-" + std::to_string(number)},
-                                        {"aliases", Json::array({"a" + std::to_string(number % 3)})}});
+      status = replica->RestampPending(clock.NowMs());
     }
     if (!status.ok()) _exit(5);
-    if (::write(report_fd, &number, sizeof(number)) != sizeof(number)) _exit(6);
   }
 }
 
@@ -85,24 +130,28 @@ TEST(ReplicaCrashTest, SigkillNeverLosesNorDuplicatesPendingChanges) {
   std::cout << "[ crash    ] seed " << seed << " (OUTREACH_TEST_SEED reproduces)" << std::endl;
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
-  std::int64_t committed = 0;  // writes known to be in the outbox
+  std::set<std::string> written, accepted;
   for (int round = 0; round < kRounds; ++round) {
     int pipe_fds[2];
     ASSERT_EQ(::pipe(pipe_fds), 0);
+    const std::uint64_t child_seed = rng();
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
       ::close(pipe_fds[0]);
-      WriteUntilKilled(path, &schemas, pipe_fds[1], committed + 1);
+      WorkUntilKilled(path, &schemas, pipe_fds[1], child_seed);
     }
     ::close(pipe_fds[1]);
     std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 80));
     ::kill(child, SIGKILL);
     int wait_status = 0;
     ::waitpid(child, &wait_status, 0);
-    ASSERT_TRUE(WIFSIGNALED(wait_status)) << "the writer stopped by itself: " << wait_status;
-    std::int64_t reported = committed, number = 0;
-    while (::read(pipe_fds[0], &number, sizeof(number)) == sizeof(number)) reported = number;
+    ASSERT_TRUE(WIFSIGNALED(wait_status)) << "the worker stopped by itself: " << wait_status;
+    char line[kReportSize];
+    while (::read(pipe_fds[0], line, kReportSize) == static_cast<ssize_t>(kReportSize)) {
+      const std::string change_id(line + 1, 36);
+      (line[0] == 'W' ? written : accepted).insert(change_id);
+    }
     ::close(pipe_fds[0]);
 
     model::SystemClock clock;
@@ -112,30 +161,31 @@ TEST(ReplicaCrashTest, SigkillNeverLosesNorDuplicatesPendingChanges) {
     auto replica = OpenReplica(db.get(), &schemas, &clock);
     ASSERT_NE(replica, nullptr);
     ASSERT_OK_AND_ASSIGN(auto pending, replica->Outbox(OutboxStatus::kPending));
-    std::set<std::string> change_ids;
-    for (const OutboxEntry& entry : pending) change_ids.insert(entry.change.change_id);
-    ASSERT_EQ(change_ids.size(), pending.size()) << "a change is in the outbox twice";
-    // Every reported write is there; at most one more committed before its report.
-    const auto in_outbox = static_cast<std::int64_t>(pending.size());
-    ASSERT_TRUE(in_outbox == reported || in_outbox == reported + 1)
-        << "outbox " << in_outbox << ", reported " << reported;
-    committed = in_outbox;
-    // The view committed with its outbox entry: the last committed write is what a record
-    // says, and no record says anything later than that.
-    ASSERT_OK_AND_ASSIGN(auto records, replica->Query("young_person"));
-    bool last_write_visible = committed == 0;
-    for (const Json& values : records) {
-      const std::string name = values["known_as"].get<std::string>();
-      const std::int64_t number = std::stoll(name.substr(5));
-      EXPECT_LE(number, committed);
-      last_write_visible = last_write_visible || number == committed;
-      ASSERT_OK_AND_ASSIGN(RecordView view, replica->Get(values["id"].get<std::string>()));
-      EXPECT_EQ(view.values, values);
-      EXPECT_TRUE(view.has_pending_changes);
+    std::set<std::string> outbox;
+    model::Version previous;
+    for (const OutboxEntry& entry : pending) {
+      ASSERT_TRUE(outbox.insert(entry.change.change_id).second) << "a change is in the outbox twice";
+      EXPECT_LT(previous, entry.change.version) << "versions go back in writing order";
+      previous = entry.change.version;
     }
-    EXPECT_TRUE(last_write_visible) << "write " << committed << " is in the outbox but not in the view";
+    // At most one step committed without being reported before the kill.
+    int unreported_writes = 0, lost = 0;
+    for (const std::string& id : outbox) {
+      EXPECT_EQ(accepted.count(id), 0u) << "an accepted change is still pending";
+      unreported_writes += written.count(id) == 0;
+    }
+    for (const std::string& id : written) lost += outbox.count(id) == 0 && accepted.count(id) == 0;
+    EXPECT_LE(unreported_writes + lost, 1) << "pending changes lost or unaccounted for";
+    for (const std::string& id : outbox) written.insert(id);  // the unreported write, if any
+    for (const std::string& id : written) {
+      if (outbox.count(id) == 0) accepted.insert(id);  // the unreported acceptance, if any
+    }
+    EXPECT_THAT(replica->CheckViews(), ::outreach::testing::IsOk());
   }
-  EXPECT_GT(committed, kRounds) << "the writer hardly wrote anything";
+  std::cout << "[ crash    ] " << written.size() << " changes written, " << accepted.size()
+            << " accepted, over " << kRounds << " kills" << std::endl;
+  EXPECT_GT(written.size(), static_cast<std::size_t>(kRounds)) << "the worker hardly wrote";
+  EXPECT_GT(accepted.size(), 0u);
 }
 
 }  // namespace
