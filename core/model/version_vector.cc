@@ -15,12 +15,16 @@ bool VersionVector::CoversAll(const VersionVector& other) const {
 }
 
 void VersionVector::Add(const Version& version) {
-  auto [it, inserted] = entries_.emplace(version.device_id, version.hlc);
+  // try_emplace allocates a node only for a device not seen before (emplace always would).
+  auto [it, inserted] = entries_.try_emplace(version.device_id, version.hlc);
   if (!inserted && it->second < version.hlc) it->second = version.hlc;
 }
 
 void VersionVector::Merge(const VersionVector& other) {
-  for (const auto& [device, hlc] : other.entries_) Add(Version{hlc, device});
+  for (const auto& [device, hlc] : other.entries_) {
+    auto [it, inserted] = entries_.try_emplace(device, hlc);
+    if (!inserted && it->second < hlc) it->second = hlc;
+  }
 }
 
 }  // namespace outreach::model

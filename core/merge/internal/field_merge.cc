@@ -32,7 +32,9 @@ bool ApplyAppendWrite(model::AppendState& state, const model::AppendWrite& write
     // Shapes were checked by Merge: every entry is an object with a string "id".
     const std::string key =
         model::AppendKey(entry["id"].get_ref<const std::string&>(), version);
-    changed = state.entries.emplace(key, Candidate{entry, version, author}).second || changed;
+    if (state.entries.count(key) != 0) continue;  // already applied (I3)
+    state.entries.emplace(key, Candidate{entry, version, author});
+    changed = true;
   }
   return changed;
 }
@@ -45,14 +47,14 @@ bool ApplySetWrite(model::SetState& state, const model::SetWrite& write, const V
     std::vector<Version> seen_removals =
         i < write.added_seen_removals.size() ? write.added_seen_removals[i] : std::vector<Version>{};
     std::sort(seen_removals.begin(), seen_removals.end());
-    changed = element.adds.emplace(version, std::move(seen_removals)).second || changed;
+    changed = element.adds.try_emplace(version, std::move(seen_removals)).second || changed;
   }
   for (const model::SetRemoval& removal : write.removed) {
     model::SetElement& element = state.elements[model::CanonicalJson(removal.value)];
     if (element.value.is_null()) element.value = removal.value;
     std::vector<Version> observed = removal.observed_adds;
     std::sort(observed.begin(), observed.end());
-    changed = element.removes.emplace(version, std::move(observed)).second || changed;
+    changed = element.removes.try_emplace(version, std::move(observed)).second || changed;
   }
   return changed;
 }
