@@ -112,6 +112,24 @@ Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordSta
                                      schema.Field(field)->immutable_after + " is set");
     }
   }
+  const auto may_write = [&](const std::string& field) {
+    const schema::FieldSpec* spec = schema.Field(field);
+    if (spec == nullptr || spec->writers.empty() || change.author_role == "admin") return true;
+    return std::find(spec->writers.begin(), spec->writers.end(), change.author_role) !=
+           spec->writers.end();
+  };
+  for (const std::string& field : [&] {
+         std::vector<std::string> fields;
+         for (const auto& [name, write] : change.registers) fields.push_back(name);
+         for (const auto& [name, write] : change.appends) fields.push_back(name);
+         for (const auto& [name, write] : change.sets) fields.push_back(name);
+         return fields;
+       }()) {
+    if (!may_write(field)) {
+      return FailedPreconditionError("field " + field + " is written only by " +
+                                     schema.Field(field)->writers.front());
+    }
+  }
   for (const auto& [field, write] : change.registers) {
     const schema::FieldSpec* spec = schema.Field(field);
     if (spec == nullptr) continue;

@@ -25,6 +25,7 @@ namespace outreach::merge {
 //    field settled to a value that was not one of the candidates;
 //  - an edit by someone who had seen the record's delete (a concurrent edit is accepted and
 //    becomes a delete_vs_edit conflict);
+//  - a field with x-writers written by another role (current_cse_risk: team leaders);
 //  - a create for a record that already exists.
 Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordState& state,
                       const model::Change& change);

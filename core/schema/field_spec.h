@@ -29,6 +29,9 @@ struct FieldSpec {
   // x-immutable-after: the field that, once set, freezes this one (referral content after
   // "submitted_at", a screening after "signed_off_at"); empty if none.
   std::string immutable_after;
+  // x-writers: the roles that may write this field (empty: anyone in the team); an
+  // administrator always may. E.g. current_cse_risk, which only a team leader signs off.
+  std::vector<std::string> writers;
 };
 
 // The rank of `value` in `field.order` (0 = lowest), or -1 if the field is unordered or `value`

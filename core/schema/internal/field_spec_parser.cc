@@ -153,6 +153,11 @@ Result<FieldSpec> ParseFieldSpec(const std::string& collection, const std::strin
   OUTREACH_ASSIGN_OR_RETURN(std::optional<std::string> immutable_after,
                             reader.OptionalString("x-immutable-after"));
   if (immutable_after) field.immutable_after = *immutable_after;
+  const auto writers = property.find("x-writers");
+  if (writers != property.end()) {
+    OUTREACH_ASSIGN_OR_RETURN(field.writers, reader.ScalarList(*writers, "x-writers"));
+    if (field.writers.empty()) return reader.Error("x-writers must name at least one role");
+  }
   return field;
 }
 

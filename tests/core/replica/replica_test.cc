@@ -159,6 +159,14 @@ TEST_F(ReplicaTest, ClockSurvivesReopenEvenIfTheWallClockGoesBack) {
   EXPECT_LT(first[0].change.version, both[1].change.version);
 }
 
+TEST_F(ReplicaTest, OnlyATeamLeaderWritesTheSignedOffRiskLevel) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  EXPECT_THAT(replica_->Update(id, Json{{"current_cse_risk", "significant"}}),
+              StatusIs(StatusCode::kFailedPrecondition));
+  auto leader = OpenReplica("team_leader");
+  EXPECT_THAT(leader->Update(id, Json{{"current_cse_risk", "significant"}}), IsOk());
+}
+
 TEST_F(ReplicaTest, QueryMatchesBooleansAndNumbersByTypeAndValue) {
   Json values = YoungPerson("Skye");
   values["dob_estimated"] = true;
