@@ -68,11 +68,16 @@ Json ValuesAfterPatch(const schema::RecordSchema& schema, const model::RecordSta
 }
 
 Status ValidateEdit(const schema::RecordSchema& schema, const model::RecordState& view,
-                    const std::string& id, const Json& patch) {
+                    const std::string& id, const Json& patch,
+                    std::vector<schema::ValidationProblem>* problems_out = nullptr) {
   Json values = ValuesAfterPatch(schema, view, patch);
   if (!values.is_object()) return InvalidArgumentError("values must be a JSON object");
   values["id"] = id;
-  return schema::ProblemsToStatus(schema.Validate(values, schema::ValidationMode::kUserInput));
+  std::vector<schema::ValidationProblem> problems =
+      schema.Validate(values, schema::ValidationMode::kUserInput);
+  Status status = schema::ProblemsToStatus(problems);
+  if (problems_out != nullptr) *problems_out = std::move(problems);
+  return status;
 }
 
 // The highest reading anywhere in a record's state.
@@ -179,23 +184,26 @@ Status Replica::WriteLocal(
   return txn.Commit();
 }
 
-Result<std::string> Replica::Create(std::string_view collection, const Json& values) {
+Result<std::string> Replica::Create(std::string_view collection, const Json& values,
+                                    std::vector<schema::ValidationProblem>* problems) {
   const std::string id = model::NewUuidV7(clock_.Now().physical_ms);
   OUTREACH_RETURN_IF_ERROR(WriteLocal(
       id, collection, model::ChangeKind::kCreate,
       [&](const model::RecordState& view, model::Change& change) -> Status {
         const schema::RecordSchema* schema = schemas_->Find(change.collection);
-        OUTREACH_RETURN_IF_ERROR(ValidateEdit(*schema, view, change.record_id, values));
+        OUTREACH_RETURN_IF_ERROR(ValidateEdit(*schema, view, change.record_id, values, problems));
         return detail::AddPatchWrites(*schema, view, values, /*resolving=*/false, change);
       }));
   return id;
 }
 
-Status Replica::Update(std::string_view id, const Json& patch) {
+Status Replica::Update(std::string_view id, const Json& patch,
+                       std::vector<schema::ValidationProblem>* problems) {
   return WriteLocal(id, "", model::ChangeKind::kUpdate,
                     [&](const model::RecordState& view, model::Change& change) -> Status {
                       const schema::RecordSchema* schema = schemas_->Find(change.collection);
-                      OUTREACH_RETURN_IF_ERROR(ValidateEdit(*schema, view, change.record_id, patch));
+                      OUTREACH_RETURN_IF_ERROR(
+                          ValidateEdit(*schema, view, change.record_id, patch, problems));
                       return detail::AddPatchWrites(*schema, view, patch, false, change);
                     });
 }

@@ -20,6 +20,7 @@
 #include "core/model/hybrid_clock.h"
 #include "core/model/physical_clock.h"
 #include "core/model/record_state.h"
+#include "core/schema/validation_problem.h"
 
 namespace outreach::storage {
 class Database;
@@ -75,14 +76,17 @@ class Replica {
   // arrays of entries, set fields as arrays). Returns its new UUIDv7 id.
   // invalid_argument: unknown collection, or the record fails its schema (the message lists
   // each problem as JSON pointer + message).
-  Result<std::string> Create(std::string_view collection, const model::Json& values);
+  // `problems` (optional) receives each validation problem as JSON pointer + message.
+  Result<std::string> Create(std::string_view collection, const model::Json& values,
+                             std::vector<schema::ValidationProblem>* problems = nullptr);
 
   // Writes the fields in `patch`: single-value fields take the new value (null clears); set
   // fields take the new membership; append fields take new entries (as Append). Unchanged
   // values are skipped. failed_precondition: immutable field already set, a forward field
   // moving back without a team leader's reason, a disputed review field (only Resolve settles
   // it), or a deleted record. not_found: no such record.
-  Status Update(std::string_view id, const model::Json& patch);
+  Status Update(std::string_view id, const model::Json& patch,
+                std::vector<schema::ValidationProblem>* problems = nullptr);
 
   // Appends `entry` (a JSON object) to an append field; an "id" is made if absent. Returns it.
   Result<std::string> Append(std::string_view id, std::string_view field, model::Json entry);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/merge/merge.h"
 #include "core/model/hybrid_clock.h"
 #include "core/model/physical_clock.h"
@@ -64,8 +66,13 @@ TEST_F(ReplicaTest, CreateWritesTheRecordAndItsOutboxEntryTogether) {
 }
 
 TEST_F(ReplicaTest, InvalidRecordIsRefusedWithEveryProblemAndNothingWritten) {
-  auto created = replica_->Create("young_person", Json{{"aliases", "not a list"}});
+  std::vector<schema::ValidationProblem> problems;
+  auto created = replica_->Create("young_person", Json{{"aliases", "not a list"}}, &problems);
   EXPECT_THAT(created, StatusIs(StatusCode::kInvalidArgument));
+  std::set<std::string> pointers;
+  for (const auto& problem : problems) pointers.insert(problem.pointer);
+  EXPECT_EQ(pointers.count("/known_as"), 1u);
+  EXPECT_EQ(pointers.count("/aliases"), 1u);
   EXPECT_NE(created.status().message().find("/known_as"), std::string::npos)
       << created.status().message();
   EXPECT_NE(created.status().message().find("/aliases"), std::string::npos);
