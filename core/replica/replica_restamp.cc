@@ -1,6 +1,7 @@
 // Re-stamping unsent changes after the server refused them for clock skew (DESIGN.md section 3:
 // the SDK adjusts its HLC and re-stamps its unsent changes before retrying).
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -46,19 +47,21 @@ void RemapChange(model::Change& change, const std::string& device, const Restamp
   RemapVector(change.deletion_base, device, restamps);
 }
 
+Result<model::Hlc> LoadFloor(detail::ReplicaStore& store) {
+  OUTREACH_ASSIGN_OR_RETURN(auto stored, store.GetMeta(kFloorKey));
+  if (!stored.has_value()) return model::Hlc{0, 0};
+  long long physical = 0;
+  unsigned long counter = 0;
+  if (std::sscanf(stored->c_str(), "%lld %lu", &physical, &counter) != 2) {
+    return CorruptError("the replica's stored clock floor is malformed");
+  }
+  return model::Hlc{physical, static_cast<std::uint32_t>(counter)};
+}
+
 }  // namespace
 
 Status Replica::RaiseFloor(const model::Hlc& reading) {
-  OUTREACH_ASSIGN_OR_RETURN(auto stored, store_->GetMeta(kFloorKey));
-  model::Hlc floor;
-  if (stored.has_value()) {
-    long long physical = 0;
-    unsigned long counter = 0;
-    if (std::sscanf(stored->c_str(), "%lld %lu", &physical, &counter) != 2) {
-      return CorruptError("the replica's stored clock floor is malformed");
-    }
-    floor = model::Hlc{physical, static_cast<std::uint32_t>(counter)};
-  }
+  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc floor, LoadFloor(*store_));
   if (!(floor < reading)) return Status::Ok();
   return store_->SetMeta(kFloorKey, std::to_string(reading.physical_ms) + " " +
                                         std::to_string(reading.counter));
@@ -66,16 +69,7 @@ Status Replica::RaiseFloor(const model::Hlc& reading) {
 
 Status Replica::RestampPending(std::int64_t server_now_ms) {
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
-  OUTREACH_ASSIGN_OR_RETURN(auto stored, store_->GetMeta(kFloorKey));
-  model::Hlc floor{0, 0};
-  if (stored.has_value()) {
-    long long physical = 0;
-    unsigned long counter = 0;
-    if (std::sscanf(stored->c_str(), "%lld %lu", &physical, &counter) != 2) {
-      return CorruptError("the replica's stored clock floor is malformed");
-    }
-    floor = model::Hlc{physical, static_cast<std::uint32_t>(counter)};
-  }
+  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc floor, LoadFloor(*store_));
   clock_.AdjustToServerTime(server_now_ms);
   OUTREACH_RETURN_IF_ERROR(clock_.RewindForRestamp(floor));
 
