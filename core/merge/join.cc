@@ -66,7 +66,10 @@ model::RecordState JoinStates(const model::RecordState& a, const model::RecordSt
                                        theirs.candidates, theirs.seen, candidate_version);
     joined.seen.Merge(theirs.seen);
   }
-  for (const auto& [field, theirs] : b.appends) UnionInto(out.appends[field].entries, theirs.entries);
+  for (const auto& [field, theirs] : b.appends) {
+    UnionInto(out.appends[field].entries, theirs.entries);
+    UnionInto(out.appends[field].seen, theirs.seen);
+  }
   for (const auto& [field, theirs] : b.sets) {
     for (const auto& [key, element] : theirs.elements) {
       model::SetElement& joined = out.sets[field].elements[key];

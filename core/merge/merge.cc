@@ -160,6 +160,12 @@ MergeResult MergeInPlace(const schema::RecordSchema& schema, model::RecordState&
     const auto set = state.sets.find(field);
     if (set != state.sets.end() && SetHasRace(set->second)) needs_review = true;
   }
+  for (const auto& [field, write] : change.appends) {
+    const auto append = state.appends.find(field);
+    if (append != state.appends.end() && AppendHasRace(schema.Field(field), append->second)) {
+      needs_review = true;
+    }
+  }
   const bool record_wide = change.kind == ChangeKind::kDelete || change.kind == ChangeKind::kRestore;
   if (!state.deletions.empty() && !IsDeleted(state)) needs_review = true;
   if (conflicts != nullptr) {

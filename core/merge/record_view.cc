@@ -111,7 +111,41 @@ void AddSetConflicts(const std::string& record_id, const std::string& field,
   }
 }
 
+// Entries of a review-if-concurrent field (consent events) whose member differs, made without
+// either author seeing the other, and not yet settled by an entry whose author saw both.
+std::vector<const Candidate*> RacingEntries(const FieldSpec& spec, const model::AppendState& append) {
+  const auto saw = [&](const std::string& key, const Version& version) {
+    const auto seen = append.seen.find(key);
+    return seen != append.seen.end() && Observed(seen->second, version);
+  };
+  std::vector<const Candidate*> racing;
+  for (const auto& [key_a, a] : append.entries) {
+    for (const auto& [key_b, b] : append.entries) {
+      if (!(a.version < b.version)) continue;
+      const model::Json& member_a = a.value.contains(spec.review_if_concurrent)
+                                        ? a.value[spec.review_if_concurrent] : model::Json();
+      const model::Json& member_b = b.value.contains(spec.review_if_concurrent)
+                                        ? b.value[spec.review_if_concurrent] : model::Json();
+      if (member_a == member_b || saw(key_a, b.version) || saw(key_b, a.version)) continue;
+      const bool settled = std::any_of(append.entries.begin(), append.entries.end(),
+                                       [&](const auto& entry) {
+                                         return saw(entry.first, a.version) && saw(entry.first, b.version);
+                                       });
+      if (settled) continue;
+      if (std::find(racing.begin(), racing.end(), &a) == racing.end()) racing.push_back(&a);
+      if (std::find(racing.begin(), racing.end(), &b) == racing.end()) racing.push_back(&b);
+    }
+  }
+  std::sort(racing.begin(), racing.end(),
+            [](const Candidate* x, const Candidate* y) { return x->version < y->version; });
+  return racing;
+}
+
 }  // namespace
+
+bool AppendHasRace(const schema::FieldSpec* spec, const model::AppendState& append) {
+  return spec != nullptr && !spec->review_if_concurrent.empty() && !RacingEntries(*spec, append).empty();
+}
 
 bool SetHasRace(const model::SetState& set) {
   for (const auto& [key, element] : set.elements) {
@@ -172,6 +206,17 @@ std::vector<Conflict> Conflicts(const schema::RecordSchema& schema,
     AddRegisterConflict(schema.Field(field), state.id, field, reg, conflicts);
   }
   for (const auto& [field, set] : state.sets) AddSetConflicts(state.id, field, set, conflicts);
+  for (const auto& [field, append] : state.appends) {
+    const FieldSpec* spec = schema.Field(field);
+    if (spec == nullptr || spec->review_if_concurrent.empty()) continue;
+    const auto racing = RacingEntries(*spec, append);
+    if (racing.empty()) continue;
+    std::vector<Candidate> candidates;
+    for (const Candidate* entry : racing) candidates.push_back(*entry);
+    // Provisional: the later entry (the higher version), until someone who saw both adds one.
+    conflicts.push_back(Conflict{state.id, field, ConflictKind::kReview, candidates,
+                                 candidates.back().value});
+  }
   if (!state.deletions.empty() && !IsDeleted(state)) {
     std::vector<Candidate> deletions;
     for (const model::Deletion& deletion : state.deletions) {

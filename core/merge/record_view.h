@@ -10,6 +10,7 @@
 
 namespace outreach::schema {
 class RecordSchema;
+struct FieldSpec;
 }
 
 namespace outreach::merge {
@@ -32,5 +33,9 @@ bool SetElementPresent(const model::SetElement& element);
 
 // True if some removal in the set raced an addition still present (neither author saw the other).
 bool SetHasRace(const model::SetState& set);
+
+// True if a review-if-concurrent append field (consent events) holds entries of different kinds
+// made concurrently and not settled by a later entry whose author saw them both.
+bool AppendHasRace(const schema::FieldSpec* spec, const model::AppendState& append);
 
 }  // namespace outreach::merge

@@ -22,9 +22,11 @@ struct RegisterWrite {
   bool operator==(const RegisterWrite&) const = default;
 };
 
-// Additions to an append field: entry objects, each with its own "id".
+// Additions to an append field: entry objects, each with its own "id", and the versions of the
+// field's entries the author had seen (so concurrent entries can be told apart).
 struct AppendWrite {
   std::vector<Json> entries;
+  std::vector<Version> seen;
 
   bool operator==(const AppendWrite&) const = default;
 };

@@ -157,6 +157,16 @@ RecordState DecodeRecord(const Json& json) {
       state.appends[field].entries[key] = std::move(candidate);
     }
   }
+  const Json append_seen = json.value("append_seen", Json::object());
+  for (const auto& [field, by_entry] : append_seen.items()) {
+    Require(by_entry.is_object(), "append seen");
+    for (const auto& [key, versions] : by_entry.items()) {
+      Require(state.appends[field].entries.count(key) == 1, "append seen key");
+      std::vector<Version> seen = VersionsFromJson(versions);
+      std::sort(seen.begin(), seen.end());
+      state.appends[field].seen[key] = std::move(seen);
+    }
+  }
   const Json sets = json.value("sets", Json::object());
   for (const auto& [field, elements] : sets.items()) {
     Require(elements.is_object(), "set field");
@@ -209,6 +219,11 @@ Change DecodeChange(const Json& json) {
   for (const auto& [field, entries] : appends.items()) {
     Require(entries.is_array(), "append write");
     change.appends[field].entries = entries.get<std::vector<Json>>();
+  }
+  const Json append_seen = json.value("append_seen", Json::object());
+  for (const auto& [field, versions] : append_seen.items()) {
+    Require(change.appends.count(field) == 1, "append seen");
+    change.appends[field].seen = VersionsFromJson(versions);
   }
   const Json sets = json.value("sets", Json::object());
   for (const auto& [field, write] : sets.items()) {
@@ -279,6 +294,11 @@ Json RecordToJson(const RecordState& state) {
     appends[field] = entries;
   }
   json["appends"] = appends;
+  Json append_seen = Json::object();
+  for (const auto& [field, append] : state.appends) {
+    for (const auto& [key, seen] : append.seen) append_seen[field][key] = VersionsToJson(seen);
+  }
+  if (!append_seen.empty()) json["append_seen"] = append_seen;
   Json sets = Json::object();
   for (const auto& [field, set] : state.sets) {
     Json elements = Json::object();
@@ -323,8 +343,13 @@ Json ChangeToJson(const Change& change) {
   }
   if (!registers.empty()) json["registers"] = registers;
   Json appends = Json::object();
-  for (const auto& [field, write] : change.appends) appends[field] = write.entries;
+  Json append_seen = Json::object();
+  for (const auto& [field, write] : change.appends) {
+    appends[field] = write.entries;
+    if (!write.seen.empty()) append_seen[field] = VersionsToJson(write.seen);
+  }
   if (!appends.empty()) json["appends"] = appends;
+  if (!append_seen.empty()) json["append_seen"] = append_seen;
   Json sets = Json::object();
   for (const auto& [field, write] : change.sets) {
     Json seen = Json::array();

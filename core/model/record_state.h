@@ -41,6 +41,9 @@ struct RegisterState {
 // adds an entry rather than rewriting one.
 struct AppendState {
   std::map<std::string, Candidate> entries;  // AppendKey -> entry object (value) as written
+  // AppendKey -> the versions of this field's entries its author had seen (sorted), for fields
+  // whose concurrent entries go to review (consent events).
+  std::map<std::string, std::vector<Version>> seen;
 
   bool operator==(const AppendState&) const = default;
 };

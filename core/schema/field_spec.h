@@ -32,6 +32,9 @@ struct FieldSpec {
   // x-writers: the roles that may write this field (empty: anyone in the team); an
   // administrator always may. E.g. current_cse_risk, which only a team leader signs off.
   std::vector<std::string> writers;
+  // x-review-if-concurrent on an append field: the entry member (consent events: "kind") whose
+  // differing values in entries made concurrently (neither author saw the other) go to review.
+  std::string review_if_concurrent;
 };
 
 // The rank of `value` in `field.order` (0 = lowest), or -1 if the field is unordered or `value`

@@ -34,6 +34,12 @@ bool ApplyAppendWrite(model::AppendState& state, const model::AppendWrite& write
         model::AppendKey(entry["id"].get_ref<const std::string&>(), version);
     if (state.entries.count(key) != 0) continue;  // already applied (I3)
     state.entries.emplace(key, Candidate{entry, version, author});
+    if (!write.seen.empty()) {
+      std::vector<Version> seen = write.seen;
+      std::sort(seen.begin(), seen.end());
+      seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+      state.seen.emplace(key, std::move(seen));
+    }
     changed = true;
   }
   return changed;

@@ -90,6 +90,13 @@ Status AddAppendWrite(const std::string& field, const model::RecordState& view, 
     }
     change.appends[field].entries.push_back(entry);
   }
+  if (current != view.appends.end() && !value.empty()) {
+    // What the author had seen of the field: concurrent consent events are told apart by it.
+    std::vector<model::Version>& seen = change.appends[field].seen;
+    for (const auto& [key, existing] : current->second.entries) seen.push_back(existing.version);
+    std::sort(seen.begin(), seen.end());
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+  }
   return Status::Ok();
 }
 

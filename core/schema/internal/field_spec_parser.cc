@@ -153,6 +153,13 @@ Result<FieldSpec> ParseFieldSpec(const std::string& collection, const std::strin
   OUTREACH_ASSIGN_OR_RETURN(std::optional<std::string> immutable_after,
                             reader.OptionalString("x-immutable-after"));
   if (immutable_after) field.immutable_after = *immutable_after;
+  const auto concurrent = property.find("x-review-if-concurrent");
+  if (concurrent != property.end()) {
+    if (field.policy != MergePolicy::kAppend || !concurrent->is_object() || concurrent->size() != 1) {
+      return reader.Error("x-review-if-concurrent names one entry member of an append field");
+    }
+    field.review_if_concurrent = concurrent->begin().key();
+  }
   const auto writers = property.find("x-writers");
   if (writers != property.end()) {
     OUTREACH_ASSIGN_OR_RETURN(field.writers, reader.ScalarList(*writers, "x-writers"));

@@ -80,7 +80,7 @@ class Simulation {
   void Step(int r, int action, int first, int second) {
     switch (action % 10) {
       case 0: case 1: WriteRegister(r, first, second); break;
-      case 2: Append(r); break;
+      case 2: Append(r, first, second); break;
       case 3: SetAdd(r, first); break;
       case 4: SetRemove(r, first); break;
       case 5: Delete(r); break;
@@ -177,9 +177,20 @@ class Simulation {
     Commit(r, change);
   }
 
-  void Append(int r) {
+  // A case note, or a consent event (given / withdrawn) that records what its author had seen.
+  void Append(int r, int first, int second) {
     Change change = NewChange(r);
-    change.appends["notes"].entries.push_back(Json{{"id", "entry-" + std::to_string(clock_)}});
+    if (first % 2 == 0) {
+      change.appends["notes"].entries.push_back(Json{{"id", "entry-" + std::to_string(clock_)}});
+    } else {
+      model::AppendWrite& write = change.appends["consent_events"];
+      write.entries.push_back(Json{{"id", "event-" + std::to_string(clock_)},
+                                   {"kind", second % 2 == 0 ? "given" : "withdrawn"}});
+      const auto current = states_[r].appends.find("consent_events");
+      if (current != states_[r].appends.end()) {
+        for (const auto& [key, entry] : current->second.entries) write.seen.push_back(entry.version);
+      }
+    }
     Commit(r, change);
   }
 

@@ -345,6 +345,35 @@ TEST_F(MergeTest, AnAppendEntryIsNeverRewrittenByAReusedId) {
   EXPECT_EQ(notes[0]["text"], "what she said");
 }
 
+Change Event(const model::Version& version, const std::string& entry_id, const std::string& kind,
+             std::vector<model::Version> seen = {}) {
+  Change change = NewChange(version);
+  change.appends["consent_events"].entries.push_back(Json{{"id", entry_id}, {"kind", kind}});
+  change.appends["consent_events"].seen = std::move(seen);
+  return change;
+}
+
+TEST_F(MergeTest, ConcurrentConsentGiveAndWithdrawGoToReview) {
+  auto state = testing::ApplyAll(*schema_, {Event(V("a", 10), "e1", "given")});
+  // Withdrawn on another tablet without seeing the consent given: review, both kept.
+  auto raced = Apply(state, Event(V("b", 11), "e2", "withdrawn"));
+  EXPECT_EQ(raced.result.outcome, Outcome::kConflict);
+  auto conflicts = Conflicts(*schema_, raced.state);
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0].field, "consent_events");
+  EXPECT_EQ(conflicts[0].candidates.size(), 2u);
+  // Withdrawn by someone who had seen it given: no conflict.
+  auto informed = Apply(state, Event(V("b", 12), "e3", "withdrawn", {V("a", 10)}));
+  EXPECT_EQ(informed.result.outcome, Outcome::kApplied);
+  EXPECT_TRUE(Conflicts(*schema_, informed.state).empty());
+  // A later event by someone who saw both settles the race.
+  auto settled = Apply(raced.state, Event(V("leader", 20), "e4", "withdrawn", {V("a", 10), V("b", 11)}));
+  EXPECT_TRUE(Conflicts(*schema_, settled.state).empty());
+  // Same kind concurrently is no conflict.
+  auto both_given = Apply(state, Event(V("c", 13), "e5", "given"));
+  EXPECT_TRUE(Conflicts(*schema_, both_given.state).empty());
+}
+
 TEST_F(MergeTest, EmptyWritesAreRejected) {
   Change empty_set = NewChange(V("a", 10));
   empty_set.sets["tags"] = model::SetWrite{};
