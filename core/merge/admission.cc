@@ -1,6 +1,7 @@
 #include "core/merge/admission.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/merge/record_view.h"
 #include "core/schema/record_schema.h"
@@ -94,11 +95,14 @@ Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordSta
       }
     }
   }
-  const model::Json values = CurrentValues(schema, state);
+  // The record's values are needed only for a field that x-immutable-after can freeze; every
+  // local write and every pushed change passes here, so they are computed at most once, lazily.
+  std::optional<model::Json> values;
   const auto frozen = [&](const std::string& field) {
     const schema::FieldSpec* spec = schema.Field(field);
-    return spec != nullptr && !spec->immutable_after.empty() &&
-           values.contains(spec->immutable_after) && !values[spec->immutable_after].is_null();
+    if (spec == nullptr || spec->immutable_after.empty()) return false;
+    if (!values.has_value()) values = CurrentValues(schema, state);
+    return values->contains(spec->immutable_after) && !(*values)[spec->immutable_after].is_null();
   };
   for (const auto& [field, write] : change.appends) {
     if (frozen(field)) {

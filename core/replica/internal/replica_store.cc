@@ -44,19 +44,6 @@ bool IsPlainFieldName(std::string_view field) {
   return true;
 }
 
-// Resets a cached statement when the scope using it ends: a SELECT left on a row would keep a
-// read transaction open, and a WAL that cannot be checkpointed past it grows without end.
-class ResetWhenDone {
- public:
-  explicit ResetWhenDone(storage::Statement* statement) : statement_(statement) {}
-  ~ResetWhenDone() { (void)statement_->Reset(); }
-  ResetWhenDone(const ResetWhenDone&) = delete;
-  ResetWhenDone& operator=(const ResetWhenDone&) = delete;
-
- private:
-  storage::Statement* statement_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(storage::Database* db) {
@@ -66,26 +53,22 @@ Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(storage::Database* db) 
 
 Result<storage::Transaction> ReplicaStore::Begin() { return db_->Begin(); }
 
-Result<storage::Statement*> ReplicaStore::Cached(const char* sql) {
+Result<ReplicaStore::CachedStatement> ReplicaStore::Cached(const char* sql) {
   auto found = statements_.find(sql);
   if (found == statements_.end()) {
     OUTREACH_ASSIGN_OR_RETURN(storage::Statement statement, db_->Prepare(sql));
     found = statements_.emplace(sql, std::move(statement)).first;
   }
-  // A statement left mid-result by an early return must start afresh.
-  OUTREACH_RETURN_IF_ERROR(found->second.Reset());
-  return &found->second;
+  return CachedStatement(&found->second);
 }
 
 Result<std::optional<model::RecordState>> ReplicaStore::LoadState(const char* sql,
                                                                   std::string_view record_id) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * select_ptr, Cached(sql));
-  storage::Statement& select = *select_ptr;
-  const ResetWhenDone select_done(&select);
-  OUTREACH_RETURN_IF_ERROR(select.BindText(1, record_id));
-  OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement select, Cached(sql));
+  OUTREACH_RETURN_IF_ERROR(select->BindText(1, record_id));
+  OUTREACH_ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return std::optional<model::RecordState>();
-  OUTREACH_ASSIGN_OR_RETURN(model::Json json, ParseJson(select.ColumnText(0), "record"));
+  OUTREACH_ASSIGN_OR_RETURN(model::Json json, ParseJson(select->ColumnText(0), "record"));
   OUTREACH_ASSIGN_OR_RETURN(model::RecordState state, model::RecordFromJson(json));
   return std::optional<model::RecordState>(std::move(state));
 }
@@ -100,108 +83,89 @@ Result<std::optional<model::RecordState>> ReplicaStore::LoadConfirmed(std::strin
 
 Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json& values,
                               bool deleted) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * upsert_ptr, Cached("INSERT OR REPLACE INTO local_view(record_id, collection, deleted, "
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement upsert, Cached("INSERT OR REPLACE INTO local_view(record_id, collection, deleted, "
                                 "state, vals) VALUES (?, ?, ?, ?, ?)"));
-  storage::Statement& upsert = *upsert_ptr;
-  const ResetWhenDone upsert_done(&upsert);
-  OUTREACH_RETURN_IF_ERROR(upsert.BindText(1, state.id));
-  OUTREACH_RETURN_IF_ERROR(upsert.BindText(2, state.collection));
-  OUTREACH_RETURN_IF_ERROR(upsert.BindInt64(3, deleted ? 1 : 0));
-  OUTREACH_RETURN_IF_ERROR(upsert.BindText(4, model::RecordToJson(state).dump()));
-  OUTREACH_RETURN_IF_ERROR(upsert.BindText(5, values.dump()));
-  return upsert.Run();
+  OUTREACH_RETURN_IF_ERROR(upsert->BindText(1, state.id));
+  OUTREACH_RETURN_IF_ERROR(upsert->BindText(2, state.collection));
+  OUTREACH_RETURN_IF_ERROR(upsert->BindInt64(3, deleted ? 1 : 0));
+  OUTREACH_RETURN_IF_ERROR(upsert->BindText(4, model::RecordToJson(state).dump()));
+  OUTREACH_RETURN_IF_ERROR(upsert->BindText(5, values.dump()));
+  return upsert->Run();
 }
 
 Status ReplicaStore::SaveConfirmed(const model::RecordState& state) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * upsert_ptr, Cached("INSERT OR REPLACE INTO confirmed(record_id, state) VALUES (?, ?)"));
-  storage::Statement& upsert = *upsert_ptr;
-  const ResetWhenDone upsert_done(&upsert);
-  OUTREACH_RETURN_IF_ERROR(upsert.BindText(1, state.id));
-  OUTREACH_RETURN_IF_ERROR(upsert.BindText(2, model::RecordToJson(state).dump()));
-  return upsert.Run();
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement upsert, Cached("INSERT OR REPLACE INTO confirmed(record_id, state) VALUES (?, ?)"));
+  OUTREACH_RETURN_IF_ERROR(upsert->BindText(1, state.id));
+  OUTREACH_RETURN_IF_ERROR(upsert->BindText(2, model::RecordToJson(state).dump()));
+  return upsert->Run();
 }
 
 Status ReplicaStore::RemoveView(std::string_view record_id) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * remove_ptr, Cached("DELETE FROM local_view WHERE record_id = ?"));
-  storage::Statement& remove = *remove_ptr;
-  const ResetWhenDone remove_done(&remove);
-  OUTREACH_RETURN_IF_ERROR(remove.BindText(1, record_id));
-  return remove.Run();
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement remove, Cached("DELETE FROM local_view WHERE record_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(remove->BindText(1, record_id));
+  return remove->Run();
 }
 
 Status ReplicaStore::AddToOutbox(const model::Change& change) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * insert_ptr, Cached("INSERT INTO outbox(change_id, record_id, change) VALUES (?, ?, ?)"));
-  storage::Statement& insert = *insert_ptr;
-  const ResetWhenDone insert_done(&insert);
-  OUTREACH_RETURN_IF_ERROR(insert.BindText(1, change.change_id));
-  OUTREACH_RETURN_IF_ERROR(insert.BindText(2, change.record_id));
-  OUTREACH_RETURN_IF_ERROR(insert.BindText(3, model::ChangeToJson(change).dump()));
-  return insert.Run();
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement insert, Cached("INSERT INTO outbox(change_id, record_id, change) VALUES (?, ?, ?)"));
+  OUTREACH_RETURN_IF_ERROR(insert->BindText(1, change.change_id));
+  OUTREACH_RETURN_IF_ERROR(insert->BindText(2, change.record_id));
+  OUTREACH_RETURN_IF_ERROR(insert->BindText(3, model::ChangeToJson(change).dump()));
+  return insert->Run();
 }
 
 Result<std::vector<OutboxEntry>> ReplicaStore::LoadOutbox(std::optional<OutboxStatus> status,
                                                           std::string_view record_id) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * select_ptr, Cached("SELECT seq, change, status, reason FROM outbox WHERE (?1 IS NULL OR status = ?1) "
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement select, Cached("SELECT seq, change, status, reason FROM outbox WHERE (?1 IS NULL OR status = ?1) "
                    "AND (?2 = '' OR record_id = ?2) ORDER BY seq"));
-  storage::Statement& select = *select_ptr;
-  const ResetWhenDone select_done(&select);
   if (status.has_value()) {
-    OUTREACH_RETURN_IF_ERROR(select.BindText(1, StatusText(*status)));
+    OUTREACH_RETURN_IF_ERROR(select->BindText(1, StatusText(*status)));
   } else {
-    OUTREACH_RETURN_IF_ERROR(select.BindNull(1));
+    OUTREACH_RETURN_IF_ERROR(select->BindNull(1));
   }
-  OUTREACH_RETURN_IF_ERROR(select.BindText(2, record_id));
+  OUTREACH_RETURN_IF_ERROR(select->BindText(2, record_id));
   std::vector<OutboxEntry> entries;
   while (true) {
-    OUTREACH_ASSIGN_OR_RETURN(bool has_row, select.Step());
+    OUTREACH_ASSIGN_OR_RETURN(bool has_row, select->Step());
     if (!has_row) break;
-    OUTREACH_ASSIGN_OR_RETURN(model::Json json, ParseJson(select.ColumnText(1), "change"));
+    OUTREACH_ASSIGN_OR_RETURN(model::Json json, ParseJson(select->ColumnText(1), "change"));
     OUTREACH_ASSIGN_OR_RETURN(model::Change change, model::ChangeFromJson(json));
-    entries.push_back(OutboxEntry{select.ColumnInt64(0), std::move(change),
-                                  select.ColumnText(2) == "pending" ? OutboxStatus::kPending
+    entries.push_back(OutboxEntry{select->ColumnInt64(0), std::move(change),
+                                  select->ColumnText(2) == "pending" ? OutboxStatus::kPending
                                                                    : OutboxStatus::kRejected,
-                                  std::string(select.ColumnText(3))});
+                                  std::string(select->ColumnText(3))});
   }
   return entries;
 }
 
 Result<std::string> ReplicaStore::OutboxRecord(std::string_view change_id) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * select_ptr, Cached("SELECT record_id FROM outbox WHERE change_id = ?"));
-  storage::Statement& select = *select_ptr;
-  const ResetWhenDone select_done(&select);
-  OUTREACH_RETURN_IF_ERROR(select.BindText(1, change_id));
-  OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement select, Cached("SELECT record_id FROM outbox WHERE change_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(select->BindText(1, change_id));
+  OUTREACH_ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return NotFoundError("no change " + std::string(change_id) + " in the outbox");
-  return std::string(select.ColumnText(0));
+  return std::string(select->ColumnText(0));
 }
 
 Status ReplicaStore::SetOutboxStatus(std::string_view change_id, OutboxStatus status,
                                      std::string_view reason) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * update_ptr, Cached("UPDATE outbox SET status = ?, reason = ? WHERE change_id = ?"));
-  storage::Statement& update = *update_ptr;
-  const ResetWhenDone update_done(&update);
-  OUTREACH_RETURN_IF_ERROR(update.BindText(1, StatusText(status)));
-  OUTREACH_RETURN_IF_ERROR(update.BindText(2, reason));
-  OUTREACH_RETURN_IF_ERROR(update.BindText(3, change_id));
-  return update.Run();
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement update, Cached("UPDATE outbox SET status = ?, reason = ? WHERE change_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(update->BindText(1, StatusText(status)));
+  OUTREACH_RETURN_IF_ERROR(update->BindText(2, reason));
+  OUTREACH_RETURN_IF_ERROR(update->BindText(3, change_id));
+  return update->Run();
 }
 
 Status ReplicaStore::ReplaceInOutbox(const model::Change& change) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * update_ptr,
-                            Cached("UPDATE outbox SET change = ? WHERE change_id = ?"));
-  storage::Statement& update = *update_ptr;
-  const ResetWhenDone update_done(&update);
-  OUTREACH_RETURN_IF_ERROR(update.BindText(1, model::ChangeToJson(change).dump()));
-  OUTREACH_RETURN_IF_ERROR(update.BindText(2, change.change_id));
-  return update.Run();
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement update, Cached("UPDATE outbox SET change = ? WHERE change_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(update->BindText(1, model::ChangeToJson(change).dump()));
+  OUTREACH_RETURN_IF_ERROR(update->BindText(2, change.change_id));
+  return update->Run();
 }
 
 Status ReplicaStore::RemoveFromOutbox(std::string_view change_id) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * remove_ptr, Cached("DELETE FROM outbox WHERE change_id = ?"));
-  storage::Statement& remove = *remove_ptr;
-  const ResetWhenDone remove_done(&remove);
-  OUTREACH_RETURN_IF_ERROR(remove.BindText(1, change_id));
-  return remove.Run();
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement remove, Cached("DELETE FROM outbox WHERE change_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(remove->BindText(1, change_id));
+  return remove->Run();
 }
 
 Result<std::vector<std::string>> ReplicaStore::ViewRecordIds() {
@@ -245,34 +209,27 @@ Result<std::vector<model::Json>> ReplicaStore::QueryValues(std::string_view coll
 }
 
 Result<std::optional<model::Version>> ReplicaStore::NewestOutboxVersion() {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * select_ptr,
-                            Cached("SELECT change FROM outbox ORDER BY seq DESC LIMIT 1"));
-  storage::Statement& select = *select_ptr;
-  const ResetWhenDone select_done(&select);
-  OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement select, Cached("SELECT change FROM outbox ORDER BY seq DESC LIMIT 1"));
+  OUTREACH_ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return std::optional<model::Version>();
-  OUTREACH_ASSIGN_OR_RETURN(model::Json json, ParseJson(select.ColumnText(0), "change"));
+  OUTREACH_ASSIGN_OR_RETURN(model::Json json, ParseJson(select->ColumnText(0), "change"));
   OUTREACH_ASSIGN_OR_RETURN(model::Change change, model::ChangeFromJson(json));
   return std::optional<model::Version>(change.version);
 }
 
 Result<std::optional<std::string>> ReplicaStore::GetMeta(std::string_view key) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * select_ptr, Cached("SELECT value FROM replica_meta WHERE key = ?"));
-  storage::Statement& select = *select_ptr;
-  const ResetWhenDone select_done(&select);
-  OUTREACH_RETURN_IF_ERROR(select.BindText(1, key));
-  OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement select, Cached("SELECT value FROM replica_meta WHERE key = ?"));
+  OUTREACH_RETURN_IF_ERROR(select->BindText(1, key));
+  OUTREACH_ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return std::optional<std::string>();
-  return std::optional<std::string>(std::string(select.ColumnText(0)));
+  return std::optional<std::string>(std::string(select->ColumnText(0)));
 }
 
 Status ReplicaStore::SetMeta(std::string_view key, std::string_view value) {
-  OUTREACH_ASSIGN_OR_RETURN(storage::Statement * upsert_ptr, Cached("INSERT OR REPLACE INTO replica_meta(key, value) VALUES (?, ?)"));
-  storage::Statement& upsert = *upsert_ptr;
-  const ResetWhenDone upsert_done(&upsert);
-  OUTREACH_RETURN_IF_ERROR(upsert.BindText(1, key));
-  OUTREACH_RETURN_IF_ERROR(upsert.BindText(2, value));
-  return upsert.Run();
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement upsert, Cached("INSERT OR REPLACE INTO replica_meta(key, value) VALUES (?, ?)"));
+  OUTREACH_RETURN_IF_ERROR(upsert->BindText(1, key));
+  OUTREACH_RETURN_IF_ERROR(upsert->BindText(2, value));
+  return upsert->Run();
 }
 
 }  // namespace outreach::replica::detail

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,9 +67,27 @@ class ReplicaStore {
  private:
   explicit ReplicaStore(storage::Database* db) : db_(db) {}
   Result<std::optional<model::RecordState>> LoadState(const char* sql, std::string_view record_id);
-  // The prepared statement for `sql` (a string literal: its address is the key), reset.
-  // Preparing costs more than running most of these statements.
-  Result<storage::Statement*> Cached(const char* sql);
+  // A cached statement lent to one scope, reset when the scope ends: a SELECT left on a row
+  // would keep a read transaction open, and a WAL that cannot be checkpointed past it grows
+  // without end.
+  class CachedStatement {
+   public:
+    explicit CachedStatement(storage::Statement* statement) : statement_(statement) {}
+    ~CachedStatement() {
+      if (statement_ != nullptr) (void)statement_->Reset();
+    }
+    CachedStatement(CachedStatement&& other) noexcept
+        : statement_(std::exchange(other.statement_, nullptr)) {}
+    CachedStatement& operator=(CachedStatement&&) = delete;
+    storage::Statement* operator->() const { return statement_; }
+
+   private:
+    storage::Statement* statement_;
+  };
+
+  // The prepared statement for `sql` (a string literal: its address is the key). Preparing
+  // costs more than running most of these statements.
+  Result<CachedStatement> Cached(const char* sql);
 
   storage::Database* db_;
   std::map<const char*, storage::Statement> statements_;  // destroyed before db_ closes
