@@ -13,6 +13,13 @@ packages=(
   libgtest-dev libgmock-dev          # GoogleTest
   librapidcheck-dev                  # property-based merge tests (with GoogleTest)
   json-schema-test-suite             # the official draft-07 suite, run through our validator
+  libboost1.81-dev                   # Boost.Beast/Asio 1.81 (http::message_generator): the sync server
+  libcurl4-openssl-dev               # the device SDK's HTTPS transport
+  libcereal-dev                      # portable binary encoding of sync messages
+  libzstd-dev                        # compression of sync bodies
+  libcli11-dev                       # command lines of outreach-server and outreach
+  libbenchmark-dev                   # Google Benchmark (sync_bench helpers)
+  openssl python3                    # tests: a CA made per run; the C ABI driven from ctypes
 )
 
 missing=()

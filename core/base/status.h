@@ -48,6 +48,14 @@ enum class StatusCode : int {
   // server's time ("server_time_ms=<n>"). Restart the sync round: adjust the clock from the
   // server time in the message and re-stamp unsent changes (core/model/hybrid_clock.h).
   kClockSkew = 13,
+  // The server could not be reached or answered 5xx / 429 after every retry. Nothing is lost;
+  // sync again later.
+  kUnavailable = 14,
+  // No valid credentials (missing, unknown or forged device token; enrolment code unknown or
+  // used). Enrol again.
+  kUnauthenticated = 15,
+  // Authenticated but not allowed (another team's record, a revoked device). Do not retry.
+  kPermissionDenied = 16,
 };
 
 // Short, stable lower_snake name of a code ("wrong_key", "corrupt"), as used in JSON errors.
@@ -92,6 +100,15 @@ inline Status CorruptError(std::string message) {
 inline Status IoError(std::string message) { return Status(StatusCode::kIo, std::move(message)); }
 inline Status FailedPreconditionError(std::string message) {
   return Status(StatusCode::kFailedPrecondition, std::move(message));
+}
+inline Status UnavailableError(std::string message) {
+  return Status(StatusCode::kUnavailable, std::move(message));
+}
+inline Status UnauthenticatedError(std::string message) {
+  return Status(StatusCode::kUnauthenticated, std::move(message));
+}
+inline Status PermissionDeniedError(std::string message) {
+  return Status(StatusCode::kPermissionDenied, std::move(message));
 }
 inline Status InternalError(std::string message) {
   return Status(StatusCode::kInternal, std::move(message));
