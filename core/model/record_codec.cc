@@ -8,23 +8,13 @@
 #include "core/model/canonical_json.h"
 
 namespace outreach::model {
-namespace {
-
-// Decoding throws this (inside this file only) and FromJson turns it into a Status.
-struct ShapeError {
-  std::string where;
-};
-
-void Require(bool condition, const char* where) {
-  if (!condition) throw ShapeError{where};
-}
 
 // Input from the network may nest without end; copying such a value recurses and would
 // overflow the stack. Checked without recursion before anything is copied.
 constexpr int kMaxDepth = 64;
 constexpr std::size_t kMaxNodes = 4'000'000;
 
-bool WithinLimits(const Json& root) {
+bool JsonWithinLimits(const Json& root) {
   std::vector<std::pair<const Json*, int>> pending{{&root, 1}};
   std::size_t nodes = 0;
   while (!pending.empty()) {
@@ -36,6 +26,17 @@ bool WithinLimits(const Json& root) {
     }
   }
   return true;
+}
+
+namespace {
+
+// Decoding throws this (inside this file only) and FromJson turns it into a Status.
+struct ShapeError {
+  std::string where;
+};
+
+void Require(bool condition, const char* where) {
+  if (!condition) throw ShapeError{where};
 }
 
 Hlc HlcFromJson(const Json& physical, const Json& counter) {
@@ -249,7 +250,7 @@ Change DecodeChange(const Json& json) {
 
 template <typename T, typename Decode>
 Result<T> Guarded(const Json& json, Decode decode, const char* what) {
-  if (!WithinLimits(json)) {
+  if (!JsonWithinLimits(json)) {
     return InvalidArgumentError(std::string("malformed ") + what + ": nested too deep or too large");
   }
   try {

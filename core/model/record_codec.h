@@ -19,6 +19,10 @@ Result<Change> ChangeFromJson(const Json& json);
 std::string CanonicalRecord(const RecordState& state);
 
 Json VersionToJson(const Version& version);
+
+// False for a value nested deeper than 64 levels or with more than 4 million nodes: such input
+// from the network would overflow the stack when copied or validated. Iterative.
+bool JsonWithinLimits(const Json& root);
 Json VectorToJson(const VersionVector& vector);
 
 }  // namespace outreach::model

@@ -1,0 +1,266 @@
+#include "core/protocol/binary_codec.h"
+
+#include <algorithm>
+#include <exception>
+#include <ostream>
+#include <streambuf>
+
+#include "core/model/canonical_json.h"
+#include "core/protocol/internal/model_archive.h"
+#include "core/protocol/internal/zstd_frame.h"
+
+namespace outreach::protocol {
+namespace {
+
+using internal::DecodeError;
+using internal::InArchive;
+using internal::Io;
+using internal::OutArchive;
+
+constexpr std::string_view kMagic = "OSYN";
+constexpr std::size_t kHeaderSize = kMagic.size() + 3;
+enum class MessageKind : std::uint8_t { kSyncRequest = 1, kSyncResponse = 2 };
+
+// Appends to a string without the copies an ostringstream makes.
+class StringSink : public std::streambuf {
+ public:
+  explicit StringSink(std::string& out) : out_(out) {}
+
+ protected:
+  std::streamsize xsputn(const char* data, std::streamsize size) override {
+    out_.append(data, static_cast<std::size_t>(size));
+    return size;
+  }
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) out_.push_back(static_cast<char>(c));
+    return c;
+  }
+
+ private:
+  std::string& out_;
+};
+
+// Reads a byte range in place.
+class MemorySource : public std::streambuf {
+ public:
+  explicit MemorySource(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());
+    setg(begin, begin, begin + bytes.size());
+  }
+};
+
+template <typename Write>
+std::string Archive(Write&& write) {
+  std::string out;
+  StringSink sink(out);
+  std::ostream stream(&sink);
+  {
+    // Always little-endian, whatever the host: stored record states are embedded in messages
+    // byte for byte, so every archive must agree.
+    OutArchive ar(stream, OutArchive::Options::LittleEndian());
+    write(ar);
+  }
+  return out;
+}
+
+// Runs `read` over `bytes`; every failure becomes invalid_argument. The whole input must be
+// consumed: trailing bytes mean the peer and we disagree on the format.
+template <typename Read>
+Status Unarchive(std::string_view bytes, Read&& read) {
+  MemorySource source(bytes);
+  std::istream stream(&source);
+  internal::InputBounds bounds(&source);
+  try {
+    InArchive ar(stream);
+    read(ar);
+  } catch (const DecodeError& error) {
+    return InvalidArgumentError(std::string("malformed message: ") + error.what);
+  } catch (const std::exception&) {
+    // cereal: reading past the end; std: a count that passed the bounds but not memory.
+    return InvalidArgumentError("malformed message: truncated or inconsistent");
+  }
+  if (source.in_avail() != 0) return InvalidArgumentError("malformed message: trailing bytes");
+  return Status::Ok();
+}
+
+void Require(bool condition, const char* what) {
+  if (!condition) throw DecodeError{what};
+}
+
+template <typename T, typename Less>
+bool StrictlySorted(const std::vector<T>& items, Less less) {
+  return std::adjacent_find(items.begin(), items.end(), [&](const T& a, const T& b) {
+           return !less(a, b);
+         }) == items.end();
+}
+
+// The invariants merge relies on that the archive format alone cannot express (the JSON decoder
+// checks the same ones, core/model/record_codec.cc).
+void CheckShape(const model::RecordState& state) {
+  for (const auto& [field, reg] : state.registers) {
+    Require(StrictlySorted(reg.candidates,
+                           [](const model::Candidate& a, const model::Candidate& b) {
+                             return a.version < b.version;
+                           }),
+            "register candidates out of order");
+  }
+  for (const auto& [field, append] : state.appends) {
+    for (const auto& [key, entry] : append.entries) {
+      Require(entry.value.is_object() && entry.value.contains("id") &&
+                  entry.value["id"].is_string() &&
+                  key == model::AppendKey(entry.value["id"].get<std::string>(), entry.version),
+              "append entry key");
+    }
+    for (const auto& [key, seen] : append.seen) {
+      Require(append.entries.count(key) == 1, "append seen key");
+      Require(std::is_sorted(seen.begin(), seen.end()), "append seen order");
+    }
+  }
+  for (const auto& [field, set] : state.sets) {
+    for (const auto& [key, element] : set.elements) {
+      Require(key == model::CanonicalJson(element.value), "set element key");
+    }
+  }
+  Require(StrictlySorted(state.deletions,
+                         [](const model::Deletion& a, const model::Deletion& b) {
+                           return a.version < b.version;
+                         }),
+          "deletions out of order");
+}
+
+void CheckShape(const model::Change& change) {
+  for (const auto& [field, write] : change.sets) {
+    Require(write.added_seen_removals.empty() ||
+                write.added_seen_removals.size() == write.added.size(),
+            "set write");
+  }
+}
+
+std::string Frame(MessageKind kind, const std::string& archive) {
+  std::string out(kMagic);
+  out.push_back(static_cast<char>(kProtocolVersion.major));
+  out.push_back(static_cast<char>(kProtocolVersion.minor));
+  out.push_back(static_cast<char>(kind));
+  out += internal::Compress(archive);
+  return out;
+}
+
+Result<std::string> Unframe(std::string_view body, MessageKind kind, const DecodeLimits& limits) {
+  if (body.size() < kHeaderSize || body.substr(0, kMagic.size()) != kMagic) {
+    return InvalidArgumentError("malformed message: not an outreach sync body");
+  }
+  const ProtocolVersion version{static_cast<std::uint8_t>(body[4]),
+                                static_cast<std::uint8_t>(body[5])};
+  if (version.major != kProtocolVersion.major) {
+    return FailedPreconditionError("unsupported protocol version " + VersionString(version) +
+                                   "; this peer speaks " + VersionString(kProtocolVersion));
+  }
+  if (static_cast<std::uint8_t>(body[6]) != static_cast<std::uint8_t>(kind)) {
+    return InvalidArgumentError("malformed message: wrong message kind");
+  }
+  return internal::Decompress(body.substr(kHeaderSize), limits.max_decompressed_bytes);
+}
+
+void WriteResponseHead(OutArchive& ar, const SyncResponse& response) {
+  internal::WriteCount(ar, response.results.size());
+  for (const auto& result : response.results) {
+    Io(ar, result.change_id);
+    ar(static_cast<std::uint8_t>(result.outcome));
+    Io(ar, result.reason);
+  }
+  Io(ar, response.cursor);
+  ar(response.has_more, response.server_time_ms, response.directives.wipe,
+     response.directives.schemas_changed);
+  Io(ar, response.schemas_hash);
+}
+
+}  // namespace
+
+std::string EncodeBinary(const SyncRequest& request) {
+  return Frame(MessageKind::kSyncRequest, Archive([&](OutArchive& ar) {
+                 Io(ar, request.cursor);
+                 ar(request.page_size);
+                 Io(ar, request.changes);
+               }));
+}
+
+std::string EncodeBinary(const SyncResponse& response) { return EncodeBinary(response, {}); }
+
+std::string EncodeBinary(const SyncResponse& response,
+                         std::span<const std::string> encoded_records) {
+  return Frame(MessageKind::kSyncResponse, Archive([&](OutArchive& ar) {
+                 WriteResponseHead(ar, response);
+                 internal::WriteCount(ar, response.records.size() + encoded_records.size());
+                 for (const auto& record : response.records) Io(ar, record);
+                 // Same bytes Io(record) would write: the store keeps records in this format.
+                 for (const auto& bytes : encoded_records) {
+                   ar(cereal::binary_data(bytes.data(), bytes.size()));
+                 }
+               }));
+}
+
+Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimits& limits) {
+  OUTREACH_ASSIGN_OR_RETURN(std::string archive, Unframe(body, MessageKind::kSyncRequest, limits));
+  SyncRequest request;
+  request.version = ProtocolVersion{static_cast<std::uint8_t>(body[4]),
+                                    static_cast<std::uint8_t>(body[5])};
+  OUTREACH_RETURN_IF_ERROR(Unarchive(archive, [&](InArchive& ar) {
+    Io(ar, request.cursor);
+    ar(request.page_size);
+    Io(ar, request.changes);
+    for (const auto& change : request.changes) CheckShape(change);
+  }));
+  return request;
+}
+
+Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLimits& limits) {
+  OUTREACH_ASSIGN_OR_RETURN(std::string archive,
+                            Unframe(body, MessageKind::kSyncResponse, limits));
+  SyncResponse response;
+  response.version = ProtocolVersion{static_cast<std::uint8_t>(body[4]),
+                                     static_cast<std::uint8_t>(body[5])};
+  OUTREACH_RETURN_IF_ERROR(Unarchive(archive, [&](InArchive& ar) {
+    const std::size_t results = internal::ReadCount(ar);
+    for (std::size_t i = 0; i < results; ++i) {
+      ChangeResult& result = response.results.emplace_back();
+      Io(ar, result.change_id);
+      std::uint8_t outcome = 0;
+      ar(outcome);
+      Require(outcome <= static_cast<std::uint8_t>(Outcome::kRejected), "unknown outcome");
+      result.outcome = static_cast<Outcome>(outcome);
+      Io(ar, result.reason);
+    }
+    Io(ar, response.cursor);
+    ar(response.has_more, response.server_time_ms, response.directives.wipe,
+       response.directives.schemas_changed);
+    Io(ar, response.schemas_hash);
+    Io(ar, response.records);
+    for (const auto& record : response.records) CheckShape(record);
+  }));
+  return response;
+}
+
+// A stored state is an archive without its one-byte endianness header (always "little"), so
+// it can be spliced into a message's archive as is.
+constexpr char kLittleEndianHeader = 1;
+
+std::string EncodeRecordState(const model::RecordState& state) {
+  std::string bytes = Archive([&](OutArchive& ar) { Io(ar, state); });
+  bytes.erase(0, 1);
+  return bytes;
+}
+
+Result<model::RecordState> DecodeRecordState(std::string_view bytes) {
+  std::string archive;
+  archive.reserve(bytes.size() + 1);
+  archive.push_back(kLittleEndianHeader);
+  archive.append(bytes);
+  model::RecordState state;
+  OUTREACH_RETURN_IF_ERROR(Unarchive(archive, [&](InArchive& ar) {
+    Io(ar, state);
+    CheckShape(state);
+  }));
+  return state;
+}
+
+}  // namespace outreach::protocol

@@ -1,0 +1,41 @@
+// The devices' encoding of sync messages: a 7-byte header ("OSYN", major, minor, kind) and a
+// zstd frame holding a cereal portable binary archive. The header is readable without
+// decompressing, so a peer of another major version gets a clear refusal rather than garbage.
+// Decoding never trusts a length: input that is not a valid message is invalid_argument, never
+// a crash or a huge allocation.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/base/status.h"
+#include "core/protocol/messages.h"
+
+namespace outreach::protocol {
+
+struct DecodeLimits {
+  // Bodies are at most 16 MiB on the wire (server limit); zstd of a batch of records rarely
+  // beats 10x, so 256 MiB bounds the memory a decode can take.
+  std::size_t max_decompressed_bytes = 256 * 1024 * 1024;
+};
+
+std::string EncodeBinary(const SyncRequest& request);
+std::string EncodeBinary(const SyncResponse& response);
+// The server's pull path: `encoded_records` (EncodeRecordState bytes, as it stores them) are
+// sent after `response.records` without being decoded and encoded again.
+std::string EncodeBinary(const SyncResponse& response,
+                         std::span<const std::string> encoded_records);
+
+// invalid_argument: malformed; failed_precondition: another major version (the message names
+// both); resource_exhausted: decompresses beyond the limit.
+Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimits& limits = {});
+Result<SyncResponse> DecodeBinaryResponse(std::string_view body,
+                                          const DecodeLimits& limits = {});
+
+// One record state in the same archive format, uncompressed: how the server stores it.
+std::string EncodeRecordState(const model::RecordState& state);
+Result<model::RecordState> DecodeRecordState(std::string_view bytes);
+
+}  // namespace outreach::protocol

@@ -1,0 +1,114 @@
+// The sync protocol's messages (DESIGN.md section 4), independent of their encoding: cereal
+// portable binary + zstd for devices (binary_codec.h), JSON for debugging and other clients
+// (json_codec.h). Both encodings carry the same fields.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/status.h"
+#include "core/merge/merge.h"
+#include "core/model/change.h"
+#include "core/model/record_state.h"
+
+namespace outreach::protocol {
+
+// A request of an unknown major version is refused (unsupported_protocol); a newer minor of the
+// same major is served (fields it added are ignored by older peers).
+struct ProtocolVersion {
+  std::uint8_t major = 1;
+  std::uint8_t minor = 0;
+
+  bool operator==(const ProtocolVersion&) const = default;
+};
+inline constexpr ProtocolVersion kProtocolVersion{1, 0};
+
+inline constexpr std::string_view kBinaryContentType = "application/vnd.outreach.sync.v1+cereal";
+inline constexpr std::string_view kJsonContentType = "application/json";
+
+// "1.0"; parse accepts "<major>.<minor>" with each part 0..255.
+std::string VersionString(ProtocolVersion version);
+Result<ProtocolVersion> ParseVersionString(std::string_view text);
+
+// What the server did with one pushed change: the merge engine's outcome (a kRejected change
+// stays on the device, marked with the reason).
+using merge::Outcome;
+using merge::OutcomeName;
+Result<Outcome> ParseOutcome(std::string_view name);
+
+struct ChangeResult {
+  std::string change_id;
+  Outcome outcome = Outcome::kApplied;
+  std::string reason;  // for kRejected: a status code name and message (ids, field names only)
+
+  bool operator==(const ChangeResult&) const = default;
+};
+
+struct SyncRequest {
+  ProtocolVersion version = kProtocolVersion;
+  std::string cursor;            // opaque; empty: from the beginning
+  std::uint32_t page_size = 0;   // records wanted at most in this pull; 0: the server's default
+  std::vector<model::Change> changes;
+
+  bool operator==(const SyncRequest&) const = default;
+};
+
+struct Directives {
+  bool wipe = false;             // the device is revoked: destroy its data now
+  bool schemas_changed = false;  // GET /v1/schemas and reload before the next write
+
+  bool operator==(const Directives&) const = default;
+};
+
+struct SyncResponse {
+  ProtocolVersion version = kProtocolVersion;
+  std::vector<ChangeResult> results;  // one per pushed change, in push order
+  // The state of each record of the device's scope that changed after the cursor, once each,
+  // in the order the server committed their latest change.
+  std::vector<model::RecordState> records;
+  std::string cursor;
+  bool has_more = false;
+  std::int64_t server_time_ms = 0;
+  Directives directives;
+  std::string schemas_hash;  // of the server's schema set; devices compare it with theirs
+
+  bool operator==(const SyncResponse&) const = default;
+};
+
+// POST /v1/enrol (JSON only: small, once per device).
+struct EnrolRequest {
+  ProtocolVersion version = kProtocolVersion;
+  std::string code;         // the one-time enrolment code
+  std::string device_id;    // made by the device (UUIDv7): a retried enrolment stays one device
+  std::string device_name;  // shown to administrators
+
+  bool operator==(const EnrolRequest&) const = default;
+};
+
+struct EnrolResponse {
+  ProtocolVersion version = kProtocolVersion;
+  std::string device_id;
+  std::string token;  // the device's bearer token; the server keeps only its hash
+  std::string user_id;
+  std::string user_name;
+  std::string team;
+  std::string role;
+  std::int64_t server_time_ms = 0;
+
+  bool operator==(const EnrolResponse&) const = default;
+};
+
+// Every 4xx/5xx body: {"error": "<code>", "message": "...", ...}.
+struct ErrorBody {
+  std::string error;    // stable lower_snake code: "body_too_large", "clock_skew", ...
+  std::string message;  // for people; ids and field names only
+  std::int64_t server_time_ms = 0;  // set for clock_skew
+  bool wipe = false;                // set for a revoked device
+  std::vector<ChangeResult> rejected;  // set for invalid_changes (422): each refused change
+
+  bool operator==(const ErrorBody&) const = default;
+};
+
+}  // namespace outreach::protocol

@@ -1,0 +1,156 @@
+#include "core/protocol/binary_codec.h"
+
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/model/record_codec.h"
+#include "core/protocol/internal/zstd_frame.h"
+#include "protocol_samples.h"
+#include "tests/testing/status_matchers.h"
+
+namespace outreach::protocol {
+namespace {
+
+using testing::SampleRecord;
+using testing::SampleRequest;
+using testing::SampleResponse;
+using ::outreach::testing::IsOk;
+using ::outreach::testing::StatusIs;
+
+TEST(BinaryCodec, RequestRoundTripsEveryField) {
+  const SyncRequest request = SampleRequest(3);
+  ASSERT_OK_AND_ASSIGN(SyncRequest decoded, DecodeBinaryRequest(EncodeBinary(request)));
+  EXPECT_EQ(decoded, request);
+}
+
+TEST(BinaryCodec, ResponseRoundTripsEveryField) {
+  const SyncResponse response = SampleResponse(3);
+  ASSERT_OK_AND_ASSIGN(SyncResponse decoded, DecodeBinaryResponse(EncodeBinary(response)));
+  EXPECT_EQ(decoded, response);
+}
+
+TEST(BinaryCodec, StoredRecordStatesSpliceIntoAResponse) {
+  SyncResponse response = SampleResponse(0);
+  std::vector<std::string> stored;
+  for (int i = 0; i < 4; ++i) stored.push_back(EncodeRecordState(SampleRecord(i)));
+  ASSERT_OK_AND_ASSIGN(SyncResponse decoded, DecodeBinaryResponse(EncodeBinary(response, stored)));
+  ASSERT_EQ(decoded.records.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(decoded.records[i], SampleRecord(i));
+}
+
+TEST(BinaryCodec, RecordStateRoundTrips) {
+  ASSERT_OK_AND_ASSIGN(model::RecordState state, DecodeRecordState(EncodeRecordState(SampleRecord(5))));
+  EXPECT_EQ(state, SampleRecord(5));
+}
+
+TEST(BinaryCodec, AnotherMajorVersionIsRefusedByName) {
+  std::string body = EncodeBinary(SampleRequest(1));
+  body[4] = 2;
+  const auto decoded = DecodeBinaryRequest(body);
+  EXPECT_THAT(decoded.status(), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_NE(decoded.status().message().find("2.0"), std::string::npos);
+}
+
+TEST(BinaryCodec, ANewerMinorVersionIsRead) {
+  std::string body = EncodeBinary(SampleRequest(1));
+  body[5] = 7;
+  ASSERT_OK_AND_ASSIGN(SyncRequest decoded, DecodeBinaryRequest(body));
+  EXPECT_EQ(decoded.version, (ProtocolVersion{1, 7}));
+}
+
+TEST(BinaryCodec, AResponseIsNotARequest) {
+  EXPECT_THAT(DecodeBinaryRequest(EncodeBinary(SampleResponse(1))).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(BinaryCodec, EveryTruncationIsAnErrorNeverACrash) {
+  const std::string body = EncodeBinary(SampleRequest(2));
+  for (std::size_t size = 0; size < body.size(); ++size) {
+    EXPECT_FALSE(DecodeBinaryRequest(body.substr(0, size)).ok()) << size;
+  }
+}
+
+// The archive inside the frame, damaged byte by byte and compressed again so zstd's checksum
+// does not hide the damage: every result is an error or a well-formed message.
+TEST(BinaryCodec, DamagedArchivesAreErrorsOrValidMessages) {
+  const std::string body = EncodeBinary(SampleResponse(2));
+  ASSERT_OK_AND_ASSIGN(std::string archive, internal::Decompress(body.substr(7), 1 << 20));
+  std::mt19937 random(7);
+  int errors = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string damaged = archive;
+    const int flips = 1 + round % 4;
+    for (int i = 0; i < flips; ++i) {
+      damaged[random() % damaged.size()] = static_cast<char>(random());
+    }
+    const auto decoded = DecodeBinaryResponse(body.substr(0, 7) + internal::Compress(damaged));
+    if (!decoded.ok()) {
+      ++errors;
+      EXPECT_THAT(decoded.status(), StatusIs(StatusCode::kInvalidArgument));
+    }
+  }
+  EXPECT_GT(errors, 1000);
+}
+
+TEST(BinaryCodec, ALyingCountFailsWithoutAllocatingIt) {
+  // A response whose first count (of results) claims 2^62 entries.
+  std::string archive(1, '\x01');
+  const std::uint64_t huge = std::uint64_t{1} << 62;
+  archive.append(reinterpret_cast<const char*>(&huge), sizeof huge);
+  const std::string body = EncodeBinary(SampleResponse(0)).substr(0, 7) + internal::Compress(archive);
+  EXPECT_THAT(DecodeBinaryResponse(body).status(), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(BinaryCodec, TrailingBytesAreRefused) {
+  const std::string body = EncodeBinary(SampleRequest(1));
+  ASSERT_OK_AND_ASSIGN(std::string archive, internal::Decompress(body.substr(7), 1 << 20));
+  archive += "extra";
+  EXPECT_THAT(DecodeBinaryRequest(body.substr(0, 7) + internal::Compress(archive)).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(BinaryCodec, ADecompressionBombStopsAtTheLimit) {
+  const std::string zeros(8 << 20, '\0');
+  const std::string body = EncodeBinary(SampleRequest(0)).substr(0, 7) + internal::Compress(zeros);
+  EXPECT_LT(body.size(), 4096u);
+  EXPECT_THAT(DecodeBinaryRequest(body, DecodeLimits{1 << 20}).status(),
+              StatusIs(StatusCode::kResourceExhausted));
+}
+
+TEST(BinaryCodec, GarbageIsNotAMessage) {
+  EXPECT_THAT(DecodeBinaryRequest("").status(), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(DecodeBinaryRequest("{\"protocol\":\"1.0\"}").status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(DecodeBinaryRequest(std::string("OSYN\x01\x00\x01garbage", 14)).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(BinaryCodec, ValuesNestedTooDeepAreRefused) {
+  SyncRequest request = SampleRequest(1);
+  model::Json deep = 1;
+  for (int i = 0; i < 100; ++i) deep = model::Json::array({deep});
+  request.changes[0].registers["place"].value = deep;
+  EXPECT_THAT(DecodeBinaryRequest(EncodeBinary(request)).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(BinaryCodec, ARecordWithCandidatesOutOfOrderIsRefused) {
+  model::RecordState state = SampleRecord(1);
+  auto& candidates = state.registers["risk"].candidates;
+  std::swap(candidates[0], candidates[1]);
+  EXPECT_THAT(DecodeRecordState(EncodeRecordState(state)).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+// Batches of similar records compress as one frame far better than the JSON they carry.
+TEST(BinaryCodec, ABatchIsSmallerThanItsJson) {
+  const SyncRequest request = SampleRequest(200);
+  std::size_t json_bytes = 0;
+  for (const auto& change : request.changes) json_bytes += model::ChangeToJson(change).dump().size();
+  EXPECT_LT(EncodeBinary(request).size() * 4, json_bytes);
+}
+
+}  // namespace
+}  // namespace outreach::protocol

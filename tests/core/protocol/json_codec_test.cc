@@ -1,0 +1,67 @@
+#include "core/protocol/json_codec.h"
+
+#include <gtest/gtest.h>
+
+#include "protocol_samples.h"
+#include "tests/testing/status_matchers.h"
+
+namespace outreach::protocol {
+namespace {
+
+using model::Json;
+using ::outreach::testing::StatusIs;
+
+TEST(JsonCodec, SyncMessagesRoundTrip) {
+  const SyncRequest request = testing::SampleRequest(2);
+  ASSERT_OK_AND_ASSIGN(SyncRequest decoded_request, SyncRequestFromJson(ToJson(request)));
+  EXPECT_EQ(decoded_request, request);
+  const SyncResponse response = testing::SampleResponse(2);
+  ASSERT_OK_AND_ASSIGN(SyncResponse decoded_response, SyncResponseFromJson(ToJson(response)));
+  EXPECT_EQ(decoded_response, response);
+}
+
+TEST(JsonCodec, EnrolAndErrorMessagesRoundTrip) {
+  const EnrolRequest request{kProtocolVersion, "ABCD-EFGH", "0190-dev", "tablet 3"};
+  ASSERT_OK_AND_ASSIGN(EnrolRequest decoded_request, EnrolRequestFromJson(ToJson(request)));
+  EXPECT_EQ(decoded_request, request);
+  const EnrolResponse response{kProtocolVersion, "0190-dev", "token", "u-1", "Sam",
+                               "team-a", "worker", 1234};
+  ASSERT_OK_AND_ASSIGN(EnrolResponse decoded_response, EnrolResponseFromJson(ToJson(response)));
+  EXPECT_EQ(decoded_response, response);
+  const ErrorBody error{"invalid_changes", "2 changes refused", 0, false,
+                        {{"c-1", Outcome::kRejected, "invalid_argument: /risk"}}};
+  ASSERT_OK_AND_ASSIGN(ErrorBody decoded_error, ErrorBodyFromJson(ToJson(error)));
+  EXPECT_EQ(decoded_error, error);
+}
+
+TEST(JsonCodec, TheProtocolVersionIsRequiredAndItsMajorChecked) {
+  Json json = ToJson(testing::SampleRequest(1));
+  json.erase("protocol");
+  EXPECT_THAT(SyncRequestFromJson(json).status(), StatusIs(StatusCode::kInvalidArgument));
+  json["protocol"] = "2.0";
+  EXPECT_THAT(SyncRequestFromJson(json).status(), StatusIs(StatusCode::kFailedPrecondition));
+  json["protocol"] = "1.9";
+  EXPECT_TRUE(SyncRequestFromJson(json).ok());
+  json["protocol"] = "one";
+  EXPECT_THAT(SyncRequestFromJson(json).status(), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(JsonCodec, WrongShapesNameThePartNotTheValue) {
+  Json json = ToJson(testing::SampleRequest(1));
+  json["changes"] = "secret text";
+  const auto decoded = SyncRequestFromJson(json);
+  EXPECT_THAT(decoded.status(), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_NE(decoded.status().message().find("changes"), std::string::npos);
+  EXPECT_EQ(decoded.status().message().find("secret"), std::string::npos);
+  EXPECT_THAT(SyncRequestFromJson(Json::array()).status(), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(JsonCodec, BodiesThatAreNotJsonOrNestTooDeepAreRefused) {
+  EXPECT_THAT(ParseJsonBody("{\"protocol\":").status(), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseJsonBody(std::string(10000, '[') + std::string(10000, ']')).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_TRUE(ParseJsonBody("{\"a\": [1, 2]}").ok());
+}
+
+}  // namespace
+}  // namespace outreach::protocol
