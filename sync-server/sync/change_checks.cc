@@ -1,0 +1,76 @@
+#include "sync-server/sync/change_checks.h"
+
+#include <set>
+
+#include "core/model/uuid.h"
+#include "core/schema/record_schema.h"
+#include "core/schema/schema_registry.h"
+#include "core/schema/schema_version.h"
+#include "core/schema/validation_problem.h"
+
+namespace outreach::server {
+namespace {
+
+using model::Json;
+
+// The values a change writes, as a record's values object would hold them.
+Json WrittenValues(const model::Change& change) {
+  Json values = Json::object();
+  values["id"] = change.record_id;
+  for (const auto& [field, write] : change.registers) values[field] = write.value;
+  for (const auto& [field, write] : change.appends) values[field] = write.entries;
+  for (const auto& [field, write] : change.sets) values[field] = write.added;
+  return values;
+}
+
+bool UnderField(const std::string& pointer, const std::set<std::string>& fields) {
+  if (pointer.size() < 2 || pointer[0] != '/') return false;
+  const auto end = pointer.find('/', 1);
+  return fields.count(pointer.substr(1, end == std::string::npos ? std::string::npos : end - 1)) > 0;
+}
+
+}  // namespace
+
+std::optional<std::string> ScopeViolation(const Device& device, const model::Change& change) {
+  if (change.team != device.user.team_id) {
+    return "change " + change.change_id + " is for another team";
+  }
+  if (change.author != device.user.id || change.author_role != device.user.role ||
+      change.version.device_id != device.id) {
+    return "change " + change.change_id + " is signed as another user, role or device";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ContentProblem(const schema::SchemaRegistry& schemas,
+                                          const model::Change& change) {
+  if (!model::IsUuid(change.change_id) || !model::IsUuid(change.record_id)) {
+    return "invalid_argument: change and record ids must be UUIDs";
+  }
+  const schema::RecordSchema* schema = schemas.Find(change.collection);
+  if (schema == nullptr) return "invalid_argument: unknown collection " + change.collection;
+  const auto version = schema::ParseSchemaVersion(change.schema_version);
+  if (!version || !schema->AcceptsVersion(*version)) {
+    return "failed_precondition: schema version " + change.schema_version + " of " +
+           change.collection + " is not accepted (server has " +
+           schema::SchemaVersionString(schema->version()) + ")";
+  }
+  if (change.kind == model::ChangeKind::kDelete || change.kind == model::ChangeKind::kRestore) {
+    return std::nullopt;
+  }
+  std::vector<schema::ValidationProblem> problems =
+      schema->Validate(WrittenValues(change), schema::ValidationMode::kUserInput);
+  if (change.kind != model::ChangeKind::kCreate) {
+    std::set<std::string> written{"id"};
+    for (const auto& [field, write] : change.registers) written.insert(field);
+    for (const auto& [field, write] : change.appends) written.insert(field);
+    for (const auto& [field, write] : change.sets) written.insert(field);
+    std::erase_if(problems, [&](const schema::ValidationProblem& problem) {
+      return !UnderField(problem.pointer, written);
+    });
+  }
+  if (problems.empty()) return std::nullopt;
+  return schema::ProblemsToStatus(problems, "change " + change.change_id).ToString();
+}
+
+}  // namespace outreach::server

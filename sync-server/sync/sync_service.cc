@@ -1,0 +1,229 @@
+#include "sync-server/sync/sync_service.h"
+
+#include <sodium.h>
+
+#include "core/base/secure_bytes.h"
+#include "core/merge/admission.h"
+#include "core/merge/merge.h"
+#include "core/merge/record_view.h"
+#include "core/model/canonical_json.h"
+#include "core/model/hybrid_clock.h"
+#include "core/model/physical_clock.h"
+#include "core/model/uuid.h"
+#include "core/protocol/binary_codec.h"
+#include "core/schema/record_schema.h"
+#include "core/schema/schema_registry.h"
+#include "sync-server/auth/credentials.h"
+#include "sync-server/sync/change_checks.h"
+#include "sync-server/sync/cursor.h"
+
+namespace outreach::server {
+namespace {
+
+using protocol::ChangeResult;
+using protocol::Outcome;
+
+ServiceError Refusal(int http_status, std::string error, std::string message) {
+  return ServiceError{http_status,
+                      protocol::ErrorBody{std::move(error), std::move(message), 0, false, {}}};
+}
+
+// A store failure: the device retries later; nothing it sent is lost.
+ServiceError StoreFailure(const Status& status) {
+  return Refusal(status.code() == StatusCode::kLocked ? 503 : 500, "store_unavailable",
+                 std::string(StatusCodeName(status.code())));
+}
+
+std::string HashSchemas(const schema::SchemaRegistry& schemas) {
+  model::Json all = model::Json::object();
+  for (const std::string& collection : schemas.Collections()) {
+    all[collection] = schemas.Find(collection)->document();
+  }
+  const auto hash = model::CanonicalHash(all);
+  std::string hex(hash.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), hash.data(), hash.size());
+  hex.resize(hash.size() * 2);
+  return hex;
+}
+
+int OpenConflicts(const schema::RecordSchema& schema, const model::RecordState& state) {
+  int open = 0;
+  for (const auto& conflict : merge::Conflicts(schema, state)) open += conflict.NeedsReview();
+  return open;
+}
+
+// Applies one change inside `push`: remembered ones are duplicates; otherwise admission and
+// merge against the stored record. A change into another team's record is an error for the
+// whole push (I6), returned as permission_denied.
+Result<ChangeResult> ApplyChange(PushTransaction& push, const schema::RecordSchema& schema,
+                                 const Device& device, const model::Change& change) {
+  OUTREACH_ASSIGN_OR_RETURN(auto remembered, push.FindChange(change.change_id));
+  if (remembered) {
+    if (remembered->outcome == Outcome::kRejected) {
+      return ChangeResult{change.change_id, Outcome::kRejected, remembered->reason};
+    }
+    return ChangeResult{change.change_id, Outcome::kDuplicate, ""};
+  }
+  OUTREACH_ASSIGN_OR_RETURN(auto stored, push.LoadRecord(change.record_id));
+  model::RecordState state;
+  int conflicts_before = 0;
+  if (stored) {
+    if (stored->team_id != device.user.team_id || stored->collection != change.collection) {
+      return PermissionDeniedError("change " + change.change_id +
+                                   " targets a record of another team or collection");
+    }
+    OUTREACH_ASSIGN_OR_RETURN(state, protocol::DecodeRecordState(stored->state));
+    conflicts_before = stored->conflicts;
+  }
+  ChangeResult result{change.change_id, Outcome::kRejected, ""};
+  if (!stored && change.kind != model::ChangeKind::kCreate) {
+    result.reason = "not_found: record " + change.record_id + " does not exist";
+  } else if (Status admitted = merge::CheckAdmission(schema, state, change); !admitted.ok()) {
+    result.reason = admitted.ToString();
+  } else {
+    const merge::MergeResult merged = merge::MergeInPlace(schema, state, change);
+    result.outcome = merged.outcome;
+    result.reason = merged.reason;
+    if (merged.outcome != Outcome::kRejected && merged.outcome != Outcome::kDuplicate) {
+      const int conflicts = merged.outcome == Outcome::kConflict || conflicts_before > 0
+                                ? OpenConflicts(schema, state)
+                                : 0;
+      OUTREACH_RETURN_IF_ERROR(push.SaveRecord(
+          change.record_id, StoredRecord{device.user.team_id, change.collection,
+                                         protocol::EncodeRecordState(state), conflicts}));
+    }
+  }
+  OUTREACH_RETURN_IF_ERROR(push.RememberChange(
+      change.change_id, device.id, RememberedChange{change.record_id, result.outcome, result.reason}));
+  return result;
+}
+
+}  // namespace
+
+SyncService::SyncService(ServerStore* store, const schema::SchemaRegistry* schemas,
+                         model::PhysicalClock* clock, SyncLimits limits)
+    : store_(store), schemas_(schemas), clock_(clock), limits_(limits) {
+  // Credentials are drawn from libsodium's generator.
+  if (!EnsureSodium()) std::abort();
+  schemas_hash_ = HashSchemas(*schemas_);
+}
+
+ServiceResult<Device> SyncService::Authenticate(std::string_view authorization) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.substr(0, kBearer.size()) != kBearer ||
+      authorization.size() == kBearer.size()) {
+    return Refusal(401, "unauthenticated", "a device token is required (Authorization: Bearer)");
+  }
+  auto device = store_->FindDeviceByToken(HashSecret(authorization.substr(kBearer.size())));
+  if (!device.ok()) return StoreFailure(device.status());
+  if (!device->has_value()) return Refusal(401, "unauthenticated", "unknown device token");
+  if ((*device)->revoked) {
+    ServiceError error = Refusal(403, "device_revoked", "this device has been revoked");
+    error.body.wipe = true;
+    return error;
+  }
+  return **device;
+}
+
+ServiceResult<protocol::EnrolResponse> SyncService::Enrol(const protocol::EnrolRequest& request) {
+  if (!model::IsUuid(request.device_id)) {
+    return Refusal(400, "invalid_argument", "device_id must be a UUID");
+  }
+  const std::string token = NewDeviceToken();
+  const std::int64_t now = clock_->NowMs();
+  auto device = store_->Enrol(HashSecret(NormaliseEnrolmentCode(request.code)), request.device_id,
+                              request.device_name.empty() ? "device" : request.device_name,
+                              HashSecret(token), now, limits_.enrolment_retry_window_ms);
+  if (!device.ok()) {
+    if (device.status().code() == StatusCode::kUnauthenticated) {
+      return Refusal(401, "unauthenticated", device.status().message());
+    }
+    if (device.status().code() == StatusCode::kAlreadyExists) {
+      return Refusal(409, "already_exists", device.status().message());
+    }
+    return StoreFailure(device.status());
+  }
+  return protocol::EnrolResponse{protocol::kProtocolVersion, device->id, token,
+                                 device->user.id, device->user.name, device->user.team_id,
+                                 device->user.role, now};
+}
+
+ServiceResult<SyncReply> SyncService::Sync(const Device& device,
+                                           const protocol::SyncRequest& request) {
+  const auto after = CursorSequence(request.cursor, device.user.team_id);
+  if (!after) return Refusal(400, "invalid_cursor", "the cursor was not made by this server");
+  if (request.changes.size() > limits_.max_changes_per_push) {
+    return Refusal(413, "too_many_changes",
+                   "at most " + std::to_string(limits_.max_changes_per_push) +
+                       " changes per push");
+  }
+  const std::int64_t now = clock_->NowMs();
+  // Everything that needs no stored state, before anything is written.
+  std::vector<ChangeResult> invalid;
+  for (const model::Change& change : request.changes) {
+    if (auto violation = ScopeViolation(device, change)) {
+      return Refusal(403, "permission_denied", *violation);
+    }
+    if (Status skew = model::HybridClock::CheckSkew(change.version.hlc, now); !skew.ok()) {
+      ServiceError error = Refusal(409, "clock_skew", skew.message());
+      error.body.server_time_ms = now;
+      return error;
+    }
+    if (auto problem = ContentProblem(*schemas_, change)) {
+      invalid.push_back(ChangeResult{change.change_id, Outcome::kRejected, *problem});
+    }
+  }
+  if (!invalid.empty()) {
+    ServiceError error = Refusal(422, "invalid_changes",
+                                 std::to_string(invalid.size()) + " change(s) refused; none applied");
+    error.body.rejected = std::move(invalid);
+    return error;
+  }
+
+  SyncReply reply;
+  if (!request.changes.empty()) {
+    auto push = store_->BeginPush();
+    if (!push.ok()) return StoreFailure(push.status());
+    for (const model::Change& change : request.changes) {
+      auto result = ApplyChange(**push, *schemas_->Find(change.collection), device, change);
+      if (!result.ok()) {
+        if (result.status().code() == StatusCode::kPermissionDenied) {
+          return Refusal(403, "permission_denied", result.status().message());
+        }
+        return StoreFailure(result.status());
+      }
+      const Outcome outcome = result->outcome;
+      reply.changes_applied += outcome == Outcome::kApplied || outcome == Outcome::kMerged ||
+                               outcome == Outcome::kConflict;
+      reply.conflicts_opened += outcome == Outcome::kConflict;
+      reply.response.results.push_back(std::move(result).value());
+    }
+    if (Status committed = (*push)->Commit(); !committed.ok()) return StoreFailure(committed);
+  }
+
+  std::uint32_t page_size = request.page_size == 0 ? limits_.default_page_size : request.page_size;
+  page_size = std::min(page_size, limits_.max_page_size);
+  auto page = store_->Pull(device.user.team_id, *after, page_size);
+  if (!page.ok()) return StoreFailure(page.status());
+  std::int64_t last = *after;
+  for (PulledRecord& record : page->records) {
+    last = record.sequence;
+    reply.encoded_records.push_back(std::move(record.state));
+  }
+  reply.response.cursor = MakeCursor(device.user.team_id, last);
+  reply.response.has_more = page->has_more;
+  reply.response.server_time_ms = now;
+  reply.response.schemas_hash = schemas_hash_;
+  (void)store_->TouchDevice(device.id, now);
+  return reply;
+}
+
+Result<std::string> SyncService::IssueEnrolmentCode(std::string_view user_name) {
+  OUTREACH_ASSIGN_OR_RETURN(User user, store_->FindUser(user_name));
+  const std::string code = NewEnrolmentCode();
+  OUTREACH_RETURN_IF_ERROR(store_->AddEnrolmentCode(
+      user.id, HashSecret(code), clock_->NowMs() + limits_.enrolment_code_ttl_ms));
+  return code;
+}
+
+}  // namespace outreach::server
