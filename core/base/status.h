@@ -110,6 +110,9 @@ inline Status UnauthenticatedError(std::string message) {
 inline Status PermissionDeniedError(std::string message) {
   return Status(StatusCode::kPermissionDenied, std::move(message));
 }
+inline Status AbortedError(std::string message) {
+  return Status(StatusCode::kAborted, std::move(message));
+}
 inline Status InternalError(std::string message) {
   return Status(StatusCode::kInternal, std::move(message));
 }

@@ -276,8 +276,18 @@ Result<std::vector<Json>> Replica::Query(std::string_view collection, std::strin
   return store_->QueryValues(collection, field, value);
 }
 
-Result<std::vector<OutboxEntry>> Replica::Outbox(OutboxStatus status) {
-  return store_->LoadOutbox(status);
+Result<std::vector<OutboxEntry>> Replica::Outbox(OutboxStatus status, std::int64_t limit) {
+  return store_->LoadOutbox(status, {}, limit);
+}
+
+Result<std::int64_t> Replica::OutboxCount(OutboxStatus status) {
+  return store_->CountOutbox(status);
+}
+
+Status Replica::InOneTransaction(const std::function<Status()>& steps) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_RETURN_IF_ERROR(steps());
+  return txn.Commit();
 }
 
 Status Replica::Rebuild(std::string_view record_id) {

@@ -107,7 +107,9 @@ class Replica {
   Result<std::vector<model::Json>> Query(std::string_view collection, std::string_view field = {},
                                          const model::Json& value = nullptr);
 
-  Result<std::vector<OutboxEntry>> Outbox(OutboxStatus status);
+  // In writing order; at most `limit` (a push batch), -1 for all.
+  Result<std::vector<OutboxEntry>> Outbox(OutboxStatus status, std::int64_t limit = -1);
+  Result<std::int64_t> OutboxCount(OutboxStatus status);
 
   // Drops a rejected change; the record is shown again without it.
   Status Discard(std::string_view change_id);
@@ -118,6 +120,11 @@ class Replica {
   Status CheckViews();
 
   // --- for the sync session ---------------------------------------------------------------
+  // Runs `steps` — calls of this replica — in one transaction with one commit: a sync page's
+  // results, records and cursor land together or not at all. Each call inside keeps its own
+  // all-or-nothing part (a savepoint). Writes to other tables of the same database inside
+  // `steps` join the transaction too.
+  Status InOneTransaction(const std::function<Status()>& steps);
   // The server's state of a record is joined into the confirmed state; pending changes are
   // re-applied on top (rebase; those the server already has are duplicates and change nothing).
   Status ApplyServerRecord(const model::RecordState& server_state);

@@ -208,6 +208,10 @@ Result<Statement> Database::Prepare(std::string_view sql) {
 }
 
 Result<Transaction> Database::Begin(TransactionMode mode) {
+  if (sqlite3_get_autocommit(db_) == 0) {
+    OUTREACH_RETURN_IF_ERROR(Exec("SAVEPOINT nested"));
+    return Transaction(this, /*nested=*/true);
+  }
   OUTREACH_RETURN_IF_ERROR(Exec(mode == TransactionMode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN"));
   return Transaction(this);
 }

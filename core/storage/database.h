@@ -81,7 +81,9 @@ class Database {
   // Runs one or more SQL statements without results.
   Status Exec(std::string_view sql);
   Result<Statement> Prepare(std::string_view sql);
-  // BEGIN IMMEDIATE (writers) or DEFERRED (readers); rolled back unless committed.
+  // BEGIN IMMEDIATE (writers) or DEFERRED (readers); rolled back unless committed. Inside an
+  // open transaction: a savepoint, so calls that each take a transaction can be grouped into
+  // one commit (its Rollback undoes only its own part).
   Result<Transaction> Begin(TransactionMode mode = TransactionMode::kImmediate);
 
   // Copies the WAL into the database and truncates the WAL.

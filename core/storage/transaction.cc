@@ -13,11 +13,13 @@ Transaction::~Transaction() {
   if (db_ != nullptr) (void)Rollback();
 }
 
-Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+Transaction::Transaction(Transaction&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), nested_(other.nested_) {}
 
 Status Transaction::Commit() {
   if (db_ == nullptr) return FailedPreconditionError("the transaction has already ended");
-  Status status = db_->Exec("COMMIT");
+  // A nested one only folds into the enclosing transaction, which commits (or not) for both.
+  Status status = db_->Exec(nested_ ? "RELEASE nested" : "COMMIT");
   if (!status.ok()) {
     // SQLite may keep the transaction open after a failed COMMIT (e.g. SQLITE_BUSY): end it, so
     // the caller's next transaction starts clean and nothing half-done survives.
@@ -33,7 +35,7 @@ Status Transaction::Rollback() {
   Database* db = std::exchange(db_, nullptr);
   // SQLite rolls back by itself after some errors (I/O, full disk); nothing is left to undo.
   if (sqlite3_get_autocommit(DatabaseInternal::Handle(*db)) != 0) return Status::Ok();
-  return db->Exec("ROLLBACK");
+  return db->Exec(nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
 }
 
 }  // namespace outreach::storage

@@ -13,7 +13,8 @@ enum class TransactionMode { kDeferred, kImmediate };
 
 class Transaction {
  public:
-  explicit Transaction(Database* db) : db_(db) {}
+  // `nested`: a savepoint inside an open transaction (see Database::Begin).
+  explicit Transaction(Database* db, bool nested = false) : db_(db), nested_(nested) {}
   ~Transaction();
   Transaction(Transaction&& other) noexcept;
   Transaction& operator=(Transaction&&) = delete;
@@ -26,6 +27,7 @@ class Transaction {
 
  private:
   Database* db_;  // null once committed or rolled back
+  bool nested_;
 };
 
 }  // namespace outreach::storage

@@ -115,9 +115,11 @@ Status ReplicaStore::AddToOutbox(const model::Change& change) {
 }
 
 Result<std::vector<OutboxEntry>> ReplicaStore::LoadOutbox(std::optional<OutboxStatus> status,
-                                                          std::string_view record_id) {
+                                                          std::string_view record_id,
+                                                          std::int64_t limit) {
   OUTREACH_ASSIGN_OR_RETURN(CachedStatement select, Cached("SELECT seq, change, status, reason FROM outbox WHERE (?1 IS NULL OR status = ?1) "
-                   "AND (?2 = '' OR record_id = ?2) ORDER BY seq"));
+                   "AND (?2 = '' OR record_id = ?2) ORDER BY seq LIMIT ?3"));
+  OUTREACH_RETURN_IF_ERROR(select->BindInt64(3, limit));
   if (status.has_value()) {
     OUTREACH_RETURN_IF_ERROR(select->BindText(1, StatusText(*status)));
   } else {
@@ -136,6 +138,14 @@ Result<std::vector<OutboxEntry>> ReplicaStore::LoadOutbox(std::optional<OutboxSt
                                   std::string(select->ColumnText(3))});
   }
   return entries;
+}
+
+Result<std::int64_t> ReplicaStore::CountOutbox(OutboxStatus status) {
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement count,
+                            Cached("SELECT count(*) FROM outbox WHERE status = ?"));
+  OUTREACH_RETURN_IF_ERROR(count->BindText(1, StatusText(status)));
+  OUTREACH_RETURN_IF_ERROR(count->Step().status());
+  return count->ColumnInt64(0);
 }
 
 Result<std::string> ReplicaStore::OutboxRecord(std::string_view change_id) {

@@ -43,9 +43,12 @@ class ReplicaStore {
 
   Status AddToOutbox(const model::Change& change);
   // Entries in writing order; `record_id` empty for all records.
+  // At most `limit` entries (-1: all), in writing order.
   Result<std::vector<OutboxEntry>> LoadOutbox(std::optional<OutboxStatus> status,
-                                              std::string_view record_id = {});
+                                              std::string_view record_id = {},
+                                              std::int64_t limit = -1);
   // The record a change in the outbox belongs to; not_found if it is not there.
+  Result<std::int64_t> CountOutbox(OutboxStatus status);
   Result<std::string> OutboxRecord(std::string_view change_id);
   Status SetOutboxStatus(std::string_view change_id, OutboxStatus status, std::string_view reason);
   // Replaces a change in the outbox (same change id), e.g. after re-stamping.

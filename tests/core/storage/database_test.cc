@@ -297,3 +297,48 @@ TEST(DatabaseTest, TransactionRollsBackUnlessCommitted) {
 
 }  // namespace
 }  // namespace outreach::storage
+
+namespace outreach::storage {
+namespace {
+
+using ::outreach::testing::IsOk;
+
+int CountNotes(Database& db) {
+  auto count = db.Prepare("SELECT count(*) FROM notes");
+  EXPECT_TRUE(count.ok());
+  EXPECT_TRUE(count->Step().ok());
+  return static_cast<int>(count->ColumnInt64(0));
+}
+
+// A caller grouping calls that each take a transaction (a sync page: results, records, cursor)
+// gets one commit; an inner rollback undoes only its own part; an outer rollback undoes all.
+TEST(DatabaseTest, NestedTransactionsAreSavepoints) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Create(dir.File("n.db"), KeySource::Passcode("1234"),
+                                                 FastOptions()));
+  InsertRows(*db, 1);
+  {
+    ASSERT_OK_AND_ASSIGN(auto outer, db->Begin());
+    {
+      ASSERT_OK_AND_ASSIGN(auto kept, db->Begin());
+      ASSERT_THAT(db->Exec("INSERT INTO notes(body) VALUES ('kept')"), IsOk());
+      ASSERT_THAT(kept.Commit(), IsOk());
+    }
+    {
+      ASSERT_OK_AND_ASSIGN(auto undone, db->Begin());
+      ASSERT_THAT(db->Exec("INSERT INTO notes(body) VALUES ('undone')"), IsOk());
+    }  // rolled back
+    ASSERT_THAT(outer.Commit(), IsOk());
+  }
+  EXPECT_EQ(CountNotes(*db), 2);
+  {
+    ASSERT_OK_AND_ASSIGN(auto outer, db->Begin());
+    ASSERT_OK_AND_ASSIGN(auto inner, db->Begin());
+    ASSERT_THAT(db->Exec("INSERT INTO notes(body) VALUES ('gone with the outer')"), IsOk());
+    ASSERT_THAT(inner.Commit(), IsOk());
+  }  // outer rolled back
+  EXPECT_EQ(CountNotes(*db), 2);
+}
+
+}  // namespace
+}  // namespace outreach::storage

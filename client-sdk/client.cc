@@ -1,0 +1,315 @@
+#include "client-sdk/client.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "client-sdk/internal/device_state.h"
+#include "client-sdk/internal/sync_session.h"
+#include "client-sdk/transport/http_client.h"
+#include "core/merge/record_view.h"
+#include "core/model/physical_clock.h"
+#include "core/model/uuid.h"
+#include "core/protocol/json_codec.h"
+#include "core/schema/schema_registry.h"
+#include "core/storage/database.h"
+#include "core/storage/key_source.h"
+
+namespace outreach {
+namespace {
+
+using model::Json;
+
+std::string DatabasePath(const std::string& dir) { return dir + "/device.db"; }
+
+storage::OpenOptions StoreOptions(const ClientOptions& options) {
+  storage::OpenOptions open;
+  if (options.fast_kdf_for_tests) open.kdf = storage::KdfParams::FastForTests();
+  return open;
+}
+
+// A non-200 answer as a Status, with the server's error code (never its body's values).
+Status AnswerError(const client::HttpResult& answer, std::string_view what) {
+  std::string code = "http " + std::to_string(answer.status);
+  if (auto json = protocol::ParseJsonBody(answer.body); json.ok()) {
+    if (auto error = protocol::ErrorBodyFromJson(*json); error.ok()) code = error->error;
+  }
+  const std::string message = std::string(what) + " refused: " + code;
+  if (answer.status == 401) return UnauthenticatedError(message);
+  if (answer.status == 403) return PermissionDeniedError(message);
+  if (answer.status >= 500) return UnavailableError(message);
+  return FailedPreconditionError(message);
+}
+
+}  // namespace
+
+struct Client::State {
+  std::string dir;
+  ClientOptions options;
+  model::SystemClock system_clock;
+  model::PhysicalClock* clock = nullptr;
+  std::unique_ptr<storage::Database> db;
+  std::unique_ptr<client::DeviceState> device;
+  std::unique_ptr<schema::SchemaRegistry> schemas;
+  std::unique_ptr<replica::Replica> replica;
+  std::unique_ptr<client::HttpClient> http;
+  bool wiped = false;
+
+  Result<client::HttpClient*> Http() {
+    if (http) return http.get();
+    client::TransportOptions transport;
+    OUTREACH_ASSIGN_OR_RETURN(transport.base_url, device->GetOr(client::kServerUrl));
+    OUTREACH_ASSIGN_OR_RETURN(transport.ca_file, device->GetOr(client::kCaFile));
+    OUTREACH_ASSIGN_OR_RETURN(transport.pinned_public_key, device->GetOr(client::kPin));
+    OUTREACH_ASSIGN_OR_RETURN(http, client::HttpClient::Create(transport));
+    return http.get();
+  }
+
+  // Fetches the server's schemas into the device state.
+  Status FetchSchemas() {
+    OUTREACH_ASSIGN_OR_RETURN(client::HttpClient * transport, Http());
+    OUTREACH_ASSIGN_OR_RETURN(std::string token, device->GetOr(client::kToken));
+    client::RequestOptions request;
+    request.bearer_token = token;
+    OUTREACH_ASSIGN_OR_RETURN(client::HttpResult answer, transport->Get("/v1/schemas", request));
+    if (answer.status != 200) return AnswerError(answer, "schemas");
+    OUTREACH_ASSIGN_OR_RETURN(Json json, protocol::ParseJsonBody(answer.body));
+    if (!json.is_object() || !json.contains("schemas") || !json["schemas"].is_object() ||
+        !json.contains("schemas_hash") || !json["schemas_hash"].is_string()) {
+      return InvalidArgumentError("the server's schema answer is malformed");
+    }
+    OUTREACH_ASSIGN_OR_RETURN(auto txn, db->Begin());
+    OUTREACH_RETURN_IF_ERROR(device->Set(client::kSchemas, json["schemas"].dump()));
+    OUTREACH_RETURN_IF_ERROR(
+        device->Set(client::kSchemasHash, json["schemas_hash"].get<std::string>()));
+    OUTREACH_RETURN_IF_ERROR(txn.Commit());
+    replica.reset();  // rebuilt on the new schemas
+    schemas.reset();
+    return Status::Ok();
+  }
+
+  // Opens the replica on the stored schemas and identity (after enrolment).
+  Status LoadReplica() {
+    if (replica) return Status::Ok();
+    OUTREACH_ASSIGN_OR_RETURN(std::string schema_text, device->GetOr(client::kSchemas));
+    if (schema_text.empty()) OUTREACH_RETURN_IF_ERROR(FetchSchemas());
+    OUTREACH_ASSIGN_OR_RETURN(schema_text, device->GetOr(client::kSchemas));
+    OUTREACH_ASSIGN_OR_RETURN(Json documents, protocol::ParseJsonBody(schema_text));
+    std::map<std::string, std::string> by_name;
+    for (const auto& [name, document] : documents.items()) by_name[name] = document.dump();
+    OUTREACH_ASSIGN_OR_RETURN(schema::SchemaRegistry registry,
+                              schema::SchemaRegistry::LoadFromStrings(by_name));
+    schemas = std::make_unique<schema::SchemaRegistry>(std::move(registry));
+    replica::ReplicaIdentity identity;
+    OUTREACH_ASSIGN_OR_RETURN(identity.device_id, device->GetOr(client::kDeviceId));
+    OUTREACH_ASSIGN_OR_RETURN(identity.user_id, device->GetOr(client::kUserId));
+    OUTREACH_ASSIGN_OR_RETURN(identity.role, device->GetOr(client::kRole));
+    OUTREACH_ASSIGN_OR_RETURN(identity.team, device->GetOr(client::kTeam));
+    OUTREACH_ASSIGN_OR_RETURN(replica,
+                              replica::Replica::Open(db.get(), schemas.get(), clock, identity));
+    return Status::Ok();
+  }
+};
+
+Client::Client(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Client::~Client() = default;
+
+Result<std::unique_ptr<Client>> Client::Open(const std::string& dir, std::string_view passcode,
+                                             const ClientOptions& options) {
+  auto state = std::make_unique<State>();
+  state->dir = dir;
+  state->options = options;
+  state->clock = options.clock != nullptr ? options.clock : &state->system_clock;
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return IoError("cannot create the device folder");
+  ::chmod(dir.c_str(), 0700);  // the files are encrypted; their names and sizes need not show
+  const std::string path = DatabasePath(dir);
+  const auto key = storage::KeySource::Passcode(passcode);
+  auto db = std::filesystem::exists(storage::Database::KeyFilePath(path))
+                ? storage::Database::Open(path, key, StoreOptions(options))
+                : storage::Database::Create(path, key, StoreOptions(options));
+  if (!db.ok()) return db.status();
+  state->db = std::move(db).value();
+  OUTREACH_ASSIGN_OR_RETURN(state->device, client::DeviceState::Open(state->db.get()));
+  OUTREACH_ASSIGN_OR_RETURN(std::string token, state->device->GetOr(client::kToken));
+  std::unique_ptr<Client> client(new Client(std::move(state)));
+  // Enrolled: open the replica now if the schemas are here (offline use); otherwise on demand.
+  if (!token.empty()) {
+    OUTREACH_ASSIGN_OR_RETURN(std::string schemas, client->state_->device->GetOr(client::kSchemas));
+    if (!schemas.empty()) OUTREACH_RETURN_IF_ERROR(client->state_->LoadReplica());
+  }
+  return client;
+}
+
+Status Client::ChangePasscode(const std::string& dir, std::string_view old_passcode,
+                              std::string_view new_passcode, const ClientOptions& options) {
+  return storage::Database::ChangeKey(DatabasePath(dir), storage::KeySource::Passcode(old_passcode),
+                                      storage::KeySource::Passcode(new_passcode),
+                                      StoreOptions(options).kdf);
+}
+
+Status Client::Wipe(const std::string& dir) { return storage::Database::Wipe(DatabasePath(dir)); }
+
+Status Client::RequireEnrolled() const {
+  if (state_->wiped) return FailedPreconditionError("this device was wiped");
+  if (!state_->replica) return FailedPreconditionError("enrol this device first");
+  return Status::Ok();
+}
+
+Status Client::Enrol(const std::string& server_url, std::string_view code,
+                     const EnrolOptions& options) {
+  if (state_->wiped) return FailedPreconditionError("this device was wiped");
+  OUTREACH_ASSIGN_OR_RETURN(std::string token, state_->device->GetOr(client::kToken));
+  if (!token.empty()) return FailedPreconditionError("this device is already enrolled");
+  client::TransportOptions transport{server_url, options.ca_file, options.pinned_public_key};
+  OUTREACH_ASSIGN_OR_RETURN(state_->http, client::HttpClient::Create(transport));
+  // The device id is kept before asking, so a retried enrolment is the same device.
+  OUTREACH_ASSIGN_OR_RETURN(std::string device_id, state_->device->GetOr(client::kDeviceId));
+  if (device_id.empty()) {
+    device_id = model::NewUuidV7(state_->clock->NowMs());
+    OUTREACH_RETURN_IF_ERROR(state_->device->Set(client::kDeviceId, device_id));
+  }
+  protocol::EnrolRequest request{protocol::kProtocolVersion, std::string(code), device_id,
+                                 options.device_name};
+  OUTREACH_ASSIGN_OR_RETURN(
+      client::HttpResult answer,
+      state_->http->Post("/v1/enrol", std::string(protocol::kJsonContentType),
+                         protocol::ToJson(request).dump(), client::RequestOptions{}));
+  if (answer.status != 200) return AnswerError(answer, "enrolment");
+  OUTREACH_ASSIGN_OR_RETURN(Json json, protocol::ParseJsonBody(answer.body));
+  OUTREACH_ASSIGN_OR_RETURN(protocol::EnrolResponse enrolled, protocol::EnrolResponseFromJson(json));
+  {
+    OUTREACH_ASSIGN_OR_RETURN(auto txn, state_->db->Begin());
+    client::DeviceState& device = *state_->device;
+    OUTREACH_RETURN_IF_ERROR(device.Set(client::kServerUrl, server_url));
+    OUTREACH_RETURN_IF_ERROR(device.Set(client::kCaFile, options.ca_file));
+    OUTREACH_RETURN_IF_ERROR(device.Set(client::kPin, options.pinned_public_key));
+    OUTREACH_RETURN_IF_ERROR(device.Set(client::kToken, enrolled.token));
+    OUTREACH_RETURN_IF_ERROR(device.Set(client::kDeviceId, enrolled.device_id));
+    OUTREACH_RETURN_IF_ERROR(device.Set(client::kUserId, enrolled.user_id));
+    OUTREACH_RETURN_IF_ERROR(device.Set(client::kUserName, enrolled.user_name));
+    OUTREACH_RETURN_IF_ERROR(device.Set(client::kTeam, enrolled.team));
+    OUTREACH_RETURN_IF_ERROR(device.Set(client::kRole, enrolled.role));
+    OUTREACH_RETURN_IF_ERROR(txn.Commit());
+  }
+  return state_->LoadReplica();
+}
+
+Result<std::string> Client::Create(std::string_view collection, const Json& values,
+                                   std::vector<schema::ValidationProblem>* problems) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->Create(collection, values, problems);
+}
+
+Status Client::Update(std::string_view id, const Json& patch,
+                      std::vector<schema::ValidationProblem>* problems) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->Update(id, patch, problems);
+}
+
+Result<std::string> Client::Append(std::string_view id, std::string_view field, Json entry) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->Append(id, field, std::move(entry));
+}
+
+Status Client::Delete(std::string_view id, std::string_view /*reason*/) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->Delete(id);
+}
+
+Result<replica::RecordView> Client::Get(std::string_view id) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->Get(id);
+}
+
+Result<std::vector<Json>> Client::List(std::string_view collection, std::string_view field,
+                                       const Json& value) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->Query(collection, field, value);
+}
+
+Result<std::vector<replica::OutboxEntry>> Client::Rejected() {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->Outbox(replica::OutboxStatus::kRejected);
+}
+
+Status Client::Discard(std::string_view change_id) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->Discard(change_id);
+}
+
+Result<std::vector<std::string>> Client::Collections() {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->schemas->Collections();
+}
+
+Result<std::vector<merge::Conflict>> Client::Conflicts() {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  std::vector<merge::Conflict> conflicts;
+  for (const std::string& collection : state_->schemas->Collections()) {
+    OUTREACH_ASSIGN_OR_RETURN(auto records, state_->replica->Query(collection));
+    for (const Json& values : records) {
+      if (!values.contains("id") || !values["id"].is_string()) continue;
+      OUTREACH_ASSIGN_OR_RETURN(auto view, state_->replica->Get(values["id"].get<std::string>()));
+      for (auto& conflict : view.conflicts) {
+        if (conflict.NeedsReview()) conflicts.push_back(std::move(conflict));
+      }
+    }
+  }
+  return conflicts;
+}
+
+Result<SyncSummary> Client::Sync(const SyncOptions& options) {
+  if (state_->wiped) return FailedPreconditionError("this device was wiped");
+  OUTREACH_ASSIGN_OR_RETURN(std::string token, state_->device->GetOr(client::kToken));
+  if (token.empty()) return FailedPreconditionError("enrol this device first");
+  OUTREACH_RETURN_IF_ERROR(state_->LoadReplica());
+  OUTREACH_ASSIGN_OR_RETURN(client::HttpClient * http, state_->Http());
+  OUTREACH_ASSIGN_OR_RETURN(client::SyncRun run,
+                            client::RunSync({state_->replica.get(), state_->device.get(), http,
+                                             token},
+                                            options));
+  if (run.summary.wiped) {
+    // Revoked: destroy everything this device holds, key first.
+    state_->replica.reset();
+    state_->device.reset();
+    state_->db.reset();
+    state_->wiped = true;
+    OUTREACH_RETURN_IF_ERROR(storage::Database::Wipe(DatabasePath(state_->dir)));
+    return run.summary;
+  }
+  OUTREACH_RETURN_IF_ERROR(
+      state_->device->Set(client::kLastSyncMs, std::to_string(state_->clock->NowMs())));
+  OUTREACH_ASSIGN_OR_RETURN(std::string schemas_hash, state_->device->GetOr(client::kSchemasHash));
+  if (!run.server_schemas_hash.empty() && run.server_schemas_hash != schemas_hash) {
+    OUTREACH_RETURN_IF_ERROR(state_->FetchSchemas());
+    OUTREACH_RETURN_IF_ERROR(state_->LoadReplica());
+  }
+  return run.summary;
+}
+
+Result<ClientStatus> Client::GetStatus() {
+  ClientStatus status;
+  if (state_->wiped) return status;
+  client::DeviceState& device = *state_->device;
+  OUTREACH_ASSIGN_OR_RETURN(std::string token, device.GetOr(client::kToken));
+  status.enrolled = !token.empty();
+  OUTREACH_ASSIGN_OR_RETURN(status.server_url, device.GetOr(client::kServerUrl));
+  OUTREACH_ASSIGN_OR_RETURN(status.device_id, device.GetOr(client::kDeviceId));
+  OUTREACH_ASSIGN_OR_RETURN(status.user_id, device.GetOr(client::kUserId));
+  OUTREACH_ASSIGN_OR_RETURN(status.user_name, device.GetOr(client::kUserName));
+  OUTREACH_ASSIGN_OR_RETURN(status.team, device.GetOr(client::kTeam));
+  OUTREACH_ASSIGN_OR_RETURN(status.role, device.GetOr(client::kRole));
+  OUTREACH_ASSIGN_OR_RETURN(std::string last_sync, device.GetOr(client::kLastSyncMs));
+  status.last_sync_ms = last_sync.empty() ? 0 : std::stoll(last_sync);
+  if (state_->replica) {
+    OUTREACH_ASSIGN_OR_RETURN(status.pending,
+                              state_->replica->OutboxCount(replica::OutboxStatus::kPending));
+    OUTREACH_ASSIGN_OR_RETURN(status.rejected,
+                              state_->replica->OutboxCount(replica::OutboxStatus::kRejected));
+  }
+  return status;
+}
+
+}  // namespace outreach

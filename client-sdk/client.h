@@ -1,0 +1,140 @@
+// outreach::Client: what a tablet app links. One object per device store: unlock it with the
+// worker's passcode, enrol it once with a code from an administrator, then read and write
+// records offline and sync when there is a signal. Everything the device holds — records,
+// outbox, token, schemas, cursor — lives in one encrypted database under `dir`.
+//
+// Not thread-safe: calls must not overlap (the C ABI serialises them per handle), except
+// that a cancel flag passed to Sync may be set from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/status.h"
+#include "core/merge/conflict.h"
+#include "core/model/record_state.h"
+#include "core/replica/replica.h"
+#include "core/schema/validation_problem.h"
+
+namespace outreach {
+
+namespace storage {
+struct KdfParams;
+}
+
+struct ClientOptions {
+  // Argon2id cost for a new store; tests pass a cheap one. Empty: the store's default.
+  bool fast_kdf_for_tests = false;
+  // The device's wall clock; null: the system clock. Tests pass a model::ManualClock.
+  model::PhysicalClock* clock = nullptr;
+};
+
+struct EnrolOptions {
+  std::string ca_file;            // PEM to verify the server with; empty: the system's CAs
+  std::string pinned_public_key;  // "sha256//<base64>"; empty: no pinning
+  std::string device_name;        // shown to administrators
+};
+
+enum class SyncPhase { kPush, kPull, kDone };
+
+struct SyncProgress {
+  SyncPhase phase = SyncPhase::kPush;
+  std::int64_t changes_done = 0;   // pushed (push) or records received (pull)
+  std::int64_t changes_total = 0;  // pending at the start (push); 0 when unknown (pull)
+  std::int64_t bytes_done = 0;     // on the wire, both ways
+  std::int64_t bytes_total = 0;    // 0 when unknown
+};
+
+struct SyncOptions {
+  std::function<void(const SyncProgress&)> progress;
+  const std::atomic<bool>* cancel = nullptr;  // set to true to stop (aborted; nothing lost)
+  std::size_t push_batch = 1000;               // changes per request
+  std::uint32_t page_size = 1000;              // records per pulled page
+};
+
+struct SyncSummary {
+  std::int64_t pushed = 0;
+  std::int64_t rejected = 0;
+  std::int64_t pulled = 0;
+  std::int64_t conflicts = 0;  // pushed changes that opened or joined a conflict
+  std::int64_t requests = 0;
+  std::int64_t bytes_sent = 0;
+  std::int64_t bytes_received = 0;
+  bool wiped = false;  // the server revoked this device; its data is gone
+};
+
+struct ClientStatus {
+  bool enrolled = false;
+  std::string server_url;
+  std::string device_id;
+  std::string user_id;
+  std::string user_name;
+  std::string team;
+  std::string role;
+  std::int64_t pending = 0;
+  std::int64_t rejected = 0;
+  std::int64_t last_sync_ms = 0;  // 0: never
+};
+
+class Client {
+ public:
+  // Opens the device store in `dir` with `passcode`, creating both on first use.
+  // wrong_key: wrong passcode (nothing changed); invalid_argument: empty passcode.
+  static Result<std::unique_ptr<Client>> Open(const std::string& dir, std::string_view passcode,
+                                              const ClientOptions& options = {});
+  // Rewraps the store's key under a new passcode (the data is not rewritten).
+  static Status ChangePasscode(const std::string& dir, std::string_view old_passcode,
+                               std::string_view new_passcode,
+                               const ClientOptions& options = {});
+  // Destroys the store: key first, then the files. Nothing in `dir` can be read afterwards.
+  static Status Wipe(const std::string& dir);
+
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Exchanges a one-time code for this device's token and fetches the schemas.
+  // failed_precondition: already enrolled; unauthenticated: the code was refused;
+  // unavailable: the server could not be reached.
+  Status Enrol(const std::string& server_url, std::string_view code,
+               const EnrolOptions& options = {});
+
+  // Records (failed_precondition before enrolment): see replica::Replica for each.
+  Result<std::string> Create(std::string_view collection, const model::Json& values,
+                             std::vector<schema::ValidationProblem>* problems = nullptr);
+  Status Update(std::string_view id, const model::Json& patch,
+                std::vector<schema::ValidationProblem>* problems = nullptr);
+  Result<std::string> Append(std::string_view id, std::string_view field, model::Json entry);
+  // Team leaders and administrators only, with a reason (records are kept, DOMAIN.md).
+  Status Delete(std::string_view id, std::string_view reason);
+  Result<replica::RecordView> Get(std::string_view id);
+  Result<std::vector<model::Json>> List(std::string_view collection, std::string_view field = {},
+                                        const model::Json& value = nullptr);
+  Result<std::vector<replica::OutboxEntry>> Rejected();
+  Status Discard(std::string_view change_id);
+  // Open conflicts on the device's records.
+  Result<std::vector<merge::Conflict>> Conflicts();
+  // The collections this device's schemas know.
+  Result<std::vector<std::string>> Collections();
+
+  // Pushes the outbox in batches, pulls until has_more is false, applies and rebases. Safe to
+  // kill at any moment: the next Sync completes the work, nothing lost or duplicated. A
+  // revoked device wipes itself (summary.wiped) and this Client can no longer be used.
+  Result<SyncSummary> Sync(const SyncOptions& options = {});
+
+  Result<ClientStatus> GetStatus();
+
+ private:
+  struct State;
+  explicit Client(std::unique_ptr<State> state);
+  Status RequireEnrolled() const;
+
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace outreach

@@ -1,0 +1,137 @@
+#include "client-sdk/internal/sync_session.h"
+
+#include "client-sdk/internal/device_state.h"
+#include "client-sdk/transport/http_client.h"
+#include "core/protocol/binary_codec.h"
+#include "core/protocol/json_codec.h"
+
+namespace outreach::client {
+namespace {
+
+using protocol::Outcome;
+
+Result<protocol::ErrorBody> ReadError(const HttpResult& answer) {
+  OUTREACH_ASSIGN_OR_RETURN(model::Json json, protocol::ParseJsonBody(answer.body));
+  return protocol::ErrorBodyFromJson(json);
+}
+
+// A refusal the session cannot work around, as the Status the caller sees.
+Status Refused(const HttpResult& answer, const protocol::ErrorBody& error) {
+  const std::string what = "server answered " + std::to_string(answer.status) + " " + error.error;
+  if (answer.status == 401) return UnauthenticatedError(what);
+  if (answer.status == 403) return PermissionDeniedError(what);
+  if (answer.status >= 500) return UnavailableError(what);
+  return FailedPreconditionError(what);
+}
+
+// Applies one 200 answer in one transaction: the results of the pushed changes, the pulled
+// records, and the new cursor.
+Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& response,
+                   SyncSummary& summary) {
+  return context.replica->InOneTransaction([&]() -> Status {
+    for (const auto& result : response.results) {
+      const Status marked = result.outcome == Outcome::kRejected
+                                ? context.replica->MarkRejected(result.change_id, result.reason)
+                                : context.replica->MarkAccepted(result.change_id);
+      // Discarded on this device while the push was in flight: nothing left to mark.
+      if (!marked.ok() && marked.code() != StatusCode::kNotFound) return marked;
+      summary.pushed += result.outcome != Outcome::kRejected;
+      summary.rejected += result.outcome == Outcome::kRejected;
+      summary.conflicts += result.outcome == Outcome::kConflict;
+    }
+    for (const auto& record : response.records) {
+      OUTREACH_RETURN_IF_ERROR(context.replica->ApplyServerRecord(record));
+    }
+    summary.pulled += static_cast<std::int64_t>(response.records.size());
+    return context.state->Set(kCursor, response.cursor);
+  });
+}
+
+Status MarkInvalid(const SyncContext& context, const protocol::ErrorBody& error,
+                   SyncSummary& summary) {
+  return context.replica->InOneTransaction([&]() -> Status {
+    for (const auto& rejected : error.rejected) {
+      const Status marked = context.replica->MarkRejected(rejected.change_id, rejected.reason);
+      if (!marked.ok() && marked.code() != StatusCode::kNotFound) return marked;
+      ++summary.rejected;
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace
+
+Result<SyncRun> RunSync(const SyncContext& context, const SyncOptions& options) {
+  SyncRun run;
+  SyncSummary& summary = run.summary;
+  OUTREACH_ASSIGN_OR_RETURN(std::string cursor, context.state->GetOr(kCursor));
+  OUTREACH_ASSIGN_OR_RETURN(std::int64_t pending,
+                            context.replica->OutboxCount(replica::OutboxStatus::kPending));
+  SyncProgress progress{SyncPhase::kPush, 0, pending, 0, 0};
+  int skew_retries = 0;
+
+  RequestOptions request_options;
+  request_options.bearer_token = context.token;
+  request_options.accept = std::string(protocol::kBinaryContentType);
+  request_options.cancel = options.cancel;
+
+  while (true) {
+    if (options.cancel != nullptr && options.cancel->load()) return AbortedError("sync cancelled");
+    OUTREACH_ASSIGN_OR_RETURN(auto batch,
+                              context.replica->Outbox(replica::OutboxStatus::kPending,
+                                                      static_cast<std::int64_t>(options.push_batch)));
+    // From here on these readings may be on the server even if its answer never arrives.
+    if (!batch.empty()) OUTREACH_RETURN_IF_ERROR(context.replica->MarkSending());
+    protocol::SyncRequest request;
+    request.cursor = cursor;
+    request.page_size = options.page_size;
+    for (auto& entry : batch) request.changes.push_back(std::move(entry.change));
+    const std::string body = protocol::EncodeBinary(request);
+    progress.phase = batch.empty() ? SyncPhase::kPull : SyncPhase::kPush;
+
+    OUTREACH_ASSIGN_OR_RETURN(
+        HttpResult answer,
+        context.http->Post("/v1/sync", std::string(protocol::kBinaryContentType), body,
+                           request_options));
+    ++summary.requests;
+    summary.bytes_sent += static_cast<std::int64_t>(body.size());
+    summary.bytes_received += static_cast<std::int64_t>(answer.body.size());
+    progress.bytes_done = summary.bytes_sent + summary.bytes_received;
+
+    if (answer.status == 200) {
+      OUTREACH_ASSIGN_OR_RETURN(protocol::SyncResponse response,
+                                protocol::DecodeBinaryResponse(answer.body));
+      OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, summary));
+      cursor = response.cursor;
+      run.server_schemas_hash = response.schemas_hash;
+      progress.changes_done = progress.phase == SyncPhase::kPush ? summary.pushed + summary.rejected
+                                                                 : summary.pulled;
+      if (options.progress) options.progress(progress);
+      if (request.changes.empty() && !response.has_more) break;
+      continue;
+    }
+    OUTREACH_ASSIGN_OR_RETURN(protocol::ErrorBody error, ReadError(answer));
+    if (answer.status == 409 && error.error == "clock_skew" && ++skew_retries <= 2) {
+      // The device's clock ran ahead: take the server's time and re-stamp what is unsent.
+      OUTREACH_RETURN_IF_ERROR(context.replica->RestampPending(error.server_time_ms));
+      continue;
+    }
+    if (answer.status == 422 && error.error == "invalid_changes" && !error.rejected.empty()) {
+      OUTREACH_RETURN_IF_ERROR(MarkInvalid(context, error, summary));
+      continue;
+    }
+    if (answer.status == 403 && error.wipe) {
+      summary.wiped = true;
+      return run;
+    }
+    if (answer.status == 409 && error.error == "clock_skew") {
+      return Status(StatusCode::kClockSkew, "the server still refuses this device's clock");
+    }
+    return Refused(answer, error);
+  }
+  progress.phase = SyncPhase::kDone;
+  if (options.progress) options.progress(progress);
+  return run;
+}
+
+}  // namespace outreach::client

@@ -1,0 +1,33 @@
+// One sync of a device: push the outbox in batches, pull pages until has_more is false, apply
+// each answer (results, records, cursor) in one transaction. Every step is idempotent on both
+// sides, so a sync killed at any moment is completed by the next one: a change whose answer
+// was lost is pushed again and the server answers "duplicate".
+#pragma once
+
+#include <string>
+
+#include "client-sdk/client.h"
+
+namespace outreach::client {
+
+class DeviceState;
+class HttpClient;
+
+struct SyncContext {
+  replica::Replica* replica = nullptr;
+  DeviceState* state = nullptr;
+  HttpClient* http = nullptr;
+  std::string token;
+};
+
+struct SyncRun {
+  SyncSummary summary;
+  std::string server_schemas_hash;  // as the last answer gave it
+};
+
+// unavailable (network, 5xx after retries), aborted (cancelled), unauthenticated (token
+// refused), clock_skew (still skewed after re-stamping), failed_precondition (another 4xx).
+// A revoked device returns summary.wiped = true; the caller destroys the store.
+Result<SyncRun> RunSync(const SyncContext& context, const SyncOptions& options);
+
+}  // namespace outreach::client
