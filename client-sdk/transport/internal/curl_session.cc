@@ -80,10 +80,13 @@ AttemptOutcome CurlSession::Perform(const WireRequest& request, const RequestOpt
 CURLcode CurlSession::RunTransfer(const std::atomic<bool>* cancel) {
   CURLMcode added = curl_multi_add_handle(multi_, easy_);
   if (added != CURLM_OK) return FromMultiCode(added);
-  // Stays "aborted" if the loop is left by cancelling; removing the handle mid-transfer then
-  // closes that connection, which is what a cancel should do.
-  CURLcode result = CURLE_ABORTED_BY_CALLBACK;
-  while (!IsCancelled(cancel)) {
+  CURLcode result = CURLE_FAILED_INIT;  // kept only if libcurl never reports the end
+  while (true) {
+    if (IsCancelled(cancel)) {
+      // Removing the handle mid-transfer (below) closes that connection, as a cancel should.
+      result = CURLE_ABORTED_BY_CALLBACK;
+      break;
+    }
     int running = 0;
     CURLMcode step = curl_multi_perform(multi_, &running);
     if (step == CURLM_OK && running == 0) {

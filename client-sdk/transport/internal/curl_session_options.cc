@@ -95,7 +95,11 @@ Status CurlSession::SetPerRequestOptions(const WireRequest& request,
       // No "Expect: 100-continue" round trip before larger bodies: the server reads them anyway.
       "Expect:",
   };
-  if (request.post_body != nullptr) lines.push_back("Content-Type: " + request.content_type);
+  if (request.post_body != nullptr) {
+    // Never libcurl's default for POST bodies (a form encoding), which no body here is.
+    lines.push_back("Content-Type: " + (request.content_type.empty() ? "application/octet-stream"
+                                                                      : request.content_type));
+  }
   if (!options.accept.empty()) lines.push_back("Accept: " + options.accept);
   if (!options.bearer_token.empty()) {
     lines.push_back("Authorization: Bearer " + options.bearer_token);

@@ -64,6 +64,15 @@ TEST_F(HttpClientTlsTest, PostSendsBodyHeadersAndToken) {
   EXPECT_EQ(requests[0].Header("expect"), "");  // no 100-continue round trip
 }
 
+TEST_F(HttpClientTlsTest, PostWithoutContentTypeIsSentAsOctetStream) {
+  server_.Enqueue(ScriptedResponse::Answer(200));
+  ASSERT_OK_AND_ASSIGN(auto client, HttpClient::Create(Options()));
+  EXPECT_THAT(client->Post("/v1/blob", "", "bytes", {}), IsOk());
+  const auto requests = server_.Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].Header("content-type"), "application/octet-stream");
+}
+
 TEST_F(HttpClientTlsTest, GetReturnsTheAnswer) {
   server_.Enqueue(ScriptedResponse::Answer(200, "schemas"));
   ASSERT_OK_AND_ASSIGN(auto client, HttpClient::Create(Options()));
