@@ -56,7 +56,9 @@ class HttpClient {
   // The final answer after retries. Any HTTP status is a result (the caller reads 4xx error
   // bodies); Status errors: unavailable (network failures or 5xx/429 on every attempt; the
   // message names the last cause), aborted (cancelled), failed_precondition (TLS verification
-  // or pin failed: never retried).
+  // or pin failed: never retried), invalid_argument (a path not starting with '/', or a line
+  // break in a header value: nothing is sent), resource_exhausted (out of memory), internal
+  // (the progress callback threw).
   virtual Result<HttpResult> Post(const std::string& path, const std::string& content_type,
                                   const std::string& body, const RequestOptions& options) = 0;
   virtual Result<HttpResult> Get(const std::string& path, const RequestOptions& options) = 0;
