@@ -1,0 +1,57 @@
+// outreach-server: the sync server (serve), its administration (admin) and version.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "core/protocol/messages.h"
+#include "sync-server/app/admin_commands.h"
+#include "sync-server/app/serve_command.h"
+
+int main(int argc, char** argv) {
+  using namespace outreach::server;
+  CLI::App app{"outreach-server: offline-first sync for outreach workers' records"};
+  app.require_subcommand(1);
+
+  ServeRequest serve;
+  unsigned short port = 0;
+  CLI::App* serve_command = app.add_subcommand("serve", "serve devices over HTTPS");
+  serve_command->add_option("--data", serve.data_dir, "data folder")->required();
+  CLI::Option* port_option = serve_command->add_option("--port", port, "port (0: any free one)");
+  serve_command->add_option("--config", serve.config_file, "JSON config file");
+  serve_command->add_option("--schemas", serve.schemas_dir, "folder of *.schema.json");
+  serve_command->add_flag("--dev-http", serve.dev_http, "plain HTTP on 127.0.0.1 (development)");
+
+  AdminRequest admin;
+  admin.schemas_dir = OUTREACH_DEFAULT_SCHEMA_DIR;
+  CLI::App* admin_command = app.add_subcommand("admin", "administer teams, users, devices");
+  admin_command->add_option("--data", admin.data_dir, "data folder")->required();
+  admin_command->add_option("--schemas", admin.schemas_dir, "folder of *.schema.json");
+  admin_command->require_subcommand(1);
+  admin_command->add_subcommand("create-team", "create a team")
+      ->add_option("name", admin.name)->required();
+  CLI::App* create_user = admin_command->add_subcommand("create-user", "create a user");
+  create_user->add_option("name", admin.name)->required();
+  create_user->add_option("--team", admin.team)->required();
+  create_user->add_option("--role", admin.role, "worker, team_leader, office or admin")->required();
+  admin_command->add_subcommand("enrolment-code", "a one-time code to enrol a device")
+      ->add_option("user", admin.name)->required();
+  admin_command->add_subcommand("revoke", "revoke a device (its next sync wipes it)")
+      ->add_option("device", admin.name)->required();
+  admin_command->add_subcommand("devices", "list devices");
+  admin_command->add_subcommand("conflicts", "list open conflicts (fields, not values)");
+
+  app.add_subcommand("version", "print the version");
+  CLI11_PARSE(app, argc, argv);
+
+  if (app.got_subcommand("version")) {
+    std::cout << "outreach-server " << OUTREACH_VERSION << " (protocol "
+              << outreach::protocol::VersionString(outreach::protocol::kProtocolVersion) << ")\n";
+    return 0;
+  }
+  if (app.got_subcommand(serve_command)) {
+    if (port_option->count() > 0) serve.port = port;
+    return RunServe(serve);
+  }
+  admin.command = admin_command->get_subcommands().front()->get_name();
+  return RunAdmin(admin);
+}
