@@ -111,11 +111,17 @@ const FieldSpec* RecordSchema::Field(std::string_view name) const {
 
 std::vector<ValidationProblem> RecordSchema::Validate(const nlohmann::json& values,
                                                       ValidationMode mode) const {
-  if (mode == ValidationMode::kStoredState || !values.is_object()) {
-    return validator_.Validate(values);
-  }
-  std::vector<ValidationProblem> problems;
+  if (!values.is_object()) return validator_.Validate(values);
   nlohmann::json effective = values;
+  // Merge never stores an empty list: an append or set field with nothing in it is absent from
+  // a record (and from the change that created it). Absent and empty are the same list, so a
+  // device creating {"summary": []} and the server validating the change it sent agree.
+  for (const FieldSpec& field : fields_) {
+    const bool list = field.policy == MergePolicy::kAppend || field.policy == MergePolicy::kSet;
+    if (list && !effective.contains(field.name)) effective[field.name] = nlohmann::json::array();
+  }
+  if (mode == ValidationMode::kStoredState) return validator_.Validate(effective);
+  std::vector<ValidationProblem> problems;
   for (const FieldSpec& field : fields_) {
     if (field.derived.empty() || !values.contains(field.name)) continue;
     problems.push_back(

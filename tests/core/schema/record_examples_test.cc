@@ -119,7 +119,7 @@ std::vector<BrokenCase> BrokenCases() {
       {"if/then: disclosure needs details",
        "contact",
        [](Json& v) { v["disclosure_made"] = true; },
-       {"/disclosure_details", "is required"}},
+       {"/disclosure_details", "has too few items"}},
       {"if/then: submitted disclosure needs immediate actions",
        "contact",
        [](Json& v) {
@@ -127,7 +127,7 @@ std::vector<BrokenCase> BrokenCases() {
          v["disclosure_details"] = Json::parse(R"([{"id": "0190c2e4-5b1a-7c3d-8e4f-0000000000a9",
              "what": "Named an adult", "to_whom": "worker-ana", "when": "2024-05-01T21:50:00Z"}])");
        },
-       {"/immediate_risk_actions", "is required"}},
+       {"/immediate_risk_actions", "has too few items"}},
       {"if/then: submitted contact needs a summary entry",
        "contact",
        [](Json& v) { v["summary"] = Json::array(); },
@@ -154,7 +154,7 @@ std::vector<BrokenCase> BrokenCases() {
          }
          v["rhi_not_done_reason"] = "unreachable";
        },
-       {"/rhi_attempts", "is required"}},
+       {"/rhi_attempts", "has too few items"}},
       {"not: conducted and not done",
        "missing_episode",
        [](Json& v) { v["rhi_not_done_reason"] = "declined"; },
@@ -222,6 +222,29 @@ TEST(RecordExamplesTest, BrokenRecordsGetProblemsAtTheRightPointers) {
       EXPECT_THAT(ProblemsToStatus(problems).message(), Not(HasSubstr(test_case.leak_probe)));
     }
   }
+}
+
+// Issue 4: merge never stores an empty list, so a draft contact created with no young people
+// and no summary yet reached the server without those fields, and the server's "is required"
+// refused a record the device had accepted. An absent list field is an empty list.
+TEST(RecordExamplesTest, Issue4AbsentListFieldsValidateAsEmptyLists) {
+  const RecordSchema* schema = Find("contact");
+  ASSERT_NE(schema, nullptr);
+  Json with_empty_lists = testing::ValidExample("contact");
+  with_empty_lists["status"] = "draft";
+  with_empty_lists["young_people_present"] = Json::array();
+  with_empty_lists["summary"] = Json::array();
+  Json without_them = with_empty_lists;
+  without_them.erase("young_people_present");
+  without_them.erase("summary");
+  for (const ValidationMode mode : {ValidationMode::kUserInput, ValidationMode::kStoredState}) {
+    EXPECT_THAT(schema->Validate(with_empty_lists, mode), IsEmpty());
+    EXPECT_THAT(schema->Validate(without_them, mode), IsEmpty());
+  }
+  // A list that must not be empty still says so, present or not.
+  without_them.erase("workers_present");
+  EXPECT_THAT(schema->Validate(without_them, ValidationMode::kUserInput),
+              Contains(ValidationProblem{"/workers_present", "has too few items"}));
 }
 
 TEST(RecordExamplesTest, RationaleNotNeededWhenAssessedMatchesComputed) {
