@@ -151,6 +151,11 @@ Status Client::ChangePasscode(const std::string& dir, std::string_view old_passc
 
 Status Client::Wipe(const std::string& dir) { return storage::Database::Wipe(DatabasePath(dir)); }
 
+bool Client::Exists(const std::string& dir) {
+  std::error_code error;
+  return std::filesystem::exists(storage::Database::KeyFilePath(DatabasePath(dir)), error);
+}
+
 Status Client::RequireEnrolled() const {
   if (state_->wiped) return FailedPreconditionError("this device was wiped");
   if (!state_->replica) return FailedPreconditionError("enrol this device first");
@@ -202,6 +207,34 @@ Result<std::string> Client::Create(std::string_view collection, const Json& valu
   return state_->replica->Create(collection, values, problems);
 }
 
+Result<std::vector<schema::ValidationProblem>> Client::ValidateCreate(std::string_view collection,
+                                                                      const Json& values) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->ValidateCreate(collection, values);
+}
+
+Result<std::vector<std::string>> Client::CreateAll(std::string_view collection,
+                                                   const std::vector<Json>& records,
+                                                   std::size_t* failed_index) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  std::vector<std::string> ids;
+  ids.reserve(records.size());
+  // One transaction: an import interrupted half-way leaves nothing behind, not half a file.
+  OUTREACH_RETURN_IF_ERROR(state_->replica->InOneTransaction([&]() -> Status {
+    for (std::size_t index = 0; index < records.size(); ++index) {
+      auto id = state_->replica->Create(collection, records[index]);
+      if (!id.ok()) {
+        if (failed_index != nullptr) *failed_index = index;
+        return Status(id.status().code(),
+                      "records[" + std::to_string(index) + "]: " + id.status().message());
+      }
+      ids.push_back(std::move(id).value());
+    }
+    return Status::Ok();
+  }));
+  return ids;
+}
+
 Status Client::Update(std::string_view id, const Json& patch,
                       std::vector<schema::ValidationProblem>* problems) {
   OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
@@ -213,8 +246,10 @@ Result<std::string> Client::Append(std::string_view id, std::string_view field, 
   return state_->replica->Append(id, field, std::move(entry));
 }
 
-Status Client::Delete(std::string_view id, std::string_view /*reason*/) {
+Status Client::Delete(std::string_view id, std::string_view reason) {
   OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  // Deleting safeguarding data is never silent (DESIGN.md 3): a reason is required.
+  if (reason.empty()) return InvalidArgumentError("a delete needs a reason");
   return state_->replica->Delete(id);
 }
 

@@ -93,6 +93,8 @@ class Client {
                                const ClientOptions& options = {});
   // Destroys the store: key first, then the files. Nothing in `dir` can be read afterwards.
   static Status Wipe(const std::string& dir);
+  // Whether `dir` holds a device store (Open would unlock rather than create one).
+  static bool Exists(const std::string& dir);
 
   ~Client();
   Client(const Client&) = delete;
@@ -107,6 +109,17 @@ class Client {
   // Records (failed_precondition before enrolment): see replica::Replica for each.
   Result<std::string> Create(std::string_view collection, const model::Json& values,
                              std::vector<schema::ValidationProblem>* problems = nullptr);
+  // The problems Create would find in `values`, writing nothing. invalid_argument: unknown
+  // collection.
+  Result<std::vector<schema::ValidationProblem>> ValidateCreate(std::string_view collection,
+                                                                const model::Json& values);
+  // Creates every record of `records` in one transaction: all of them or none. Returns their
+  // ids in order. Stops at the first failure, whose message starts "records[<index>]: " and
+  // whose index goes to `failed_index` if given (check each with ValidateCreate first to
+  // report every problem).
+  Result<std::vector<std::string>> CreateAll(std::string_view collection,
+                                             const std::vector<model::Json>& records,
+                                             std::size_t* failed_index = nullptr);
   Status Update(std::string_view id, const model::Json& patch,
                 std::vector<schema::ValidationProblem>* problems = nullptr);
   Result<std::string> Append(std::string_view id, std::string_view field, model::Json entry);

@@ -88,6 +88,8 @@ Result<SyncRun> RunSync(const SyncContext& context, const SyncOptions& options) 
     for (auto& entry : batch) request.changes.push_back(std::move(entry.change));
     const std::string body = protocol::EncodeBinary(request);
     progress.phase = batch.empty() ? SyncPhase::kPull : SyncPhase::kPush;
+    // SyncProgress: the total is the outbox for a push and unknown (0) for a pull.
+    progress.changes_total = progress.phase == SyncPhase::kPush ? pending : 0;
 
     OUTREACH_ASSIGN_OR_RETURN(
         HttpResult answer,

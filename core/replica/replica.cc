@@ -197,6 +197,22 @@ Result<std::string> Replica::Create(std::string_view collection, const Json& val
   return id;
 }
 
+Result<std::vector<schema::ValidationProblem>> Replica::ValidateCreate(
+    std::string_view collection, const Json& values) const {
+  const schema::RecordSchema* schema = schemas_->Find(collection);
+  if (schema == nullptr) {
+    return InvalidArgumentError("unknown collection " + std::string(collection));
+  }
+  if (!values.is_object()) {
+    return std::vector<schema::ValidationProblem>{{"", "must be a JSON object"}};
+  }
+  // Any well-formed id will do: Create assigns the real one and the schema checks only its form.
+  constexpr const char* kPlaceholderId = "00000000-0000-7000-8000-000000000000";
+  std::vector<schema::ValidationProblem> problems;
+  (void)ValidateEdit(*schema, model::RecordState{}, kPlaceholderId, values, &problems);
+  return problems;
+}
+
 Status Replica::Update(std::string_view id, const Json& patch,
                        std::vector<schema::ValidationProblem>* problems) {
   return WriteLocal(id, "", model::ChangeKind::kUpdate,

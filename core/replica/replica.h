@@ -80,6 +80,11 @@ class Replica {
   Result<std::string> Create(std::string_view collection, const model::Json& values,
                              std::vector<schema::ValidationProblem>* problems = nullptr);
 
+  // The problems Create would find in `values`, without writing anything or reading the clock
+  // (a batch checks every record before creating any). invalid_argument: unknown collection.
+  Result<std::vector<schema::ValidationProblem>> ValidateCreate(std::string_view collection,
+                                                                const model::Json& values) const;
+
   // Writes the fields in `patch`: single-value fields take the new value (null clears); set
   // fields take the new membership; append fields take new entries (as Append). Unchanged
   // values are skipped. failed_precondition: immutable field already set, a forward field

@@ -1,0 +1,133 @@
+// outreach::Client's batch writes, which `outreach import` is built on: ValidateCreate reports
+// every problem and writes nothing; CreateAll creates every record or none. The device is
+// enrolled against a scripted server (an enrolment answer and the contact schema), then works
+// offline, as after any enrolment.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "client-sdk/client.h"
+#include "core/protocol/json_codec.h"
+#include "tests/testing/scripted_http_server.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace outreach {
+namespace {
+
+using model::Json;
+using ::outreach::testing::IsOk;
+using ::outreach::testing::ScriptedResponse;
+using ::outreach::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ::testing::StartsWith;
+
+constexpr const char* kUserId = "01a21396-43a5-752a-8e07-c54764c98fc7";
+
+Json ContactSchema() {
+  std::ifstream file(std::string(OUTREACH_SCHEMA_DIR) + "/contact.schema.json");
+  std::stringstream text;
+  text << file.rdbuf();
+  return Json::parse(text.str());
+}
+
+Json Contact(const std::string& location) {
+  return Json{{"created_by", kUserId},
+              {"created_at_device", "2024-05-01T22:10:00Z"},
+              {"contact_type", "detached_street"},
+              {"occurred_start", "2024-05-01T21:30:00Z"},
+              {"occurred_end", "2024-05-01T22:05:00Z"},
+              {"location_text", location},
+              {"workers_present", Json::array({kUserId})},
+              {"young_people_present", Json::array()},
+              {"summary", Json::array()},
+              {"status", "draft"}};
+}
+
+class ClientBatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    protocol::EnrolResponse enrolled;
+    enrolled.device_id = "01a21396-4485-7799-a694-aa53ce5ebcd4";
+    enrolled.token = "device-token";
+    enrolled.user_id = kUserId;
+    enrolled.user_name = "ana";
+    enrolled.team = "01a21396-4383-714a-85a6-4ab57b2aae48";
+    enrolled.role = "team_leader";
+    server_.Enqueue(ScriptedResponse::Answer(200, protocol::ToJson(enrolled).dump()));
+    server_.Enqueue(ScriptedResponse::Answer(
+        200, Json{{"schemas_hash", "test"}, {"schemas", {{"contact", ContactSchema()}}}}.dump()));
+    ClientOptions options;
+    options.fast_kdf_for_tests = true;
+    ASSERT_OK_AND_ASSIGN(client_, Client::Open(dir_.File("device"), "passcode", options));
+    ASSERT_THAT(client_->Enrol(server_.BaseUrl(), "enrolment-code"), IsOk());
+  }
+
+  std::size_t Contacts() {
+    auto records = client_->List("contact");
+    EXPECT_THAT(records.status(), IsOk());
+    return records.ok() ? records->size() : 0;
+  }
+
+  testing::TempDir dir_;
+  testing::ScriptedHttpServer server_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST_F(ClientBatchTest, ValidateCreateReportsEveryProblemAndWritesNothing) {
+  Json contact = Contact("Park");
+  contact.erase("location_text");
+  contact["contact_type"] = "not-a-type";
+  ASSERT_OK_AND_ASSIGN(auto problems, client_->ValidateCreate("contact", contact));
+  EXPECT_THAT(problems, ElementsAre(Field(&schema::ValidationProblem::pointer, "/contact_type"),
+                                    Field(&schema::ValidationProblem::pointer, "/location_text")));
+  ASSERT_OK_AND_ASSIGN(auto valid, client_->ValidateCreate("contact", Contact("Park")));
+  EXPECT_THAT(valid, IsEmpty());
+  EXPECT_THAT(client_->ValidateCreate("no_such_type", Contact("Park")),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_EQ(Contacts(), 0u);
+  ASSERT_OK_AND_ASSIGN(ClientStatus status, client_->GetStatus());
+  EXPECT_EQ(status.pending, 0);
+}
+
+TEST_F(ClientBatchTest, CreateAllCreatesNothingWhenOneRecordFails) {
+  Json invalid = Contact("Library");
+  invalid.erase("location_text");
+  std::size_t failed_index = 99;
+  auto ids =
+      client_->CreateAll("contact", {Contact("Park"), invalid, Contact("Market")}, &failed_index);
+  EXPECT_THAT(ids, StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(ids.status().message(), StartsWith("records[1]: "));
+  EXPECT_EQ(failed_index, 1u);
+  EXPECT_EQ(Contacts(), 0u);
+  ASSERT_OK_AND_ASSIGN(ClientStatus status, client_->GetStatus());
+  EXPECT_EQ(status.pending, 0);
+}
+
+TEST_F(ClientBatchTest, CreateAllCreatesEveryRecordInOrder) {
+  ASSERT_OK_AND_ASSIGN(auto ids,
+                       client_->CreateAll("contact", {Contact("Park"), Contact("Market")}));
+  ASSERT_THAT(ids, SizeIs(2));
+  ASSERT_OK_AND_ASSIGN(auto first, client_->Get(ids[0]));
+  EXPECT_EQ(first.values["location_text"], "Park");
+  ASSERT_OK_AND_ASSIGN(auto second, client_->Get(ids[1]));
+  EXPECT_EQ(second.values["location_text"], "Market");
+  ASSERT_OK_AND_ASSIGN(ClientStatus status, client_->GetStatus());
+  EXPECT_EQ(status.pending, 2);
+}
+
+TEST_F(ClientBatchTest, DeleteNeedsAReason) {
+  ASSERT_OK_AND_ASSIGN(std::string id, client_->Create("contact", Contact("Park")));
+  EXPECT_THAT(client_->Delete(id, ""), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(client_->Delete(id, "entered twice"), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto view, client_->Get(id));
+  EXPECT_TRUE(view.deleted);
+}
+
+}  // namespace
+}  // namespace outreach
