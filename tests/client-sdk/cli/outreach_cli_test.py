@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""The `outreach` CLI against a real outreach-server on 127.0.0.1 (TLS, a CA made with the
+openssl command), as a script would use it: two enrolled devices round-trip records through
+add/edit/note/list/show/sync, import is all or nothing and names bad lines, and every exit code
+of the README's table that a test can provoke is checked.
+
+    outreach_cli_test.py --cli build/bin/outreach --server build/bin/outreach-server
+"""
+
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "testing"))
+from outreach_server import ServerTestCase, parse_test_paths, child_environment  # noqa: E402
+
+CLI_BINARY = None
+
+EXIT_OK, EXIT_USAGE, EXIT_INVALID_INPUT, EXIT_WRONG_PASSCODE = 0, 1, 2, 3
+EXIT_NOT_READY, EXIT_TRY_LATER, EXIT_NOT_FOUND = 4, 5, 8
+
+
+class Device:
+    """One device folder driven through the CLI; the passcode comes from OUTREACH_PASSCODE."""
+
+    def __init__(self, directory, passcode):
+        self.directory = directory
+        self.passcode = passcode
+
+    def run(self, *arguments, passcode=None, stdin="", extra_env=None):
+        env = child_environment()
+        env.pop("OUTREACH_PASSCODE", None)
+        env["OUTREACH_PASSCODE"] = passcode if passcode is not None else self.passcode
+        env.update(extra_env or {})
+        # stdin is never a terminal here, so the CLI must take the passcode from the variable.
+        return subprocess.run([CLI_BINARY, "--dir", self.directory, *arguments], input=stdin,
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    def json(self, *arguments, stdin=""):
+        """Runs a command with --json that must succeed; returns its parsed output."""
+        done = self.run("--json", *arguments, stdin=stdin)
+        if done.returncode != EXIT_OK:
+            raise AssertionError("%s exited %d: %s %s" % (arguments, done.returncode,
+                                                          done.stdout, done.stderr))
+        return json.loads(done.stdout)
+
+
+def contact_fields(user_id, location="Bus station, north entrance"):
+    """A draft contact as field=value arguments (schemas/contact.schema.json's required fields)."""
+    return ["created_by=" + user_id, "created_at_device=2024-05-01T22:10:00Z",
+            "contact_type=detached_street", "occurred_start=2024-05-01T21:30:00Z",
+            "occurred_end=2024-05-01T22:05:00Z", "location_text=" + location,
+            'workers_present=["%s"]' % user_id, "young_people_present=[]", "summary=[]",
+            "status=draft"]
+
+
+def contact_line(user_id, location):
+    arguments = contact_fields(user_id, location)
+    record = {}
+    for argument in arguments:
+        field, value = argument.split("=", 1)
+        try:
+            record[field] = json.loads(value)
+        except ValueError:
+            record[field] = value
+    return json.dumps(record)
+
+
+class OutreachCliTest(ServerTestCase):
+    # A team leader: deleting safeguarding records is for leaders and administrators.
+    USERS = {"ana": "team_leader", "ben": "worker"}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.a = Device(os.path.join(cls.work_dir, "tablet-a"), "passcode a")
+        cls.b = Device(os.path.join(cls.work_dir, "tablet-b"), "passcode b")
+        ca = cls.server.ca
+        cls.a.json("enrol", cls.server.url, cls.server.enrolment_code("ana"), "--ca", ca.ca_file)
+        cls.b.json("enrol", cls.server.url, cls.server.enrolment_code("ben"), "--ca", ca.ca_file,
+                   "--pin", ca.pin, "--name", "tablet b")
+        cls.user_a = cls.a.json("status")["user_id"]
+
+    def count_contacts(self, device):
+        return len(device.json("list", "contact"))
+
+    def test_round_trip_between_two_devices(self):
+        record_id = self.a.json("add", "contact", *contact_fields(self.user_a))["id"]
+        self.a.json("sync")
+        self.b.json("sync")
+        shown = self.b.json("show", record_id)
+        self.assertEqual(shown["values"]["location_text"], "Bus station, north entrance")
+        self.assertFalse(shown["has_pending_changes"])
+        drafts = self.b.json("list", "contact", "--where", "status=draft")
+        self.assertIn(record_id, [record["id"] for record in drafts])
+
+        self.b.json("edit", record_id, "location_text=Bus station, south entrance",
+                    "unidentified_young_people_count=2")
+        entry_id = self.b.json("note", record_id, "summary", "text=Two young people, both known.")
+        self.b.json("sync")
+        self.a.json("sync")
+        values = self.a.json("show", record_id)["values"]
+        self.assertEqual(values["location_text"], "Bus station, south entrance")
+        self.assertEqual(values["unidentified_young_people_count"], 2)
+        self.assertEqual([entry["id"] for entry in values["summary"]], [entry_id["entry_id"]])
+
+        # Human output: show prints the values; list prints one JSON record a line.
+        shown_text = self.a.run("show", record_id)
+        self.assertEqual(shown_text.returncode, EXIT_OK)
+        self.assertIn("south entrance", shown_text.stdout)
+        listed = self.a.run("list", "contact", "--where", "status=draft").stdout.splitlines()
+        self.assertIn(record_id, [json.loads(line)["id"] for line in listed])
+
+    def test_status_counts_pending_until_sync(self):
+        self.a.json("sync")
+        self.assertEqual(self.a.json("status")["pending"], 0)
+        self.a.json("add", "contact", *contact_fields(self.user_a))
+        self.assertEqual(self.a.json("status")["pending"], 1)
+        text = self.a.run("status").stdout
+        self.assertIn("pending    1", text)
+        synced = self.a.run("sync")  # not a terminal: plain progress lines on stderr
+        self.assertEqual(synced.returncode, EXIT_OK, synced.stderr)
+        self.assertIn("sync: done", synced.stderr)
+        self.assertIn("synced: sent 1 changes", synced.stdout)
+        status = self.a.json("status")
+        self.assertEqual(status["pending"], 0)
+        self.assertGreater(status["last_sync_ms"], 0)
+        self.assertEqual(status["team"], self.team_id)
+        self.assertEqual(status["user_name"], "ana")
+
+    def test_import_with_an_invalid_line_imports_nothing(self):
+        before = self.count_contacts(self.a)
+        bad = json.loads(contact_line(self.user_a, "Park"))
+        del bad["location_text"]
+        bad["contact_type"] = "a-secret-value"
+        path = os.path.join(self.work_dir, "bad.jsonl")
+        with open(path, "w") as out:
+            out.write(contact_line(self.user_a, "Library") + "\n\n" + json.dumps(bad) + "\n" +
+                      contact_line(self.user_a, "Market") + "\n")
+        done = self.a.run("import", "contact", path)
+        self.assertEqual(done.returncode, EXIT_INVALID_INPUT, done.stderr)
+        self.assertIn("line 3: /contact_type", done.stderr)
+        self.assertIn("line 3: /location_text", done.stderr)
+        self.assertNotIn("line 1", done.stderr)
+        self.assertNotIn("a-secret-value", done.stderr + done.stdout)
+        as_json = self.a.run("--json", "import", "contact", path)
+        self.assertEqual(as_json.returncode, EXIT_INVALID_INPUT)
+        error = json.loads(as_json.stdout)["error"]
+        self.assertEqual(error["exit_code"], EXIT_INVALID_INPUT)
+        self.assertEqual([line["line"] for line in error["lines"]], [3])
+        self.assertEqual(self.count_contacts(self.a), before)
+
+    def test_import_creates_every_line(self):
+        before = self.count_contacts(self.a)
+        lines = contact_line(self.user_a, "Library") + "\n" + contact_line(self.user_a, "Market")
+        created = self.a.json("import", "contact", "-", stdin=lines + "\n")["created"]
+        self.assertEqual(len(created), 2)
+        self.assertEqual(self.count_contacts(self.a), before + 2)
+
+    def test_invalid_add_is_exit_2_naming_the_field(self):
+        fields = [field for field in contact_fields(self.user_a)
+                  if not field.startswith("contact_type=")] + ["contact_type=a-secret-value"]
+        done = self.a.run("add", "contact", *fields)
+        self.assertEqual(done.returncode, EXIT_INVALID_INPUT)
+        self.assertIn("/contact_type", done.stderr)
+        self.assertNotIn("a-secret-value", done.stderr + done.stdout)
+        problems = json.loads(self.a.run("--json", "add", "contact", *fields).stdout)
+        self.assertEqual(problems["error"]["problems"][0]["pointer"], "/contact_type")
+
+    def test_add_from_stdin(self):
+        record_id = self.a.json("add", "contact", "-", "status=draft",
+                                stdin=contact_line(self.user_a, "Harbour"))["id"]
+        self.assertEqual(self.a.json("show", record_id)["values"]["location_text"], "Harbour")
+
+    def test_delete_needs_a_reason_and_keeps_a_tombstone(self):
+        record_id = self.a.json("add", "contact", *contact_fields(self.user_a))["id"]
+        self.assertEqual(self.a.run("delete", record_id).returncode, EXIT_USAGE)
+        self.a.json("delete", record_id, "--reason", "entered twice")
+        self.assertTrue(self.a.json("show", record_id)["deleted"])
+
+    def test_wrong_passcode_is_exit_3(self):
+        done = self.a.run("status", passcode="not the passcode")
+        self.assertEqual(done.returncode, EXIT_WRONG_PASSCODE)
+        self.assertIn("wrong passcode", done.stderr)
+        as_json = self.a.run("--json", "status", passcode="not the passcode")
+        self.assertEqual(json.loads(as_json.stdout)["error"]["code"], "wrong_key")
+
+    def test_passcode_change_then_wipe(self):
+        device = Device(os.path.join(self.work_dir, "tablet-c"), "first")
+        device.json("enrol", self.server.url, self.server.enrolment_code("ben"), "--ca",
+                    self.server.ca.ca_file)
+        changed = device.run("passcode", extra_env={"OUTREACH_NEW_PASSCODE": "second"})
+        self.assertEqual(changed.returncode, EXIT_OK, changed.stderr)
+        self.assertEqual(device.run("status").returncode, EXIT_WRONG_PASSCODE)
+        device.passcode = "second"
+        self.assertEqual(device.run("status").returncode, EXIT_OK)
+        self.assertEqual(device.run("wipe").returncode, EXIT_USAGE)  # no terminal, no --yes
+        self.assertTrue(device.json("wipe", "--yes")["wiped"])
+        self.assertEqual(device.run("status").returncode, EXIT_NOT_READY)
+
+    def test_exit_codes_for_the_device_state(self):
+        fresh = Device(os.path.join(self.work_dir, "never-enrolled"), "pass")
+        self.assertEqual(fresh.run("status").returncode, EXIT_NOT_READY)
+        self.assertEqual(fresh.run("list", "contact").returncode, EXIT_NOT_READY)
+        self.assertEqual(self.a.run("show", "0190c2e4-5b1a-7c3d-8e4f-00000000dead").returncode,
+                         EXIT_NOT_FOUND)
+        self.assertEqual(self.a.run("list", "no_such_type").returncode, EXIT_INVALID_INPUT)
+        self.assertEqual(self.a.run("status", "--no-such-option").returncode, EXIT_USAGE)
+        misplaced = self.a.run("show", "some-id", "words-typed-in-the-wrong-place")
+        self.assertEqual(misplaced.returncode, EXIT_USAGE)
+        self.assertNotIn("words-typed", misplaced.stderr + misplaced.stdout)
+        no_passcode = subprocess.run([CLI_BINARY, "--dir", self.a.directory, "status"],
+                                     capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                     env={k: v for k, v in child_environment().items()
+                                          if k != "OUTREACH_PASSCODE"})
+        self.assertEqual(no_passcode.returncode, EXIT_USAGE)
+
+    def test_unreachable_server_is_exit_5(self):
+        offline = Device(os.path.join(self.work_dir, "offline"), "pass")
+        done = offline.run("enrol", "https://127.0.0.1:1", "some-code", "--ca",
+                           self.server.ca.ca_file)
+        self.assertEqual(done.returncode, EXIT_TRY_LATER, done.stderr)
+        self.assertIn("nothing is lost", done.stderr)
+
+    def test_json_output_parses_for_every_reading_command(self):
+        for command in (["status"], ["list", "contact"], ["conflicts"], ["rejected"], ["sync"]):
+            self.assertIsInstance(self.b.json(*command), (dict, list), command)
+
+
+if __name__ == "__main__":
+    (CLI_BINARY,), unittest_argv = parse_test_paths("--cli")
+    unittest.main(argv=unittest_argv, verbosity=2)
