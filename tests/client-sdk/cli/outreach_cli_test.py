@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The `outreach` CLI against a real outreach-server on 127.0.0.1 (TLS, a CA made with the
 openssl command), as a script would use it: two enrolled devices round-trip records through
-add/edit/note/list/show/sync, import is all or nothing and names bad lines, and every exit code
-of the README's table that a test can provoke is checked.
+add/edit/note/list/show/sync, concurrent edits show as a conflict on both, a revoked device is
+wiped by its next sync, import is all or nothing and names bad lines, and every exit code of the
+README's table but 10 (internal) is provoked.
 
     outreach_cli_test.py --cli build/bin/outreach --server build/bin/outreach-server
 """
@@ -19,7 +20,7 @@ from outreach_server import ServerTestCase, parse_test_paths, child_environment 
 CLI_BINARY = None
 
 EXIT_OK, EXIT_USAGE, EXIT_INVALID_INPUT, EXIT_WRONG_PASSCODE = 0, 1, 2, 3
-EXIT_NOT_READY, EXIT_TRY_LATER, EXIT_NOT_FOUND = 4, 5, 8
+EXIT_NOT_READY, EXIT_TRY_LATER, EXIT_REFUSED, EXIT_WIPED, EXIT_NOT_FOUND = 4, 5, 6, 7, 8
 
 
 class Device:
@@ -82,6 +83,12 @@ class OutreachCliTest(ServerTestCase):
         cls.b.json("enrol", cls.server.url, cls.server.enrolment_code("ben"), "--ca", ca.ca_file,
                    "--pin", ca.pin, "--name", "tablet b")
         cls.user_a = cls.a.json("status")["user_id"]
+
+    def enrolled_device(self, name, user, passcode="pass"):
+        device = Device(os.path.join(self.work_dir, name), passcode)
+        device.json("enrol", self.server.url, self.server.enrolment_code(user), "--ca",
+                    self.server.ca.ca_file)
+        return device
 
     def count_contacts(self, device):
         return len(device.json("list", "contact"))
@@ -188,9 +195,7 @@ class OutreachCliTest(ServerTestCase):
         self.assertEqual(json.loads(as_json.stdout)["error"]["code"], "wrong_key")
 
     def test_passcode_change_then_wipe(self):
-        device = Device(os.path.join(self.work_dir, "tablet-c"), "first")
-        device.json("enrol", self.server.url, self.server.enrolment_code("ben"), "--ca",
-                    self.server.ca.ca_file)
+        device = self.enrolled_device("tablet-c", "ben", passcode="first")
         changed = device.run("passcode", extra_env={"OUTREACH_NEW_PASSCODE": "second"})
         self.assertEqual(changed.returncode, EXIT_OK, changed.stderr)
         self.assertEqual(device.run("status").returncode, EXIT_WRONG_PASSCODE)
@@ -199,6 +204,31 @@ class OutreachCliTest(ServerTestCase):
         self.assertEqual(device.run("wipe").returncode, EXIT_USAGE)  # no terminal, no --yes
         self.assertTrue(device.json("wipe", "--yes")["wiped"])
         self.assertEqual(device.run("status").returncode, EXIT_NOT_READY)
+
+    def test_concurrent_edits_are_a_conflict_on_both_devices(self):
+        record_id = self.a.json("add", "contact", *contact_fields(self.user_a))["id"]
+        self.a.json("sync")
+        self.b.json("sync")
+        self.a.json("edit", record_id, "location_text=North gate")
+        self.b.json("edit", record_id, "location_text=South gate")
+        for device in (self.a, self.b, self.a):
+            device.json("sync")
+        for device in (self.a, self.b):
+            conflicts = [c for c in device.json("conflicts") if c["record_id"] == record_id]
+            self.assertEqual(conflicts, [{"record_id": record_id, "field": "location_text",
+                                          "kind": "review", "candidates": 2}])
+        listed = self.b.run("conflicts").stdout
+        self.assertIn(record_id + " location_text review candidates=2", listed)
+        self.assertNotIn("gate", listed)  # who disagreed about what, never the values
+
+    def test_revoked_device_is_wiped_by_its_next_sync(self):
+        device = self.enrolled_device("tablet-revoked", "ben")
+        self.server.admin("revoke", device.json("status")["device_id"])
+        done = device.run("sync")
+        self.assertEqual(done.returncode, EXIT_WIPED, done.stderr)
+        self.assertIn("wiped", done.stderr)
+        self.assertEqual(device.run("status").returncode, EXIT_NOT_READY)
+        self.assertEqual(os.listdir(device.directory), [])
 
     def test_exit_codes_for_the_device_state(self):
         fresh = Device(os.path.join(self.work_dir, "never-enrolled"), "pass")
@@ -216,6 +246,11 @@ class OutreachCliTest(ServerTestCase):
                                      env={k: v for k, v in child_environment().items()
                                           if k != "OUTREACH_PASSCODE"})
         self.assertEqual(no_passcode.returncode, EXIT_USAGE)
+
+    def test_refused_enrolment_code_is_exit_6(self):
+        stranger = Device(os.path.join(self.work_dir, "stranger"), "pass")
+        done = stranger.run("enrol", self.server.url, "not-a-code", "--ca", self.server.ca.ca_file)
+        self.assertEqual(done.returncode, EXIT_REFUSED, done.stderr)
 
     def test_unreachable_server_is_exit_5(self):
         offline = Device(os.path.join(self.work_dir, "offline"), "pass")
