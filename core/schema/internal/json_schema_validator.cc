@@ -16,6 +16,7 @@
 #include "core/schema/internal/instance_limits.h"
 #include "core/schema/internal/problem_text.h"
 #include "core/schema/internal/rfc3339.h"
+#include "core/schema/internal/schema_bundle.h"
 #include "core/schema/internal/schema_preparation.h"
 
 namespace outreach::schema::detail {
@@ -92,26 +93,17 @@ JsonSchemaValidator& JsonSchemaValidator::operator=(JsonSchemaValidator&&) noexc
 JsonSchemaValidator::~JsonSchemaValidator() = default;
 
 Result<JsonSchemaValidator> JsonSchemaValidator::Compile(const nlohmann::json& schema,
-                                                         const RemoteDocuments* remotes) {
-  OUTREACH_ASSIGN_OR_RETURN(const nlohmann::json prepared, PrepareSchemaForValijson(schema));
+                                                         const SchemaDocuments& documents) {
+  OUTREACH_ASSIGN_OR_RETURN(const nlohmann::json bundled, BundleSchema(schema, documents));
+  OUTREACH_ASSIGN_OR_RETURN(const nlohmann::json prepared, PrepareSchemaForValijson(bundled));
   auto compiled = std::make_unique<Compiled>();
   try {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     parser.addConstraintBuilder(std::string(kFormatKeyword), new FormatConstraintBuilder());
     valijson::adapters::NlohmannJsonAdapter adapter(prepared);
-    if (remotes == nullptr) {
-      // No fetcher: valijson then refuses every remote "$ref" with an exception.
-      parser.populateSchema(adapter, compiled->schema);
-    } else {
-      auto fetch = [remotes](const std::string& uri) -> const nlohmann::json* {
-        const auto found = remotes->find(uri);
-        if (found == remotes->end()) return nullptr;
-        Result<nlohmann::json> document = PrepareSchemaForValijson(found->second);
-        return document.ok() ? new nlohmann::json(std::move(document).value()) : nullptr;
-      };
-      auto release = [](const nlohmann::json* document) { delete document; };
-      parser.populateSchema(adapter, compiled->schema, fetch, release);
-    }
+    // No fetcher: every "$ref" is a pointer into the bundle by now, and valijson refuses any
+    // other with an exception.
+    parser.populateSchema(adapter, compiled->schema);
   } catch (const std::exception& error) {
     // valijson's text quotes schema keywords and URIs, never instance data.
     return InvalidArgumentError(std::string("not a usable draft-07 schema: ") + error.what());

@@ -31,10 +31,9 @@ JsonSchemaValidator CompileOrDie(const Json& schema) {
 TEST(JsonSchemaValidatorTest, RemoteReferencesAreNeverFetched) {
   const Json schema = {{"$ref", "http://localhost:1234/integer.json"}};
   EXPECT_THAT(JsonSchemaValidator::Compile(schema), StatusIs(StatusCode::kInvalidArgument));
-  const JsonSchemaValidator::RemoteDocuments remotes = {
-      {"http://localhost:1234/integer.json", {{"type", "integer"}}}};
+  const SchemaDocuments documents = {{"http://localhost:1234/integer.json", {{"type", "integer"}}}};
   ASSERT_OK_AND_ASSIGN(JsonSchemaValidator validator,
-                       JsonSchemaValidator::Compile(schema, &remotes));
+                       JsonSchemaValidator::Compile(schema, documents));
   EXPECT_THAT(validator.Validate(3), IsEmpty());
   EXPECT_THAT(validator.Validate("3"), ElementsAre(ValidationProblem{"", "has the wrong type"}));
 }
