@@ -1,13 +1,9 @@
 #include "core/schema/internal/json_schema_validator.h"
 
 #include <exception>
-#include <new>
 #include <nlohmann/json.hpp>
-#include <string_view>
 #include <utility>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/constraint_builder.hpp>
-#include <valijson/constraints/concrete_constraints.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
@@ -15,76 +11,15 @@
 
 #include "core/schema/internal/instance_limits.h"
 #include "core/schema/internal/problem_text.h"
-#include "core/schema/internal/rfc3339.h"
 #include "core/schema/internal/schema_bundle.h"
 #include "core/schema/internal/schema_preparation.h"
+#include "core/schema/internal/valijson_format_constraint.h"
 
 namespace outreach::schema::detail {
 
 struct JsonSchemaValidator::Compiled {
   valijson::Schema schema;
 };
-
-namespace {
-
-enum class Format { kDate, kTime, kDateTime, kUnchecked };
-
-// "format" (renamed kFormatKeyword by PrepareSchemaForValijson), checked without std::regex.
-// Formats other than date, time and date-time are annotations only, as draft-07 allows.
-class FormatConstraint : public valijson::constraints::PolyConstraint {
- public:
-  explicit FormatConstraint(Format format) : format_(format) {}
-
-  bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
-                valijson::ValidationResults* results) const override {
-    if (!target.isString()) return true;  // "format" constrains strings only
-    const std::string text = target.getString();
-    bool valid = true;
-    const char* description = "";
-    switch (format_) {
-      case Format::kDate:
-        valid = IsRfc3339Date(text);
-        description = "String should be a valid date";
-        break;
-      case Format::kTime:
-        valid = IsRfc3339Time(text);
-        description = "String should be a valid time";
-        break;
-      case Format::kDateTime:
-        valid = IsRfc3339DateTime(text);
-        description = "String should be a valid date-time";
-        break;
-      case Format::kUnchecked:
-        break;
-    }
-    // valijson's own wording, so problem_text.cc rephrases both the same way.
-    if (!valid && results != nullptr) results->pushError(context, description);
-    return valid;
-  }
-
- private:
-  Constraint* cloneInto(void* memory) const override {
-    return new (memory) FormatConstraint(*this);
-  }
-  size_t sizeOf() const override { return sizeof(FormatConstraint); }
-
-  Format format_;
-};
-
-class FormatConstraintBuilder : public valijson::ConstraintBuilder {
- public:
-  valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override {
-    std::string name;
-    if (!value.getString(name)) valijson::throwRuntimeError("'format' must be a string");
-    Format format = Format::kUnchecked;
-    if (name == "date") format = Format::kDate;
-    if (name == "time") format = Format::kTime;
-    if (name == "date-time") format = Format::kDateTime;
-    return new FormatConstraint(format);
-  }
-};
-
-}  // namespace
 
 JsonSchemaValidator::JsonSchemaValidator(std::unique_ptr<const Compiled> compiled)
     : compiled_(std::move(compiled)) {}
