@@ -36,8 +36,10 @@ class JsonSchemaValidator {
   ~JsonSchemaValidator();
 
   // Every way `instance` breaks the schema, value-free (see problem_text.h); empty if valid.
-  // Documents over the limits of instance_limits.h get only those problems. Const and safe to
-  // call from several threads at once.
+  // Each broken entry of the top-level "allOf" (record schemas' if/then rules) is reported, not
+  // only the first as valijson alone would; an "allOf" deeper down still reports its first
+  // broken entry only. Documents over the limits of instance_limits.h get only those problems.
+  // Const and safe to call from several threads at once.
   std::vector<ValidationProblem> Validate(const nlohmann::json& instance) const;
 
  private:

@@ -110,6 +110,26 @@ TEST(JsonSchemaValidatorTest, MessagesNeverQuoteValues) {
               Contains(ValidationProblem{"/Skye-key", "is not an allowed property"}));
 }
 
+TEST(JsonSchemaValidatorTest, ReportsEveryBrokenTopLevelAllOfEntry) {
+  const JsonSchemaValidator validator = CompileOrDie(Json::parse(R"({
+    "definitions": {"text": {"type": "string", "minLength": 1}},
+    "allOf": [
+      {"if": {"required": ["disclosure_made"]}, "then": {"required": ["disclosure_details"]}},
+      {"if": {"required": ["status"]}, "then": {"properties": {"summary": {"$ref": "#/definitions/text"}}}},
+      {"properties": {"kind": {"enum": ["a", "b"]}}}
+    ]
+  })"));
+  EXPECT_THAT(validator.Validate({{"disclosure_made", true}, {"status", "x"}, {"summary", ""}}),
+              ElementsAre(ValidationProblem{"/disclosure_details", "is required"},
+                          ValidationProblem{"", "breaks a conditional rule (if/then/else)"},
+                          ValidationProblem{"/summary", "is too short"}));
+  EXPECT_THAT(validator.Validate({{"status", "x"}, {"summary", ""}, {"kind", "c"}}),
+              ElementsAre(ValidationProblem{"/summary", "is too short"},
+                          ValidationProblem{"", "breaks a conditional rule (if/then/else)"},
+                          ValidationProblem{"/kind", "is not one of the allowed values"}));
+  EXPECT_THAT(validator.Validate({{"status", "x"}, {"summary", "fine"}}), IsEmpty());
+}
+
 TEST(JsonSchemaValidatorTest, LongDigitRunsAreRefusedBeforeAnyRegexRuns) {
   // std::regex recurses per repeated character: ~40,000 digits against "^[0-9]+$" would
   // overflow the stack.
