@@ -255,5 +255,22 @@ TEST(RecordExamplesTest, StoredStateChecksRationaleAgainstStoredLevel) {
   EXPECT_THAT(schema->Validate(values, ValidationMode::kStoredState), IsEmpty());
 }
 
+// Issue 3: valijson stops a top-level allOf at its first broken rule, so a record breaking
+// three of contact's if/then rules used to be told about the first one only.
+TEST(RecordExamplesTest, Issue3EveryBrokenIfThenRuleIsReported) {
+  const RecordSchema* schema = Find("contact");
+  ASSERT_NE(schema, nullptr);
+  Json values = testing::ValidExample("contact");  // status "submitted"
+  values["disclosure_made"] = true;   // rules 1 (details) and 3 (actions, sharing decision)
+  values["summary"] = Json::array();  // rule 2 (a summary entry)
+  EXPECT_THAT(schema->Validate(values, ValidationMode::kUserInput),
+              ::testing::UnorderedElementsAre(
+                  ValidationProblem{"/disclosure_details", "is required"},
+                  ValidationProblem{"/summary", "has too few items"},
+                  ValidationProblem{"/immediate_risk_actions", "is required"},
+                  ValidationProblem{"/info_shared", "is required"},
+                  ValidationProblem{"", "breaks a conditional rule (if/then/else)"}));
+}
+
 }  // namespace
 }  // namespace outreach::schema
