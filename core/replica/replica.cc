@@ -405,14 +405,6 @@ Status Replica::Discard(std::string_view change_id) {
   return txn.Commit();
 }
 
-Status Replica::MarkSending() {
-  // Whatever is pushed may reach the server even if its answer is lost: re-stamping must then
-  // stay above it (HybridClock::RewindForRestamp's promise).
-  OUTREACH_ASSIGN_OR_RETURN(auto newest, store_->NewestOutboxVersion());
-  if (!newest.has_value()) return Status::Ok();
-  return RaiseFloor(newest->hlc);
-}
-
 Status Replica::ObserveClock(const model::Hlc& remote) {
   OUTREACH_RETURN_IF_ERROR(clock_.Observe(remote));
   OUTREACH_RETURN_IF_ERROR(RaiseFloor(remote));

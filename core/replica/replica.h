@@ -133,13 +133,15 @@ class Replica {
   // The server refused the change: it stays, marked, until discarded.
   Status MarkRejected(std::string_view change_id, std::string_view reason);
   // Call before pushing the outbox: from then on its readings may be on the server, and
-  // RestampPending stays above them even if the server's answer never arrives.
+  // RestampPending stays above them even if the server's answer never arrives — except after
+  // a clock_skew refusal of this very push, which stored none of it.
   Status MarkSending();
   // Advances the clock past a reading from the server.
   Status ObserveClock(const model::Hlc& remote);
-  // After a clock_skew refusal carrying the server's time: sets the clock to server time and
-  // gives every pending change a new reading from it, in writing order, with the bases of later
-  // pending changes following their earlier ones, so the server accepts them. One transaction.
+  // After a clock_skew refusal of the latest push (MarkSending), carrying the server's time:
+  // sets the clock to server time and gives every pending change a new reading from it, in
+  // writing order, with the bases of later pending changes following their earlier ones, so the
+  // server accepts them; new readings stay above every earlier push's. One transaction.
   Status RestampPending(std::int64_t server_now_ms);
 
  private:

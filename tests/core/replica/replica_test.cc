@@ -253,5 +253,42 @@ TEST_F(ReplicaTest, ClockSkewRestampsPendingChangesNearServerTime) {
   EXPECT_TRUE(view.conflicts.empty());
 }
 
+// Regression: MarkSending (which the SDK calls before every push) used to raise the re-stamp
+// floor to the pushed readings, so after a clock_skew refusal RestampPending could not bring
+// them back near server time and the tablet was refused forever.
+TEST_F(ReplicaTest, ClockSkewRefusalOfAPushMarkedSendingStillRestampsNearServerTime) {
+  const std::int64_t server_now = clock_.NowMs();
+  clock_.Advance(24 * 3600 * 1000);
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  ASSERT_THAT(replica_->MarkSending(), IsOk());  // pushed; refused with clock_skew
+
+  ASSERT_THAT(replica_->RestampPending(server_now), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto after, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(after.size(), 2u);
+  for (const OutboxEntry& entry : after) {
+    EXPECT_THAT(model::HybridClock::CheckSkew(entry.change.version.hlc, server_now), IsOk());
+  }
+}
+
+TEST_F(ReplicaTest, RestampStaysAboveAnEarlierPushWhoseAnswerWasLost) {
+  const std::int64_t server_now = clock_.NowMs();
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto first_push, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->MarkSending(), IsOk());  // stored by the server, its answer lost
+  clock_.Advance(24 * 3600 * 1000);
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  ASSERT_THAT(replica_->MarkSending(), IsOk());  // refused with clock_skew
+
+  ASSERT_THAT(replica_->RestampPending(server_now), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto after, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(after.size(), 2u);
+  for (const OutboxEntry& entry : after) {
+    EXPECT_LT(first_push[0].change.version.hlc, entry.change.version.hlc)
+        << "a new reading could repeat one the server holds";
+    EXPECT_THAT(model::HybridClock::CheckSkew(entry.change.version.hlc, server_now), IsOk());
+  }
+}
+
 }  // namespace
 }  // namespace outreach::replica
