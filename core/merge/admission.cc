@@ -9,14 +9,8 @@
 namespace outreach::merge {
 namespace {
 
+using model::ByLeaderWithReason;
 using schema::MergePolicy;
-
-// Moving a forward field back, and settling a dispute, are a team leader's or an
-// administrator's, with a reason (DESIGN.md section 3).
-bool MayMoveBack(const model::Change& change) {
-  const bool role = change.author_role == "team_leader" || change.author_role == "admin";
-  return role && !change.reason.empty();
-}
 
 Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& field,
                           const model::RegisterState* current, const model::RegisterWrite& write,
@@ -28,7 +22,7 @@ Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& fiel
                                                  return write.base.Covers(candidate.version);
                                                });
   const bool reviewed = spec.policy == MergePolicy::kReview || spec.policy == MergePolicy::kImmutable;
-  if (settles && reviewed && !MayMoveBack(change)) {
+  if (settles && reviewed && !ByLeaderWithReason(change)) {
     // The client is never trusted (I6): only a leader's reasoned write may close a dispute.
     return FailedPreconditionError("field " + field +
                                    " is disputed; only a team leader or administrator, with a "
@@ -57,7 +51,7 @@ Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& fiel
     // A forward field without states (signed_off_at, submitted_at) moves once: absent to set.
     for (const model::Candidate& candidate : current->candidates) {
       if (write.base.Covers(candidate.version) && !candidate.value.is_null() &&
-          candidate.value != write.value && !MayMoveBack(change)) {
+          candidate.value != write.value && !ByLeaderWithReason(change)) {
         return FailedPreconditionError("field " + field +
                                        " is set once; changing it needs a team leader and a "
                                        "reason");
@@ -68,7 +62,7 @@ Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& fiel
     const int new_rank = schema::OrderRank(spec, write.value);
     for (const model::Candidate& candidate : current->candidates) {
       const bool seen = write.base.Covers(candidate.version);
-      if (seen && schema::OrderRank(spec, candidate.value) > new_rank && !MayMoveBack(change)) {
+      if (seen && schema::OrderRank(spec, candidate.value) > new_rank && !ByLeaderWithReason(change)) {
         return FailedPreconditionError("field " + field +
                                        " only moves forward; going back needs a team leader "
                                        "and a reason");
@@ -82,6 +76,17 @@ Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& fiel
 
 Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordState& state,
                       const model::Change& change) {
+  // Records are never deleted outside retention (DOMAIN.md): only a team leader or an
+  // administrator (the server's retention job runs as one) deletes or restores, with a reason.
+  // A device withdrawing its own unsynced create makes no change at all (Replica::WithdrawCreate).
+  const bool record_wide =
+      change.kind == model::ChangeKind::kDelete || change.kind == model::ChangeKind::kRestore;
+  if (record_wide && !ByLeaderWithReason(change)) {
+    return FailedPreconditionError(
+        "record " + change.record_id + " is " +
+        (change.kind == model::ChangeKind::kDelete ? "deleted" : "restored") +
+        " only by a team leader or an administrator, with a reason");
+  }
   const bool exists = !state.empty() || !state.deletions.empty();
   if (change.kind == model::ChangeKind::kCreate && exists) {
     return FailedPreconditionError("record " + change.record_id + " already exists");

@@ -14,6 +14,8 @@ class RecordSchema;
 namespace outreach::merge {
 
 // failed_precondition:
+//  - a delete or restore of the record by anyone but a team leader or administrator with a
+//    reason (records go only by retention, through a reviewed server job running as admin);
 //  - an immutable field already holds a different value (a correction is a new amendment entry);
 //  - a forward field moves back (to a lower state than one its author had seen), or a set-once
 //    forward field (no states: signed_off_at) changes, without the author being a team leader

@@ -15,11 +15,6 @@ using model::Change;
 using model::ChangeKind;
 using schema::MergePolicy;
 
-bool IsResolution(const Change& change) {
-  return (change.author_role == "team_leader" || change.author_role == "admin") &&
-         !change.reason.empty();
-}
-
 // The rules that depend on the change alone, so every replica rejects the same changes.
 std::string ShapeProblem(const schema::RecordSchema& schema, const Change& change) {
   if (change.record_id.empty() || change.change_id.empty()) return "a change needs ids";
@@ -41,7 +36,8 @@ std::string ShapeProblem(const schema::RecordSchema& schema, const Change& chang
     }
     // Over a seen value only as a resolution of concurrent first sets (admission checks the
     // value is one of them); anything else is a correction, which is an amendment entry.
-    if (spec->policy == MergePolicy::kImmutable && !write.base.empty() && !IsResolution(change)) {
+    if (spec->policy == MergePolicy::kImmutable && !write.base.empty() &&
+        !model::ByLeaderWithReason(change)) {
       return "immutable field " + field + " is already set";
     }
   }

@@ -217,9 +217,11 @@ Result<std::string> Replica::Append(std::string_view id, std::string_view field,
   return entry_id;
 }
 
-Status Replica::Delete(std::string_view id) {
+Status Replica::Delete(std::string_view id, std::string_view reason) {
+  // Who may delete is admission's to say (CheckAdmission, inside WriteLocal), as on the server.
   return WriteLocal(id, "", model::ChangeKind::kDelete,
                     [&](const model::RecordState& view, model::Change& change) -> Status {
+                      change.reason = std::string(reason);
                       detail::FillDeleteSeen(view, change);
                       return Status::Ok();
                     });
@@ -233,16 +235,13 @@ Status Replica::Resolve(std::string_view id, std::string_view field, const Json&
   if (field.empty()) {
     // delete_vs_edit: true confirms the delete (having now seen the edit), false keeps the record.
     if (!value.is_boolean()) return InvalidArgumentError("resolve a delete with true or false");
-    const auto kind = value.get<bool>() ? model::ChangeKind::kDelete : model::ChangeKind::kRestore;
-    return WriteLocal(id, "", kind, [&](const model::RecordState& view, model::Change& change) {
-      change.reason = std::string(reason);
-      if (kind == model::ChangeKind::kDelete) {
-        detail::FillDeleteSeen(view, change);
-      } else {
-        change.deletion_base = view.deletions_seen;
-      }
-      return Status::Ok();
-    });
+    if (value.get<bool>()) return Delete(id, reason);
+    return WriteLocal(id, "", model::ChangeKind::kRestore,
+                      [&](const model::RecordState& view, model::Change& change) {
+                        change.reason = std::string(reason);
+                        change.deletion_base = view.deletions_seen;
+                        return Status::Ok();
+                      });
   }
   return WriteLocal(id, "", model::ChangeKind::kUpdate,
                     [&](const model::RecordState& view, model::Change& change) -> Status {
@@ -330,7 +329,7 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
   if (!newest.IsZero()) {
     OUTREACH_RETURN_IF_ERROR(clock_.Observe(newest));
     OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
-    OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
+    OUTREACH_RETURN_IF_ERROR(SaveClock());
   }
   // Joined, not replaced: a server copy taken before a change it has just accepted must not
   // drop that change from what this device treats as confirmed (and from its bases).
@@ -341,72 +340,12 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
   return txn.Commit();
 }
 
-Status Replica::MarkAccepted(std::string_view change_id) {
-  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
-  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
-  // The server's state of the record (ApplyServerRecord) includes the change from now on; until
-  // it arrives, keep showing it by folding it into the confirmed state.
-  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
-  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
-  model::RecordState state = confirmed.value_or(model::RecordState{});
-  for (const OutboxEntry& entry : pending) {
-    if (entry.change.change_id != change_id) continue;
-    const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
-    if (schema != nullptr) (void)merge::MergeInPlace(*schema, state, entry.change);
-  }
-  if (!state.id.empty()) OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
-  // The change leaves the outbox: from now on the saved clock must cover its reading, and
-  // re-stamping must never go below it (the server has it).
-  OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
-  for (const OutboxEntry& entry : pending) {
-    if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
-  }
-  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
-  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
-  return txn.Commit();
-}
-
-Status Replica::MarkRejected(std::string_view change_id, std::string_view reason) {
-  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
-  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
-  // The server has seen this reading: re-stamping must not reuse it.
-  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
-  for (const OutboxEntry& entry : pending) {
-    if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
-  }
-  OUTREACH_RETURN_IF_ERROR(store_->SetOutboxStatus(change_id, OutboxStatus::kRejected, reason));
-  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
-  return txn.Commit();
-}
-
-Status Replica::Discard(std::string_view change_id) {
-  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
-  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
-  OUTREACH_ASSIGN_OR_RETURN(auto rejected, store_->LoadOutbox(OutboxStatus::kRejected, record_id));
-  const bool is_rejected = std::any_of(rejected.begin(), rejected.end(), [&](const OutboxEntry& e) {
-    return e.change.change_id == change_id;
-  });
-  if (!is_rejected) {
-    return FailedPreconditionError("only a rejected change can be discarded");
-  }
-  OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
-  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
-  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
-  return txn.Commit();
-}
-
-Status Replica::MarkSending() {
-  // Whatever is pushed may reach the server even if its answer is lost: re-stamping must then
-  // stay above it (HybridClock::RewindForRestamp's promise).
-  OUTREACH_ASSIGN_OR_RETURN(auto newest, store_->NewestOutboxVersion());
-  if (!newest.has_value()) return Status::Ok();
-  return RaiseFloor(newest->hlc);
-}
+Status Replica::SaveClock() { return store_->SetMeta(kClockKey, ClockText(clock_)); }
 
 Status Replica::ObserveClock(const model::Hlc& remote) {
   OUTREACH_RETURN_IF_ERROR(clock_.Observe(remote));
   OUTREACH_RETURN_IF_ERROR(RaiseFloor(remote));
-  return store_->SetMeta(kClockKey, ClockText(clock_));
+  return SaveClock();
 }
 
 }  // namespace outreach::replica

@@ -91,9 +91,12 @@ class Replica {
   // Appends `entry` (a JSON object) to an append field; an "id" is made if absent. Returns it.
   Result<std::string> Append(std::string_view id, std::string_view field, model::Json entry);
 
-  // Deletes the record (a tombstone that syncs). Concurrent edits elsewhere keep it alive as a
-  // delete_vs_edit conflict.
-  Status Delete(std::string_view id);
+  // Deletes the record (a tombstone that syncs), recording `reason` on the change. Records go
+  // only by retention (DOMAIN.md): team leaders and administrators only, with a non-empty
+  // reason; failed_precondition otherwise (a worker's own unsynced create is withdrawn instead:
+  // WithdrawCreate). Concurrent edits elsewhere keep the record alive as a delete_vs_edit
+  // conflict. not_found: no such record.
+  Status Delete(std::string_view id, std::string_view reason);
 
   // Settles a disputed field (or a delete_vs_edit conflict with `field` empty: `value` true
   // deletes, false keeps) with a write that has seen every candidate. Team leaders and
@@ -112,6 +115,15 @@ class Replica {
   // Drops a rejected change; the record is shown again without it.
   Status Discard(std::string_view change_id);
 
+  // Withdraws a record this device created that has never left it: its create and every later
+  // change of it leave the outbox, and the record leaves the device, in one transaction, as if
+  // never written. Nothing syncs, since the server never had it. This is how a worker takes
+  // back a record made by mistake; once it may have reached the server, only a team leader or
+  // administrator deletes it (Delete). failed_precondition: the record was created by another
+  // user or device, or one of its changes may have reached the server (it was pushed:
+  // MarkSending, or the server has a copy). not_found: no such record.
+  Status WithdrawCreate(std::string_view id);
+
   // Recomputes every record's view from its confirmed state and pending changes and compares
   // it with the stored one: corrupt (naming the record) if they differ. For tests and for a
   // device's self-check after a crash; reads every record.
@@ -126,7 +138,8 @@ class Replica {
   // The server refused the change: it stays, marked, until discarded.
   Status MarkRejected(std::string_view change_id, std::string_view reason);
   // Call before pushing the outbox: from then on its readings may be on the server, and
-  // RestampPending stays above them even if the server's answer never arrives.
+  // RestampPending stays above them even if the server's answer never arrives; its changes
+  // can no longer be withdrawn (WithdrawCreate).
   Status MarkSending();
   // Advances the clock past a reading from the server.
   Status ObserveClock(const model::Hlc& remote);
@@ -145,6 +158,9 @@ class Replica {
   Status WriteLocal(std::string_view id, std::string_view collection, model::ChangeKind kind,
                     const std::function<Status(const model::RecordState&, model::Change&)>& build);
   Status Rebuild(std::string_view record_id);
+  // Saves the clock's last reading and offset. Local writes need not (their outbox entry
+  // carries the reading); anything that takes a reading out of the outbox must.
+  Status SaveClock();
   // Raises the saved floor: the highest reading that has left this device or come from
   // elsewhere. Re-stamping never goes below it.
   Status RaiseFloor(const model::Hlc& reading);

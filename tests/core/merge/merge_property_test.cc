@@ -13,6 +13,7 @@
 #include <rapidcheck.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <iostream>
 #include <random>
@@ -120,7 +121,26 @@ class Simulation {
     (void)Conflicts(schema_, final_state);
   }
 
+  // What the scenario exercised, so a change to admission cannot quietly stop the property
+  // from covering deletes, restores and delete_vs_edit conflicts.
+  struct Coverage {
+    std::array<std::size_t, 5> by_kind{};  // indexed by ChangeKind
+    std::size_t delete_vs_edit = 0;        // final states with a delete_vs_edit conflict
+
+    void Add(const Coverage& other) {
+      for (std::size_t kind = 0; kind < by_kind.size(); ++kind) by_kind[kind] += other.by_kind[kind];
+      delete_vs_edit += other.delete_vs_edit;
+    }
+  };
+
   std::size_t changes() const { return pool_.size(); }
+  Coverage coverage() const {
+    Coverage coverage = coverage_;
+    for (const Conflict& conflict : Conflicts(schema_, states_[0])) {
+      if (conflict.kind == ConflictKind::kDeleteVsEdit) ++coverage.delete_vs_edit;
+    }
+    return coverage;
+  }
 
  private:
   // Each device's readings increase; across devices they are skewed.
@@ -150,6 +170,7 @@ class Simulation {
     if (!CheckAdmission(schema_, states_[r], change).ok()) return;
     const MergeResult result = MergeInPlace(schema_, states_[r], change);
     RC_ASSERT(result.outcome != Outcome::kRejected);
+    ++coverage_.by_kind[static_cast<std::size_t>(change.kind)];
     pool_.push_back(Made{change, applied_[static_cast<std::size_t>(r)]});
     applied_[static_cast<std::size_t>(r)].insert(change.version);
   }
@@ -216,10 +237,18 @@ class Simulation {
     Commit(r, change);
   }
 
+  // Only team leaders and administrators delete or restore (admission refuses anyone else), so
+  // every replica does it in one of those roles, and deletes still race edits everywhere.
+  static void AsLeaderOrAdmin(int r, Change& change) {
+    change.author_role = r % 2 == 0 ? "team_leader" : "admin";
+    change.reason = "retention period ended";
+  }
+
   void Delete(int r) {
     const RecordState& state = states_[r];
     if (state.id.empty() || IsDeleted(state)) return;
     Change change = NewChange(r, ChangeKind::kDelete);
+    AsLeaderOrAdmin(r, change);
     change.deletion_base = state.deletions_seen;
     for (const auto& [field, reg] : state.registers) change.delete_seen[field] = reg.seen;
     for (const auto& [field, append] : state.appends) {
@@ -237,6 +266,7 @@ class Simulation {
     const RecordState& state = states_[r];
     if (state.deletions.empty()) return;
     Change change = NewChange(r, ChangeKind::kRestore);
+    AsLeaderOrAdmin(r, change);
     change.deletion_base = state.deletions_seen;
     Commit(r, change);
   }
@@ -337,6 +367,7 @@ class Simulation {
   std::vector<std::int64_t> last_physical_;
   std::vector<std::int64_t> skew_;
   std::vector<Made> pool_;
+  Coverage coverage_;
   std::int64_t clock_ = 1000;
 };
 
@@ -354,6 +385,7 @@ TEST(MergePropertyTest, ReplicasConvergeLoseNothingAndIgnoreDuplicates) {
   params.maxSuccess = PropertyRuns();
   params.maxSize = 100;  // up to ~100 steps per scenario
   std::size_t total_changes = 0;
+  Simulation::Coverage coverage;
   const auto property = [&](std::uint8_t replica_count_choice, std::uint16_t skew_choice,
                             const std::vector<std::tuple<std::uint8_t, std::uint8_t, std::uint8_t,
                                                          std::uint8_t>>& steps,
@@ -366,6 +398,7 @@ TEST(MergePropertyTest, ReplicasConvergeLoseNothingAndIgnoreDuplicates) {
     simulation.DeliverEverything(delivery_seed);
     simulation.CheckInvariants();
     total_changes += simulation.changes();
+    coverage.Add(simulation.coverage());
   };
   rc::detail::TestMetadata metadata;
   metadata.id = "MergePropertyTest/ReplicasConvergeLoseNothingAndIgnoreDuplicates";
@@ -375,8 +408,16 @@ TEST(MergePropertyTest, ReplicasConvergeLoseNothingAndIgnoreDuplicates) {
   std::ostringstream report;
   rc::detail::printResultMessage(result, report);
   std::cout << "[ property ] seed " << params.seed << ", " << params.maxSuccess
-            << " scenarios, " << total_changes << " changes made" << std::endl;
+            << " scenarios, " << total_changes << " changes made ("
+            << coverage.by_kind[static_cast<std::size_t>(ChangeKind::kDelete)] << " deletes, "
+            << coverage.by_kind[static_cast<std::size_t>(ChangeKind::kRestore)] << " restores, "
+            << coverage.delete_vs_edit << " delete_vs_edit conflicts left)" << std::endl;
   ASSERT_TRUE(result.template is<rc::detail::SuccessResult>()) << report.str();
+  if (params.maxSuccess >= 100) {  // too few scenarios may by chance not race a delete
+    EXPECT_GT(coverage.by_kind[static_cast<std::size_t>(ChangeKind::kDelete)], 0u);
+    EXPECT_GT(coverage.by_kind[static_cast<std::size_t>(ChangeKind::kRestore)], 0u);
+    EXPECT_GT(coverage.delete_vs_edit, 0u);
+  }
 }
 
 }  // namespace

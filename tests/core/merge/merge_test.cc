@@ -326,6 +326,29 @@ TEST_F(MergeTest, AnEditConcurrentWithADeleteIsAdmittedAndOneThatSawItIsNot) {
   EXPECT_THAT(CheckAdmission(*schema_, state, after), StatusIs(StatusCode::kFailedPrecondition));
 }
 
+TEST_F(MergeTest, OnlyALeaderOrAdministratorWithAReasonDeletesOrRestores) {
+  auto state = testing::ApplyAll(*schema_, {SetField(V("a", 10), "place", "park")});
+  Change remove = Delete(V("b", 20), {{"place", Base({V("a", 10)})}});
+  Change restore = NewChange(V("b", 30), ChangeKind::kRestore);
+  restore.deletion_base = Base({V("b", 20)});
+  for (Change* change : {&remove, &restore}) {
+    for (const char* role : {"worker", "office"}) {
+      change->author_role = role;
+      change->reason = "recorded twice";
+      EXPECT_THAT(CheckAdmission(*schema_, state, *change), StatusIs(StatusCode::kFailedPrecondition))
+          << role;
+    }
+    for (const char* role : {"team_leader", "admin"}) {
+      change->author_role = role;
+      change->reason = "";
+      EXPECT_THAT(CheckAdmission(*schema_, state, *change), StatusIs(StatusCode::kFailedPrecondition))
+          << role << " without a reason";
+      change->reason = "retention period ended";
+      EXPECT_THAT(CheckAdmission(*schema_, state, *change), IsOk()) << role;
+    }
+  }
+}
+
 TEST_F(MergeTest, SchemaVersionIsTheHighestWhateverTheOrder) {
   Change newer = SetField(V("a", 10), "place", "park");
   newer.schema_version = "1.2";

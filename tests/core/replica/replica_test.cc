@@ -91,7 +91,9 @@ TEST_F(ReplicaTest, UpdateAppendDeleteAndQuery) {
   EXPECT_EQ(found[0]["id"], skye);
   ASSERT_OK_AND_ASSIGN(auto all, replica_->Query("young_person"));
   EXPECT_EQ(all.size(), 2u);
-  ASSERT_THAT(replica_->Delete(jay), IsOk());
+  replica_.reset();  // one replica per device at a time: the leader's takes over the clock
+  replica_ = OpenReplica("team_leader");
+  ASSERT_THAT(replica_->Delete(jay, "recorded twice"), IsOk());
   ASSERT_OK_AND_ASSIGN(all, replica_->Query("young_person"));
   EXPECT_EQ(all.size(), 1u);
   ASSERT_OK_AND_ASSIGN(RecordView gone, replica_->Get(jay));
@@ -101,6 +103,27 @@ TEST_F(ReplicaTest, UpdateAppendDeleteAndQuery) {
               StatusIs(StatusCode::kNotFound));
   EXPECT_THAT(replica_->Query("young_person", "known_as') OR 1=1 --", "x"),
               StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_F(ReplicaTest, OnlyALeaderOrAdministratorWithAReasonDeletes) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  EXPECT_THAT(replica_->Delete(id, "recorded twice"), StatusIs(StatusCode::kFailedPrecondition));
+  replica_.reset();
+  replica_ = OpenReplica("office");
+  EXPECT_THAT(replica_->Delete(id, "recorded twice"), StatusIs(StatusCode::kFailedPrecondition));
+  replica_.reset();
+  replica_ = OpenReplica("team_leader");
+  EXPECT_THAT(replica_->Delete(id, ""), StatusIs(StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  EXPECT_EQ(pending.size(), 1u) << "a refused delete writes nothing";
+  ASSERT_OK_AND_ASSIGN(RecordView alive, replica_->Get(id));
+  EXPECT_FALSE(alive.deleted);
+  ASSERT_THAT(replica_->Delete(id, "recorded twice"), IsOk());
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[1].change.reason, "recorded twice");
+  ASSERT_OK_AND_ASSIGN(RecordView gone, replica_->Get(id));
+  EXPECT_TRUE(gone.deleted);
 }
 
 TEST_F(ReplicaTest, ServerStateIsRebasedUnderPendingChanges) {
@@ -144,6 +167,74 @@ TEST_F(ReplicaTest, RejectedChangesStayUntilDiscarded) {
   ASSERT_OK_AND_ASSIGN(rejected, replica_->Outbox(OutboxStatus::kRejected));
   EXPECT_TRUE(rejected.empty());
   EXPECT_THAT(replica_->Get(id), StatusIs(StatusCode::kNotFound));
+}
+
+TEST_F(ReplicaTest, AWorkerWithdrawsTheirOwnUnsyncedCreate) {
+  ASSERT_OK_AND_ASSIGN(std::string keep, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(std::string mistake, replica_->Create("young_person", YoungPerson("Sky")));
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(mistake, Json{{"aliases", {"S"}}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto before, replica_->Outbox(OutboxStatus::kPending));
+  const model::Version newest = before.back().change.version;
+
+  ASSERT_THAT(replica_->WithdrawCreate(mistake), IsOk());
+  EXPECT_THAT(replica_->Get(mistake), StatusIs(StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 1u) << "the create and its update left the outbox together";
+  EXPECT_EQ(pending[0].change.record_id, keep);
+  ASSERT_OK_AND_ASSIGN(auto listed, replica_->Query("young_person"));
+  EXPECT_EQ(listed.size(), 1u);
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+  EXPECT_THAT(replica_->WithdrawCreate(mistake), StatusIs(StatusCode::kNotFound));
+
+  // The withdrawn update held the clock's last reading: it is not issued again after a restart,
+  // even with the wall clock gone back.
+  replica_.reset();
+  clock_.Advance(-60'000);
+  replica_ = OpenReplica("worker");
+  ASSERT_THAT(replica_->Update(keep, Json{{"known_as", "Skye B"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  EXPECT_LT(newest, pending.back().change.version);
+}
+
+TEST_F(ReplicaTest, ARecordThatMayHaveReachedTheServerIsNotWithdrawn) {
+  ASSERT_OK_AND_ASSIGN(std::string pushed, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_THAT(replica_->MarkSending(), IsOk());  // the answer may never come back
+  EXPECT_THAT(replica_->WithdrawCreate(pushed), StatusIs(StatusCode::kFailedPrecondition));
+  // A change made after the push has not left: its record can still be withdrawn...
+  ASSERT_OK_AND_ASSIGN(std::string later, replica_->Create("young_person", YoungPerson("Jay")));
+  EXPECT_THAT(replica_->WithdrawCreate(later), IsOk());
+  // ...but not once the server has a copy, nor an update made since the push of a pushed record.
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->MarkAccepted(pending[0].change.change_id), IsOk());
+  EXPECT_THAT(replica_->WithdrawCreate(pushed), StatusIs(StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(pushed));
+  EXPECT_EQ(view.values["known_as"], "Skye");
+}
+
+TEST_F(ReplicaTest, ARecordCreatedElsewhereIsNotWithdrawn) {
+  // A colleague's create, arrived from the server, then edited here offline.
+  const schema::RecordSchema& schema = *schemas_->Find("young_person");
+  model::Change create;
+  create.change_id = "0190a6c2-0000-7000-8000-0000000000c2";
+  create.record_id = "0190a6c2-0000-7000-8000-0000000000a1";
+  create.collection = "young_person";
+  create.team = "team-a";
+  create.schema_version = "1.0";
+  create.kind = model::ChangeKind::kCreate;
+  create.version = model::Version{model::Hlc{clock_.NowMs(), 0}, "tablet-2"};
+  create.author = "user-2";
+  create.author_role = "worker";
+  const Json values = YoungPerson("Skye");
+  for (const auto& [field, value] : values.items()) {
+    create.registers[field] = model::RegisterWrite{value, {}};
+  }
+  ASSERT_THAT(replica_->ApplyServerRecord(merge::Merge(schema, {}, create).state), IsOk());
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(create.record_id, Json{{"known_as", "Sky"}}), IsOk());
+  EXPECT_THAT(replica_->WithdrawCreate(create.record_id), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(replica_->WithdrawCreate("0190a6c2-0000-7000-8000-0000000000ff"),
+              StatusIs(StatusCode::kNotFound));
 }
 
 TEST_F(ReplicaTest, OnlyATeamLeaderResolves) {

@@ -1,0 +1,134 @@
+// The outbox side of the replica: what happens to a local change after it was written
+// (the server accepts or rejects it, the device discards or fixes a rejected one, or withdraws
+// a create that never left). Each step is one transaction.
+#include <algorithm>
+#include <charconv>
+
+#include "core/merge/merge.h"
+#include "core/replica/internal/replica_store.h"
+#include "core/replica/replica.h"
+#include "core/schema/schema_registry.h"
+
+namespace outreach::replica {
+namespace {
+
+// replica_meta key: the writing-order position of the last change pushed ("<seq>").
+constexpr const char* kPushedUpToKey = "pushed_up_to";
+
+Result<std::int64_t> PushedUpTo(detail::ReplicaStore& store) {
+  OUTREACH_ASSIGN_OR_RETURN(auto stored, store.GetMeta(kPushedUpToKey));
+  if (!stored.has_value()) return std::int64_t{0};
+  std::int64_t sequence = 0;
+  const auto [end, error] = std::from_chars(stored->data(), stored->data() + stored->size(), sequence);
+  if (error != std::errc() || end != stored->data() + stored->size()) {
+    return CorruptError("the replica's stored push position is malformed");
+  }
+  return sequence;
+}
+
+}  // namespace
+
+Status Replica::MarkAccepted(std::string_view change_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
+  // The server's state of the record (ApplyServerRecord) includes the change from now on; until
+  // it arrives, keep showing it by folding it into the confirmed state.
+  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
+  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
+  model::RecordState state = confirmed.value_or(model::RecordState{});
+  for (const OutboxEntry& entry : pending) {
+    if (entry.change.change_id != change_id) continue;
+    const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
+    if (schema != nullptr) (void)merge::MergeInPlace(*schema, state, entry.change);
+  }
+  if (!state.id.empty()) OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
+  // The change leaves the outbox: from now on the saved clock must cover its reading, and
+  // re-stamping must never go below it (the server has it).
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
+  for (const OutboxEntry& entry : pending) {
+    if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
+  }
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
+  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
+  return txn.Commit();
+}
+
+Status Replica::MarkRejected(std::string_view change_id, std::string_view reason) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
+  // The server has seen this reading: re-stamping must not reuse it.
+  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
+  for (const OutboxEntry& entry : pending) {
+    if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
+  }
+  OUTREACH_RETURN_IF_ERROR(store_->SetOutboxStatus(change_id, OutboxStatus::kRejected, reason));
+  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
+  return txn.Commit();
+}
+
+Status Replica::Discard(std::string_view change_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
+  OUTREACH_ASSIGN_OR_RETURN(auto rejected, store_->LoadOutbox(OutboxStatus::kRejected, record_id));
+  const bool is_rejected = std::any_of(rejected.begin(), rejected.end(), [&](const OutboxEntry& e) {
+    return e.change.change_id == change_id;
+  });
+  if (!is_rejected) {
+    return FailedPreconditionError("only a rejected change can be discarded");
+  }
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
+  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
+  return txn.Commit();
+}
+
+Status Replica::MarkSending() {
+  // Whatever is pushed may reach the server even if its answer is lost: re-stamping must then
+  // stay above it (HybridClock::RewindForRestamp's promise), and it can no longer be withdrawn.
+  // The position, not the reading, marks what was pushed: re-stamping moves readings.
+  OUTREACH_ASSIGN_OR_RETURN(auto newest, store_->NewestOutboxVersion());
+  if (!newest.has_value()) return Status::Ok();
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(const std::int64_t last, store_->LastOutboxSequence());
+  OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kPushedUpToKey, std::to_string(last)));
+  OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest->hlc));
+  return txn.Commit();
+}
+
+Status Replica::WithdrawCreate(std::string_view id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(auto view, store_->LoadView(id));
+  OUTREACH_ASSIGN_OR_RETURN(auto changes, store_->LoadOutbox(std::nullopt, id));
+  if (!view.has_value() && changes.empty()) return NotFoundError("no record " + std::string(id));
+  const std::string may_have_left = "record " + std::string(id) +
+                                    " may have reached the server; a team leader or "
+                                    "administrator deletes it, with a reason";
+  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(id));
+  if (confirmed.has_value()) return FailedPreconditionError(may_have_left);
+  const model::Change* create = changes.empty() ? nullptr : &changes.front().change;
+  const bool own_create = create != nullptr && create->kind == model::ChangeKind::kCreate &&
+                          create->version.device_id == identity_.device_id &&
+                          create->author == identity_.user_id;
+  if (!own_create) {
+    return FailedPreconditionError("only the device and user that created record " +
+                                   std::string(id) + " withdraw it");
+  }
+  OUTREACH_ASSIGN_OR_RETURN(const std::int64_t pushed, PushedUpTo(*store_));
+  for (const OutboxEntry& entry : changes) {
+    // A rejected change was refused by the server, so it holds nothing of it; a pending one
+    // that was pushed may be there even if the answer never came back.
+    if (entry.status == OutboxStatus::kPending && entry.sequence <= pushed) {
+      return FailedPreconditionError(may_have_left);
+    }
+  }
+  // The outbox carries the clock's last reading (local writes do not save it): save it before
+  // removing what may be the newest entry, so no reading is ever issued twice.
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
+  for (const OutboxEntry& entry : changes) {
+    OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(entry.change.change_id));
+  }
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveView(id));
+  return txn.Commit();
+}
+
+}  // namespace outreach::replica
