@@ -365,6 +365,11 @@ TEST(SchemaFilesTest, TopLevelConventions) {
     EXPECT_TRUE(retention["rule"].is_string());
     EXPECT_EQ(retention["legal_hold"], true);
     EXPECT_EQ(retention["delete_by"], "reviewed_server_job");
+    const RetentionPolicy& policy = Schema(collection).retention_policy();
+    EXPECT_TRUE(policy.legal_hold);
+    EXPECT_EQ(policy.device_purge, "outside_working_set");
+    EXPECT_FALSE(policy.basis.empty());
+    EXPECT_TRUE(policy.years.has_value() || !policy.subject_fields.empty()) << policy.rule;
 
     const FieldSpec* id = Schema(collection).Field("id");
     ASSERT_NE(id, nullptr);
