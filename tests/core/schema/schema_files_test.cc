@@ -398,9 +398,18 @@ TEST(SchemaFilesTest, AppendEntriesHaveUuidIdsAndSetsAreUnique) {
       const nlohmann::json& property = document["properties"][field.name];
       if (field.policy == MergePolicy::kAppend) {
         ASSERT_EQ(property["type"], "array");
-        const nlohmann::json& entry = Resolve(document, property["items"]);
+        // Any item may strike an earlier entry of the field (core/merge/MERGE.md); the others
+        // have the field's shape, and may supersede (correct) an earlier entry.
+        const nlohmann::json& items = property["items"];
+        EXPECT_EQ(items["if"], (nlohmann::json{{"required", {"struck"}}}));
+        EXPECT_EQ(items["then"], (nlohmann::json{{"$ref", "#/definitions/strike"}}));
+        const nlohmann::json& strike = Resolve(document, items["then"]);
+        EXPECT_THAT(strike["required"], ::testing::ElementsAre("id", "supersedes", "struck",
+                                                              "strike_reason"));
+        const nlohmann::json& entry = Resolve(document, items["else"]);
         EXPECT_EQ(entry["type"], "object");
         EXPECT_THAT(entry["required"], ::testing::Contains("id"));
+        EXPECT_TRUE(entry["properties"].contains("supersedes"));
         EXPECT_EQ(Resolve(document, entry["properties"]["id"])["pattern"],
                   document["definitions"]["uuid"]["pattern"]);
         EXPECT_TRUE(entry["properties"].contains("author"));
