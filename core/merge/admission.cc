@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/merge/append_view.h"
 #include "core/merge/record_view.h"
 #include "core/schema/record_schema.h"
 
@@ -66,6 +67,56 @@ Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& fiel
         return FailedPreconditionError("field " + field +
                                        " only moves forward; going back needs a team leader "
                                        "and a reason");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+bool Seen(const std::vector<model::Version>& seen_sorted, const model::Version& version) {
+  return std::binary_search(seen_sorted.begin(), seen_sorted.end(), version);
+}
+
+// An entry that supersedes or strikes another must name one its author had seen in the field:
+// an id it made up, or one of another field or record, would point nowhere for everyone else.
+// On an x-entry-forward field (actions: open -> done) it may not take a state back below one its
+// author had seen in that entry's line, unless a team leader or administrator gives a reason.
+Status CheckAppendWrite(const schema::FieldSpec* spec, const std::string& field,
+                        const model::AppendState* current, const model::AppendWrite& write,
+                        const model::Change& change) {
+  static const model::AppendState kNoEntries;
+  std::optional<AppendView> view;  // built only when an entry names another
+  std::vector<model::Version> seen = write.seen;
+  std::sort(seen.begin(), seen.end());
+  for (const model::Json& entry : write.entries) {
+    const std::string target_id = SupersededId(entry);
+    if (target_id.empty()) continue;
+    if (!view.has_value()) view.emplace(spec, current == nullptr ? kNoEntries : *current);
+    const std::string& entry_id = EntryId(entry);
+    std::vector<const model::Candidate*> targets = view->WithId(target_id);
+    std::erase_if(targets,
+                  [&](const model::Candidate* target) { return !Seen(seen, target->version); });
+    if (targets.empty()) {
+      return FailedPreconditionError("entry " + entry_id + " of " + field + " supersedes " +
+                                     target_id + ", which is no entry of " + field +
+                                     " its author had seen");
+    }
+    if (spec == nullptr || spec->entry_forward.empty() || IsStrike(entry) ||
+        ByLeaderWithReason(change)) {
+      continue;
+    }
+    const std::vector<int> ranks = schema::EntryStateRanks(*spec, entry);
+    for (const EntryReading& reading : view->entries()) {
+      if (!Seen(seen, reading.entry->version) || !view->SameEntry(reading.entry, targets.front())) {
+        continue;
+      }
+      const std::vector<int> earlier = schema::EntryStateRanks(*spec, reading.entry->value);
+      for (std::size_t member = 0; member < ranks.size(); ++member) {
+        if (earlier[member] > ranks[member]) {
+          return FailedPreconditionError("entry " + entry_id + " of " + field +
+                                         " takes its state back; going back needs a team "
+                                         "leader and a reason");
+        }
       }
     }
   }
@@ -138,6 +189,12 @@ Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordSta
       return FailedPreconditionError("field " + field + " is written only by " +
                                      schema.Field(field)->writers.front());
     }
+  }
+  for (const auto& [field, write] : change.appends) {
+    const auto current = state.appends.find(field);
+    OUTREACH_RETURN_IF_ERROR(CheckAppendWrite(
+        schema.Field(field), field, current == state.appends.end() ? nullptr : &current->second,
+        write, change));
   }
   for (const auto& [field, write] : change.registers) {
     const schema::FieldSpec* spec = schema.Field(field);

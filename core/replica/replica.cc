@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/merge/admission.h"
+#include "core/merge/append_view.h"
 #include "core/merge/join.h"
 #include "core/merge/merge.h"
 #include "core/merge/record_view.h"
@@ -217,6 +218,17 @@ Result<std::string> Replica::Append(std::string_view id, std::string_view field,
   return entry_id;
 }
 
+Result<std::string> Replica::Strike(std::string_view id, std::string_view field,
+                                    std::string_view entry_id, std::string_view reason) {
+  if (reason.empty()) return InvalidArgumentError("a strike needs a reason");
+  // Whether `entry_id` is an entry of the field is admission's to say, as on the server.
+  return Append(id, field,
+                Json{{merge::kSupersedesMember, entry_id},
+                     {merge::kStruckMember, true},
+                     {merge::kStrikeReasonMember, reason},
+                     {"author", identity_.user_id}});
+}
+
 Status Replica::Delete(std::string_view id, std::string_view reason) {
   // Who may delete is admission's to say (CheckAdmission, inside WriteLocal), as on the server.
   return WriteLocal(id, "", model::ChangeKind::kDelete,
@@ -264,6 +276,7 @@ Result<RecordView> Replica::Get(std::string_view id) {
   view.deleted = merge::IsDeleted(*loaded);
   view.has_pending_changes = !pending.empty();
   view.conflicts = merge::Conflicts(*schema, *loaded);
+  view.entry_history = merge::EntryHistory(*schema, *loaded);
   return view;
 }
 

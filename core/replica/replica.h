@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,6 +50,10 @@ struct RecordView {
   bool deleted = false;
   bool has_pending_changes = false;
   std::vector<merge::Conflict> conflicts;
+  // Append field -> every entry ever written to it, oldest first, each as {"entry", "author",
+  // "status" (current, superseded, struck, outranked), "superseded_by"}: what `values` leaves
+  // out of an append field and why (merge::EntryHistory).
+  std::map<std::string, model::Json> entry_history;
 };
 
 enum class OutboxStatus { kPending, kRejected };
@@ -89,7 +94,20 @@ class Replica {
                 std::vector<schema::ValidationProblem>* problems = nullptr);
 
   // Appends `entry` (a JSON object) to an append field; an "id" is made if absent. Returns it.
+  // Entries are never edited: to correct one, append the corrected entry with "supersedes":
+  // <its id> (on an x-entry-forward field, this is how an action's state moves open -> done).
+  // failed_precondition: "supersedes" names no entry of the field on this replica, or takes an
+  // x-entry-forward state back (a team leader does that with Resolve, giving a reason).
   Result<std::string> Append(std::string_view id, std::string_view field, model::Json entry);
+
+  // Strikes entry `entry_id` of append field `field` (recorded in error, or about someone else)
+  // by appending {"supersedes": entry_id, "struck": true, "strike_reason": reason}; the struck
+  // entry is kept, shown in RecordView::entry_history as struck. Returns the strike's entry id.
+  // invalid_argument: empty reason, or the strike does not fit the field's schema (a field
+  // holding one value). failed_precondition: no entry `entry_id` in the field as this replica
+  // has it. not_found: no such record.
+  Result<std::string> Strike(std::string_view id, std::string_view field,
+                             std::string_view entry_id, std::string_view reason);
 
   // Deletes the record (a tombstone that syncs), recording `reason` on the change. Records go
   // only by retention (DOMAIN.md): team leaders and administrators only, with a non-empty
@@ -101,6 +119,8 @@ class Replica {
   // Settles a disputed field (or a delete_vs_edit conflict with `field` empty: `value` true
   // deletes, false keeps) with a write that has seen every candidate. Team leaders and
   // administrators only (failed_precondition otherwise); `reason` is recorded on the change.
+  // It is also a leader's way to take a forward state back: a forward field's lower state, or
+  // for an x-entry-forward append field the superseding entries (an array) that reopen one.
   Status Resolve(std::string_view id, std::string_view field, const model::Json& value,
                  std::string_view reason);
 

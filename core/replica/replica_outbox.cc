@@ -19,8 +19,9 @@ Result<std::int64_t> PushedUpTo(detail::ReplicaStore& store) {
   OUTREACH_ASSIGN_OR_RETURN(auto stored, store.GetMeta(kPushedUpToKey));
   if (!stored.has_value()) return std::int64_t{0};
   std::int64_t sequence = 0;
-  const auto [end, error] = std::from_chars(stored->data(), stored->data() + stored->size(), sequence);
-  if (error != std::errc() || end != stored->data() + stored->size()) {
+  const char* const last = stored->data() + stored->size();
+  const auto [end, error] = std::from_chars(stored->data(), last, sequence);
+  if (error != std::errc() || end != last) {
     return CorruptError("the replica's stored push position is malformed");
   }
   return sequence;

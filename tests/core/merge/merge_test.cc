@@ -25,24 +25,11 @@ using testing::V;
 using ::outreach::testing::IsOk;
 using ::outreach::testing::StatusIs;
 
-class MergeTest : public ::testing::Test {
+class MergeTest : public testing::ProbeSchemaTest {
  protected:
-  void SetUp() override {
-    auto registry = schema::SchemaRegistry::LoadFromStrings({{"probe", testing::kProbeSchema}});
-    ASSERT_TRUE(registry.ok()) << registry.status().ToString();
-    registry_ = std::make_unique<schema::SchemaRegistry>(std::move(registry).value());
-    schema_ = registry_->Find("probe");
-    ASSERT_NE(schema_, nullptr);
-  }
-
   MergeOutput Apply(const model::RecordState& state, const Change& change) {
     return Merge(*schema_, state, change);
   }
-
-  Json Values(const model::RecordState& state) { return CurrentValues(*schema_, state); }
-
-  std::unique_ptr<schema::SchemaRegistry> registry_;
-  const schema::RecordSchema* schema_ = nullptr;
 };
 
 TEST_F(MergeTest, ReviewEditThatSawEveryCandidateReplacesThem) {
