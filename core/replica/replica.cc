@@ -46,41 +46,6 @@ std::string VersionText(const schema::RecordSchema& schema) {
   return std::to_string(schema.version().major) + "." + std::to_string(schema.version().minor);
 }
 
-// The record as the user means it after an edit: the current values without the engine's
-// derived fields, with `patch` laid over (append fields gain the given entries). Validated in
-// user-input mode before anything is built, so one error lists every problem.
-Json ValuesAfterPatch(const schema::RecordSchema& schema, const model::RecordState& view,
-                      const Json& patch) {
-  Json values = view.id.empty() ? Json::object() : merge::CurrentValues(schema, view);
-  for (const schema::FieldSpec& spec : schema.fields()) {
-    if (!spec.derived.empty()) values.erase(spec.name);
-  }
-  if (!patch.is_object()) return patch;
-  for (const auto& [field, value] : patch.items()) {
-    const schema::FieldSpec* spec = schema.Field(field);
-    if (spec != nullptr && spec->policy == schema::MergePolicy::kAppend && value.is_array() &&
-        values.contains(field) && values[field].is_array()) {
-      for (const Json& entry : value) values[field].push_back(entry);
-    } else {
-      values[field] = value;
-    }
-  }
-  return values;
-}
-
-Status ValidateEdit(const schema::RecordSchema& schema, const model::RecordState& view,
-                    const std::string& id, const Json& patch,
-                    std::vector<schema::ValidationProblem>* problems_out = nullptr) {
-  Json values = ValuesAfterPatch(schema, view, patch);
-  if (!values.is_object()) return InvalidArgumentError("values must be a JSON object");
-  values["id"] = id;
-  std::vector<schema::ValidationProblem> problems =
-      schema.Validate(values, schema::ValidationMode::kUserInput);
-  Status status = schema::ProblemsToStatus(problems);
-  if (problems_out != nullptr) *problems_out = std::move(problems);
-  return status;
-}
-
 // The highest reading anywhere in a record's state.
 model::Hlc NewestReading(const model::RecordState& state) {
   model::Hlc newest;
@@ -141,10 +106,17 @@ Result<std::unique_ptr<Replica>> Replica::Open(storage::Database* db,
                                               offset_ms, std::move(identity)));
 }
 
-Status Replica::WriteLocal(
-    std::string_view id, std::string_view collection, model::ChangeKind kind,
-    const std::function<Status(const model::RecordState&, model::Change&)>& build) {
+Status Replica::WriteLocal(std::string_view id, std::string_view collection,
+                           model::ChangeKind kind, const ChangeBuild& build) {
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(const std::string change_id,
+                            AddLocalChange(id, collection, kind, build));
+  if (change_id.empty()) return Status::Ok();  // nothing to write
+  return txn.Commit();
+}
+
+Result<std::string> Replica::AddLocalChange(std::string_view id, std::string_view collection,
+                                            model::ChangeKind kind, const ChangeBuild& build) {
   OUTREACH_ASSIGN_OR_RETURN(auto loaded, store_->LoadView(id));
   if (kind != model::ChangeKind::kCreate && !loaded.has_value()) {
     return NotFoundError("no record " + std::string(id));
@@ -169,20 +141,20 @@ Status Replica::WriteLocal(
   const bool has_writes =
       !change.registers.empty() || !change.appends.empty() || !change.sets.empty();
   if (!has_writes && kind != model::ChangeKind::kDelete && kind != model::ChangeKind::kRestore) {
-    return Status::Ok();  // nothing differs from what the record already says
+    return std::string();  // nothing differs from what the record already says
   }
 
   OUTREACH_RETURN_IF_ERROR(merge::CheckAdmission(*schema, view, change));
   const merge::MergeResult result = merge::MergeInPlace(*schema, view, change);
   if (result.outcome == merge::Outcome::kRejected) return InvalidArgumentError(result.reason);
-  // The edit was validated (ValidateEdit) as the values it leaves: a local write has seen
-  // everything on this replica, so the merge result is exactly that, plus derived fields.
+  // The edit was validated (AddValidatedPatchWrites) as the values it leaves: a local write has
+  // seen everything on this replica, so the merge result is exactly that, plus derived fields.
   const Json values = merge::CurrentValues(*schema, view);
 
   OUTREACH_RETURN_IF_ERROR(store_->AddToOutbox(change));
   OUTREACH_RETURN_IF_ERROR(store_->SaveView(view, values, merge::IsDeleted(view)));
   // The outbox entry carries this reading, so the clock cannot go back across a restart.
-  return txn.Commit();
+  return change.change_id;
 }
 
 Result<std::string> Replica::Create(std::string_view collection, const Json& values,
@@ -192,8 +164,8 @@ Result<std::string> Replica::Create(std::string_view collection, const Json& val
       id, collection, model::ChangeKind::kCreate,
       [&](const model::RecordState& view, model::Change& change) -> Status {
         const schema::RecordSchema* schema = schemas_->Find(change.collection);
-        OUTREACH_RETURN_IF_ERROR(ValidateEdit(*schema, view, change.record_id, values, problems));
-        return detail::AddPatchWrites(*schema, view, values, /*resolving=*/false, change);
+        return detail::AddValidatedPatchWrites(*schema, view, values, /*resolving=*/false, change,
+                                               problems);
       }));
   return id;
 }
@@ -203,9 +175,8 @@ Status Replica::Update(std::string_view id, const Json& patch,
   return WriteLocal(id, "", model::ChangeKind::kUpdate,
                     [&](const model::RecordState& view, model::Change& change) -> Status {
                       const schema::RecordSchema* schema = schemas_->Find(change.collection);
-                      OUTREACH_RETURN_IF_ERROR(
-                          ValidateEdit(*schema, view, change.record_id, patch, problems));
-                      return detail::AddPatchWrites(*schema, view, patch, false, change);
+                      return detail::AddValidatedPatchWrites(*schema, view, patch,
+                                                             /*resolving=*/false, change, problems);
                     });
 }
 
@@ -260,8 +231,8 @@ Status Replica::Resolve(std::string_view id, std::string_view field, const Json&
                       change.reason = std::string(reason);
                       const schema::RecordSchema* schema = schemas_->Find(change.collection);
                       const Json patch{{std::string(field), value}};
-                      OUTREACH_RETURN_IF_ERROR(ValidateEdit(*schema, view, change.record_id, patch));
-                      return detail::AddPatchWrites(*schema, view, patch, /*resolving=*/true, change);
+                      return detail::AddValidatedPatchWrites(*schema, view, patch,
+                                                             /*resolving=*/true, change);
                     });
 }
 

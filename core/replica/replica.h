@@ -135,6 +135,24 @@ class Replica {
   // Drops a rejected change; the record is shown again without it.
   Status Discard(std::string_view change_id);
 
+  // Fixes a rejected change in place, in one transaction: what it wrote (PatchOf: its values,
+  // entries, set memberships) with `patch` laid over (fields as in Update; an append field's
+  // entries replace the ones the change appended) is written as a new change against the
+  // record as it now stands, validated and admitted like any write, with a fresh change id and
+  // clock reading, pending at the end of the outbox; the rejected change goes. The rejected
+  // change's reason (a leader's) is kept. A create stays a create unless other changes of the
+  // record are left here (then it is an update). Returns the new change id.
+  // At the end, not in the rejected change's place: the outbox's writing order is its clock
+  // order (Open restores the clock from the last entry, re-stamping and pushing walk it in
+  // order), and the fix is built on every pending change before it, so it must follow them.
+  // invalid_argument: the fixed values break the schema (each problem also in `problems`), or
+  // the change was a delete or restore (nothing to fix: discard it). failed_precondition: the
+  // change is not rejected, its record is not on the device (an update whose create was
+  // refused), admission refuses the fix, or the fix writes nothing (the record already says it:
+  // discard the change). not_found: no such change. On any error nothing changes.
+  Result<std::string> FixRejected(std::string_view change_id, const model::Json& patch,
+                                  std::vector<schema::ValidationProblem>* problems = nullptr);
+
   // Withdraws a record this device created that has never left it: its create and every later
   // change of it leave the outbox, and the record leaves the device, in one transaction, as if
   // never written. Nothing syncs, since the server never had it. This is how a worker takes
@@ -173,10 +191,15 @@ class Replica {
           model::PhysicalClock* clock, model::Hlc last_issued, std::int64_t offset_ms,
           ReplicaIdentity identity);
 
+  // Fills a local change's writes from the record's current view.
+  using ChangeBuild = std::function<Status(const model::RecordState&, model::Change&)>;
   // Builds, admits, merges, validates and stores one local change, all in one transaction.
-  // `build` fills the change's writes from the record's current view.
   Status WriteLocal(std::string_view id, std::string_view collection, model::ChangeKind kind,
-                    const std::function<Status(const model::RecordState&, model::Change&)>& build);
+                    const ChangeBuild& build);
+  // The same inside the caller's transaction (which rolls back on an error). Returns the new
+  // change's id, or "" if the change would write nothing (then nothing is stored).
+  Result<std::string> AddLocalChange(std::string_view id, std::string_view collection,
+                                     model::ChangeKind kind, const ChangeBuild& build);
   Status Rebuild(std::string_view record_id);
   // Saves the clock's last reading and offset. Local writes need not (their outbox entry
   // carries the reading); anything that takes a reading out of the outbox must.

@@ -5,8 +5,10 @@
 #include <charconv>
 
 #include "core/merge/merge.h"
+#include "core/replica/internal/change_builder.h"
 #include "core/replica/internal/replica_store.h"
 #include "core/replica/replica.h"
+#include "core/schema/record_schema.h"
 #include "core/schema/schema_registry.h"
 
 namespace outreach::replica {
@@ -81,6 +83,49 @@ Status Replica::Discard(std::string_view change_id) {
   OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
   OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
   return txn.Commit();
+}
+
+Result<std::string> Replica::FixRejected(std::string_view change_id, const model::Json& patch,
+                                         std::vector<schema::ValidationProblem>* problems) {
+  if (!patch.is_object()) return InvalidArgumentError("a fix is a JSON object of fields");
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(const std::string record_id, store_->OutboxRecord(change_id));
+  OUTREACH_ASSIGN_OR_RETURN(auto rejected, store_->LoadOutbox(OutboxStatus::kRejected, record_id));
+  const auto found = std::find_if(rejected.begin(), rejected.end(), [&](const OutboxEntry& entry) {
+    return entry.change.change_id == change_id;
+  });
+  if (found == rejected.end()) return FailedPreconditionError("only a rejected change is fixed");
+  const model::Change& original = found->change;
+  if (original.kind == model::ChangeKind::kDelete || original.kind == model::ChangeKind::kRestore) {
+    return InvalidArgumentError("a rejected delete or restore has no values to fix; discard it");
+  }
+  // The rejected change is not part of the view (only pending ones are), so the fix is built
+  // on exactly what the record says without it.
+  OUTREACH_ASSIGN_OR_RETURN(auto view, store_->LoadView(record_id));
+  if (!view.has_value() && original.kind != model::ChangeKind::kCreate) {
+    return FailedPreconditionError("record " + record_id + " is not on this device (its create "
+                                   "was refused?): fix or discard that first");
+  }
+  const model::ChangeKind kind = view.has_value() ? model::ChangeKind::kUpdate : original.kind;
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
+  OUTREACH_ASSIGN_OR_RETURN(
+      const std::string fixed_id,
+      AddLocalChange(record_id, original.collection, kind,
+                     [&](const model::RecordState& current, model::Change& change) -> Status {
+                       const schema::RecordSchema* schema = schemas_->Find(change.collection);
+                       model::Json values = detail::PatchOf(current, original);
+                       for (const auto& [field, value] : patch.items()) values[field] = value;
+                       change.reason = original.reason;
+                       return detail::AddValidatedPatchWrites(
+                           *schema, current, values, model::ByLeaderWithReason(change), change,
+                           problems);
+                     }));
+  if (fixed_id.empty()) {
+    return FailedPreconditionError("the fix writes nothing the record does not already say; "
+                                   "discard change " + std::string(change_id) + " instead");
+  }
+  OUTREACH_RETURN_IF_ERROR(txn.Commit());
+  return fixed_id;
 }
 
 Status Replica::MarkSending() {
