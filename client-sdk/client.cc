@@ -213,9 +213,9 @@ Result<std::string> Client::Append(std::string_view id, std::string_view field, 
   return state_->replica->Append(id, field, std::move(entry));
 }
 
-Status Client::Delete(std::string_view id, std::string_view /*reason*/) {
+Status Client::Delete(std::string_view id, std::string_view reason) {
   OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
-  return state_->replica->Delete(id);
+  return state_->replica->Delete(id, reason);
 }
 
 Result<replica::RecordView> Client::Get(std::string_view id) {

@@ -91,6 +91,7 @@ Status Replica::MarkSending() {
   OUTREACH_ASSIGN_OR_RETURN(auto newest, store_->NewestOutboxVersion());
   OUTREACH_RETURN_IF_ERROR(
       store_->SetMeta(kInFlightKey, ReadingText(newest.has_value() ? newest->hlc : model::Hlc{})));
+  OUTREACH_RETURN_IF_ERROR(RecordPushPosition());
   return txn.Commit();
 }
 
@@ -119,9 +120,7 @@ Status Replica::RestampPending(std::int64_t server_now_ms) {
     records.insert(change.record_id);
   }
   for (const std::string& record_id : records) OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
-  OUTREACH_RETURN_IF_ERROR(store_->SetMeta("clock", std::to_string(clock_.last_issued().physical_ms) +
-                                                        " " + std::to_string(clock_.last_issued().counter) +
-                                                        " " + std::to_string(clock_.offset_ms())));
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
   return txn.Commit();
 }
 

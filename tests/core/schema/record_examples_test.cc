@@ -200,6 +200,28 @@ std::vector<BrokenCase> BrokenCases() {
        [](Json& v) { v["evidence"]["sha256"] = "abc-LEAK"; },
        {"/evidence/sha256", "does not match the required pattern"},
        "abc-LEAK"},
+      {"a strike needs its reason",
+       "contact",
+       [](Json& v) {
+         v["actions"].push_back(Json{{"id", "0190c2e4-5b1a-7c3d-8e4f-0000000000f1"},
+                                     {"supersedes", v["actions"][0]["id"]}, {"struck", true}});
+       },
+       {"/actions/1/strike_reason", "is required"}},
+      {"struck is only ever true",
+       "contact",
+       [](Json& v) {
+         v["actions"].push_back(Json{{"id", "0190c2e4-5b1a-7c3d-8e4f-0000000000f1"},
+                                     {"supersedes", v["actions"][0]["id"]}, {"struck", false},
+                                     {"strike_reason", "recorded twice"}});
+       },
+       {"/actions/1/struck", "is not one of the allowed values"}},
+      {"a correction has the entry's shape",
+       "contact",
+       [](Json& v) {
+         v["actions"].push_back(Json{{"id", "0190c2e4-5b1a-7c3d-8e4f-0000000000f1"},
+                                     {"supersedes", v["actions"][0]["id"]}, {"state", "done"}});
+       },
+       {"/actions/1/what", "is required"}},
       {"consent event kind out of range",
        "consent",
        [](Json& v) { v["events"][0]["kind"] = "maybe-LEAK"; },
@@ -222,6 +244,25 @@ TEST(RecordExamplesTest, BrokenRecordsGetProblemsAtTheRightPointers) {
       EXPECT_THAT(ProblemsToStatus(problems).message(), Not(HasSubstr(test_case.leak_probe)));
     }
   }
+}
+
+// Entries are never edited: a later entry corrects one (supersedes) or strikes it (struck, with
+// a reason), in any append field (core/merge/MERGE.md).
+TEST(RecordExamplesTest, EntriesMaySupersedeOrStrikeEarlierOnes) {
+  const RecordSchema* schema = Find("contact");
+  ASSERT_NE(schema, nullptr);
+  Json values = testing::ValidExample("contact");
+  Json done = values["actions"][0];
+  done["id"] = "0190c2e4-5b1a-7c3d-8e4f-0000000000f1";
+  done["supersedes"] = values["actions"][0]["id"];
+  done["state"] = "done";
+  values["actions"].push_back(done);
+  values["summary"].push_back(Json{{"id", "0190c2e4-5b1a-7c3d-8e4f-0000000000f2"},
+                                   {"author", "worker-ana"},
+                                   {"supersedes", values["summary"][0]["id"]},
+                                   {"struck", true},
+                                   {"strike_reason", "written on the wrong contact"}});
+  EXPECT_THAT(schema->Validate(values, ValidationMode::kUserInput), IsEmpty());
 }
 
 TEST(RecordExamplesTest, RationaleNotNeededWhenAssessedMatchesComputed) {
