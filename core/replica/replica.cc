@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "core/merge/admission.h"
 #include "core/merge/append_view.h"
@@ -331,6 +332,51 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
   OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(
       merge::JoinStates(confirmed.value_or(model::RecordState{}), server_state)));
   OUTREACH_RETURN_IF_ERROR(Rebuild(server_state.id));
+  return txn.Commit();
+}
+
+Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
+                                const std::vector<model::RecordState>& records) {
+  std::set<std::string> pulled;
+  model::Hlc newest;
+  for (const model::RecordState& record : records) {
+    if (record.id.empty()) return InvalidArgumentError("a server record needs an id");
+    if (schemas_->Find(record.collection) == nullptr) {
+      return InvalidArgumentError("unknown collection " + record.collection);
+    }
+    pulled.insert(record.id);
+    newest = std::max(newest, NewestReading(record));
+  }
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  // Every reading the server sent, including those of this device's accepted changes: the
+  // clock moves past them and re-stamping stays above them.
+  if (!newest.IsZero()) {
+    OUTREACH_RETURN_IF_ERROR(clock_.Observe(newest));
+    OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
+  }
+  std::set<std::string> rebuild;
+  for (const PushResult& result : results) {
+    auto record_id = store_->OutboxRecord(result.change_id);
+    if (record_id.status().code() == StatusCode::kNotFound) continue;
+    OUTREACH_RETURN_IF_ERROR(record_id.status());
+    if (result.rejected) {
+      OUTREACH_RETURN_IF_ERROR(MarkRejected(result.change_id, result.reason));
+    } else if (pulled.count(*record_id) > 0) {
+      OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(result.change_id));
+      rebuild.insert(*record_id);
+    } else {
+      OUTREACH_RETURN_IF_ERROR(MarkAccepted(result.change_id));
+    }
+  }
+  for (const model::RecordState& record : records) {
+    // Joined, not replaced (see ApplyServerRecord).
+    OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));
+    OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(
+        merge::JoinStates(confirmed.value_or(model::RecordState{}), record)));
+    rebuild.insert(record.id);
+  }
+  for (const std::string& id : rebuild) OUTREACH_RETURN_IF_ERROR(Rebuild(id));
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
   return txn.Commit();
 }
 

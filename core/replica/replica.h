@@ -58,6 +58,13 @@ struct RecordView {
 
 enum class OutboxStatus { kPending, kRejected };
 
+// The server's answer to one pushed change (rejected with its reason, or accepted).
+struct PushResult {
+  std::string change_id;
+  bool rejected = false;
+  std::string reason;
+};
+
 struct OutboxEntry {
   std::int64_t sequence = 0;  // order of writing
   model::Change change;
@@ -175,6 +182,13 @@ class Replica {
   // all-or-nothing part (a savepoint). Writes to other tables of the same database inside
   // `steps` join the transaction too.
   Status InOneTransaction(const std::function<Status()>& steps);
+  // One sync answer: the results of pushed changes and the records pulled with them, in one
+  // transaction. The same as MarkRejected / MarkAccepted / ApplyServerRecord call by call, but
+  // an accepted change whose record came back in `records` simply leaves the outbox (the
+  // server's state holds it), and each record is rebuilt once. Results for changes no longer
+  // in the outbox (discarded meanwhile) are skipped.
+  Status ApplySyncAnswer(const std::vector<PushResult>& results,
+                         const std::vector<model::RecordState>& records);
   // The server's state of a record is joined into the confirmed state; pending changes are
   // re-applied on top (rebase; those the server already has are duplicates and change nothing).
   Status ApplyServerRecord(const model::RecordState& server_state);
