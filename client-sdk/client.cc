@@ -248,9 +248,7 @@ Result<std::string> Client::Append(std::string_view id, std::string_view field, 
 
 Status Client::Delete(std::string_view id, std::string_view reason) {
   OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
-  // Deleting safeguarding data is never silent (DESIGN.md 3): a reason is required.
-  if (reason.empty()) return InvalidArgumentError("a delete needs a reason");
-  return state_->replica->Delete(id);
+  return state_->replica->Delete(id, reason);
 }
 
 Result<replica::RecordView> Client::Get(std::string_view id) {

@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev          # GoogleTest
   librapidcheck-dev                  # property-based merge tests (with GoogleTest)
   json-schema-test-suite             # the official draft-07 suite, run through our validator
+  python3-jsonschema                 # ships the draft-07 metaschema the suite refers to
   libboost1.81-dev                   # Boost.Beast/Asio 1.81 (http::message_generator): the sync server
   libcurl4-openssl-dev               # the device SDK's HTTPS transport
   libcereal-dev                      # portable binary encoding of sync messages

@@ -154,7 +154,8 @@ OUTREACH_EXPORT int outreach_record_append(outreach_client* client, const char* 
                                            char** out_entry_id) OUTREACH_NOEXCEPT;
 
 /* Deletes record `id` (a tombstone that syncs; the server keeps the record) for `reason`.
- * OUTREACH_NOT_FOUND: no such record; OUTREACH_INVALID_ARGUMENT: no reason. */
+ * Team leaders and administrators only. OUTREACH_NOT_FOUND: no such record;
+ * OUTREACH_INVALID_ARGUMENT: no reason; OUTREACH_FAILED_PRECONDITION: this user may not. */
 OUTREACH_EXPORT int outreach_record_delete(outreach_client* client, const char* id,
                                            const char* reason) OUTREACH_NOEXCEPT;
 

@@ -28,21 +28,17 @@ Status Refused(const HttpResult& answer, const protocol::ErrorBody& error) {
 // records, and the new cursor.
 Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& response,
                    SyncSummary& summary) {
+  std::vector<replica::PushResult> results;
+  for (const auto& result : response.results) {
+    const bool rejected = result.outcome == Outcome::kRejected;
+    results.push_back(replica::PushResult{result.change_id, rejected, result.reason});
+    summary.pushed += !rejected;
+    summary.rejected += rejected;
+    summary.conflicts += result.outcome == Outcome::kConflict;
+  }
+  summary.pulled += static_cast<std::int64_t>(response.records.size());
   return context.replica->InOneTransaction([&]() -> Status {
-    for (const auto& result : response.results) {
-      const Status marked = result.outcome == Outcome::kRejected
-                                ? context.replica->MarkRejected(result.change_id, result.reason)
-                                : context.replica->MarkAccepted(result.change_id);
-      // Discarded on this device while the push was in flight: nothing left to mark.
-      if (!marked.ok() && marked.code() != StatusCode::kNotFound) return marked;
-      summary.pushed += result.outcome != Outcome::kRejected;
-      summary.rejected += result.outcome == Outcome::kRejected;
-      summary.conflicts += result.outcome == Outcome::kConflict;
-    }
-    for (const auto& record : response.records) {
-      OUTREACH_RETURN_IF_ERROR(context.replica->ApplyServerRecord(record));
-    }
-    summary.pulled += static_cast<std::int64_t>(response.records.size());
+    OUTREACH_RETURN_IF_ERROR(context.replica->ApplySyncAnswer(results, response.records));
     return context.state->Set(kCursor, response.cursor);
   });
 }

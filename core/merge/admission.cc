@@ -3,20 +3,15 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/merge/append_view.h"
 #include "core/merge/record_view.h"
 #include "core/schema/record_schema.h"
 
 namespace outreach::merge {
 namespace {
 
+using model::ByLeaderWithReason;
 using schema::MergePolicy;
-
-// Moving a forward field back, and settling a dispute, are a team leader's or an
-// administrator's, with a reason (DESIGN.md section 3).
-bool MayMoveBack(const model::Change& change) {
-  const bool role = change.author_role == "team_leader" || change.author_role == "admin";
-  return role && !change.reason.empty();
-}
 
 Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& field,
                           const model::RegisterState* current, const model::RegisterWrite& write,
@@ -28,7 +23,7 @@ Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& fiel
                                                  return write.base.Covers(candidate.version);
                                                });
   const bool reviewed = spec.policy == MergePolicy::kReview || spec.policy == MergePolicy::kImmutable;
-  if (settles && reviewed && !MayMoveBack(change)) {
+  if (settles && reviewed && !ByLeaderWithReason(change)) {
     // The client is never trusted (I6): only a leader's reasoned write may close a dispute.
     return FailedPreconditionError("field " + field +
                                    " is disputed; only a team leader or administrator, with a "
@@ -57,7 +52,7 @@ Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& fiel
     // A forward field without states (signed_off_at, submitted_at) moves once: absent to set.
     for (const model::Candidate& candidate : current->candidates) {
       if (write.base.Covers(candidate.version) && !candidate.value.is_null() &&
-          candidate.value != write.value && !MayMoveBack(change)) {
+          candidate.value != write.value && !ByLeaderWithReason(change)) {
         return FailedPreconditionError("field " + field +
                                        " is set once; changing it needs a team leader and a "
                                        "reason");
@@ -68,10 +63,60 @@ Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& fiel
     const int new_rank = schema::OrderRank(spec, write.value);
     for (const model::Candidate& candidate : current->candidates) {
       const bool seen = write.base.Covers(candidate.version);
-      if (seen && schema::OrderRank(spec, candidate.value) > new_rank && !MayMoveBack(change)) {
+      if (seen && schema::OrderRank(spec, candidate.value) > new_rank && !ByLeaderWithReason(change)) {
         return FailedPreconditionError("field " + field +
                                        " only moves forward; going back needs a team leader "
                                        "and a reason");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+bool Seen(const std::vector<model::Version>& seen_sorted, const model::Version& version) {
+  return std::binary_search(seen_sorted.begin(), seen_sorted.end(), version);
+}
+
+// An entry that supersedes or strikes another must name one its author had seen in the field:
+// an id it made up, or one of another field or record, would point nowhere for everyone else.
+// On an x-entry-forward field (actions: open -> done) it may not take a state back below one its
+// author had seen in that entry's line, unless a team leader or administrator gives a reason.
+Status CheckAppendWrite(const schema::FieldSpec* spec, const std::string& field,
+                        const model::AppendState* current, const model::AppendWrite& write,
+                        const model::Change& change) {
+  static const model::AppendState kNoEntries;
+  std::optional<AppendView> view;  // built only when an entry names another
+  std::vector<model::Version> seen = write.seen;
+  std::sort(seen.begin(), seen.end());
+  for (const model::Json& entry : write.entries) {
+    const std::string target_id = SupersededId(entry);
+    if (target_id.empty()) continue;
+    if (!view.has_value()) view.emplace(spec, current == nullptr ? kNoEntries : *current);
+    const std::string& entry_id = EntryId(entry);
+    std::vector<const model::Candidate*> targets = view->WithId(target_id);
+    std::erase_if(targets,
+                  [&](const model::Candidate* target) { return !Seen(seen, target->version); });
+    if (targets.empty()) {
+      return FailedPreconditionError("entry " + entry_id + " of " + field + " supersedes " +
+                                     target_id + ", which is no entry of " + field +
+                                     " its author had seen");
+    }
+    if (spec == nullptr || spec->entry_forward.empty() || IsStrike(entry) ||
+        ByLeaderWithReason(change)) {
+      continue;
+    }
+    const std::vector<int> ranks = schema::EntryStateRanks(*spec, entry);
+    for (const EntryReading& reading : view->entries()) {
+      if (!Seen(seen, reading.entry->version) || !view->SameEntry(reading.entry, targets.front())) {
+        continue;
+      }
+      const std::vector<int> earlier = schema::EntryStateRanks(*spec, reading.entry->value);
+      for (std::size_t member = 0; member < ranks.size(); ++member) {
+        if (earlier[member] > ranks[member]) {
+          return FailedPreconditionError("entry " + entry_id + " of " + field +
+                                         " takes its state back; going back needs a team "
+                                         "leader and a reason");
+        }
       }
     }
   }
@@ -82,6 +127,17 @@ Status CheckRegisterWrite(const schema::FieldSpec& spec, const std::string& fiel
 
 Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordState& state,
                       const model::Change& change) {
+  // Records are never deleted outside retention (DOMAIN.md): only a team leader or an
+  // administrator (the server's retention job runs as one) deletes or restores, with a reason.
+  // A device withdrawing its own unsynced create makes no change at all (Replica::WithdrawCreate).
+  const bool record_wide =
+      change.kind == model::ChangeKind::kDelete || change.kind == model::ChangeKind::kRestore;
+  if (record_wide && !ByLeaderWithReason(change)) {
+    return FailedPreconditionError(
+        "record " + change.record_id + " is " +
+        (change.kind == model::ChangeKind::kDelete ? "deleted" : "restored") +
+        " only by a team leader or an administrator, with a reason");
+  }
   const bool exists = !state.empty() || !state.deletions.empty();
   if (change.kind == model::ChangeKind::kCreate && exists) {
     return FailedPreconditionError("record " + change.record_id + " already exists");
@@ -133,6 +189,12 @@ Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordSta
       return FailedPreconditionError("field " + field + " is written only by " +
                                      schema.Field(field)->writers.front());
     }
+  }
+  for (const auto& [field, write] : change.appends) {
+    const auto current = state.appends.find(field);
+    OUTREACH_RETURN_IF_ERROR(CheckAppendWrite(
+        schema.Field(field), field, current == state.appends.end() ? nullptr : &current->second,
+        write, change));
   }
   for (const auto& [field, write] : change.registers) {
     const schema::FieldSpec* spec = schema.Field(field);

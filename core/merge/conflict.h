@@ -14,7 +14,8 @@ namespace outreach::merge {
 enum class ConflictKind {
   kReview,          // a review field written concurrently: a person must choose
   kImmutable,       // an immutable field first set concurrently to different values
-  kAutoResolved,    // lww: resolved to the higher version, the other kept here, asking no one
+  kAutoResolved,    // lww, forward and x-entry-forward entries: resolved by rule (the higher
+                    // version, the further state), the others kept here, asking no one
   kSetRemoveVsAdd,  // a removal raced an addition of the same set element
   kDeleteVsEdit,    // a delete raced an edit: the record is kept until someone decides
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/merge/append_view.h"
 #include "core/merge/internal/field_merge.h"
 #include "core/merge/record_view.h"
 #include "core/schema/record_schema.h"
@@ -15,9 +16,22 @@ using model::Change;
 using model::ChangeKind;
 using schema::MergePolicy;
 
-bool IsResolution(const Change& change) {
-  return (change.author_role == "team_leader" || change.author_role == "admin") &&
-         !change.reason.empty();
+// The reserved members that correct or strike an earlier entry (append_view.h), as far as the
+// entry alone shows: that the earlier entry exists, and was seen, is admission's to check.
+std::string SupersessionProblem(const model::Json& entry) {
+  const auto supersedes = entry.find(kSupersedesMember);
+  if (supersedes != entry.end() &&
+      (!supersedes->is_string() || supersedes->get_ref<const std::string&>().empty() ||
+       *supersedes == entry["id"])) {
+    return "supersedes must name another entry";
+  }
+  if (!entry.contains(kStruckMember)) return "";
+  const auto reason = entry.find(kStrikeReasonMember);
+  if (!IsStrike(entry) || supersedes == entry.end() || reason == entry.end() ||
+      !reason->is_string() || reason->get_ref<const std::string&>().empty()) {
+    return "a strike is \"struck\": true, naming the entry it strikes, with a strike_reason";
+  }
+  return "";
 }
 
 // The rules that depend on the change alone, so every replica rejects the same changes.
@@ -41,7 +55,8 @@ std::string ShapeProblem(const schema::RecordSchema& schema, const Change& chang
     }
     // Over a seen value only as a resolution of concurrent first sets (admission checks the
     // value is one of them); anything else is a correction, which is an amendment entry.
-    if (spec->policy == MergePolicy::kImmutable && !write.base.empty() && !IsResolution(change)) {
+    if (spec->policy == MergePolicy::kImmutable && !write.base.empty() &&
+        !model::ByLeaderWithReason(change)) {
       return "immutable field " + field + " is already set";
     }
   }
@@ -54,6 +69,9 @@ std::string ShapeProblem(const schema::RecordSchema& schema, const Change& chang
     for (const model::Json& entry : write.entries) {
       if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string()) {
         return "an entry of " + field + " has no id";
+      }
+      if (std::string problem = SupersessionProblem(entry); !problem.empty()) {
+        return "entry " + entry["id"].get<std::string>() + " of " + field + ": " + problem;
       }
     }
   }
@@ -162,9 +180,9 @@ MergeResult MergeInPlace(const schema::RecordSchema& schema, model::RecordState&
   }
   for (const auto& [field, write] : change.appends) {
     const auto append = state.appends.find(field);
-    if (append != state.appends.end() && AppendHasRace(schema.Field(field), append->second)) {
-      needs_review = true;
-    }
+    if (append == state.appends.end()) continue;
+    if (AppendHasRace(schema.Field(field), append->second)) needs_review = true;
+    if (AppendHasEntryRace(schema.Field(field), append->second)) auto_resolved = true;
   }
   const bool record_wide = change.kind == ChangeKind::kDelete || change.kind == ChangeKind::kRestore;
   if (!state.deletions.empty() && !IsDeleted(state)) needs_review = true;

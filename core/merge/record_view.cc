@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/merge/append_view.h"
 #include "core/schema/derived_fields.h"
 #include "core/schema/record_schema.h"
 
@@ -141,7 +142,27 @@ std::vector<const Candidate*> RacingEntries(const FieldSpec& spec, const model::
   return racing;
 }
 
+// x-entry-forward: concurrent successors of one entry resolve to the one furthest along, as
+// a forward register does; the others stay visible here, asking no one.
+void AddEntryRaceConflicts(const FieldSpec* spec, const std::string& record_id,
+                           const std::string& field, const model::AppendState& append,
+                           std::vector<Conflict>& out) {
+  if (spec == nullptr || spec->entry_forward.empty()) return;
+  const AppendView view(spec, append);
+  for (const EntryRace& race : view.races()) {
+    std::vector<Candidate> candidates;
+    for (const Candidate* entry : race.entries) candidates.push_back(*entry);
+    out.push_back(Conflict{record_id, field, ConflictKind::kAutoResolved, std::move(candidates),
+                           race.winner->value});
+  }
+}
+
 }  // namespace
+
+bool AppendHasEntryRace(const schema::FieldSpec* spec, const model::AppendState& append) {
+  return spec != nullptr && !spec->entry_forward.empty() &&
+         !AppendView(spec, append).races().empty();
+}
 
 bool AppendHasRace(const schema::FieldSpec* spec, const model::AppendState& append) {
   return spec != nullptr && !spec->review_if_concurrent.empty() && !RacingEntries(*spec, append).empty();
@@ -176,13 +197,10 @@ Json CurrentValues(const schema::RecordSchema& schema, const model::RecordState&
     if (!value.is_null()) values[field] = value;  // null: the field was cleared
   }
   for (const auto& [field, append] : state.appends) {
-    std::vector<const Candidate*> entries;
-    for (const auto& [entry_id, entry] : append.entries) entries.push_back(&entry);
-    std::stable_sort(entries.begin(), entries.end(), [](const Candidate* a, const Candidate* b) {
-      return a->version < b->version;  // ties (one change's entries) keep their key order
-    });
     Json list = Json::array();
-    for (const Candidate* entry : entries) list.push_back(entry->value);
+    for (const Candidate* entry : AppendView(schema.Field(field), append).Current()) {
+      list.push_back(entry->value);
+    }
     values[field] = list;
   }
   for (const auto& [field, set] : state.sets) {
@@ -199,6 +217,23 @@ Json CurrentValues(const schema::RecordSchema& schema, const model::RecordState&
   return values;
 }
 
+std::map<std::string, Json> EntryHistory(const schema::RecordSchema& schema,
+                                         const model::RecordState& state) {
+  std::map<std::string, Json> history;
+  for (const auto& [field, append] : state.appends) {
+    Json list = Json::array();
+    const AppendView view(schema.Field(field), append);
+    for (const EntryReading& reading : view.entries()) {
+      list.push_back(Json{{"entry", reading.entry->value},
+                          {"author", reading.entry->author},
+                          {"status", EntryStatusName(reading.status)},
+                          {"superseded_by", reading.superseded_by}});
+    }
+    history.emplace(field, std::move(list));
+  }
+  return history;
+}
+
 std::vector<Conflict> Conflicts(const schema::RecordSchema& schema,
                                 const model::RecordState& state) {
   std::vector<Conflict> conflicts;
@@ -206,6 +241,9 @@ std::vector<Conflict> Conflicts(const schema::RecordSchema& schema,
     AddRegisterConflict(schema.Field(field), state.id, field, reg, conflicts);
   }
   for (const auto& [field, set] : state.sets) AddSetConflicts(state.id, field, set, conflicts);
+  for (const auto& [field, append] : state.appends) {
+    AddEntryRaceConflicts(schema.Field(field), state.id, field, append, conflicts);
+  }
   for (const auto& [field, append] : state.appends) {
     const FieldSpec* spec = schema.Field(field);
     if (spec == nullptr || spec->review_if_concurrent.empty()) continue;

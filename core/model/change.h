@@ -72,4 +72,12 @@ struct Change {
   bool operator==(const Change&) const = default;
 };
 
+// True for a change by a team leader or an administrator that gives a reason: the only kind
+// that may move a forward field back, settle a dispute, or delete or restore a record
+// (DESIGN.md section 3). The server checks the role against the author's account (I6).
+inline bool ByLeaderWithReason(const Change& change) {
+  return (change.author_role == "team_leader" || change.author_role == "admin") &&
+         !change.reason.empty();
+}
+
 }  // namespace outreach::model

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "core/merge/admission.h"
+#include "core/merge/append_view.h"
 #include "core/merge/join.h"
 #include "core/merge/merge.h"
 #include "core/merge/record_view.h"
@@ -43,41 +45,6 @@ Result<std::pair<model::Hlc, std::int64_t>> ParseClock(const std::string& text) 
 
 std::string VersionText(const schema::RecordSchema& schema) {
   return std::to_string(schema.version().major) + "." + std::to_string(schema.version().minor);
-}
-
-// The record as the user means it after an edit: the current values without the engine's
-// derived fields, with `patch` laid over (append fields gain the given entries). Validated in
-// user-input mode before anything is built, so one error lists every problem.
-Json ValuesAfterPatch(const schema::RecordSchema& schema, const model::RecordState& view,
-                      const Json& patch) {
-  Json values = view.id.empty() ? Json::object() : merge::CurrentValues(schema, view);
-  for (const schema::FieldSpec& spec : schema.fields()) {
-    if (!spec.derived.empty()) values.erase(spec.name);
-  }
-  if (!patch.is_object()) return patch;
-  for (const auto& [field, value] : patch.items()) {
-    const schema::FieldSpec* spec = schema.Field(field);
-    if (spec != nullptr && spec->policy == schema::MergePolicy::kAppend && value.is_array() &&
-        values.contains(field) && values[field].is_array()) {
-      for (const Json& entry : value) values[field].push_back(entry);
-    } else {
-      values[field] = value;
-    }
-  }
-  return values;
-}
-
-Status ValidateEdit(const schema::RecordSchema& schema, const model::RecordState& view,
-                    const std::string& id, const Json& patch,
-                    std::vector<schema::ValidationProblem>* problems_out = nullptr) {
-  Json values = ValuesAfterPatch(schema, view, patch);
-  if (!values.is_object()) return InvalidArgumentError("values must be a JSON object");
-  values["id"] = id;
-  std::vector<schema::ValidationProblem> problems =
-      schema.Validate(values, schema::ValidationMode::kUserInput);
-  Status status = schema::ProblemsToStatus(problems);
-  if (problems_out != nullptr) *problems_out = std::move(problems);
-  return status;
 }
 
 // The highest reading anywhere in a record's state.
@@ -140,10 +107,17 @@ Result<std::unique_ptr<Replica>> Replica::Open(storage::Database* db,
                                               offset_ms, std::move(identity)));
 }
 
-Status Replica::WriteLocal(
-    std::string_view id, std::string_view collection, model::ChangeKind kind,
-    const std::function<Status(const model::RecordState&, model::Change&)>& build) {
+Status Replica::WriteLocal(std::string_view id, std::string_view collection,
+                           model::ChangeKind kind, const ChangeBuild& build) {
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(const std::string change_id,
+                            AddLocalChange(id, collection, kind, build));
+  if (change_id.empty()) return Status::Ok();  // nothing to write
+  return txn.Commit();
+}
+
+Result<std::string> Replica::AddLocalChange(std::string_view id, std::string_view collection,
+                                            model::ChangeKind kind, const ChangeBuild& build) {
   OUTREACH_ASSIGN_OR_RETURN(auto loaded, store_->LoadView(id));
   if (kind != model::ChangeKind::kCreate && !loaded.has_value()) {
     return NotFoundError("no record " + std::string(id));
@@ -168,20 +142,20 @@ Status Replica::WriteLocal(
   const bool has_writes =
       !change.registers.empty() || !change.appends.empty() || !change.sets.empty();
   if (!has_writes && kind != model::ChangeKind::kDelete && kind != model::ChangeKind::kRestore) {
-    return Status::Ok();  // nothing differs from what the record already says
+    return std::string();  // nothing differs from what the record already says
   }
 
   OUTREACH_RETURN_IF_ERROR(merge::CheckAdmission(*schema, view, change));
   const merge::MergeResult result = merge::MergeInPlace(*schema, view, change);
   if (result.outcome == merge::Outcome::kRejected) return InvalidArgumentError(result.reason);
-  // The edit was validated (ValidateEdit) as the values it leaves: a local write has seen
-  // everything on this replica, so the merge result is exactly that, plus derived fields.
+  // The edit was validated (AddValidatedPatchWrites) as the values it leaves: a local write has
+  // seen everything on this replica, so the merge result is exactly that, plus derived fields.
   const Json values = merge::CurrentValues(*schema, view);
 
   OUTREACH_RETURN_IF_ERROR(store_->AddToOutbox(change));
   OUTREACH_RETURN_IF_ERROR(store_->SaveView(view, values, merge::IsDeleted(view)));
   // The outbox entry carries this reading, so the clock cannot go back across a restart.
-  return txn.Commit();
+  return change.change_id;
 }
 
 Result<std::string> Replica::Create(std::string_view collection, const Json& values,
@@ -191,8 +165,8 @@ Result<std::string> Replica::Create(std::string_view collection, const Json& val
       id, collection, model::ChangeKind::kCreate,
       [&](const model::RecordState& view, model::Change& change) -> Status {
         const schema::RecordSchema* schema = schemas_->Find(change.collection);
-        OUTREACH_RETURN_IF_ERROR(ValidateEdit(*schema, view, change.record_id, values, problems));
-        return detail::AddPatchWrites(*schema, view, values, /*resolving=*/false, change);
+        return detail::AddValidatedPatchWrites(*schema, view, values, /*resolving=*/false, change,
+                                               problems);
       }));
   return id;
 }
@@ -203,13 +177,15 @@ Result<std::vector<schema::ValidationProblem>> Replica::ValidateCreate(
   if (schema == nullptr) {
     return InvalidArgumentError("unknown collection " + std::string(collection));
   }
-  if (!values.is_object()) {
-    return std::vector<schema::ValidationProblem>{{"", "must be a JSON object"}};
-  }
-  // Any well-formed id will do: Create assigns the real one and the schema checks only its form.
-  constexpr const char* kPlaceholderId = "00000000-0000-7000-8000-000000000000";
+  // Create's own checks on a change built and dropped. Any well-formed id will do: Create
+  // assigns the real one and the schema checks only its form.
+  model::Change scratch;
+  scratch.record_id = "00000000-0000-7000-8000-000000000000";
   std::vector<schema::ValidationProblem> problems;
-  (void)ValidateEdit(*schema, model::RecordState{}, kPlaceholderId, values, &problems);
+  const Status built = detail::AddValidatedPatchWrites(*schema, model::RecordState{}, values,
+                                                       /*resolving=*/false, scratch, &problems);
+  // A shape the schema allows but a change cannot carry (not an object, an entry without id).
+  if (!built.ok() && problems.empty()) problems.push_back({"", built.message()});
   return problems;
 }
 
@@ -218,9 +194,8 @@ Status Replica::Update(std::string_view id, const Json& patch,
   return WriteLocal(id, "", model::ChangeKind::kUpdate,
                     [&](const model::RecordState& view, model::Change& change) -> Status {
                       const schema::RecordSchema* schema = schemas_->Find(change.collection);
-                      OUTREACH_RETURN_IF_ERROR(
-                          ValidateEdit(*schema, view, change.record_id, patch, problems));
-                      return detail::AddPatchWrites(*schema, view, patch, false, change);
+                      return detail::AddValidatedPatchWrites(*schema, view, patch,
+                                                             /*resolving=*/false, change, problems);
                     });
 }
 
@@ -233,9 +208,22 @@ Result<std::string> Replica::Append(std::string_view id, std::string_view field,
   return entry_id;
 }
 
-Status Replica::Delete(std::string_view id) {
+Result<std::string> Replica::Strike(std::string_view id, std::string_view field,
+                                    std::string_view entry_id, std::string_view reason) {
+  if (reason.empty()) return InvalidArgumentError("a strike needs a reason");
+  // Whether `entry_id` is an entry of the field is admission's to say, as on the server.
+  return Append(id, field,
+                Json{{merge::kSupersedesMember, entry_id},
+                     {merge::kStruckMember, true},
+                     {merge::kStrikeReasonMember, reason},
+                     {"author", identity_.user_id}});
+}
+
+Status Replica::Delete(std::string_view id, std::string_view reason) {
+  // Who may delete is admission's to say (CheckAdmission, inside WriteLocal), as on the server.
   return WriteLocal(id, "", model::ChangeKind::kDelete,
                     [&](const model::RecordState& view, model::Change& change) -> Status {
+                      change.reason = std::string(reason);
                       detail::FillDeleteSeen(view, change);
                       return Status::Ok();
                     });
@@ -249,24 +237,21 @@ Status Replica::Resolve(std::string_view id, std::string_view field, const Json&
   if (field.empty()) {
     // delete_vs_edit: true confirms the delete (having now seen the edit), false keeps the record.
     if (!value.is_boolean()) return InvalidArgumentError("resolve a delete with true or false");
-    const auto kind = value.get<bool>() ? model::ChangeKind::kDelete : model::ChangeKind::kRestore;
-    return WriteLocal(id, "", kind, [&](const model::RecordState& view, model::Change& change) {
-      change.reason = std::string(reason);
-      if (kind == model::ChangeKind::kDelete) {
-        detail::FillDeleteSeen(view, change);
-      } else {
-        change.deletion_base = view.deletions_seen;
-      }
-      return Status::Ok();
-    });
+    if (value.get<bool>()) return Delete(id, reason);
+    return WriteLocal(id, "", model::ChangeKind::kRestore,
+                      [&](const model::RecordState& view, model::Change& change) {
+                        change.reason = std::string(reason);
+                        change.deletion_base = view.deletions_seen;
+                        return Status::Ok();
+                      });
   }
   return WriteLocal(id, "", model::ChangeKind::kUpdate,
                     [&](const model::RecordState& view, model::Change& change) -> Status {
                       change.reason = std::string(reason);
                       const schema::RecordSchema* schema = schemas_->Find(change.collection);
                       const Json patch{{std::string(field), value}};
-                      OUTREACH_RETURN_IF_ERROR(ValidateEdit(*schema, view, change.record_id, patch));
-                      return detail::AddPatchWrites(*schema, view, patch, /*resolving=*/true, change);
+                      return detail::AddValidatedPatchWrites(*schema, view, patch,
+                                                             /*resolving=*/true, change);
                     });
 }
 
@@ -281,6 +266,7 @@ Result<RecordView> Replica::Get(std::string_view id) {
   view.deleted = merge::IsDeleted(*loaded);
   view.has_pending_changes = !pending.empty();
   view.conflicts = merge::Conflicts(*schema, *loaded);
+  view.entry_history = merge::EntryHistory(*schema, *loaded);
   return view;
 }
 
@@ -356,7 +342,7 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
   if (!newest.IsZero()) {
     OUTREACH_RETURN_IF_ERROR(clock_.Observe(newest));
     OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
-    OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
+    OUTREACH_RETURN_IF_ERROR(SaveClock());
   }
   // Joined, not replaced: a server copy taken before a change it has just accepted must not
   // drop that change from what this device treats as confirmed (and from its bases).
@@ -367,72 +353,57 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
   return txn.Commit();
 }
 
-Status Replica::MarkAccepted(std::string_view change_id) {
+Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
+                                const std::vector<model::RecordState>& records) {
+  std::set<std::string> pulled;
+  model::Hlc newest;
+  for (const model::RecordState& record : records) {
+    if (record.id.empty()) return InvalidArgumentError("a server record needs an id");
+    if (schemas_->Find(record.collection) == nullptr) {
+      return InvalidArgumentError("unknown collection " + record.collection);
+    }
+    pulled.insert(record.id);
+    newest = std::max(newest, NewestReading(record));
+  }
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
-  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
-  // The server's state of the record (ApplyServerRecord) includes the change from now on; until
-  // it arrives, keep showing it by folding it into the confirmed state.
-  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
-  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
-  model::RecordState state = confirmed.value_or(model::RecordState{});
-  for (const OutboxEntry& entry : pending) {
-    if (entry.change.change_id != change_id) continue;
-    const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
-    if (schema != nullptr) (void)merge::MergeInPlace(*schema, state, entry.change);
+  // Every reading the server sent, including those of this device's accepted changes: the
+  // clock moves past them and re-stamping stays above them.
+  if (!newest.IsZero()) {
+    OUTREACH_RETURN_IF_ERROR(clock_.Observe(newest));
+    OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
   }
-  if (!state.id.empty()) OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
-  // The change leaves the outbox: from now on the saved clock must cover its reading, and
-  // re-stamping must never go below it (the server has it).
-  OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
-  for (const OutboxEntry& entry : pending) {
-    if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
+  std::set<std::string> rebuild;
+  for (const PushResult& result : results) {
+    auto record_id = store_->OutboxRecord(result.change_id);
+    if (record_id.status().code() == StatusCode::kNotFound) continue;
+    OUTREACH_RETURN_IF_ERROR(record_id.status());
+    if (result.rejected) {
+      OUTREACH_RETURN_IF_ERROR(MarkRejected(result.change_id, result.reason));
+    } else if (pulled.count(*record_id) > 0) {
+      OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(result.change_id));
+      rebuild.insert(*record_id);
+    } else {
+      OUTREACH_RETURN_IF_ERROR(MarkAccepted(result.change_id));
+    }
   }
-  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
-  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
+  for (const model::RecordState& record : records) {
+    // Joined, not replaced (see ApplyServerRecord).
+    OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));
+    OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(
+        merge::JoinStates(confirmed.value_or(model::RecordState{}), record)));
+    rebuild.insert(record.id);
+  }
+  for (const std::string& id : rebuild) OUTREACH_RETURN_IF_ERROR(Rebuild(id));
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
   return txn.Commit();
 }
 
-Status Replica::MarkRejected(std::string_view change_id, std::string_view reason) {
-  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
-  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
-  // The server has seen this reading: re-stamping must not reuse it.
-  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
-  for (const OutboxEntry& entry : pending) {
-    if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
-  }
-  OUTREACH_RETURN_IF_ERROR(store_->SetOutboxStatus(change_id, OutboxStatus::kRejected, reason));
-  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
-  return txn.Commit();
-}
-
-Status Replica::Discard(std::string_view change_id) {
-  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
-  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
-  OUTREACH_ASSIGN_OR_RETURN(auto rejected, store_->LoadOutbox(OutboxStatus::kRejected, record_id));
-  const bool is_rejected = std::any_of(rejected.begin(), rejected.end(), [&](const OutboxEntry& e) {
-    return e.change.change_id == change_id;
-  });
-  if (!is_rejected) {
-    return FailedPreconditionError("only a rejected change can be discarded");
-  }
-  OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kClockKey, ClockText(clock_)));
-  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
-  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
-  return txn.Commit();
-}
-
-Status Replica::MarkSending() {
-  // Whatever is pushed may reach the server even if its answer is lost: re-stamping must then
-  // stay above it (HybridClock::RewindForRestamp's promise).
-  OUTREACH_ASSIGN_OR_RETURN(auto newest, store_->NewestOutboxVersion());
-  if (!newest.has_value()) return Status::Ok();
-  return RaiseFloor(newest->hlc);
-}
+Status Replica::SaveClock() { return store_->SetMeta(kClockKey, ClockText(clock_)); }
 
 Status Replica::ObserveClock(const model::Hlc& remote) {
   OUTREACH_RETURN_IF_ERROR(clock_.Observe(remote));
   OUTREACH_RETURN_IF_ERROR(RaiseFloor(remote));
-  return store_->SetMeta(kClockKey, ClockText(clock_));
+  return SaveClock();
 }
 
 }  // namespace outreach::replica

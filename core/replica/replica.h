@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,9 +50,20 @@ struct RecordView {
   bool deleted = false;
   bool has_pending_changes = false;
   std::vector<merge::Conflict> conflicts;
+  // Append field -> every entry ever written to it, oldest first, each as {"entry", "author",
+  // "status" (current, superseded, struck, outranked), "superseded_by"}: what `values` leaves
+  // out of an append field and why (merge::EntryHistory).
+  std::map<std::string, model::Json> entry_history;
 };
 
 enum class OutboxStatus { kPending, kRejected };
+
+// The server's answer to one pushed change (rejected with its reason, or accepted).
+struct PushResult {
+  std::string change_id;
+  bool rejected = false;
+  std::string reason;
+};
 
 struct OutboxEntry {
   std::int64_t sequence = 0;  // order of writing
@@ -94,15 +106,33 @@ class Replica {
                 std::vector<schema::ValidationProblem>* problems = nullptr);
 
   // Appends `entry` (a JSON object) to an append field; an "id" is made if absent. Returns it.
+  // Entries are never edited: to correct one, append the corrected entry with "supersedes":
+  // <its id> (on an x-entry-forward field, this is how an action's state moves open -> done).
+  // failed_precondition: "supersedes" names no entry of the field on this replica, or takes an
+  // x-entry-forward state back (a team leader does that with Resolve, giving a reason).
   Result<std::string> Append(std::string_view id, std::string_view field, model::Json entry);
 
-  // Deletes the record (a tombstone that syncs). Concurrent edits elsewhere keep it alive as a
-  // delete_vs_edit conflict.
-  Status Delete(std::string_view id);
+  // Strikes entry `entry_id` of append field `field` (recorded in error, or about someone else)
+  // by appending {"supersedes": entry_id, "struck": true, "strike_reason": reason}; the struck
+  // entry is kept, shown in RecordView::entry_history as struck. Returns the strike's entry id.
+  // invalid_argument: empty reason, or the strike does not fit the field's schema (a field
+  // holding one value). failed_precondition: no entry `entry_id` in the field as this replica
+  // has it. not_found: no such record.
+  Result<std::string> Strike(std::string_view id, std::string_view field,
+                             std::string_view entry_id, std::string_view reason);
+
+  // Deletes the record (a tombstone that syncs), recording `reason` on the change. Records go
+  // only by retention (DOMAIN.md): team leaders and administrators only, with a non-empty
+  // reason; failed_precondition otherwise (a worker's own unsynced create is withdrawn instead:
+  // WithdrawCreate). Concurrent edits elsewhere keep the record alive as a delete_vs_edit
+  // conflict. not_found: no such record.
+  Status Delete(std::string_view id, std::string_view reason);
 
   // Settles a disputed field (or a delete_vs_edit conflict with `field` empty: `value` true
   // deletes, false keeps) with a write that has seen every candidate. Team leaders and
   // administrators only (failed_precondition otherwise); `reason` is recorded on the change.
+  // It is also a leader's way to take a forward state back: a forward field's lower state, or
+  // for an x-entry-forward append field the superseding entries (an array) that reopen one.
   Status Resolve(std::string_view id, std::string_view field, const model::Json& value,
                  std::string_view reason);
 
@@ -119,6 +149,33 @@ class Replica {
   // Drops a rejected change; the record is shown again without it.
   Status Discard(std::string_view change_id);
 
+  // Fixes a rejected change in place, in one transaction: what it wrote (PatchOf: its values,
+  // entries, set memberships) with `patch` laid over (fields as in Update; an append field's
+  // entries replace the ones the change appended) is written as a new change against the
+  // record as it now stands, validated and admitted like any write, with a fresh change id and
+  // clock reading, pending at the end of the outbox; the rejected change goes. The rejected
+  // change's reason (a leader's) is kept. A create stays a create unless other changes of the
+  // record are left here (then it is an update). Returns the new change id.
+  // At the end, not in the rejected change's place: the outbox's writing order is its clock
+  // order (Open restores the clock from the last entry, re-stamping and pushing walk it in
+  // order), and the fix is built on every pending change before it, so it must follow them.
+  // invalid_argument: the fixed values break the schema (each problem also in `problems`), or
+  // the change was a delete or restore (nothing to fix: discard it). failed_precondition: the
+  // change is not rejected, its record is not on the device (an update whose create was
+  // refused), admission refuses the fix, or the fix writes nothing (the record already says it:
+  // discard the change). not_found: no such change. On any error nothing changes.
+  Result<std::string> FixRejected(std::string_view change_id, const model::Json& patch,
+                                  std::vector<schema::ValidationProblem>* problems = nullptr);
+
+  // Withdraws a record this device created that has never left it: its create and every later
+  // change of it leave the outbox, and the record leaves the device, in one transaction, as if
+  // never written. Nothing syncs, since the server never had it. This is how a worker takes
+  // back a record made by mistake; once it may have reached the server, only a team leader or
+  // administrator deletes it (Delete). failed_precondition: the record was created by another
+  // user or device, or one of its changes may have reached the server (it was pushed:
+  // MarkSending, or the server has a copy). not_found: no such record.
+  Status WithdrawCreate(std::string_view id);
+
   // Recomputes every record's view from its confirmed state and pending changes and compares
   // it with the stored one: corrupt (naming the record) if they differ. For tests and for a
   // device's self-check after a crash; reads every record.
@@ -130,6 +187,13 @@ class Replica {
   // all-or-nothing part (a savepoint). Writes to other tables of the same database inside
   // `steps` join the transaction too.
   Status InOneTransaction(const std::function<Status()>& steps);
+  // One sync answer: the results of pushed changes and the records pulled with them, in one
+  // transaction. The same as MarkRejected / MarkAccepted / ApplyServerRecord call by call, but
+  // an accepted change whose record came back in `records` simply leaves the outbox (the
+  // server's state holds it), and each record is rebuilt once. Results for changes no longer
+  // in the outbox (discarded meanwhile) are skipped.
+  Status ApplySyncAnswer(const std::vector<PushResult>& results,
+                         const std::vector<model::RecordState>& records);
   // The server's state of a record is joined into the confirmed state; pending changes are
   // re-applied on top (rebase; those the server already has are duplicates and change nothing).
   Status ApplyServerRecord(const model::RecordState& server_state);
@@ -138,13 +202,16 @@ class Replica {
   // The server refused the change: it stays, marked, until discarded.
   Status MarkRejected(std::string_view change_id, std::string_view reason);
   // Call before pushing the outbox: from then on its readings may be on the server, and
-  // RestampPending stays above them even if the server's answer never arrives.
+  // RestampPending stays above them even if the server's answer never arrives — except after
+  // a clock_skew refusal of this very push, which stored none of it; its changes can no longer
+  // be withdrawn (WithdrawCreate).
   Status MarkSending();
   // Advances the clock past a reading from the server.
   Status ObserveClock(const model::Hlc& remote);
-  // After a clock_skew refusal carrying the server's time: sets the clock to server time and
-  // gives every pending change a new reading from it, in writing order, with the bases of later
-  // pending changes following their earlier ones, so the server accepts them. One transaction.
+  // After a clock_skew refusal of the latest push (MarkSending), carrying the server's time:
+  // sets the clock to server time and gives every pending change a new reading from it, in
+  // writing order, with the bases of later pending changes following their earlier ones, so the
+  // server accepts them; new readings stay above every earlier push's. One transaction.
   Status RestampPending(std::int64_t server_now_ms);
 
  private:
@@ -152,11 +219,21 @@ class Replica {
           model::PhysicalClock* clock, model::Hlc last_issued, std::int64_t offset_ms,
           ReplicaIdentity identity);
 
+  // Fills a local change's writes from the record's current view.
+  using ChangeBuild = std::function<Status(const model::RecordState&, model::Change&)>;
   // Builds, admits, merges, validates and stores one local change, all in one transaction.
-  // `build` fills the change's writes from the record's current view.
   Status WriteLocal(std::string_view id, std::string_view collection, model::ChangeKind kind,
-                    const std::function<Status(const model::RecordState&, model::Change&)>& build);
+                    const ChangeBuild& build);
+  // The same inside the caller's transaction (which rolls back on an error). Returns the new
+  // change's id, or "" if the change would write nothing (then nothing is stored).
+  Result<std::string> AddLocalChange(std::string_view id, std::string_view collection,
+                                     model::ChangeKind kind, const ChangeBuild& build);
   Status Rebuild(std::string_view record_id);
+  // Remembers how far the outbox has been pushed (MarkSending).
+  Status RecordPushPosition();
+  // Saves the clock's last reading and offset. Local writes need not (their outbox entry
+  // carries the reading); anything that takes a reading out of the outbox must.
+  Status SaveClock();
   // Raises the saved floor: the highest reading that has left this device or come from
   // elsewhere. Re-stamping never goes below it.
   Status RaiseFloor(const model::Hlc& reading);

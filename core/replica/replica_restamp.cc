@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <string>
 
 #include "core/model/version_vector.h"
 #include "core/replica/internal/replica_store.h"
@@ -12,7 +13,15 @@
 namespace outreach::replica {
 namespace {
 
-constexpr const char* kFloorKey = "floor";  // "<physical_ms> <counter>"
+// Readings stored as "<physical_ms> <counter>".
+// The floor: the highest reading that may be on the server or came from elsewhere; re-stamping
+// never goes below it.
+constexpr const char* kFloorKey = "floor";
+// The newest reading of the latest push, kept apart from the floor until the next push or a
+// re-stamp: a clock_skew refusal of that push proves the server stored none of it, and had it
+// joined the floor at once, re-stamping could never come back below it (a tablet a day fast
+// would be refused forever).
+constexpr const char* kInFlightKey = "in_flight";
 
 // Old reading -> new reading of this device's pending changes.
 using Restamps = std::map<model::Hlc, model::Hlc>;
@@ -47,29 +56,51 @@ void RemapChange(model::Change& change, const std::string& device, const Restamp
   RemapVector(change.deletion_base, device, restamps);
 }
 
-Result<model::Hlc> LoadFloor(detail::ReplicaStore& store) {
-  OUTREACH_ASSIGN_OR_RETURN(auto stored, store.GetMeta(kFloorKey));
+Result<model::Hlc> LoadReading(detail::ReplicaStore& store, const char* key) {
+  OUTREACH_ASSIGN_OR_RETURN(auto stored, store.GetMeta(key));
   if (!stored.has_value()) return model::Hlc{0, 0};
   long long physical = 0;
   unsigned long counter = 0;
   if (std::sscanf(stored->c_str(), "%lld %lu", &physical, &counter) != 2) {
-    return CorruptError("the replica's stored clock floor is malformed");
+    return CorruptError(std::string("the replica's stored clock ") + key + " is malformed");
   }
   return model::Hlc{physical, static_cast<std::uint32_t>(counter)};
+}
+
+std::string ReadingText(const model::Hlc& reading) {
+  return std::to_string(reading.physical_ms) + " " + std::to_string(reading.counter);
 }
 
 }  // namespace
 
 Status Replica::RaiseFloor(const model::Hlc& reading) {
-  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc floor, LoadFloor(*store_));
+  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc floor, LoadReading(*store_, kFloorKey));
   if (!(floor < reading)) return Status::Ok();
-  return store_->SetMeta(kFloorKey, std::to_string(reading.physical_ms) + " " +
-                                        std::to_string(reading.counter));
+  return store_->SetMeta(kFloorKey, ReadingText(reading));
+}
+
+Status Replica::MarkSending() {
+  // Whatever is pushed may reach the server even if its answer is lost: re-stamping must then
+  // stay above it (HybridClock::RewindForRestamp's promise). The previous push's readings join
+  // the floor now (its answer may never have come); this push's wait in kInFlightKey for its
+  // answer (accepted or rejected changes raise the floor themselves; a clock_skew refusal
+  // means none of them was stored).
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc previous, LoadReading(*store_, kInFlightKey));
+  OUTREACH_RETURN_IF_ERROR(RaiseFloor(previous));
+  OUTREACH_ASSIGN_OR_RETURN(auto newest, store_->NewestOutboxVersion());
+  OUTREACH_RETURN_IF_ERROR(
+      store_->SetMeta(kInFlightKey, ReadingText(newest.has_value() ? newest->hlc : model::Hlc{})));
+  OUTREACH_RETURN_IF_ERROR(RecordPushPosition());
+  return txn.Commit();
 }
 
 Status Replica::RestampPending(std::int64_t server_now_ms) {
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
-  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc floor, LoadFloor(*store_));
+  // Without the latest push's readings (kInFlightKey): the server refused that push for clock
+  // skew and stored none of it. Pushes before it are in the floor.
+  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc floor, LoadReading(*store_, kFloorKey));
+  OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kInFlightKey, ReadingText(model::Hlc{})));
   clock_.AdjustToServerTime(server_now_ms);
   OUTREACH_RETURN_IF_ERROR(clock_.RewindForRestamp(floor));
 
@@ -89,9 +120,7 @@ Status Replica::RestampPending(std::int64_t server_now_ms) {
     records.insert(change.record_id);
   }
   for (const std::string& record_id : records) OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
-  OUTREACH_RETURN_IF_ERROR(store_->SetMeta("clock", std::to_string(clock_.last_issued().physical_ms) +
-                                                        " " + std::to_string(clock_.last_issued().counter) +
-                                                        " " + std::to_string(clock_.offset_ms())));
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
   return txn.Commit();
 }
 

@@ -37,8 +37,17 @@ struct FieldSpec {
   std::string review_if_concurrent;
 };
 
+// The rank of `value` in `states` (an order as FieldSpec stores one, lowest first): 0 for the
+// lowest, -1 if `value` is not one of them (absent, null, not a scalar).
+int StateRank(const std::vector<std::string>& states, const nlohmann::json& value);
+
 // The rank of `value` in `field.order` (0 = lowest), or -1 if the field is unordered or `value`
 // is not one of its ordered values.
 int OrderRank(const FieldSpec& field, const nlohmann::json& value);
+
+// The ranks of an append entry's x-entry-forward members, one per member in the order of
+// `field.entry_forward` (StateRank each; -1 for a member the entry lacks). Compared
+// lexicographically, higher is further along. Empty if the field has no x-entry-forward.
+std::vector<int> EntryStateRanks(const FieldSpec& field, const nlohmann::json& entry);
 
 }  // namespace outreach::schema

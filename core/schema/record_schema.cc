@@ -70,13 +70,31 @@ Result<std::vector<FieldSpec>> ReadFields(const std::string& collection,
   return fields;
 }
 
+// The retention job reads the fields the policy names: each must be a property (a subject
+// pointer such as "children_in_household/*/young_person_ref" by its first step).
+Status CheckRetentionFields(const std::string& collection, const RetentionPolicy& policy,
+                            const nlohmann::json& document) {
+  const nlohmann::json& properties = document["properties"];
+  std::vector<std::string> named = policy.subject_fields;
+  if (!policy.from_field.empty()) named.push_back(policy.from_field);
+  for (const std::string& pointer : named) {
+    const std::string field = pointer.substr(0, pointer.find('/'));
+    if (!properties.contains(field)) {
+      return DocumentError(collection, "x-retention names '" + field + "', which is not a property");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 RecordSchema::RecordSchema(std::string name, SchemaVersion version, nlohmann::json document,
-                           std::vector<FieldSpec> fields, detail::JsonSchemaValidator validator)
+                           RetentionPolicy retention_policy, std::vector<FieldSpec> fields,
+                           detail::JsonSchemaValidator validator)
     : name_(std::move(name)),
       version_(version),
       document_(std::move(document)),
+      retention_policy_(std::move(retention_policy)),
       fields_(std::move(fields)),
       validator_(std::move(validator)) {
   for (std::size_t index = 0; index < fields_.size(); ++index) {
@@ -96,12 +114,15 @@ Result<RecordSchema> RecordSchema::FromDocument(const std::string& collection,
   if (retention == document.end() || !retention->is_object()) {
     return DocumentError(collection, "x-retention must be an object");
   }
+  OUTREACH_ASSIGN_OR_RETURN(RetentionPolicy retention_policy,
+                            ParseRetentionPolicy(collection, *retention));
   OUTREACH_ASSIGN_OR_RETURN(std::vector<FieldSpec> fields, ReadFields(collection, document));
+  OUTREACH_RETURN_IF_ERROR(CheckRetentionFields(collection, retention_policy, document));
 
   Result<detail::JsonSchemaValidator> validator = detail::JsonSchemaValidator::Compile(document);
   if (!validator.ok()) return DocumentError(collection, validator.status().message());
-  return RecordSchema(collection, version, document, std::move(fields),
-                      std::move(validator).value());
+  return RecordSchema(collection, version, document, std::move(retention_policy),
+                      std::move(fields), std::move(validator).value());
 }
 
 const FieldSpec* RecordSchema::Field(std::string_view name) const {

@@ -12,6 +12,7 @@
 #include "core/base/status.h"
 #include "core/schema/field_spec.h"
 #include "core/schema/internal/json_schema_validator.h"
+#include "core/schema/retention_policy.h"
 #include "core/schema/schema_version.h"
 #include "core/schema/validation_problem.h"
 
@@ -30,7 +31,8 @@ class RecordSchema {
  public:
   // Builds the schema of `collection` from its parsed document. invalid_argument, naming
   // `collection`, if the document is not a record schema: not an object; "title" present but not
-  // `collection`; "x-schema-version" missing or not "major.minor"; "x-retention" not an object;
+  // `collection`; "x-schema-version" missing or not "major.minor"; "x-retention" not an object, or
+  // malformed (retention_policy.h), or its from_field / subject_fields naming no property;
   // no "properties" or no "id" property with x-merge immutable; "required" naming a missing
   // property; a property whose annotations are missing or wrong (see field_spec_parser.h), or
   // whose x-immutable-after names no property; or a document valijson cannot compile.
@@ -47,6 +49,8 @@ class RecordSchema {
   SchemaVersion version() const { return version_; }
   // The "x-retention" object as written (rule, years, legal_hold, ...), for the retention job.
   const nlohmann::json& retention() const { return document_["x-retention"]; }
+  // The same, parsed and checked (retention_policy.h).
+  const RetentionPolicy& retention_policy() const { return retention_policy_; }
   // The whole schema document, e.g. for the server to send to devices.
   const nlohmann::json& document() const { return document_; }
 
@@ -70,11 +74,13 @@ class RecordSchema {
 
  private:
   RecordSchema(std::string name, SchemaVersion version, nlohmann::json document,
-               std::vector<FieldSpec> fields, detail::JsonSchemaValidator validator);
+               RetentionPolicy retention_policy, std::vector<FieldSpec> fields,
+               detail::JsonSchemaValidator validator);
 
   std::string name_;
   SchemaVersion version_;
   nlohmann::json document_;
+  RetentionPolicy retention_policy_;
   std::vector<FieldSpec> fields_;
   std::map<std::string, std::size_t, std::less<>> field_index_;  // name -> index in fields_
   detail::JsonSchemaValidator validator_;

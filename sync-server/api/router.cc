@@ -54,9 +54,13 @@ HttpResponse Router::Handle(const HttpRequest& request) {
     const char* path;
     HttpResponse (Router::*handle)(const HttpRequest&);
   };
+  // Every endpoint is here, /healthz and /metrics included, so that a known path asked with
+  // the wrong method is 405 with Allow (RFC 9110 section 15.5.6), never 404.
   static const Route kRoutes[] = {{"POST", "/v1/sync", &Router::Sync},
                                   {"POST", "/v1/enrol", &Router::Enrol},
-                                  {"GET", "/v1/schemas", &Router::Schemas}};
+                                  {"GET", "/v1/schemas", &Router::Schemas},
+                                  {"GET", "/healthz", &Router::Health},
+                                  {"GET", "/metrics", &Router::MetricsText}};
   for (const Route& route : kRoutes) {
     if (path != route.path) continue;
     if (request.method != route.method) {
@@ -66,8 +70,6 @@ HttpResponse Router::Handle(const HttpRequest& request) {
     }
     return (this->*route.handle)(request);
   }
-  if (path == "/healthz" && request.method == "GET") return Health();
-  if (path == "/metrics" && request.method == "GET") return MetricsText();
   return ErrorResponse(404, "not_found", "no such endpoint");
 }
 
@@ -154,13 +156,13 @@ HttpResponse Router::Schemas(const HttpRequest& request) {
                                 {"schemas", std::move(schemas)}});
 }
 
-HttpResponse Router::Health() {
+HttpResponse Router::Health(const HttpRequest& /*request*/) {
   auto stats = store_->Stats();
   if (!stats.ok()) return ErrorResponse(503, "store_unavailable", "the store cannot be read");
   return JsonResponse(200, Json{{"status", "ok"}, {"records", stats->records}});
 }
 
-HttpResponse Router::MetricsText() {
+HttpResponse Router::MetricsText(const HttpRequest& /*request*/) {
   auto stats = store_->Stats();
   return HttpResponse{200, "text/plain; version=0.0.4",
                       metrics_->Render(stats.ok() ? *stats : StoreStats{}), {}};

@@ -33,8 +33,8 @@ class Router {
   HttpResponse Sync(const HttpRequest& request);
   HttpResponse Enrol(const HttpRequest& request);
   HttpResponse Schemas(const HttpRequest& request);
-  HttpResponse Health();
-  HttpResponse MetricsText();
+  HttpResponse Health(const HttpRequest& request);
+  HttpResponse MetricsText(const HttpRequest& request);
 
   SyncService* service_;
   ServerStore* store_;

@@ -31,7 +31,8 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 // Called once for every response the HTTP layer sends, including those it makes itself (413,
-// 400, 408, 503): `path` without the query, status, seconds from the first byte read.
+// 400, 408, 503): `path` without the query, status, seconds from the first byte read. Called on
+// a server thread after the write, whether or not the client took it; exceptions are ignored.
 using HttpObserver =
     std::function<void(const std::string& method, const std::string& path, int status,
                        double seconds)>;
@@ -39,9 +40,12 @@ using HttpObserver =
 struct HttpLimits {
   std::size_t max_body_bytes = 16 * 1024 * 1024;  // larger: 413
   std::size_t max_header_bytes = 16 * 1024;       // larger: 431 (or 400)
-  std::chrono::milliseconds read_timeout{30'000};  // a request not read in time: 408
+  // A request not read in time: 408. The first request on a connection counts from accept,
+  // TLS handshake included. Writing a response gets the same time.
+  std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection closed when idle
-  std::size_t max_connections = 256;               // more: 503 and close
+  // More: 503 and close (up to 64 beyond it; past that, closed unanswered).
+  std::size_t max_connections = 256;
 };
 
 struct TlsFiles {

@@ -123,7 +123,7 @@ TEST_F(ClientBatchTest, CreateAllCreatesEveryRecordInOrder) {
 
 TEST_F(ClientBatchTest, DeleteNeedsAReason) {
   ASSERT_OK_AND_ASSIGN(std::string id, client_->Create("contact", Contact("Park")));
-  EXPECT_THAT(client_->Delete(id, ""), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(client_->Delete(id, ""), StatusIs(StatusCode::kFailedPrecondition));
   EXPECT_THAT(client_->Delete(id, "entered twice"), IsOk());
   ASSERT_OK_AND_ASSIGN(auto view, client_->Get(id));
   EXPECT_TRUE(view.deleted);

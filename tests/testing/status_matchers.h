@@ -37,3 +37,6 @@ MATCHER_P(StatusIs, code, "has code " + std::string(StatusCodeName(code))) {
   auto tmp = (expr);                                               \
   ASSERT_TRUE(tmp.ok()) << tmp.status().ToString();                \
   lhs = std::move(tmp).value()
+
+// ASSERT_OK(db.Exec("...")); — for a Status or a Result.
+#define ASSERT_OK(expr) ASSERT_THAT((expr), ::outreach::testing::IsOk())

@@ -1,10 +1,14 @@
 #include "core/replica/internal/change_builder.h"
 
 #include <algorithm>
+#include <map>
+#include <string>
 
 #include "core/merge/record_view.h"
 #include "core/model/canonical_json.h"
+#include "core/schema/merge_policy.h"
 #include "core/schema/record_schema.h"
+#include "core/schema/validation_problem.h"
 
 namespace outreach::replica::detail {
 namespace {
@@ -100,7 +104,74 @@ Status AddAppendWrite(const std::string& field, const model::RecordState& view, 
   return Status::Ok();
 }
 
+// The record as the user means it after an edit: the current values without the engine's
+// derived fields, with `patch` laid over (append fields gain the given entries). Validated in
+// user-input mode before anything is built, so one error lists every problem.
+Json ValuesAfterPatch(const schema::RecordSchema& schema, const model::RecordState& view,
+                      const Json& patch) {
+  Json values = view.id.empty() ? Json::object() : merge::CurrentValues(schema, view);
+  for (const schema::FieldSpec& spec : schema.fields()) {
+    if (!spec.derived.empty()) values.erase(spec.name);
+  }
+  if (!patch.is_object()) return patch;
+  for (const auto& [field, value] : patch.items()) {
+    const schema::FieldSpec* spec = schema.Field(field);
+    if (spec != nullptr && spec->policy == schema::MergePolicy::kAppend && value.is_array() &&
+        values.contains(field) && values[field].is_array()) {
+      for (const Json& entry : value) values[field].push_back(entry);
+    } else {
+      values[field] = value;
+    }
+  }
+  return values;
+}
+
+Status ValidateEdit(const schema::RecordSchema& schema, const model::RecordState& view,
+                    const std::string& id, const Json& patch,
+                    std::vector<schema::ValidationProblem>* problems_out) {
+  Json values = ValuesAfterPatch(schema, view, patch);
+  if (!values.is_object()) return InvalidArgumentError("values must be a JSON object");
+  values["id"] = id;
+  std::vector<schema::ValidationProblem> problems =
+      schema.Validate(values, schema::ValidationMode::kUserInput);
+  Status status = schema::ProblemsToStatus(problems);
+  if (problems_out != nullptr) *problems_out = std::move(problems);
+  return status;
+}
+
 }  // namespace
+
+Status AddValidatedPatchWrites(const schema::RecordSchema& schema, const model::RecordState& view,
+                               const Json& patch, bool resolving, model::Change& change,
+                               std::vector<schema::ValidationProblem>* problems) {
+  OUTREACH_RETURN_IF_ERROR(ValidateEdit(schema, view, change.record_id, patch, problems));
+  return AddPatchWrites(schema, view, patch, resolving, change);
+}
+
+Json PatchOf(const model::RecordState& view, const model::Change& change) {
+  Json patch = Json::object();
+  for (const auto& [field, write] : change.registers) patch[field] = write.value;
+  for (const auto& [field, write] : change.appends) patch[field] = write.entries;
+  for (const auto& [field, write] : change.sets) {
+    // A set write is a difference; as a patch it is the membership it leads to from `view`
+    // (removals first: additions win, as in merge).
+    std::map<std::string, Json> members;
+    const auto current = view.sets.find(field);
+    if (current != view.sets.end()) {
+      for (const auto& [key, element] : current->second.elements) {
+        if (merge::SetElementPresent(element)) members.emplace(key, element.value);
+      }
+    }
+    for (const model::SetRemoval& removal : write.removed) {
+      members.erase(model::CanonicalJson(removal.value));
+    }
+    for (const Json& added : write.added) members.emplace(model::CanonicalJson(added), added);
+    Json list = Json::array();
+    for (const auto& [key, member] : members) list.push_back(member);
+    patch[field] = std::move(list);
+  }
+  return patch;
+}
 
 Status AddPatchWrites(const schema::RecordSchema& schema, const model::RecordState& view,
                       const Json& patch, bool resolving, model::Change& change) {

@@ -3,9 +3,12 @@
 // it. Only the builder decides bases: what a write supersedes is exactly what its author saw.
 #pragma once
 
+#include <vector>
+
 #include "core/base/status.h"
 #include "core/model/change.h"
 #include "core/model/record_state.h"
+#include "core/schema/validation_problem.h"
 
 namespace outreach::schema {
 class RecordSchema;
@@ -20,6 +23,19 @@ namespace outreach::replica::detail {
 // failed_precondition for a disputed review field (`resolving` false).
 Status AddPatchWrites(const schema::RecordSchema& schema, const model::RecordState& view,
                       const model::Json& patch, bool resolving, model::Change& change);
+
+// AddPatchWrites after validating the record `patch` leaves (the view's values, derived
+// fields aside, with `patch` laid over: append fields gain the given entries) against the
+// schema as user input, so one error lists every problem. invalid_argument naming each problem
+// (JSON pointer + message), also put in `problems` when given.
+Status AddValidatedPatchWrites(const schema::RecordSchema& schema, const model::RecordState& view,
+                               const model::Json& patch, bool resolving, model::Change& change,
+                               std::vector<schema::ValidationProblem>* problems = nullptr);
+
+// What `change` meant, as a patch over `view` that AddPatchWrites would turn back into it:
+// register values, appended entries, and set fields as the membership the change leads to
+// from `view`. For rebuilding a rejected change against the record as it now stands.
+model::Json PatchOf(const model::RecordState& view, const model::Change& change);
 
 // Fills a delete's view of the record: every version of every value it holds.
 void FillDeleteSeen(const model::RecordState& view, model::Change& change);

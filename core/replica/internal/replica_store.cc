@@ -227,6 +227,12 @@ Result<std::optional<model::Version>> ReplicaStore::NewestOutboxVersion() {
   return std::optional<model::Version>(change.version);
 }
 
+Result<std::int64_t> ReplicaStore::LastOutboxSequence() {
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement select, Cached("SELECT COALESCE(MAX(seq), 0) FROM outbox"));
+  OUTREACH_ASSIGN_OR_RETURN(bool found, select->Step());
+  return found ? select->ColumnInt64(0) : std::int64_t{0};
+}
+
 Result<std::optional<std::string>> ReplicaStore::GetMeta(std::string_view key) {
   OUTREACH_ASSIGN_OR_RETURN(CachedStatement select, Cached("SELECT value FROM replica_meta WHERE key = ?"));
   OUTREACH_RETURN_IF_ERROR(select->BindText(1, key));

@@ -1,6 +1,7 @@
 // ReplicaStore: the replica's tables in the encrypted database and the SQL that reads and
 // writes them. No merge logic here; Replica decides, the store persists.
-//   replica_meta(key, value)                    the device clock (last HLC, offset)
+//   replica_meta(key, value)                    the device clock (last HLC, offset), its floor,
+//                                               the last outbox position pushed
 //   confirmed(record_id, state)                 record state as last received from the server
 //   local_view(record_id, collection, deleted, state, vals)
 //                                               confirmed + pending changes, and its values
@@ -63,6 +64,9 @@ class ReplicaStore {
 
   // The version of the last change written to the outbox, if any.
   Result<std::optional<model::Version>> NewestOutboxVersion();
+  // The writing-order position of the last change in the outbox (0 if it is empty). Positions
+  // are never reused, even after the change leaves.
+  Result<std::int64_t> LastOutboxSequence();
 
   Result<std::optional<std::string>> GetMeta(std::string_view key);
   Status SetMeta(std::string_view key, std::string_view value);

@@ -1,87 +1,82 @@
 #include "core/schema/internal/json_schema_validator.h"
 
+#include <cstddef>
 #include <exception>
-#include <new>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <string_view>
+#include <optional>
+#include <string>
 #include <utility>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/constraint_builder.hpp>
-#include <valijson/constraints/concrete_constraints.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
+#include <vector>
 
 #include "core/schema/internal/instance_limits.h"
 #include "core/schema/internal/problem_text.h"
-#include "core/schema/internal/rfc3339.h"
+#include "core/schema/internal/schema_bundle.h"
 #include "core/schema/internal/schema_preparation.h"
+#include "core/schema/internal/valijson_format_constraint.h"
 
 namespace outreach::schema::detail {
 
 struct JsonSchemaValidator::Compiled {
   valijson::Schema schema;
+  // One schema per entry of the top-level "allOf", if it has two or more. valijson stops an
+  // allOf at its first failing entry, so an invalid instance is checked against each entry on
+  // its own, to report every rule it breaks.
+  std::vector<std::unique_ptr<valijson::Schema>> top_level_rules;
 };
 
 namespace {
 
-enum class Format { kDate, kTime, kDateTime, kUnchecked };
+// Compiles `document` into `schema`. Throws what valijson throws.
+void Populate(const nlohmann::json& document, valijson::Schema& schema) {
+  valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+  parser.addConstraintBuilder(std::string(kFormatKeyword), new FormatConstraintBuilder());
+  valijson::adapters::NlohmannJsonAdapter adapter(document);
+  // No fetcher: every "$ref" is a pointer into the bundle by now, and valijson refuses any
+  // other with an exception.
+  parser.populateSchema(adapter, schema);
+}
 
-// "format" (renamed kFormatKeyword by PrepareSchemaForValijson), checked without std::regex.
-// Formats other than date, time and date-time are annotations only, as draft-07 allows.
-class FormatConstraint : public valijson::constraints::PolyConstraint {
- public:
-  explicit FormatConstraint(Format format) : format_(format) {}
-
-  bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
-                valijson::ValidationResults* results) const override {
-    if (!target.isString()) return true;  // "format" constrains strings only
-    const std::string text = target.getString();
-    bool valid = true;
-    const char* description = "";
-    switch (format_) {
-      case Format::kDate:
-        valid = IsRfc3339Date(text);
-        description = "String should be a valid date";
-        break;
-      case Format::kTime:
-        valid = IsRfc3339Time(text);
-        description = "String should be a valid time";
-        break;
-      case Format::kDateTime:
-        valid = IsRfc3339DateTime(text);
-        description = "String should be a valid date-time";
-        break;
-      case Format::kUnchecked:
-        break;
-    }
-    // valijson's own wording, so problem_text.cc rephrases both the same way.
-    if (!valid && results != nullptr) results->pushError(context, description);
-    return valid;
+// Compiles each entry of the top-level "allOf" of `document` as a schema of its own, unless it
+// has fewer than two or a top-level "$ref" makes valijson ignore it. Throws what valijson throws.
+std::vector<std::unique_ptr<valijson::Schema>> PopulateTopLevelRules(nlohmann::json document) {
+  std::vector<std::unique_ptr<valijson::Schema>> rules;
+  if (!document.is_object() || document.contains("$ref")) return rules;
+  const auto all_of = document.find("allOf");
+  if (all_of == document.end() || !all_of->is_array() || all_of->size() < 2) return rules;
+  const std::size_t rule_count = all_of->size();
+  for (std::size_t index = 0; index < rule_count; ++index) {
+    // A root "$ref" to the entry, in the whole document: "$ref"s inside it still resolve.
+    document["$ref"] = "#/allOf/" + std::to_string(index);
+    rules.push_back(std::make_unique<valijson::Schema>());
+    Populate(document, *rules.back());
   }
+  return rules;
+}
 
- private:
-  Constraint* cloneInto(void* memory) const override {
-    return new (memory) FormatConstraint(*this);
+// Validates `instance` against `schema`, appending valijson's errors, rephrased, to `problems`.
+// False if invalid. Throws what valijson throws.
+bool ValidateInto(const valijson::Schema& schema,
+                  const valijson::adapters::NlohmannJsonAdapter& instance,
+                  std::vector<RephrasedProblem>& problems) {
+  // One Validator per thread: it caches compiled "pattern" regexes (keyed by pattern text, so
+  // shareable between schemas) and that cache is not safe to share between threads.
+  thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
+  valijson::ValidationResults results;
+  if (validator.validate(schema, instance, &results)) return true;
+  valijson::ValidationResults::Error error;
+  while (results.popError(error)) {
+    std::optional<RephrasedProblem> problem =
+        RephraseValijsonError(error.context, error.description);
+    if (problem) problems.push_back(std::move(*problem));
   }
-  size_t sizeOf() const override { return sizeof(FormatConstraint); }
-
-  Format format_;
-};
-
-class FormatConstraintBuilder : public valijson::ConstraintBuilder {
- public:
-  valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override {
-    std::string name;
-    if (!value.getString(name)) valijson::throwRuntimeError("'format' must be a string");
-    Format format = Format::kUnchecked;
-    if (name == "date") format = Format::kDate;
-    if (name == "time") format = Format::kTime;
-    if (name == "date-time") format = Format::kDateTime;
-    return new FormatConstraint(format);
-  }
-};
+  return false;
+}
 
 }  // namespace
 
@@ -92,26 +87,13 @@ JsonSchemaValidator& JsonSchemaValidator::operator=(JsonSchemaValidator&&) noexc
 JsonSchemaValidator::~JsonSchemaValidator() = default;
 
 Result<JsonSchemaValidator> JsonSchemaValidator::Compile(const nlohmann::json& schema,
-                                                         const RemoteDocuments* remotes) {
-  OUTREACH_ASSIGN_OR_RETURN(const nlohmann::json prepared, PrepareSchemaForValijson(schema));
+                                                         const SchemaDocuments& documents) {
+  OUTREACH_ASSIGN_OR_RETURN(const nlohmann::json bundled, BundleSchema(schema, documents));
+  OUTREACH_ASSIGN_OR_RETURN(const nlohmann::json prepared, PrepareSchemaForValijson(bundled));
   auto compiled = std::make_unique<Compiled>();
   try {
-    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-    parser.addConstraintBuilder(std::string(kFormatKeyword), new FormatConstraintBuilder());
-    valijson::adapters::NlohmannJsonAdapter adapter(prepared);
-    if (remotes == nullptr) {
-      // No fetcher: valijson then refuses every remote "$ref" with an exception.
-      parser.populateSchema(adapter, compiled->schema);
-    } else {
-      auto fetch = [remotes](const std::string& uri) -> const nlohmann::json* {
-        const auto found = remotes->find(uri);
-        if (found == remotes->end()) return nullptr;
-        Result<nlohmann::json> document = PrepareSchemaForValijson(found->second);
-        return document.ok() ? new nlohmann::json(std::move(document).value()) : nullptr;
-      };
-      auto release = [](const nlohmann::json* document) { delete document; };
-      parser.populateSchema(adapter, compiled->schema, fetch, release);
-    }
+    Populate(prepared, compiled->schema);
+    compiled->top_level_rules = PopulateTopLevelRules(prepared);
   } catch (const std::exception& error) {
     // valijson's text quotes schema keywords and URIs, never instance data.
     return InvalidArgumentError(std::string("not a usable draft-07 schema: ") + error.what());
@@ -123,25 +105,15 @@ std::vector<ValidationProblem> JsonSchemaValidator::Validate(const nlohmann::jso
   std::vector<ValidationProblem> limit_problems = CheckInstanceLimits(instance);
   if (!limit_problems.empty()) return limit_problems;
 
-  // One Validator per thread: it caches compiled "pattern" regexes (keyed by pattern text, so
-  // shareable between schemas) and that cache is not safe to share between threads.
-  thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
-  valijson::ValidationResults results;
-  bool valid = false;
+  std::vector<RephrasedProblem> rephrased;
   try {
-    valijson::adapters::NlohmannJsonAdapter adapter(instance);
-    valid = validator.validate(compiled_->schema, adapter, &results);
+    const valijson::adapters::NlohmannJsonAdapter adapter(instance);
+    if (ValidateInto(compiled_->schema, adapter, rephrased)) return {};
+    // The whole schema reported only the first top-level rule broken; each rule on its own
+    // reports itself. The first one's problems come twice, and CollapseProblems drops copies.
+    for (const auto& rule : compiled_->top_level_rules) ValidateInto(*rule, adapter, rephrased);
   } catch (const std::exception&) {
     return {ValidationProblem{"", "could not be checked against the schema"}};
-  }
-  if (valid) return {};
-
-  std::vector<RephrasedProblem> rephrased;
-  valijson::ValidationResults::Error error;
-  while (results.popError(error)) {
-    std::optional<RephrasedProblem> problem =
-        RephraseValijsonError(error.context, error.description);
-    if (problem) rephrased.push_back(std::move(*problem));
   }
   std::vector<ValidationProblem> problems = CollapseProblems(rephrased);
   if (problems.empty()) problems.push_back({"", "does not satisfy the schema"});

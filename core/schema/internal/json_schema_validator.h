@@ -4,30 +4,30 @@
 // through it.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
 #include "core/base/status.h"
+#include "core/schema/internal/schema_bundle.h"
 #include "core/schema/validation_problem.h"
 
 namespace outreach::schema::detail {
 
 class JsonSchemaValidator {
  public:
-  // Documents a schema may "$ref" by absolute URI, keyed by URI without fragment. Only tests use
-  // it (the suite's remotes); record schemas are self-contained and nothing is ever fetched.
-  using RemoteDocuments = std::map<std::string, nlohmann::json>;
-
-  // Compiles `schema` (draft-07; also a boolean schema). Formats "date", "time" and
-  // "date-time" are checked as RFC 3339 in linear time (schema_preparation.h); other formats are
-  // annotations only. invalid_argument if valijson rejects the schema (bad keyword value,
-  // unresolvable "$ref", remote "$ref" not in `remotes`) or a "pattern" is not a valid
-  // ECMAScript regex. `remotes` may be null and need not outlive the call.
+  // Compiles `schema` (draft-07; also a boolean schema). "$id" and "$ref" follow draft-07,
+  // resolved by BundleSchema (schema_bundle.h): a "$ref" reaches the schema's own subschemas
+  // and the `documents` given, which are copied in; nothing is ever fetched. Record schemas are
+  // self-contained and pass none; tests pass the JSON-Schema-Test-Suite's remote documents.
+  // Formats "date", "time" and "date-time" are checked as RFC 3339 in linear time
+  // (schema_preparation.h); other formats are annotations only. invalid_argument if valijson
+  // rejects the schema (bad keyword value, "$ref" to a missing pointer), a "$ref" names
+  // nothing known, or a "pattern" is not a valid ECMAScript regex. `documents` need not
+  // outlive the call.
   static Result<JsonSchemaValidator> Compile(const nlohmann::json& schema,
-                                             const RemoteDocuments* remotes = nullptr);
+                                             const SchemaDocuments& documents = {});
 
   JsonSchemaValidator(JsonSchemaValidator&&) noexcept;
   JsonSchemaValidator& operator=(JsonSchemaValidator&&) noexcept;
@@ -36,8 +36,10 @@ class JsonSchemaValidator {
   ~JsonSchemaValidator();
 
   // Every way `instance` breaks the schema, value-free (see problem_text.h); empty if valid.
-  // Documents over the limits of instance_limits.h get only those problems. Const and safe to
-  // call from several threads at once.
+  // Each broken entry of the top-level "allOf" (record schemas' if/then rules) is reported, not
+  // only the first as valijson alone would; an "allOf" deeper down still reports its first
+  // broken entry only. Documents over the limits of instance_limits.h get only those problems.
+  // Const and safe to call from several threads at once.
   std::vector<ValidationProblem> Validate(const nlohmann::json& instance) const;
 
  private:

@@ -4,13 +4,10 @@
 #include <regex>
 #include <string>
 
+#include "core/schema/internal/schema_walk.h"
+
 namespace outreach::schema::detail {
 namespace {
-
-// Keywords whose values are data, not schemas: nothing inside them is a keyword.
-bool IsDataKeyword(std::string_view key) {
-  return key == "enum" || key == "const" || key == "default" || key == "examples";
-}
 
 Status CheckRegex(const std::string& pattern) {
   try {
@@ -21,28 +18,22 @@ Status CheckRegex(const std::string& pattern) {
   return Status::Ok();
 }
 
-// Rewrites `node` in place.
-Status Prepare(nlohmann::json& node) {
-  if (node.is_array()) {
-    for (nlohmann::json& item : node) OUTREACH_RETURN_IF_ERROR(Prepare(item));
-    return Status::Ok();
-  }
-  if (!node.is_object()) return Status::Ok();
-  if (const auto format = node.find("format"); format != node.end() && format->is_string()) {
+// Rewrites one (sub)schema object in place; WalkSchemaObjects reaches the nested ones.
+Status PrepareObject(nlohmann::json& object) {
+  if (const auto format = object.find("format"); format != object.end() && format->is_string()) {
     nlohmann::json value = std::move(*format);
-    node.erase("format");
-    node[std::string(kFormatKeyword)] = std::move(value);
+    object.erase("format");
+    object[std::string(kFormatKeyword)] = std::move(value);
   }
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (IsDataKeyword(it.key())) continue;
-    if (it.key() == "pattern" && it->is_string()) {
-      OUTREACH_RETURN_IF_ERROR(CheckRegex(it->get<std::string>()));
-    } else if (it.key() == "patternProperties" && it->is_object()) {
-      for (auto pattern = it->begin(); pattern != it->end(); ++pattern) {
-        OUTREACH_RETURN_IF_ERROR(CheckRegex(pattern.key()));
-      }
+  if (const auto pattern = object.find("pattern");
+      pattern != object.end() && pattern->is_string()) {
+    OUTREACH_RETURN_IF_ERROR(CheckRegex(pattern->get<std::string>()));
+  }
+  if (const auto patterns = object.find("patternProperties");
+      patterns != object.end() && patterns->is_object()) {
+    for (auto entry = patterns->begin(); entry != patterns->end(); ++entry) {
+      OUTREACH_RETURN_IF_ERROR(CheckRegex(entry.key()));
     }
-    OUTREACH_RETURN_IF_ERROR(Prepare(*it));
   }
   return Status::Ok();
 }
@@ -51,7 +42,11 @@ Status Prepare(nlohmann::json& node) {
 
 Result<nlohmann::json> PrepareSchemaForValijson(const nlohmann::json& schema) {
   nlohmann::json prepared = schema;
-  OUTREACH_RETURN_IF_ERROR(Prepare(prepared));
+  struct NoContext {};
+  auto visit = [](nlohmann::json& object, const std::string&, NoContext&) {
+    return PrepareObject(object);
+  };
+  OUTREACH_RETURN_IF_ERROR(WalkSchemaObjects(prepared, "", NoContext{}, visit));
   return prepared;
 }
 

@@ -1,11 +1,14 @@
 // Property-based convergence: 3 to 5 replicas make concurrent creates, edits of every policy,
-// appends, set additions and removals, deletes and restores (resolutions), exchanging changes in
-// random orders with duplicates. After everyone has everything:
+// appends (entries superseding and striking others, task states moving forward), set additions
+// and removals, deletes and restores (resolutions), exchanging changes in random orders with
+// duplicates. After everyone has everything:
 //   I1  every replica holds byte-equal canonical state;
 //   I2  every value ever saved is current, or superseded / removed by a change whose author had
 //       seen it (by the simulation's exact record of what each author had applied, not by
-//       merge's own bookkeeping), or kept as a candidate in a conflict; a deleted record's
-//       deleter had seen every value still live;
+//       merge's own bookkeeping), or kept as a candidate in a conflict; every entry is kept,
+//       and shown, or superseded / struck by an entry whose author had seen it, or outranked
+//       by a further state and kept in a conflict; a deleted record's deleter had seen every
+//       value still live;
 //   I3  applying any change again changes nothing.
 // At least 10,000 scenarios per run (OUTREACH_PROPERTY_RUNS overrides). A failure prints
 // RapidCheck's RC_PARAMS="reproduce=..." line, which replays it exactly.
@@ -13,6 +16,7 @@
 #include <rapidcheck.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <iostream>
 #include <random>
@@ -120,7 +124,34 @@ class Simulation {
     (void)Conflicts(schema_, final_state);
   }
 
+  // What the scenario exercised, so a change to admission cannot quietly stop the property
+  // from covering deletes, restores and delete_vs_edit conflicts.
+  struct Coverage {
+    std::array<std::size_t, 5> by_kind{};  // indexed by ChangeKind
+    std::size_t delete_vs_edit = 0;        // final states with a delete_vs_edit conflict
+    std::size_t entries_superseded = 0;    // final states: entries superseded or struck
+    std::size_t entry_races = 0;           // final states: x-entry-forward races settled
+
+    void Add(const Coverage& other) {
+      for (std::size_t kind = 0; kind < by_kind.size(); ++kind) by_kind[kind] += other.by_kind[kind];
+      delete_vs_edit += other.delete_vs_edit;
+      entries_superseded += other.entries_superseded;
+      entry_races += other.entry_races;
+    }
+  };
+
   std::size_t changes() const { return pool_.size(); }
+  Coverage coverage() const {
+    Coverage coverage = coverage_;
+    for (const Conflict& conflict : Conflicts(schema_, states_[0])) {
+      if (conflict.kind == ConflictKind::kDeleteVsEdit) ++coverage.delete_vs_edit;
+      if (conflict.field == "tasks") ++coverage.entry_races;
+    }
+    for (const auto& [field, history] : EntryHistory(schema_, states_[0])) {
+      for (const Json& item : history) coverage.entries_superseded += item["status"] != "current";
+    }
+    return coverage;
+  }
 
  private:
   // Each device's readings increase; across devices they are skewed.
@@ -150,6 +181,7 @@ class Simulation {
     if (!CheckAdmission(schema_, states_[r], change).ok()) return;
     const MergeResult result = MergeInPlace(schema_, states_[r], change);
     RC_ASSERT(result.outcome != Outcome::kRejected);
+    ++coverage_.by_kind[static_cast<std::size_t>(change.kind)];
     pool_.push_back(Made{change, applied_[static_cast<std::size_t>(r)]});
     applied_[static_cast<std::size_t>(r)].insert(change.version);
   }
@@ -177,10 +209,13 @@ class Simulation {
     Commit(r, change);
   }
 
-  // A case note, or a consent event (given / withdrawn) that records what its author had seen.
+  // A case note, a consent event (given / withdrawn) or a task, new or superseding one (done,
+  // or back to open), or a strike of a note or task. Each records what its author had seen.
   void Append(int r, int first, int second) {
     Change change = NewChange(r);
-    if (first % 2 == 0) {
+    if (first % 4 >= 2) {
+      if (!Supersede(r, first % 4 == 3, second, change)) return;
+    } else if (first % 4 == 0) {
       change.appends["notes"].entries.push_back(Json{{"id", "entry-" + std::to_string(clock_)}});
     } else {
       model::AppendWrite& write = change.appends["consent_events"];
@@ -192,6 +227,34 @@ class Simulation {
       }
     }
     Commit(r, change);
+  }
+
+  // A task (new, or superseding one), or a strike of a note or a task. False if there is
+  // nothing to strike.
+  bool Supersede(int r, bool strike, int second, Change& change) {
+    const char* field = strike && second % 2 == 0 ? "notes" : "tasks";
+    std::vector<const model::Candidate*> targets;
+    const auto current = states_[r].appends.find(field);
+    if (current != states_[r].appends.end()) {
+      for (const auto& [key, entry] : current->second.entries) targets.push_back(&entry);
+    }
+    const std::string id = (strike ? "strike-" : "task-") + std::to_string(clock_);
+    Json entry{{"id", id}};
+    if (!targets.empty() && (strike || second % 3 != 0)) {
+      const model::Candidate& target = *targets[static_cast<std::size_t>(second / 3) % targets.size()];
+      entry["supersedes"] = target.value["id"];
+      if (strike) {
+        entry["struck"] = true;
+        entry["strike_reason"] = "recorded in error";
+      }
+    } else if (strike) {
+      return false;
+    }
+    if (!strike) entry["state"] = (second / 2) % 2 == 0 ? "done" : "open";
+    model::AppendWrite& write = change.appends[field];
+    write.entries.push_back(std::move(entry));
+    for (const model::Candidate* target : targets) write.seen.push_back(target->version);
+    return true;
   }
 
   void SetAdd(int r, int first) {
@@ -216,10 +279,18 @@ class Simulation {
     Commit(r, change);
   }
 
+  // Only team leaders and administrators delete or restore (admission refuses anyone else), so
+  // every replica does it in one of those roles, and deletes still race edits everywhere.
+  static void AsLeaderOrAdmin(int r, Change& change) {
+    change.author_role = r % 2 == 0 ? "team_leader" : "admin";
+    change.reason = "retention period ended";
+  }
+
   void Delete(int r) {
     const RecordState& state = states_[r];
     if (state.id.empty() || IsDeleted(state)) return;
     Change change = NewChange(r, ChangeKind::kDelete);
+    AsLeaderOrAdmin(r, change);
     change.deletion_base = state.deletions_seen;
     for (const auto& [field, reg] : state.registers) change.delete_seen[field] = reg.seen;
     for (const auto& [field, append] : state.appends) {
@@ -237,6 +308,7 @@ class Simulation {
     const RecordState& state = states_[r];
     if (state.deletions.empty()) return;
     Change change = NewChange(r, ChangeKind::kRestore);
+    AsLeaderOrAdmin(r, change);
     change.deletion_base = state.deletions_seen;
     Commit(r, change);
   }
@@ -280,6 +352,7 @@ class Simulation {
         const auto kept = entries.find(model::AppendKey(entry["id"].get<std::string>(), change.version));
         RC_ASSERT(kept != entries.end());
         RC_ASSERT(kept->second.value == entry);  // never rewritten
+        CheckEntryShown(state, field, kept->second);
       }
     }
     for (const auto& [field, write] : change.sets) {
@@ -299,6 +372,54 @@ class Simulation {
         if (live) RC_ASSERT(SetElementPresent(element));
       }
     }
+  }
+
+  // I2 for an append entry: shown among the field's current values; or superseded or struck by
+  // an entry whose author had really seen it (the oracle's record); or, on the x-entry-forward
+  // field, outranked by a concurrent successor at least as far along and kept in a conflict.
+  void CheckEntryShown(const RecordState& state, const std::string& field,
+                       const model::Candidate& entry) const {
+    const Json history = EntryHistory(schema_, state).at(field);
+    const auto reading = std::find_if(history.begin(), history.end(), [&](const Json& item) {
+      return item["entry"] == entry.value;
+    });
+    RC_ASSERT(reading != history.end());
+    const std::string status = (*reading)["status"];
+    const Json current = CurrentValues(schema_, state)[field];
+    if (status == "current") {
+      RC_ASSERT(std::find(current.begin(), current.end(), entry.value) != current.end());
+    } else if (status == "superseded" || status == "struck") {
+      const bool seen_by_one = std::any_of(
+          (*reading)["superseded_by"].begin(), (*reading)["superseded_by"].end(), [&](const Json& id) {
+            const Made* successor = FindEntry(field, id.get<std::string>());
+            return successor != nullptr && successor->seen.count(entry.version) != 0;
+          });
+      RC_ASSERT(seen_by_one);
+    } else {
+      RC_ASSERT(status == "outranked");
+      const schema::FieldSpec& spec = *schema_.Field(field);
+      const bool further_shown = std::any_of(current.begin(), current.end(), [&](const Json& shown) {
+        return schema::EntryStateRanks(spec, shown) >= schema::EntryStateRanks(spec, entry.value);
+      });
+      RC_ASSERT(further_shown);
+      const auto conflicts = Conflicts(schema_, state);
+      RC_ASSERT(std::any_of(conflicts.begin(), conflicts.end(), [&](const Conflict& conflict) {
+        return conflict.field == field && conflict.kind == ConflictKind::kAutoResolved &&
+               std::find(conflict.candidates.begin(), conflict.candidates.end(), entry) !=
+                   conflict.candidates.end();
+      }));
+    }
+  }
+
+  const Made* FindEntry(const std::string& field, const std::string& entry_id) const {
+    for (const Made& made : pool_) {
+      const auto write = made.change.appends.find(field);
+      if (write == made.change.appends.end()) continue;
+      for (const Json& entry : write->second.entries) {
+        if (entry["id"] == entry_id) return &made;
+      }
+    }
+    return nullptr;
   }
 
   // A deleted record: some live deletion's author had seen every value still live.
@@ -337,6 +458,7 @@ class Simulation {
   std::vector<std::int64_t> last_physical_;
   std::vector<std::int64_t> skew_;
   std::vector<Made> pool_;
+  Coverage coverage_;
   std::int64_t clock_ = 1000;
 };
 
@@ -354,6 +476,7 @@ TEST(MergePropertyTest, ReplicasConvergeLoseNothingAndIgnoreDuplicates) {
   params.maxSuccess = PropertyRuns();
   params.maxSize = 100;  // up to ~100 steps per scenario
   std::size_t total_changes = 0;
+  Simulation::Coverage coverage;
   const auto property = [&](std::uint8_t replica_count_choice, std::uint16_t skew_choice,
                             const std::vector<std::tuple<std::uint8_t, std::uint8_t, std::uint8_t,
                                                          std::uint8_t>>& steps,
@@ -366,6 +489,7 @@ TEST(MergePropertyTest, ReplicasConvergeLoseNothingAndIgnoreDuplicates) {
     simulation.DeliverEverything(delivery_seed);
     simulation.CheckInvariants();
     total_changes += simulation.changes();
+    coverage.Add(simulation.coverage());
   };
   rc::detail::TestMetadata metadata;
   metadata.id = "MergePropertyTest/ReplicasConvergeLoseNothingAndIgnoreDuplicates";
@@ -375,8 +499,20 @@ TEST(MergePropertyTest, ReplicasConvergeLoseNothingAndIgnoreDuplicates) {
   std::ostringstream report;
   rc::detail::printResultMessage(result, report);
   std::cout << "[ property ] seed " << params.seed << ", " << params.maxSuccess
-            << " scenarios, " << total_changes << " changes made" << std::endl;
+            << " scenarios, " << total_changes << " changes made ("
+            << coverage.by_kind[static_cast<std::size_t>(ChangeKind::kDelete)] << " deletes, "
+            << coverage.by_kind[static_cast<std::size_t>(ChangeKind::kRestore)] << " restores, "
+            << coverage.delete_vs_edit << " delete_vs_edit conflicts left, "
+            << coverage.entries_superseded << " entries superseded or struck, "
+            << coverage.entry_races << " entry state races)" << std::endl;
   ASSERT_TRUE(result.template is<rc::detail::SuccessResult>()) << report.str();
+  if (params.maxSuccess >= 100) {  // too few scenarios may by chance not race a delete
+    EXPECT_GT(coverage.by_kind[static_cast<std::size_t>(ChangeKind::kDelete)], 0u);
+    EXPECT_GT(coverage.by_kind[static_cast<std::size_t>(ChangeKind::kRestore)], 0u);
+    EXPECT_GT(coverage.delete_vs_edit, 0u);
+    EXPECT_GT(coverage.entries_superseded, 0u);
+    EXPECT_GT(coverage.entry_races, 0u);
+  }
 }
 
 }  // namespace

@@ -25,24 +25,11 @@ using testing::V;
 using ::outreach::testing::IsOk;
 using ::outreach::testing::StatusIs;
 
-class MergeTest : public ::testing::Test {
+class MergeTest : public testing::ProbeSchemaTest {
  protected:
-  void SetUp() override {
-    auto registry = schema::SchemaRegistry::LoadFromStrings({{"probe", testing::kProbeSchema}});
-    ASSERT_TRUE(registry.ok()) << registry.status().ToString();
-    registry_ = std::make_unique<schema::SchemaRegistry>(std::move(registry).value());
-    schema_ = registry_->Find("probe");
-    ASSERT_NE(schema_, nullptr);
-  }
-
   MergeOutput Apply(const model::RecordState& state, const Change& change) {
     return Merge(*schema_, state, change);
   }
-
-  Json Values(const model::RecordState& state) { return CurrentValues(*schema_, state); }
-
-  std::unique_ptr<schema::SchemaRegistry> registry_;
-  const schema::RecordSchema* schema_ = nullptr;
 };
 
 TEST_F(MergeTest, ReviewEditThatSawEveryCandidateReplacesThem) {
@@ -324,6 +311,29 @@ TEST_F(MergeTest, AnEditConcurrentWithADeleteIsAdmittedAndOneThatSawItIsNot) {
   Change after = SetField(V("a", 25), "place", "station", Base({V("a", 10)}));
   after.deletion_base = Base({V("b", 20)});
   EXPECT_THAT(CheckAdmission(*schema_, state, after), StatusIs(StatusCode::kFailedPrecondition));
+}
+
+TEST_F(MergeTest, OnlyALeaderOrAdministratorWithAReasonDeletesOrRestores) {
+  auto state = testing::ApplyAll(*schema_, {SetField(V("a", 10), "place", "park")});
+  Change remove = Delete(V("b", 20), {{"place", Base({V("a", 10)})}});
+  Change restore = NewChange(V("b", 30), ChangeKind::kRestore);
+  restore.deletion_base = Base({V("b", 20)});
+  for (Change* change : {&remove, &restore}) {
+    for (const char* role : {"worker", "office"}) {
+      change->author_role = role;
+      change->reason = "recorded twice";
+      EXPECT_THAT(CheckAdmission(*schema_, state, *change), StatusIs(StatusCode::kFailedPrecondition))
+          << role;
+    }
+    for (const char* role : {"team_leader", "admin"}) {
+      change->author_role = role;
+      change->reason = "";
+      EXPECT_THAT(CheckAdmission(*schema_, state, *change), StatusIs(StatusCode::kFailedPrecondition))
+          << role << " without a reason";
+      change->reason = "retention period ended";
+      EXPECT_THAT(CheckAdmission(*schema_, state, *change), IsOk()) << role;
+    }
+  }
 }
 
 TEST_F(MergeTest, SchemaVersionIsTheHighestWhateverTheOrder) {

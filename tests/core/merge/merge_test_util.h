@@ -2,17 +2,22 @@
 // by named devices at given clock readings.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/merge/merge.h"
+#include "core/merge/record_view.h"
 #include "core/model/change.h"
 #include "core/schema/schema_registry.h"
 
 namespace outreach::merge::testing {
 
-// "probe": imm (immutable), notes (append), tags (set), risk (review, ordered low..high),
-// place (review, unordered), nick (lww), status (forward draft..closed).
+// "probe": imm (immutable), notes (append), consent_events (append, review if concurrent),
+// tasks (append, x-entry-forward state open..done), tags (set), risk (review, ordered
+// low..high), place (review, unordered), nick (lww), status (forward draft..closed).
 inline constexpr const char* kProbeSchema = R"({
   "$schema": "http://json-schema.org/draft-07/schema#",
   "$id": "urn:outreach:schema:probe",
@@ -29,6 +34,9 @@ inline constexpr const char* kProbeSchema = R"({
     "consent_events": {"type": "array", "items": {"type": "object", "required": ["id"]},
               "x-merge": "append", "x-class": "personal",
               "x-review-if-concurrent": {"kind": ["given", "withdrawn"]}},
+    "tasks": {"type": "array", "items": {"type": "object", "required": ["id"]},
+              "x-merge": "append", "x-class": "personal",
+              "x-entry-forward": {"state": ["open", "done"]}},
     "tags": {"type": "array", "uniqueItems": true, "x-merge": "set", "x-class": "personal"},
     "risk": {"enum": ["low", "medium", "high"], "x-merge": "review", "x-order": ["low", "medium", "high"],
              "x-class": "special_category"},
@@ -75,5 +83,22 @@ inline model::Change SetField(const model::Version& version, const std::string& 
 // Applies the changes in order, asserting none is rejected; returns the final state.
 model::RecordState ApplyAll(const schema::RecordSchema& schema,
                             const std::vector<model::Change>& changes);
+
+// A fixture holding the "probe" schema.
+class ProbeSchemaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto registry = schema::SchemaRegistry::LoadFromStrings({{"probe", kProbeSchema}});
+    ASSERT_TRUE(registry.ok()) << registry.status().ToString();
+    registry_ = std::make_unique<schema::SchemaRegistry>(std::move(registry).value());
+    schema_ = registry_->Find("probe");
+    ASSERT_NE(schema_, nullptr);
+  }
+
+  model::Json Values(const model::RecordState& state) { return CurrentValues(*schema_, state); }
+
+  std::unique_ptr<schema::SchemaRegistry> registry_;
+  const schema::RecordSchema* schema_ = nullptr;
+};
 
 }  // namespace outreach::merge::testing

@@ -1,9 +1,10 @@
 // The replica survives SIGKILL between any two of its steps: a child process runs local writes
 // (create, update, set edits, delete) and the device's side of sync (MarkSending, MarkAccepted,
-// ApplyServerRecord, RestampPending) as fast as it can, reporting each committed write and each
-// acceptance on a pipe. After each kill the parent reopens and checks that no pending change
-// was lost or duplicated, that accepted ones left the outbox, and that every record's view
-// equals its confirmed state with the outbox applied.
+// ApplyServerRecord, RestampPending, MarkRejected then FixRejected) as fast as it can, reporting
+// each committed write and each acceptance on a pipe (and each change about to be fixed, before
+// the fix). After each kill the parent reopens and checks that no change was lost or
+// duplicated, that accepted and fixed ones left the outbox, that the outbox stays in clock
+// order, and that every record's view equals its confirmed state with the outbox applied.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -29,7 +30,7 @@ namespace {
 using model::Json;
 
 constexpr int kRounds = 20;
-constexpr std::size_t kReportSize = 37;  // 'W' or 'A', then a 36-character change id
+constexpr std::size_t kReportSize = 37;  // 'W', 'A' or 'F', then a 36-character change id
 
 storage::OpenOptions Options() {
   storage::OpenOptions options;
@@ -40,8 +41,9 @@ storage::OpenOptions Options() {
 
 std::unique_ptr<Replica> OpenReplica(storage::Database* db, const schema::SchemaRegistry* schemas,
                                      model::PhysicalClock* clock) {
+  // A team leader's tablet: deleting a record needs one (workers withdraw unsynced creates).
   auto replica = Replica::Open(db, schemas, clock,
-                               ReplicaIdentity{"tablet-1", "user-1", "worker", "team-a"});
+                               ReplicaIdentity{"tablet-1", "user-1", "team_leader", "team-a"});
   return replica.ok() ? std::move(replica).value() : nullptr;
 }
 
@@ -91,10 +93,28 @@ std::string NewestPending(Replica& replica) {
       if (status.ok()) Report(report_fd, 'W', NewestPending(*replica));
     } else if (action == 5 && ids.size() > 5) {
       const std::size_t index = rng() % ids.size();
-      status = replica->Delete(ids[index]);
+      status = replica->Delete(ids[index], "recorded twice");
       if (status.ok()) {
         Report(report_fd, 'W', NewestPending(*replica));
         ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(index));
+      }
+    } else if (action == 6) {
+      // The server refuses the newest change; the worker fixes it (or discards it, when there
+      // is nothing to fix). Reported before: the old id may vanish whether or not it commits.
+      auto pending = replica->Outbox(OutboxStatus::kPending);
+      if (!pending.ok() || pending->empty()) continue;
+      const std::string refused = pending->back().change.change_id;
+      status = replica->MarkRejected(refused, "refused by the server");
+      if (status.ok()) {
+        Report(report_fd, 'F', refused);
+        auto fixed = replica->FixRejected(refused, Json::object());
+        status = fixed.status();
+        if (fixed.ok()) {
+          Report(report_fd, 'W', *fixed);
+        } else if (status.code() == StatusCode::kInvalidArgument ||
+                   status.code() == StatusCode::kFailedPrecondition) {
+          status = replica->Discard(refused);  // a delete, or a change the record already says
+        }
       }
     } else if (action <= 7) {
       // The device's half of a sync round: push (mark), the server accepts the oldest change,
@@ -130,7 +150,7 @@ TEST(ReplicaCrashTest, SigkillNeverLosesNorDuplicatesPendingChanges) {
   std::cout << "[ crash    ] seed " << seed << " (OUTREACH_TEST_SEED reproduces)" << std::endl;
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
-  std::set<std::string> written, accepted;
+  std::set<std::string> written, accepted, fixed;
   for (int round = 0; round < kRounds; ++round) {
     int pipe_fds[2];
     ASSERT_EQ(::pipe(pipe_fds), 0);
@@ -150,7 +170,7 @@ TEST(ReplicaCrashTest, SigkillNeverLosesNorDuplicatesPendingChanges) {
     char line[kReportSize];
     while (::read(pipe_fds[0], line, kReportSize) == static_cast<ssize_t>(kReportSize)) {
       const std::string change_id(line + 1, 36);
-      (line[0] == 'W' ? written : accepted).insert(change_id);
+      (line[0] == 'W' ? written : line[0] == 'A' ? accepted : fixed).insert(change_id);
     }
     ::close(pipe_fds[0]);
 
@@ -161,7 +181,9 @@ TEST(ReplicaCrashTest, SigkillNeverLosesNorDuplicatesPendingChanges) {
     auto replica = OpenReplica(db.get(), &schemas, &clock);
     ASSERT_NE(replica, nullptr);
     ASSERT_OK_AND_ASSIGN(auto pending, replica->Outbox(OutboxStatus::kPending));
-    std::set<std::string> outbox;
+    ASSERT_OK_AND_ASSIGN(auto rejected, replica->Outbox(OutboxStatus::kRejected));
+    std::set<std::string> outbox, kept_rejected;
+    for (const OutboxEntry& entry : rejected) kept_rejected.insert(entry.change.change_id);
     model::Version previous;
     for (const OutboxEntry& entry : pending) {
       ASSERT_TRUE(outbox.insert(entry.change.change_id).second) << "a change is in the outbox twice";
@@ -174,16 +196,22 @@ TEST(ReplicaCrashTest, SigkillNeverLosesNorDuplicatesPendingChanges) {
       EXPECT_EQ(accepted.count(id), 0u) << "an accepted change is still pending";
       unreported_writes += written.count(id) == 0;
     }
-    for (const std::string& id : written) lost += outbox.count(id) == 0 && accepted.count(id) == 0;
+    for (const std::string& id : written) {
+      lost += outbox.count(id) == 0 && accepted.count(id) == 0 && kept_rejected.count(id) == 0 &&
+              fixed.count(id) == 0;
+    }
     EXPECT_LE(unreported_writes + lost, 1) << "pending changes lost or unaccounted for";
     for (const std::string& id : outbox) written.insert(id);  // the unreported write, if any
     for (const std::string& id : written) {
-      if (outbox.count(id) == 0) accepted.insert(id);  // the unreported acceptance, if any
+      const bool left =
+          outbox.count(id) == 0 && kept_rejected.count(id) == 0 && fixed.count(id) == 0;
+      if (left) accepted.insert(id);  // the unreported acceptance, if any
     }
     EXPECT_THAT(replica->CheckViews(), ::outreach::testing::IsOk());
   }
   std::cout << "[ crash    ] " << written.size() << " changes written, " << accepted.size()
-            << " accepted, over " << kRounds << " kills" << std::endl;
+            << " accepted, " << fixed.size() << " rejected and fixed or discarded, over "
+            << kRounds << " kills" << std::endl;
   EXPECT_GT(written.size(), static_cast<std::size_t>(kRounds)) << "the worker hardly wrote";
   EXPECT_GT(accepted.size(), 0u);
 }

@@ -8,11 +8,8 @@
 
 #include "core/merge/merge.h"
 #include "core/model/hybrid_clock.h"
-#include "core/model/physical_clock.h"
-#include "core/schema/schema_registry.h"
-#include "core/storage/database.h"
+#include "tests/core/replica/replica_fixture.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/temp_dir.h"
 
 namespace outreach::replica {
 namespace {
@@ -21,36 +18,7 @@ using model::Json;
 using ::outreach::testing::IsOk;
 using ::outreach::testing::StatusIs;
 
-class ReplicaTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto schemas = schema::SchemaRegistry::LoadDirectory(OUTREACH_SCHEMA_DIR);
-    ASSERT_TRUE(schemas.ok()) << schemas.status().ToString();
-    schemas_ = std::make_unique<schema::SchemaRegistry>(std::move(schemas).value());
-    storage::OpenOptions options;
-    options.kdf = storage::KdfParams::FastForTests();
-    ASSERT_OK_AND_ASSIGN(db_, storage::Database::Create(dir_.File("device.db"),
-                                                        storage::KeySource::Passcode("pin"), options));
-    replica_ = OpenReplica("worker");
-  }
-
-  std::unique_ptr<Replica> OpenReplica(const std::string& role) {
-    auto replica = Replica::Open(db_.get(), schemas_.get(), &clock_,
-                                 ReplicaIdentity{"tablet-1", "user-1", role, "team-a"});
-    EXPECT_TRUE(replica.ok()) << replica.status().ToString();
-    return replica.ok() ? std::move(replica).value() : nullptr;
-  }
-
-  Json YoungPerson(const std::string& name) {
-    return Json{{"known_as", name}, {"team_id", "team-a"}, {"caseload_owner", "user-1"}};
-  }
-
-  testing::TempDir dir_;
-  model::ManualClock clock_{1'764'000'000'000};
-  std::unique_ptr<schema::SchemaRegistry> schemas_;
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<Replica> replica_;
-};
+class ReplicaTest : public testing::ReplicaFixture {};
 
 TEST_F(ReplicaTest, CreateWritesTheRecordAndItsOutboxEntryTogether) {
   ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
@@ -91,7 +59,9 @@ TEST_F(ReplicaTest, UpdateAppendDeleteAndQuery) {
   EXPECT_EQ(found[0]["id"], skye);
   ASSERT_OK_AND_ASSIGN(auto all, replica_->Query("young_person"));
   EXPECT_EQ(all.size(), 2u);
-  ASSERT_THAT(replica_->Delete(jay), IsOk());
+  replica_.reset();  // one replica per device at a time: the leader's takes over the clock
+  replica_ = OpenReplica("team_leader");
+  ASSERT_THAT(replica_->Delete(jay, "recorded twice"), IsOk());
   ASSERT_OK_AND_ASSIGN(all, replica_->Query("young_person"));
   EXPECT_EQ(all.size(), 1u);
   ASSERT_OK_AND_ASSIGN(RecordView gone, replica_->Get(jay));
@@ -101,6 +71,27 @@ TEST_F(ReplicaTest, UpdateAppendDeleteAndQuery) {
               StatusIs(StatusCode::kNotFound));
   EXPECT_THAT(replica_->Query("young_person", "known_as') OR 1=1 --", "x"),
               StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_F(ReplicaTest, OnlyALeaderOrAdministratorWithAReasonDeletes) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  EXPECT_THAT(replica_->Delete(id, "recorded twice"), StatusIs(StatusCode::kFailedPrecondition));
+  replica_.reset();
+  replica_ = OpenReplica("office");
+  EXPECT_THAT(replica_->Delete(id, "recorded twice"), StatusIs(StatusCode::kFailedPrecondition));
+  replica_.reset();
+  replica_ = OpenReplica("team_leader");
+  EXPECT_THAT(replica_->Delete(id, ""), StatusIs(StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  EXPECT_EQ(pending.size(), 1u) << "a refused delete writes nothing";
+  ASSERT_OK_AND_ASSIGN(RecordView alive, replica_->Get(id));
+  EXPECT_FALSE(alive.deleted);
+  ASSERT_THAT(replica_->Delete(id, "recorded twice"), IsOk());
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[1].change.reason, "recorded twice");
+  ASSERT_OK_AND_ASSIGN(RecordView gone, replica_->Get(id));
+  EXPECT_TRUE(gone.deleted);
 }
 
 TEST_F(ReplicaTest, ServerStateIsRebasedUnderPendingChanges) {
@@ -130,20 +121,6 @@ TEST_F(ReplicaTest, ServerStateIsRebasedUnderPendingChanges) {
   EXPECT_EQ(view.values["known_as"], "Sky") << "the pending rename stays on top";
   EXPECT_EQ(view.values["caseload_owner"], "user-2");
   EXPECT_TRUE(view.has_pending_changes);
-}
-
-TEST_F(ReplicaTest, RejectedChangesStayUntilDiscarded) {
-  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
-  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
-  ASSERT_THAT(replica_->MarkRejected(pending[0].change.change_id, "team scope"), IsOk());
-  ASSERT_OK_AND_ASSIGN(auto rejected, replica_->Outbox(OutboxStatus::kRejected));
-  ASSERT_EQ(rejected.size(), 1u);
-  EXPECT_EQ(rejected[0].reason, "team scope");
-  EXPECT_THAT(replica_->Discard("0190a6c2-0000-7000-8000-00000000dead"), StatusIs(StatusCode::kNotFound));
-  ASSERT_THAT(replica_->Discard(rejected[0].change.change_id), IsOk());
-  ASSERT_OK_AND_ASSIGN(rejected, replica_->Outbox(OutboxStatus::kRejected));
-  EXPECT_TRUE(rejected.empty());
-  EXPECT_THAT(replica_->Get(id), StatusIs(StatusCode::kNotFound));
 }
 
 TEST_F(ReplicaTest, OnlyATeamLeaderResolves) {
@@ -183,32 +160,6 @@ TEST_F(ReplicaTest, QueryMatchesBooleansAndNumbersByTypeAndValue) {
   EXPECT_EQ(found[0]["id"], id);
   ASSERT_OK_AND_ASSIGN(auto none, replica_->Query("young_person", "dob_estimated", 1));
   EXPECT_TRUE(none.empty());
-}
-
-TEST_F(ReplicaTest, AppendEntriesAreNeverRewritten) {
-  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
-  ASSERT_OK_AND_ASSIGN(std::string contact, replica_->Create("contact", Json{
-      {"created_by", "user-1"}, {"created_at_device", "2026-11-25T21:04:00Z"},
-      {"contact_type", "detached_street"}, {"occurred_start", "2026-11-25T20:30:00Z"},
-      {"occurred_end", "2026-11-25T21:00:00Z"}, {"location_text", "car park"},
-      {"workers_present", Json::array({"user-1"})}, {"young_people_present", Json::array({id})},
-      {"summary", Json::array({Json{{"id", "0190a6c2-0000-7000-8000-0000000000e1"},
-                                    {"author", "user-1"}, {"at", "2026-11-25T21:04:00Z"},
-                                    {"text", "seen with older boys"}}})},
-      {"status", "draft"}}));
-  EXPECT_THAT(replica_->Append(contact, "summary",
-                               Json{{"id", "0190a6c2-0000-7000-8000-0000000000e1"},
-                                    {"author", "user-1"}, {"at", "2026-11-25T21:05:00Z"},
-                                    {"text", "rewritten"}}),
-              StatusIs(StatusCode::kFailedPrecondition));
-  ASSERT_OK_AND_ASSIGN(auto entry, replica_->Append(contact, "summary",
-                                                    Json{{"author", "user-1"},
-                                                         {"at", "2026-11-25T21:05:00Z"},
-                                                         {"text", "went home at ten"}}));
-  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(contact));
-  ASSERT_EQ(view.values["summary"].size(), 2u);
-  EXPECT_EQ(view.values["summary"][0]["text"], "seen with older boys");
-  EXPECT_EQ(view.values["summary"][1]["id"], entry);
 }
 
 TEST_F(ReplicaTest, AStaleServerCopyDoesNotDropAnAcceptedChange) {
@@ -251,6 +202,43 @@ TEST_F(ReplicaTest, ClockSkewRestampsPendingChangesNearServerTime) {
   ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
   EXPECT_EQ(view.values["known_as"], "Sky");
   EXPECT_TRUE(view.conflicts.empty());
+}
+
+// Regression: MarkSending (which the SDK calls before every push) used to raise the re-stamp
+// floor to the pushed readings, so after a clock_skew refusal RestampPending could not bring
+// them back near server time and the tablet was refused forever.
+TEST_F(ReplicaTest, ClockSkewRefusalOfAPushMarkedSendingStillRestampsNearServerTime) {
+  const std::int64_t server_now = clock_.NowMs();
+  clock_.Advance(24 * 3600 * 1000);
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  ASSERT_THAT(replica_->MarkSending(), IsOk());  // pushed; refused with clock_skew
+
+  ASSERT_THAT(replica_->RestampPending(server_now), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto after, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(after.size(), 2u);
+  for (const OutboxEntry& entry : after) {
+    EXPECT_THAT(model::HybridClock::CheckSkew(entry.change.version.hlc, server_now), IsOk());
+  }
+}
+
+TEST_F(ReplicaTest, RestampStaysAboveAnEarlierPushWhoseAnswerWasLost) {
+  const std::int64_t server_now = clock_.NowMs();
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto first_push, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->MarkSending(), IsOk());  // stored by the server, its answer lost
+  clock_.Advance(24 * 3600 * 1000);
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  ASSERT_THAT(replica_->MarkSending(), IsOk());  // refused with clock_skew
+
+  ASSERT_THAT(replica_->RestampPending(server_now), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto after, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(after.size(), 2u);
+  for (const OutboxEntry& entry : after) {
+    EXPECT_LT(first_push[0].change.version.hlc, entry.change.version.hlc)
+        << "a new reading could repeat one the server holds";
+    EXPECT_THAT(model::HybridClock::CheckSkew(entry.change.version.hlc, server_now), IsOk());
+  }
 }
 
 }  // namespace

@@ -74,5 +74,15 @@ TEST(OrderRankTest, UnorderedFieldRanksNothing) {
   EXPECT_EQ(OrderRank(field, "draft"), -1);
 }
 
+TEST(EntryStateRanksTest, RanksEachForwardMemberOfAnEntry) {
+  FieldSpec field;
+  field.entry_forward = {{"state", {"open", "done"}}, {"checked", {"false", "true"}}};
+  // One rank per member, in the members' (sorted) order: checked, then state.
+  EXPECT_EQ(EntryStateRanks(field, nlohmann::json{{"state", "done"}, {"checked", false}}),
+            (std::vector<int>{0, 1}));
+  EXPECT_EQ(EntryStateRanks(field, nlohmann::json{{"struck", true}}), (std::vector<int>{-1, -1}));
+  EXPECT_TRUE(EntryStateRanks(FieldSpec{}, nlohmann::json{{"state", "done"}}).empty());
+}
+
 }  // namespace
 }  // namespace outreach::schema

@@ -200,6 +200,28 @@ std::vector<BrokenCase> BrokenCases() {
        [](Json& v) { v["evidence"]["sha256"] = "abc-LEAK"; },
        {"/evidence/sha256", "does not match the required pattern"},
        "abc-LEAK"},
+      {"a strike needs its reason",
+       "contact",
+       [](Json& v) {
+         v["actions"].push_back(Json{{"id", "0190c2e4-5b1a-7c3d-8e4f-0000000000f1"},
+                                     {"supersedes", v["actions"][0]["id"]}, {"struck", true}});
+       },
+       {"/actions/1/strike_reason", "is required"}},
+      {"struck is only ever true",
+       "contact",
+       [](Json& v) {
+         v["actions"].push_back(Json{{"id", "0190c2e4-5b1a-7c3d-8e4f-0000000000f1"},
+                                     {"supersedes", v["actions"][0]["id"]}, {"struck", false},
+                                     {"strike_reason", "recorded twice"}});
+       },
+       {"/actions/1/struck", "is not one of the allowed values"}},
+      {"a correction has the entry's shape",
+       "contact",
+       [](Json& v) {
+         v["actions"].push_back(Json{{"id", "0190c2e4-5b1a-7c3d-8e4f-0000000000f1"},
+                                     {"supersedes", v["actions"][0]["id"]}, {"state", "done"}});
+       },
+       {"/actions/1/what", "is required"}},
       {"consent event kind out of range",
        "consent",
        [](Json& v) { v["events"][0]["kind"] = "maybe-LEAK"; },
@@ -247,6 +269,25 @@ TEST(RecordExamplesTest, Issue4AbsentListFieldsValidateAsEmptyLists) {
               Contains(ValidationProblem{"/workers_present", "has too few items"}));
 }
 
+// Entries are never edited: a later entry corrects one (supersedes) or strikes it (struck, with
+// a reason), in any append field (core/merge/MERGE.md).
+TEST(RecordExamplesTest, EntriesMaySupersedeOrStrikeEarlierOnes) {
+  const RecordSchema* schema = Find("contact");
+  ASSERT_NE(schema, nullptr);
+  Json values = testing::ValidExample("contact");
+  Json done = values["actions"][0];
+  done["id"] = "0190c2e4-5b1a-7c3d-8e4f-0000000000f1";
+  done["supersedes"] = values["actions"][0]["id"];
+  done["state"] = "done";
+  values["actions"].push_back(done);
+  values["summary"].push_back(Json{{"id", "0190c2e4-5b1a-7c3d-8e4f-0000000000f2"},
+                                   {"author", "worker-ana"},
+                                   {"supersedes", values["summary"][0]["id"]},
+                                   {"struck", true},
+                                   {"strike_reason", "written on the wrong contact"}});
+  EXPECT_THAT(schema->Validate(values, ValidationMode::kUserInput), IsEmpty());
+}
+
 TEST(RecordExamplesTest, RationaleNotNeededWhenAssessedMatchesComputed) {
   const RecordSchema* schema = Find("cse_screening");
   ASSERT_NE(schema, nullptr);
@@ -276,6 +317,24 @@ TEST(RecordExamplesTest, StoredStateChecksRationaleAgainstStoredLevel) {
               Contains(ValidationProblem{"/rationale", "is required"}));
   values["assessed_level"] = "mild";
   EXPECT_THAT(schema->Validate(values, ValidationMode::kStoredState), IsEmpty());
+}
+
+// Issue 3: valijson stops a top-level allOf at its first broken rule, so a record breaking
+// three of contact's if/then rules used to be told about the first one only.
+TEST(RecordExamplesTest, Issue3EveryBrokenIfThenRuleIsReported) {
+  const RecordSchema* schema = Find("contact");
+  ASSERT_NE(schema, nullptr);
+  Json values = testing::ValidExample("contact");  // status "submitted"
+  values["disclosure_made"] = true;   // rules 1 (details) and 3 (actions, sharing decision)
+  values["summary"] = Json::array();  // rule 2 (a summary entry)
+  // Absent list fields are empty lists (issue 4), so each rule reports its minItems.
+  EXPECT_THAT(schema->Validate(values, ValidationMode::kUserInput),
+              ::testing::UnorderedElementsAre(
+                  ValidationProblem{"/disclosure_details", "has too few items"},
+                  ValidationProblem{"/summary", "has too few items"},
+                  ValidationProblem{"/immediate_risk_actions", "has too few items"},
+                  ValidationProblem{"/info_shared", "has too few items"},
+                  ValidationProblem{"", "breaks a conditional rule (if/then/else)"}));
 }
 
 }  // namespace

@@ -71,6 +71,12 @@ TEST(RecordSchemaTest, ExposesRetentionAndDocument) {
   EXPECT_EQ(schema.retention()["years"], 7);
   EXPECT_EQ(schema.retention()["legal_hold"], true);
   EXPECT_EQ(schema.document()["title"], "note");
+  const RetentionPolicy& policy = schema.retention_policy();
+  EXPECT_EQ(policy.rule, "created_plus_years");
+  EXPECT_EQ(policy.years, 7);
+  EXPECT_TRUE(policy.legal_hold);
+  EXPECT_EQ(policy.delete_by, "reviewed_server_job") << "the only way records go";
+  EXPECT_THAT(policy.subject_fields, IsEmpty());
 }
 
 TEST(RecordSchemaTest, AcceptsAnyMinorOfItsMajorVersion) {

@@ -365,6 +365,11 @@ TEST(SchemaFilesTest, TopLevelConventions) {
     EXPECT_TRUE(retention["rule"].is_string());
     EXPECT_EQ(retention["legal_hold"], true);
     EXPECT_EQ(retention["delete_by"], "reviewed_server_job");
+    const RetentionPolicy& policy = Schema(collection).retention_policy();
+    EXPECT_TRUE(policy.legal_hold);
+    EXPECT_EQ(policy.device_purge, "outside_working_set");
+    EXPECT_FALSE(policy.basis.empty());
+    EXPECT_TRUE(policy.years.has_value() || !policy.subject_fields.empty()) << policy.rule;
 
     const FieldSpec* id = Schema(collection).Field("id");
     ASSERT_NE(id, nullptr);
@@ -393,9 +398,18 @@ TEST(SchemaFilesTest, AppendEntriesHaveUuidIdsAndSetsAreUnique) {
       const nlohmann::json& property = document["properties"][field.name];
       if (field.policy == MergePolicy::kAppend) {
         ASSERT_EQ(property["type"], "array");
-        const nlohmann::json& entry = Resolve(document, property["items"]);
+        // Any item may strike an earlier entry of the field (core/merge/MERGE.md); the others
+        // have the field's shape, and may supersede (correct) an earlier entry.
+        const nlohmann::json& items = property["items"];
+        EXPECT_EQ(items["if"], (nlohmann::json{{"required", {"struck"}}}));
+        EXPECT_EQ(items["then"], (nlohmann::json{{"$ref", "#/definitions/strike"}}));
+        const nlohmann::json& strike = Resolve(document, items["then"]);
+        EXPECT_THAT(strike["required"], ::testing::ElementsAre("id", "supersedes", "struck",
+                                                              "strike_reason"));
+        const nlohmann::json& entry = Resolve(document, items["else"]);
         EXPECT_EQ(entry["type"], "object");
         EXPECT_THAT(entry["required"], ::testing::Contains("id"));
+        EXPECT_TRUE(entry["properties"].contains("supersedes"));
         EXPECT_EQ(Resolve(document, entry["properties"]["id"])["pattern"],
                   document["definitions"]["uuid"]["pattern"]);
         EXPECT_TRUE(entry["properties"].contains("author"));

@@ -31,10 +31,9 @@ JsonSchemaValidator CompileOrDie(const Json& schema) {
 TEST(JsonSchemaValidatorTest, RemoteReferencesAreNeverFetched) {
   const Json schema = {{"$ref", "http://localhost:1234/integer.json"}};
   EXPECT_THAT(JsonSchemaValidator::Compile(schema), StatusIs(StatusCode::kInvalidArgument));
-  const JsonSchemaValidator::RemoteDocuments remotes = {
-      {"http://localhost:1234/integer.json", {{"type", "integer"}}}};
+  const SchemaDocuments documents = {{"http://localhost:1234/integer.json", {{"type", "integer"}}}};
   ASSERT_OK_AND_ASSIGN(JsonSchemaValidator validator,
-                       JsonSchemaValidator::Compile(schema, &remotes));
+                       JsonSchemaValidator::Compile(schema, documents));
   EXPECT_THAT(validator.Validate(3), IsEmpty());
   EXPECT_THAT(validator.Validate("3"), ElementsAre(ValidationProblem{"", "has the wrong type"}));
 }
@@ -109,6 +108,26 @@ TEST(JsonSchemaValidatorTest, MessagesNeverQuoteValues) {
   EXPECT_THAT(all_messages, HasSubstr("is not a valid RFC 3339 date-time"));
   EXPECT_THAT(validator.Validate(values),
               Contains(ValidationProblem{"/Skye-key", "is not an allowed property"}));
+}
+
+TEST(JsonSchemaValidatorTest, ReportsEveryBrokenTopLevelAllOfEntry) {
+  const JsonSchemaValidator validator = CompileOrDie(Json::parse(R"({
+    "definitions": {"text": {"type": "string", "minLength": 1}},
+    "allOf": [
+      {"if": {"required": ["disclosure_made"]}, "then": {"required": ["disclosure_details"]}},
+      {"if": {"required": ["status"]}, "then": {"properties": {"summary": {"$ref": "#/definitions/text"}}}},
+      {"properties": {"kind": {"enum": ["a", "b"]}}}
+    ]
+  })"));
+  EXPECT_THAT(validator.Validate({{"disclosure_made", true}, {"status", "x"}, {"summary", ""}}),
+              ElementsAre(ValidationProblem{"/disclosure_details", "is required"},
+                          ValidationProblem{"", "breaks a conditional rule (if/then/else)"},
+                          ValidationProblem{"/summary", "is too short"}));
+  EXPECT_THAT(validator.Validate({{"status", "x"}, {"summary", ""}, {"kind", "c"}}),
+              ElementsAre(ValidationProblem{"/summary", "is too short"},
+                          ValidationProblem{"", "breaks a conditional rule (if/then/else)"},
+                          ValidationProblem{"/kind", "is not one of the allowed values"}));
+  EXPECT_THAT(validator.Validate({{"status", "x"}, {"summary", "fine"}}), IsEmpty());
 }
 
 TEST(JsonSchemaValidatorTest, LongDigitRunsAreRefusedBeforeAnyRegexRuns) {

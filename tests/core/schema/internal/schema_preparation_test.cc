@@ -42,6 +42,16 @@ TEST(SchemaPreparationTest, LeavesPropertiesNamedFormatAndDataAlone) {
   EXPECT_EQ(prepared, schema);
 }
 
+TEST(SchemaPreparationTest, PropertiesNamedLikeDataKeywordsAreSchemas) {
+  const Json schema = Json::parse(R"({
+    "properties": {"enum": {"format": "date"}, "default": {"pattern": "[a-"}}
+  })");
+  EXPECT_THAT(PrepareSchemaForValijson(schema), StatusIs(StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(
+      Json prepared, PrepareSchemaForValijson({{"properties", {{"enum", {{"format", "date"}}}}}}));
+  EXPECT_EQ(prepared["properties"]["enum"], Json({{"x-outreach-format", "date"}}));
+}
+
 TEST(SchemaPreparationTest, RefusesInvalidRegexes) {
   EXPECT_THAT(PrepareSchemaForValijson({{"pattern", "[a-"}}),
               StatusIs(StatusCode::kInvalidArgument));

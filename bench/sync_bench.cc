@@ -1,0 +1,259 @@
+// sync_bench: a real outreach-server (SQLite store, encrypted) and SDK devices (encrypted
+// stores) on loopback over TLS, as in production. Prints one JSON line per measurement:
+//   (a) push of N contact records (~1 KB) from one device, records/s end to end;
+//   (b) initial pull of the same to a fresh device, records/s, with the device's peak RSS;
+//   (c) incremental sync after 1% of the records changed: push ms on one device, pull ms on
+//       another;
+//   (d) a no-op sync, median ms, on the N-record store and (--million) on a 1,000,000-record one;
+//   (e) bytes on the wire per record for (a) and (b), against the records' JSON size, and the
+//       server's peak RSS.
+// Each device phase runs in a child process so its peak RSS is its own.
+//   build/bin/sync_bench [--records=100000] [--million] [--keep]
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/sync_bench_records.h"
+#include "client-sdk/client.h"
+
+namespace {
+
+using outreach::Client;
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "sync_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T Must(outreach::Result<T> result, const char* what) {
+  if (!result.ok()) Die(std::string(what) + ": " + result.status().ToString());
+  return std::move(result).value();
+}
+void Must(const outreach::Status& status, const char* what) {
+  if (!status.ok()) Die(std::string(what) + ": " + status.ToString());
+}
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+double PeakRssMib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+double ProcessPeakRssMib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
+
+std::string Run(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  if (!pipe) Die("cannot run " + command);
+  std::string out;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe.get()) != nullptr) out += buffer;
+  if (pclose(pipe.release()) != 0) Die("failed: " + command);
+  return out;
+}
+
+struct Server {
+  std::string data;
+  pid_t pid = -1;
+  unsigned short port = 0;
+
+  void Start() {
+    pid = fork();
+    if (pid == 0) {
+      std::freopen((data + ".log").c_str(), "w", stderr);
+      std::freopen("/dev/null", "w", stdout);
+      execl(OUTREACH_SERVER_BINARY, OUTREACH_SERVER_BINARY, "serve", "--data", data.c_str(),
+            "--port", "0", "--schemas", OUTREACH_SCHEMA_DIR, static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 600 && port == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::ifstream(data + "/port") >> port;
+    }
+    if (port == 0) Die("the server did not start; see " + data + ".log");
+  }
+  std::string Admin(const std::string& args) const {
+    return Run(std::string(OUTREACH_SERVER_BINARY) + " admin --data " + data + " --schemas " +
+               OUTREACH_SCHEMA_DIR + " " + args + " 2>/dev/null");
+  }
+  std::string Code(const std::string& user) const {
+    std::string out = Admin("enrolment-code " + user);
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out.substr(out.rfind(' ') + 1);
+  }
+  void Stop() {
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+  }
+};
+
+struct Bench {
+  std::string dir;
+  Server server;
+  long records = 100'000;
+
+  std::string Url() const { return "https://127.0.0.1:" + std::to_string(server.port); }
+
+  std::unique_ptr<Client> Device(const std::string& name, const std::string& user) const {
+    auto device = Must(Client::Open(dir + "/" + name, "bench passcode"), "open device");
+    auto status = Must(device->GetStatus(), "status");
+    if (!status.enrolled) {
+      outreach::EnrolOptions enrol;
+      enrol.ca_file = server.data + "/tls/cert.pem";
+      Must(device->Enrol(Url(), server.Code(user), enrol), "enrol");
+    }
+    return device;
+  }
+};
+
+// Runs `phase` in a child process (its own peak RSS); waits for it.
+void InChild(const std::function<void()>& phase) {
+  std::fflush(stdout);
+  const pid_t child = fork();
+  if (child == 0) {
+    phase();
+    std::fflush(stdout);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) Die("a device phase failed");
+}
+
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+void NoOpSyncs(const Bench& bench, const char* name, long database_records) {
+  InChild([&] {
+    auto device = bench.Device("reader", "reader");
+    (void)Must(device->Sync(), "catch-up sync");
+    std::vector<double> ms;
+    for (int i = 0; i < 21; ++i) {
+      const auto start = Clock::now();
+      (void)Must(device->Sync(), "no-op sync");
+      ms.push_back(Seconds(start) * 1000);
+    }
+    std::printf("{\"bench\":\"%s\",\"database_records\":%ld,\"median_ms\":%.2f,\"max_ms\":%.2f}\n",
+                name, database_records, Median(ms), *std::max_element(ms.begin(), ms.end()));
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Bench bench;
+  bool million = false, keep = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--records=", 0) == 0) bench.records = std::stol(arg.substr(10));
+    else if (arg == "--million") million = true;
+    else if (arg == "--keep") keep = true;
+    else Die("usage: sync_bench [--records=N] [--million] [--keep]");
+  }
+  char tmpl[] = "/tmp/sync_bench.XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) Die("mkdtemp");
+  bench.dir = tmpl;
+  bench.server.data = bench.dir + "/server";
+  bench.server.Start();
+  bench.server.Admin("create-team bench");
+  bench.server.Admin("create-user writer --team bench --role worker");
+  bench.server.Admin("create-user reader --team bench --role worker");
+  const long n = bench.records;
+  const double json_bytes = outreach::bench::AverageContactJsonBytes();
+
+  // (a) push
+  InChild([&] {
+    auto device = bench.Device("writer", "writer");
+    const auto create_start = Clock::now();
+    for (long i = 0; i < n; ++i) {
+      (void)Must(device->Create("contact", outreach::bench::BenchContact("writer", i)), "create");
+    }
+    const double create_s = Seconds(create_start);
+    const auto start = Clock::now();
+    const auto summary = Must(device->Sync(), "push sync");
+    const double s = Seconds(start);
+    if (summary.pushed != n) Die("pushed " + std::to_string(summary.pushed));
+    std::printf("{\"bench\":\"sync.push\",\"records\":%ld,\"seconds\":%.3f,\"records_per_s\":%.0f,"
+                "\"bytes_sent_per_record\":%.1f,\"record_json_bytes\":%.1f,\"wire_ratio\":%.3f,"
+                "\"device_peak_rss_mib\":%.1f,\"local_creates_per_s\":%.0f}\n",
+                n, s, n / s, double(summary.bytes_sent) / n, json_bytes,
+                double(summary.bytes_sent) / n / json_bytes, PeakRssMib(), n / create_s);
+  });
+  // (b) initial pull
+  InChild([&] {
+    auto device = bench.Device("reader", "reader");
+    const auto start = Clock::now();
+    const auto summary = Must(device->Sync(), "pull sync");
+    const double s = Seconds(start);
+    if (summary.pulled != n) Die("pulled " + std::to_string(summary.pulled));
+    std::printf("{\"bench\":\"sync.initial_pull\",\"records\":%ld,\"seconds\":%.3f,"
+                "\"records_per_s\":%.0f,\"bytes_received_per_record\":%.1f,"
+                "\"record_json_bytes\":%.1f,\"wire_ratio\":%.3f,\"device_peak_rss_mib\":%.1f}\n",
+                n, s, n / s, double(summary.bytes_received) / n, json_bytes,
+                double(summary.bytes_received) / n / json_bytes, PeakRssMib());
+  });
+  // (c) incremental: 1% edited on the writer, pushed; pulled by the reader.
+  InChild([&] {
+    auto device = bench.Device("writer", "writer");
+    auto contacts = Must(device->List("contact"), "list");
+    const long changed = n / 100;
+    for (long i = 0; i < changed; ++i) {
+      Must(device->Update(contacts[i * 100]["id"].get<std::string>(),
+                          outreach::model::Json{{"location_text", "moved " + std::to_string(i)}}),
+           "edit");
+    }
+    const auto start = Clock::now();
+    (void)Must(device->Sync(), "incremental push");
+    std::printf("{\"bench\":\"sync.incremental_push\",\"changed\":%ld,\"ms\":%.1f}\n", changed,
+                Seconds(start) * 1000);
+  });
+  InChild([&] {
+    auto device = bench.Device("reader", "reader");
+    const auto start = Clock::now();
+    const auto summary = Must(device->Sync(), "incremental pull");
+    std::printf("{\"bench\":\"sync.incremental_pull\",\"changed\":%lld,\"ms\":%.1f}\n",
+                static_cast<long long>(summary.pulled), Seconds(start) * 1000);
+  });
+  // (d) no-op syncs
+  NoOpSyncs(bench, "sync.noop", n);
+  if (million) {
+    bench.server.Admin("create-team filler");
+    bench.server.Admin("create-user filler --team filler --role worker");
+    InChild([&] { outreach::bench::FillServer(bench.Url(), bench.server.data + "/tls/cert.pem",
+                                              bench.server.Code("filler"), 1'000'000 - n); });
+    NoOpSyncs(bench, "sync.noop", 1'000'000);
+  }
+  // (e) the server's peak memory
+  std::printf("{\"bench\":\"sync.server\",\"server_peak_rss_mib\":%.1f}\n",
+              ProcessPeakRssMib(bench.server.pid));
+  bench.server.Stop();
+  if (!keep) std::filesystem::remove_all(bench.dir);
+  return 0;
+}

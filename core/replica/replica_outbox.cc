@@ -1,0 +1,174 @@
+// The outbox side of the replica: what happens to a local change after it was written
+// (the server accepts or rejects it, the device discards or fixes a rejected one, or withdraws
+// a create that never left). Each step is one transaction.
+#include <algorithm>
+#include <charconv>
+
+#include "core/merge/merge.h"
+#include "core/replica/internal/change_builder.h"
+#include "core/replica/internal/replica_store.h"
+#include "core/replica/replica.h"
+#include "core/schema/record_schema.h"
+#include "core/schema/schema_registry.h"
+
+namespace outreach::replica {
+namespace {
+
+// replica_meta key: the writing-order position of the last change pushed ("<seq>").
+constexpr const char* kPushedUpToKey = "pushed_up_to";
+
+Result<std::int64_t> PushedUpTo(detail::ReplicaStore& store) {
+  OUTREACH_ASSIGN_OR_RETURN(auto stored, store.GetMeta(kPushedUpToKey));
+  if (!stored.has_value()) return std::int64_t{0};
+  std::int64_t sequence = 0;
+  const char* const last = stored->data() + stored->size();
+  const auto [end, error] = std::from_chars(stored->data(), last, sequence);
+  if (error != std::errc() || end != last) {
+    return CorruptError("the replica's stored push position is malformed");
+  }
+  return sequence;
+}
+
+}  // namespace
+
+Status Replica::MarkAccepted(std::string_view change_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
+  // The server's state of the record (ApplyServerRecord) includes the change from now on; until
+  // it arrives, keep showing it by folding it into the confirmed state.
+  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
+  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
+  model::RecordState state = confirmed.value_or(model::RecordState{});
+  for (const OutboxEntry& entry : pending) {
+    if (entry.change.change_id != change_id) continue;
+    const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
+    if (schema != nullptr) (void)merge::MergeInPlace(*schema, state, entry.change);
+  }
+  if (!state.id.empty()) OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
+  // The change leaves the outbox: from now on the saved clock must cover its reading, and
+  // re-stamping must never go below it (the server has it).
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
+  for (const OutboxEntry& entry : pending) {
+    if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
+  }
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
+  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
+  return txn.Commit();
+}
+
+Status Replica::MarkRejected(std::string_view change_id, std::string_view reason) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
+  // The server has seen this reading: re-stamping must not reuse it.
+  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
+  for (const OutboxEntry& entry : pending) {
+    if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
+  }
+  OUTREACH_RETURN_IF_ERROR(store_->SetOutboxStatus(change_id, OutboxStatus::kRejected, reason));
+  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
+  return txn.Commit();
+}
+
+Status Replica::Discard(std::string_view change_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
+  OUTREACH_ASSIGN_OR_RETURN(auto rejected, store_->LoadOutbox(OutboxStatus::kRejected, record_id));
+  const bool is_rejected = std::any_of(rejected.begin(), rejected.end(), [&](const OutboxEntry& e) {
+    return e.change.change_id == change_id;
+  });
+  if (!is_rejected) {
+    return FailedPreconditionError("only a rejected change can be discarded");
+  }
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
+  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
+  return txn.Commit();
+}
+
+Result<std::string> Replica::FixRejected(std::string_view change_id, const model::Json& patch,
+                                         std::vector<schema::ValidationProblem>* problems) {
+  if (!patch.is_object()) return InvalidArgumentError("a fix is a JSON object of fields");
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(const std::string record_id, store_->OutboxRecord(change_id));
+  OUTREACH_ASSIGN_OR_RETURN(auto rejected, store_->LoadOutbox(OutboxStatus::kRejected, record_id));
+  const auto found = std::find_if(rejected.begin(), rejected.end(), [&](const OutboxEntry& entry) {
+    return entry.change.change_id == change_id;
+  });
+  if (found == rejected.end()) return FailedPreconditionError("only a rejected change is fixed");
+  const model::Change& original = found->change;
+  if (original.kind == model::ChangeKind::kDelete || original.kind == model::ChangeKind::kRestore) {
+    return InvalidArgumentError("a rejected delete or restore has no values to fix; discard it");
+  }
+  // The rejected change is not part of the view (only pending ones are), so the fix is built
+  // on exactly what the record says without it.
+  OUTREACH_ASSIGN_OR_RETURN(auto view, store_->LoadView(record_id));
+  if (!view.has_value() && original.kind != model::ChangeKind::kCreate) {
+    return FailedPreconditionError("record " + record_id + " is not on this device (its create "
+                                   "was refused?): fix or discard that first");
+  }
+  const model::ChangeKind kind = view.has_value() ? model::ChangeKind::kUpdate : original.kind;
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
+  OUTREACH_ASSIGN_OR_RETURN(
+      const std::string fixed_id,
+      AddLocalChange(record_id, original.collection, kind,
+                     [&](const model::RecordState& current, model::Change& change) -> Status {
+                       const schema::RecordSchema* schema = schemas_->Find(change.collection);
+                       model::Json values = detail::PatchOf(current, original);
+                       for (const auto& [field, value] : patch.items()) values[field] = value;
+                       change.reason = original.reason;
+                       return detail::AddValidatedPatchWrites(
+                           *schema, current, values, model::ByLeaderWithReason(change), change,
+                           problems);
+                     }));
+  if (fixed_id.empty()) {
+    return FailedPreconditionError("the fix writes nothing the record does not already say; "
+                                   "discard change " + std::string(change_id) + " instead");
+  }
+  OUTREACH_RETURN_IF_ERROR(txn.Commit());
+  return fixed_id;
+}
+
+Status Replica::RecordPushPosition() {
+  // What is pushed can no longer be withdrawn (WithdrawCreate). The position, not the
+  // reading, marks it: re-stamping moves readings.
+  OUTREACH_ASSIGN_OR_RETURN(const std::int64_t last, store_->LastOutboxSequence());
+  return store_->SetMeta(kPushedUpToKey, std::to_string(last));
+}
+
+Status Replica::WithdrawCreate(std::string_view id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  OUTREACH_ASSIGN_OR_RETURN(auto view, store_->LoadView(id));
+  OUTREACH_ASSIGN_OR_RETURN(auto changes, store_->LoadOutbox(std::nullopt, id));
+  if (!view.has_value() && changes.empty()) return NotFoundError("no record " + std::string(id));
+  const std::string may_have_left = "record " + std::string(id) +
+                                    " may have reached the server; a team leader or "
+                                    "administrator deletes it, with a reason";
+  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(id));
+  if (confirmed.has_value()) return FailedPreconditionError(may_have_left);
+  const model::Change* create = changes.empty() ? nullptr : &changes.front().change;
+  const bool own_create = create != nullptr && create->kind == model::ChangeKind::kCreate &&
+                          create->version.device_id == identity_.device_id &&
+                          create->author == identity_.user_id;
+  if (!own_create) {
+    return FailedPreconditionError("only the device and user that created record " +
+                                   std::string(id) + " withdraw it");
+  }
+  OUTREACH_ASSIGN_OR_RETURN(const std::int64_t pushed, PushedUpTo(*store_));
+  for (const OutboxEntry& entry : changes) {
+    // A rejected change was refused by the server, so it holds nothing of it; a pending one
+    // that was pushed may be there even if the answer never came back.
+    if (entry.status == OutboxStatus::kPending && entry.sequence <= pushed) {
+      return FailedPreconditionError(may_have_left);
+    }
+  }
+  // The outbox carries the clock's last reading (local writes do not save it): save it before
+  // removing what may be the newest entry, so no reading is ever issued twice.
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
+  for (const OutboxEntry& entry : changes) {
+    OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(entry.change.change_id));
+  }
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveView(id));
+  return txn.Commit();
+}
+
+}  // namespace outreach::replica

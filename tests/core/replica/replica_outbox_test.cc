@@ -1,0 +1,207 @@
+// Replica: what happens to a change after it was written: rejected changes kept until
+// discarded or fixed in place, creates withdrawn before they leave the device.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/merge/merge.h"
+#include "core/replica/replica.h"
+#include "tests/core/replica/replica_fixture.h"
+#include "tests/testing/status_matchers.h"
+
+namespace outreach::replica {
+namespace {
+
+using model::Json;
+using ::outreach::testing::IsOk;
+using ::outreach::testing::StatusIs;
+
+class ReplicaOutboxTest : public testing::ReplicaFixture {};
+
+TEST_F(ReplicaOutboxTest, RejectedChangesStayUntilDiscarded) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->MarkRejected(pending[0].change.change_id, "team scope"), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto rejected, replica_->Outbox(OutboxStatus::kRejected));
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].reason, "team scope");
+  EXPECT_THAT(replica_->Discard("0190a6c2-0000-7000-8000-00000000dead"), StatusIs(StatusCode::kNotFound));
+  ASSERT_THAT(replica_->Discard(rejected[0].change.change_id), IsOk());
+  ASSERT_OK_AND_ASSIGN(rejected, replica_->Outbox(OutboxStatus::kRejected));
+  EXPECT_TRUE(rejected.empty());
+  EXPECT_THAT(replica_->Get(id), StatusIs(StatusCode::kNotFound));
+}
+
+TEST_F(ReplicaOutboxTest, AWorkerWithdrawsTheirOwnUnsyncedCreate) {
+  ASSERT_OK_AND_ASSIGN(std::string keep, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(std::string mistake, replica_->Create("young_person", YoungPerson("Sky")));
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(mistake, Json{{"aliases", {"S"}}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto before, replica_->Outbox(OutboxStatus::kPending));
+  const model::Version newest = before.back().change.version;
+
+  ASSERT_THAT(replica_->WithdrawCreate(mistake), IsOk());
+  EXPECT_THAT(replica_->Get(mistake), StatusIs(StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 1u) << "the create and its update left the outbox together";
+  EXPECT_EQ(pending[0].change.record_id, keep);
+  ASSERT_OK_AND_ASSIGN(auto listed, replica_->Query("young_person"));
+  EXPECT_EQ(listed.size(), 1u);
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+  EXPECT_THAT(replica_->WithdrawCreate(mistake), StatusIs(StatusCode::kNotFound));
+
+  // The withdrawn update held the clock's last reading: it is not issued again after a restart,
+  // even with the wall clock gone back.
+  replica_.reset();
+  clock_.Advance(-60'000);
+  replica_ = OpenReplica("worker");
+  ASSERT_THAT(replica_->Update(keep, Json{{"known_as", "Skye B"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  EXPECT_LT(newest, pending.back().change.version);
+}
+
+TEST_F(ReplicaOutboxTest, ARecordThatMayHaveReachedTheServerIsNotWithdrawn) {
+  ASSERT_OK_AND_ASSIGN(std::string pushed, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_THAT(replica_->MarkSending(), IsOk());  // the answer may never come back
+  EXPECT_THAT(replica_->WithdrawCreate(pushed), StatusIs(StatusCode::kFailedPrecondition));
+  // A change made after the push has not left: its record can still be withdrawn...
+  ASSERT_OK_AND_ASSIGN(std::string later, replica_->Create("young_person", YoungPerson("Jay")));
+  EXPECT_THAT(replica_->WithdrawCreate(later), IsOk());
+  // ...but not once the server has a copy, nor an update made since the push of a pushed record.
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->MarkAccepted(pending[0].change.change_id), IsOk());
+  EXPECT_THAT(replica_->WithdrawCreate(pushed), StatusIs(StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(pushed));
+  EXPECT_EQ(view.values["known_as"], "Skye");
+}
+
+TEST_F(ReplicaOutboxTest, ARecordCreatedElsewhereIsNotWithdrawn) {
+  // A colleague's create, arrived from the server, then edited here offline.
+  const schema::RecordSchema& schema = *schemas_->Find("young_person");
+  model::Change create;
+  create.change_id = "0190a6c2-0000-7000-8000-0000000000c2";
+  create.record_id = "0190a6c2-0000-7000-8000-0000000000a1";
+  create.collection = "young_person";
+  create.team = "team-a";
+  create.schema_version = "1.0";
+  create.kind = model::ChangeKind::kCreate;
+  create.version = model::Version{model::Hlc{clock_.NowMs(), 0}, "tablet-2"};
+  create.author = "user-2";
+  create.author_role = "worker";
+  const Json values = YoungPerson("Skye");
+  for (const auto& [field, value] : values.items()) {
+    create.registers[field] = model::RegisterWrite{value, {}};
+  }
+  ASSERT_THAT(replica_->ApplyServerRecord(merge::Merge(schema, {}, create).state), IsOk());
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(create.record_id, Json{{"known_as", "Sky"}}), IsOk());
+  EXPECT_THAT(replica_->WithdrawCreate(create.record_id), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(replica_->WithdrawCreate("0190a6c2-0000-7000-8000-0000000000ff"),
+              StatusIs(StatusCode::kNotFound));
+}
+
+// The server refuses a change (here: a name its newer rules do not accept); the worker fixes
+// the name, keeps the rest of the change, and it is pending again.
+TEST_F(ReplicaOutboxTest, ARejectedChangeIsFixedInPlace) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(std::string other, replica_->Create("young_person", YoungPerson("Jay")));
+  ASSERT_OK_AND_ASSIGN(auto creates, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->MarkAccepted(creates[0].change.change_id), IsOk());
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "S"}, {"aliases", {"Sky"}}}), IsOk());
+  ASSERT_THAT(replica_->Update(other, Json{{"known_as", "Jay B"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 3u);
+  const model::Change rejected = pending[1].change;
+  ASSERT_THAT(replica_->MarkRejected(rejected.change_id, "known_as: too short"), IsOk());
+  ASSERT_OK_AND_ASSIGN(RecordView before, replica_->Get(id));
+  EXPECT_EQ(before.values["known_as"], "Skye") << "a rejected change is not shown";
+
+  clock_.Advance(1000);
+  std::vector<schema::ValidationProblem> problems;
+  ASSERT_OK_AND_ASSIGN(std::string fixed,
+                       replica_->FixRejected(rejected.change_id, Json{{"known_as", "Skye B"}},
+                                             &problems));
+  EXPECT_TRUE(problems.empty());
+  EXPECT_NE(fixed, rejected.change_id) << "a fresh change id";
+  ASSERT_OK_AND_ASSIGN(auto still_rejected, replica_->Outbox(OutboxStatus::kRejected));
+  EXPECT_TRUE(still_rejected.empty());
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 3u);
+  const model::Change& fix = pending.back().change;  // at the end: writing order is clock order
+  EXPECT_EQ(fix.change_id, fixed);
+  EXPECT_EQ(fix.kind, model::ChangeKind::kUpdate);
+  EXPECT_LT(pending[1].change.version, fix.version) << "a fresh clock reading";
+  EXPECT_EQ(fix.registers.at("known_as").value, "Skye B");
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
+  EXPECT_EQ(view.values["known_as"], "Skye B");
+  EXPECT_EQ(view.values["aliases"], Json::array({"Sky"})) << "the rest of the change is kept";
+  EXPECT_TRUE(view.has_pending_changes);
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
+TEST_F(ReplicaOutboxTest, ABadFixChangesNothing) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  const std::string create = pending[0].change.change_id;
+  EXPECT_THAT(replica_->FixRejected(create, Json{{"known_as", "Sky"}}),
+              StatusIs(StatusCode::kFailedPrecondition))
+      << "only a rejected change is fixed";
+  EXPECT_THAT(replica_->FixRejected("0190a6c2-0000-7000-8000-00000000dead", Json::object()),
+              StatusIs(StatusCode::kNotFound));
+  ASSERT_THAT(replica_->MarkRejected(create, "team scope"), IsOk());
+
+  std::vector<schema::ValidationProblem> problems;
+  EXPECT_THAT(replica_->FixRejected(create, Json{{"known_as", 7}, {"aliases", "S"}}, &problems),
+              StatusIs(StatusCode::kInvalidArgument));
+  std::set<std::string> pointers;
+  for (const auto& problem : problems) pointers.insert(problem.pointer);
+  EXPECT_EQ(pointers, (std::set<std::string>{"/known_as", "/aliases"}));
+  ASSERT_OK_AND_ASSIGN(auto rejected, replica_->Outbox(OutboxStatus::kRejected));
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].change.change_id, create);
+  EXPECT_EQ(rejected[0].reason, "team scope");
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  EXPECT_TRUE(pending.empty());
+  EXPECT_THAT(replica_->Get(id), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+
+  // A fix that validates (here the values were fine: the server had refused the team) makes
+  // the rejected create a pending create again.
+  ASSERT_OK_AND_ASSIGN(std::string fixed, replica_->FixRejected(create, Json{{"team_id", "team-a"}}));
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].change.kind, model::ChangeKind::kCreate);
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
+  EXPECT_EQ(view.values["known_as"], "Skye");
+}
+
+TEST_F(ReplicaOutboxTest, AFixThatWritesNothingNewIsRefused) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  const std::string rename = pending[1].change.change_id;
+  ASSERT_THAT(replica_->MarkRejected(rename, "sent twice"), IsOk());
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());  // typed again
+  EXPECT_THAT(replica_->FixRejected(rename, Json::object()),
+              StatusIs(StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(auto rejected, replica_->Outbox(OutboxStatus::kRejected));
+  ASSERT_EQ(rejected.size(), 1u) << "left for the worker to discard";
+  EXPECT_EQ(rejected[0].change.change_id, rename);
+}
+
+TEST_F(ReplicaOutboxTest, ARejectedDeleteIsDiscardedNotFixed) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  replica_.reset();
+  replica_ = OpenReplica("team_leader");
+  ASSERT_THAT(replica_->Delete(id, "recorded twice"), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->MarkRejected(pending[1].change.change_id, "legal hold"), IsOk());
+  EXPECT_THAT(replica_->FixRejected(pending[1].change.change_id, Json::object()),
+              StatusIs(StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(auto rejected, replica_->Outbox(OutboxStatus::kRejected));
+  EXPECT_EQ(rejected.size(), 1u);
+}
+
+}  // namespace
+}  // namespace outreach::replica

@@ -1,0 +1,198 @@
+// End to end through a real outreach-server over TLS: several devices in two teams, offline
+// edits, syncs in random order (I1, I2, I6); a replayed push (I3); a long pull in pages with
+// writes arriving between pages (I4).
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "core/model/uuid.h"
+#include "core/protocol/binary_codec.h"
+#include "tests/e2e/e2e_util.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace outreach::testing {
+namespace {
+
+using model::Json;
+
+class EndToEnd : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  ServerProcess server_{dir_.path()};
+};
+
+TEST_F(EndToEnd, TwoTeamsConvergeKeepEveryValueAndSeeOnlyTheirOwn) {
+  auto a1 = EnrolDevice(dir_.File("a1"), server_, server_.NewUserCode("north", "ana", "worker", true));
+  auto a2 = EnrolDevice(dir_.File("a2"), server_, server_.NewUserCode("north", "ben", "team_leader", false));
+  auto b1 = EnrolDevice(dir_.File("b1"), server_, server_.NewUserCode("south", "cal", "worker", true));
+
+  ASSERT_OK_AND_ASSIGN(std::string person, a1->Create("young_person", Json{
+      {"known_as", "Sam"}, {"team_id", "north"}, {"caseload_owner", "ana"}}));
+  ASSERT_OK(SyncUntilQuiet(*a1));
+  ASSERT_OK(SyncUntilQuiet(*a2));
+
+  // Offline: both edit the same person; each records contacts; team south works on its own.
+  ASSERT_OK(a1->Update(person, Json{{"religion", "none"}, {"known_as", "Sammy"}}));
+  ASSERT_OK(a2->Update(person, Json{{"religion", "christian"}, {"known_as", "S"}}));
+  std::vector<std::string> north_contacts, south_contacts;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto c1, a1->Create("contact", ContactValues("ana", i)));
+    ASSERT_OK_AND_ASSIGN(auto c2, a2->Create("contact", ContactValues("ben", 100 + i)));
+    ASSERT_OK_AND_ASSIGN(auto c3, b1->Create("contact", ContactValues("cal", 200 + i)));
+    north_contacts.insert(north_contacts.end(), {c1, c2});
+    south_contacts.push_back(c3);
+  }
+
+  std::vector<Client*> devices{a1.get(), a2.get(), b1.get(), a1.get(), a2.get(), b1.get()};
+  std::mt19937 random(20261125);
+  for (int round = 0; round < 3; ++round) {
+    std::shuffle(devices.begin(), devices.end(), random);
+    for (Client* device : devices) ASSERT_OK(device->Sync().status());
+  }
+
+  // I1: the team's replicas show byte-equal records.
+  const auto north = Snapshot(*a1);
+  EXPECT_EQ(north, Snapshot(*a2));
+  EXPECT_EQ(north.size(), 11u);
+  // I2: the concurrent review values are both kept in a conflict; lww's loser is kept too.
+  ASSERT_OK_AND_ASSIGN(auto view, a1->Get(person));
+  std::set<Json> religion, known_as;
+  for (const auto& conflict : view.conflicts) {
+    for (const auto& candidate : conflict.candidates) {
+      (conflict.field == "religion" ? religion : known_as).insert(candidate.value);
+    }
+  }
+  EXPECT_EQ(religion, (std::set<Json>{"none", "christian"}));
+  EXPECT_EQ(known_as, (std::set<Json>{"Sammy", "S"}));
+  for (const auto& id : north_contacts) EXPECT_EQ(north.count(id), 1u) << id;
+  // I6: nothing crosses teams.
+  const auto south = Snapshot(*b1);
+  EXPECT_EQ(south.size(), 5u);
+  for (const auto& id : south_contacts) EXPECT_EQ(south.count(id), 1u);
+  for (const auto& [id, record] : south) EXPECT_EQ(north.count(id), 0u);
+  // The administrators' queue lists the disputed field, not its values.
+  const std::string conflicts = server_.Admin({"conflicts"});
+  EXPECT_NE(conflicts.find(person), std::string::npos);
+  EXPECT_NE(conflicts.find("religion"), std::string::npos);
+  EXPECT_EQ(conflicts.find("christian"), std::string::npos);
+}
+
+TEST_F(EndToEnd, PushesIntoAnotherTeamAreRefusedAndChangeNothing) {
+  RawDevice north = EnrolRaw(server_, server_.NewUserCode("north", "ana", "worker", true));
+  RawDevice south = EnrolRaw(server_, server_.NewUserCode("south", "cal", "worker", true));
+  protocol::SyncRequest create;
+  create.changes.push_back(north.NewContact(1'764'000'000'000, 1));
+  ASSERT_EQ(north.Sync(create).status, 200);
+
+  protocol::SyncRequest into_north;
+  into_north.changes.push_back(south.NewContact(1'764'000'000'100, 2));
+  into_north.changes.back().team = north.identity.team;
+  EXPECT_EQ(south.Sync(into_north).status, 403);
+  // The same record id under the pusher's own team: still another team's record.
+  protocol::SyncRequest hijack;
+  hijack.changes.push_back(south.NewContact(1'764'000'000'200, 3));
+  hijack.changes.back().record_id = create.changes[0].record_id;
+  EXPECT_EQ(south.Sync(hijack).status, 403);
+
+  const auto pulled = protocol::DecodeBinaryResponse(south.Sync({}).body);
+  ASSERT_OK(pulled.status());
+  EXPECT_TRUE(pulled->records.empty());
+  const auto north_view = protocol::DecodeBinaryResponse(north.Sync({}).body);
+  ASSERT_OK(north_view.status());
+  ASSERT_EQ(north_view->records.size(), 1u);
+  EXPECT_EQ(north_view->records[0].registers.at("created_by").candidates[0].value, north.identity.user_id);
+}
+
+TEST_F(EndToEnd, APushReplayedTenTimesIsAppliedOnce) {
+  RawDevice device = EnrolRaw(server_, server_.NewUserCode("north", "ana", "worker", true));
+  protocol::SyncRequest push;
+  for (int i = 0; i < 3; ++i) push.changes.push_back(device.NewContact(1'764'000'000'000 + i, i));
+  std::string first_pull;
+  for (int replay = 0; replay < 10; ++replay) {
+    const auto answer = device.Sync(push);
+    ASSERT_EQ(answer.status, 200);
+    ASSERT_OK_AND_ASSIGN(auto response, protocol::DecodeBinaryResponse(answer.body));
+    for (const auto& result : response.results) {
+      EXPECT_EQ(result.outcome, replay == 0 ? protocol::Outcome::kApplied : protocol::Outcome::kDuplicate);
+    }
+    // What a device pulling from the start receives never changes after the first push.
+    const std::string pull = device.Sync({}).body;
+    ASSERT_OK_AND_ASSIGN(auto pulled, protocol::DecodeBinaryResponse(pull));
+    EXPECT_EQ(pulled.records.size(), 3u);
+    std::string records;
+    for (const auto& record : pulled.records) records += protocol::EncodeRecordState(record);
+    if (replay == 0) first_pull = records;
+    EXPECT_EQ(records, first_pull);
+  }
+}
+
+// I4: 25,000 records pulled in pages of 1,000 while another device keeps writing.
+TEST_F(EndToEnd, ALongPullWithWritesBetweenPagesMissesNothingAndRepeatsNothing) {
+  const std::string code = server_.NewUserCode("north", "ana", "worker", true);
+  RawDevice writer = EnrolRaw(server_, code);
+  std::vector<model::Change> created;
+  std::int64_t ms = 1'764'000'000'000;
+  for (int batch = 0; batch < 5; ++batch) {
+    protocol::SyncRequest push;
+    for (int i = 0; i < 5000; ++i) push.changes.push_back(writer.NewContact(++ms, batch * 5000 + i));
+    ASSERT_EQ(writer.Sync(push).status, 200);
+    created.insert(created.end(), push.changes.begin(), push.changes.end());
+  }
+
+  auto reader = EnrolDevice(dir_.File("reader"), server_, server_.NewUserCode("north", "ben", "worker", false));
+  int pages = 0, written_between = 0, edited = 0;
+  bool writing = true;
+  std::map<std::string, std::string> edits;
+  SyncOptions options;
+  options.page_size = 1000;
+  options.progress = [&](const SyncProgress& progress) {
+    if (progress.phase != SyncPhase::kPull || !writing) return;
+    ++pages;
+    // A new record and an edit of a record pulled long ago, between every two pages.
+    protocol::SyncRequest push;
+    push.changes.push_back(writer.NewContact(++ms, 100000 + pages));
+    model::Change edit;
+    const model::Change& original = created[static_cast<std::size_t>(pages) * 7];
+    edit.change_id = model::NewUuidV7(++ms);
+    edit.record_id = original.record_id;
+    edit.collection = "contact";
+    edit.team = original.team;
+    edit.schema_version = "1.0";
+    edit.version = model::Version{model::Hlc{ms, 0}, writer.identity.device_id};
+    edit.author = writer.identity.user_id;
+    edit.author_role = writer.identity.role;
+    const std::string place = "moved " + std::to_string(pages);
+    edit.registers["location_text"] = {place, {}};
+    edit.registers["location_text"].base.Add(original.version);
+    push.changes.push_back(edit);
+    if (writer.Sync(push).status == 200) {
+      ++written_between;
+      ++edited;
+      edits[original.record_id] = place;
+    }
+  };
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, reader->Sync(options));
+  // What was written after the last page arrives with the next sync.
+  writing = false;
+  ASSERT_OK_AND_ASSIGN(SyncSummary rest, reader->Sync(options));
+  summary.pulled += rest.pulled;
+  EXPECT_GE(pages, 25);
+  ASSERT_OK_AND_ASSIGN(auto contacts, reader->List("contact"));
+  EXPECT_EQ(contacts.size(), 25000u + written_between);
+  std::set<std::string> ids;
+  for (const Json& contact : contacts) ids.insert(contact["id"].get<std::string>());
+  EXPECT_EQ(ids.size(), contacts.size());
+  for (const auto& change : created) EXPECT_EQ(ids.count(change.record_id), 1u);
+  for (const auto& [id, place] : edits) {
+    ASSERT_OK_AND_ASSIGN(auto view, reader->Get(id));
+    EXPECT_EQ(view.values["location_text"], place) << id;
+  }
+  // Each record arrives once, plus once more for each edit made after it was pulled.
+  EXPECT_EQ(summary.pulled, 25000 + written_between + edited);
+}
+
+}  // namespace
+}  // namespace outreach::testing

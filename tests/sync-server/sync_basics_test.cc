@@ -1,0 +1,101 @@
+// A sync round between real replicas through SyncService: what one worker saves, a teammate's
+// tablet shows byte for byte (I1); another team's tablet never receives it (I6); a pull sends
+// each changed record once, and only what changed after the device's cursor.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/sync-server/sync_fixture.h"
+#include "tests/testing/status_matchers.h"
+
+namespace outreach::server::testing {
+namespace {
+
+using model::Json;
+using ::outreach::testing::IsOk;
+
+class SyncBasicsTest : public TeammatesFixture {};
+
+std::set<std::string> Ids(const std::vector<model::RecordState>& states) {
+  std::set<std::string> ids;
+  for (const auto& state : states) ids.insert(state.id);
+  return ids;
+}
+
+TEST_F(SyncBasicsTest, TeammateReceivesEveryRecordAsTheAuthorHoldsIt) {
+  const auto ids = CreateYoungPeople(*ana_, {"Skye", "Jay"});
+  ASSERT_EQ(ids.size(), 2u);
+  const std::string& skye = ids[0];
+  const std::string& jay = ids[1];
+  server_->clock().Advance(1000);
+  ASSERT_THAT(ana_->replica().Update(
+                  skye, Json{{"known_as", "Sky"}, {"aliases", {"S", "Skye"}}, {"address", "1 High St"}}),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(std::string contact, ana_->replica().Create("contact", Contact(*ana_, skye)));
+  ASSERT_THAT(ana_->replica().Append(contact, "summary",
+                                    Json{{"author", ana_->identity().user_id}, {"text", "Called back."}}),
+              IsOk());
+
+  const SyncRound pushed = Synced(*ana_);
+  ASSERT_EQ(pushed.results.size(), 5u);
+  for (const auto& result : pushed.results) {
+    EXPECT_EQ(result.outcome, protocol::Outcome::kApplied) << result.change_id << " " << result.reason;
+  }
+  ASSERT_OK_AND_ASSIGN(auto unsent, ana_->replica().Outbox(replica::OutboxStatus::kPending));
+  EXPECT_TRUE(unsent.empty());
+
+  const SyncRound pulled = Synced(*ben_);
+  EXPECT_EQ(pulled.pulled.size(), 3u) << "each record once, not each change";
+  EXPECT_EQ(Ids(pulled.pulled), (std::set<std::string>{skye, jay, contact}));
+  for (const std::string& id : {skye, jay, contact}) ExpectSameRecord(*ana_, *ben_, id);
+  ASSERT_OK_AND_ASSIGN(replica::RecordView sky, ben_->replica().Get(skye));
+  EXPECT_EQ(sky.values["known_as"], "Sky");
+  EXPECT_EQ(sky.values["aliases"], Json({"S", "Skye"}));
+  EXPECT_EQ(sky.values["address"], "1 High St");
+  EXPECT_FALSE(sky.has_pending_changes);
+  ASSERT_OK_AND_ASSIGN(replica::RecordView notes, ben_->replica().Get(contact));
+  EXPECT_EQ(notes.values["summary"].size(), 2u);
+}
+
+TEST_F(SyncBasicsTest, LaterPullsCarryOnlyWhatChangedAfterTheCursor) {
+  const auto ids = CreateYoungPeople(*ana_, {"Skye", "Jay"});
+  ASSERT_EQ(ids.size(), 2u);
+  Synced(*ana_);
+  EXPECT_EQ(Synced(*ben_).pulled.size(), 2u);
+
+  EXPECT_TRUE(Synced(*ben_).pulled.empty());
+  server_->clock().Advance(1000);
+  ASSERT_THAT(ana_->replica().Update(ids[1], Json{{"known_as", "J"}}), IsOk());
+  Synced(*ana_);
+  EXPECT_EQ(Ids(Synced(*ben_).pulled), std::set<std::string>{ids[1]});
+  ExpectSameRecord(*ana_, *ben_, ids[0]);
+  ExpectSameRecord(*ana_, *ben_, ids[1]);
+}
+
+TEST_F(SyncBasicsTest, AnotherTeamReceivesNothingOfTheTeam) {
+  auto cat = NewDevice("cat");
+  ASSERT_TRUE(cat);
+  const auto north_ids = CreateYoungPeople(*ana_, {"Skye"});
+  const auto south_ids = CreateYoungPeople(*cat, {"Robin"});
+  ASSERT_EQ(north_ids.size() + south_ids.size(), 2u);
+  const std::string& skye = north_ids[0];
+  const std::string& own = south_ids[0];
+  EXPECT_EQ(Ids(Synced(*ana_).pulled), std::set<std::string>{skye});
+  EXPECT_EQ(Ids(Synced(*cat).pulled), std::set<std::string>{own}) << "only its own team's record";
+  ASSERT_OK_AND_ASSIGN(auto visible, cat->replica().Query("young_person"));
+  ASSERT_EQ(visible.size(), 1u);
+  EXPECT_EQ(visible[0]["id"], own);
+  EXPECT_FALSE(cat->replica().Get(skye).ok());
+
+  // A cursor taken from the other team starts this team's pull from the beginning, and still
+  // shows nothing of the other team.
+  ASSERT_OK_AND_ASSIGN(protocol::SyncRequest request, cat->PendingRequest());
+  request.cursor = ana_->cursor();
+  auto reply = server_->service().Sync(ServerDevice(*cat), request);
+  ASSERT_EQ(HttpStatus(reply), 200) << Describe(RefusalOf(reply));
+  EXPECT_EQ(std::get<SyncReply>(reply).encoded_records.size(), 1u);
+}
+
+}  // namespace
+}  // namespace outreach::server::testing
