@@ -64,7 +64,7 @@ Json BenchContact(const std::string& user, long n) {
               {"workers_present", Json::array({user})},
               {"young_people_present", Json::array({Uuid(random)})},
               {"indicators_seen", indicators},
-              {"disclosure_made", random() % 5 == 0},
+              {"disclosure_made", false},
               {"summary", Json::array({Json{{"id", Uuid(random)},
                                             {"author", user},
                                             {"at", Timestamp(n)},

@@ -292,12 +292,17 @@ Status Replica::InOneTransaction(const std::function<Status()>& steps) {
   return txn.Commit();
 }
 
-Status Replica::Rebuild(std::string_view record_id) {
+Status Replica::Rebuild(std::string_view record_id, const model::RecordState* confirmed_state) {
   // The view is the confirmed state with every pending change applied on top, in writing order
   // (order does not matter to Merge; it keeps the outbox readable).
-  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
+  std::optional<model::RecordState> confirmed;
+  if (confirmed_state != nullptr) {
+    confirmed = *confirmed_state;
+  } else {
+    OUTREACH_ASSIGN_OR_RETURN(confirmed, store_->LoadConfirmed(record_id));
+  }
   OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
-  model::RecordState view = confirmed.value_or(model::RecordState{});
+  model::RecordState view = std::move(confirmed).value_or(model::RecordState{});
   for (const OutboxEntry& entry : pending) {
     const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
     if (schema == nullptr) continue;
@@ -389,9 +394,11 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
   for (const model::RecordState& record : records) {
     // Joined, not replaced (see ApplyServerRecord).
     OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));
-    OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(
-        merge::JoinStates(confirmed.value_or(model::RecordState{}), record)));
-    rebuild.insert(record.id);
+    const model::RecordState joined =
+        confirmed ? merge::JoinStates(*confirmed, record) : record;
+    OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(joined));
+    OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &joined));
+    rebuild.erase(record.id);
   }
   for (const std::string& id : rebuild) OUTREACH_RETURN_IF_ERROR(Rebuild(id));
   OUTREACH_RETURN_IF_ERROR(SaveClock());

@@ -228,7 +228,9 @@ class Replica {
   // change's id, or "" if the change would write nothing (then nothing is stored).
   Result<std::string> AddLocalChange(std::string_view id, std::string_view collection,
                                      model::ChangeKind kind, const ChangeBuild& build);
-  Status Rebuild(std::string_view record_id);
+  // `confirmed`: the record's confirmed state when the caller has just computed it (saves
+  // reading it back).
+  Status Rebuild(std::string_view record_id, const model::RecordState* confirmed = nullptr);
   // Remembers how far the outbox has been pushed (MarkSending).
   Status RecordPushPosition();
   // Saves the clock's last reading and offset. Local writes need not (their outbox entry
