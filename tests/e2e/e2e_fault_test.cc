@@ -9,6 +9,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/tcp_proxy.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_scale.h"
 
 namespace outreach::testing {
 namespace {
@@ -47,7 +48,8 @@ TEST(EndToEndFaults, ConnectionsCutAtRandomOffsetsLoseNothing) {
   // Each round moves ~7 KB; cuts land anywhere in a connection's first 16 KB.
   proxy.CutEveryConnectionAtRandom(/*seed=*/42, /*max_bytes=*/16'000);
   int cuts = 0, failed_syncs = 0;
-  for (int round = 0; cuts < 100; ++round) {
+  const int wanted_cuts = Scaled(100, 20);  // a fifth under the sanitizers
+  for (int round = 0; cuts < wanted_cuts; ++round) {
     for (int i = 0; i < 20; ++i) {
       ASSERT_OK_AND_ASSIGN(auto id, (*device)->Create("contact", ContactValues("ana", round * 20 + i)));
       ids.push_back(id);
@@ -76,7 +78,7 @@ TEST(EndToEndFaults, ServerKilledMidPushAndRestartedLosesNothing) {
   auto observer = EnrolDevice(dir.File("office"), server, server.NewUserCode("north", "ben", "worker", false));
   std::vector<std::string> ids;
   for (int kill = 0; kill < 3; ++kill) {
-    for (int i = 0; i < 3000; ++i) {
+    for (int i = 0, n = Scaled(3000, 500); i < n; ++i) {
       ASSERT_OK_AND_ASSIGN(auto id, device->Create("contact", ContactValues("ana", kill * 3000 + i)));
       ids.push_back(id);
     }

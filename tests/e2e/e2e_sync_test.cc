@@ -12,6 +12,7 @@
 #include "tests/e2e/e2e_util.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_scale.h"
 
 namespace outreach::testing {
 namespace {
@@ -135,9 +136,12 @@ TEST_F(EndToEnd, ALongPullWithWritesBetweenPagesMissesNothingAndRepeatsNothing) 
   RawDevice writer = EnrolRaw(server_, code);
   std::vector<model::Change> created;
   std::int64_t ms = 1'764'000'000'000;
+  // 25,000 records in pages of 1,000 (a tenth of both under the sanitizers).
+  const int records = Scaled(25000, 2500);
+  const std::uint32_t page_size = static_cast<std::uint32_t>(records / 25);
   for (int batch = 0; batch < 5; ++batch) {
     protocol::SyncRequest push;
-    for (int i = 0; i < 5000; ++i) push.changes.push_back(writer.NewContact(++ms, batch * 5000 + i));
+    for (int i = 0; i < records / 5; ++i) push.changes.push_back(writer.NewContact(++ms, batch * 5000 + i));
     ASSERT_EQ(writer.Sync(push).status, 200);
     created.insert(created.end(), push.changes.begin(), push.changes.end());
   }
@@ -147,7 +151,7 @@ TEST_F(EndToEnd, ALongPullWithWritesBetweenPagesMissesNothingAndRepeatsNothing) 
   bool writing = true;
   std::map<std::string, std::string> edits;
   SyncOptions options;
-  options.page_size = 1000;
+  options.page_size = page_size;
   options.progress = [&](const SyncProgress& progress) {
     if (progress.phase != SyncPhase::kPull || !writing) return;
     ++pages;
@@ -181,7 +185,7 @@ TEST_F(EndToEnd, ALongPullWithWritesBetweenPagesMissesNothingAndRepeatsNothing) 
   summary.pulled += rest.pulled;
   EXPECT_GE(pages, 25);
   ASSERT_OK_AND_ASSIGN(auto contacts, reader->List("contact"));
-  EXPECT_EQ(contacts.size(), 25000u + written_between);
+  EXPECT_EQ(contacts.size(), static_cast<std::size_t>(records + written_between));
   std::set<std::string> ids;
   for (const Json& contact : contacts) ids.insert(contact["id"].get<std::string>());
   EXPECT_EQ(ids.size(), contacts.size());
@@ -191,7 +195,7 @@ TEST_F(EndToEnd, ALongPullWithWritesBetweenPagesMissesNothingAndRepeatsNothing) 
     EXPECT_EQ(view.values["location_text"], place) << id;
   }
   // Each record arrives once, plus once more for each edit made after it was pulled.
-  EXPECT_EQ(summary.pulled, 25000 + written_between + edited);
+  EXPECT_EQ(summary.pulled, records + written_between + edited);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/testing/test_scale.h"
+
 #include <map>
 #include <set>
 
@@ -15,8 +17,9 @@ namespace {
 using model::Json;
 using ::outreach::testing::IsOk;
 
-constexpr int kRecords = 2500;
-constexpr std::uint32_t kPageSize = 1000;
+// 2,500 records in pages of 1,000 (a fifth of that under the sanitizers, OUTREACH_TEST_SCALE).
+const int kRecords = ::outreach::testing::Scaled(2500, 500);
+const std::uint32_t kPageSize = static_cast<std::uint32_t>(kRecords * 2 / 5);
 
 class PaginationTest : public TeammatesFixture {
  protected:
@@ -42,7 +45,8 @@ TEST_F(PaginationTest, TwentyFiveHundredRecordsComeInThreePagesEachOnce) {
 
   ASSERT_OK_AND_ASSIGN(SyncRound round, ben_->Sync(kPageSize));
   ASSERT_FALSE(round.refusal);
-  EXPECT_EQ(round.page_sizes, (std::vector<std::size_t>{1000, 1000, 500}));
+  EXPECT_EQ(round.page_sizes,
+            (std::vector<std::size_t>{kPageSize, kPageSize, kRecords - 2 * kPageSize}));
   const auto counts = CountById(round.pulled);
   EXPECT_EQ(counts.size(), ids.size());
   for (const std::string& id : ids) EXPECT_EQ(counts.count(id) ? counts.at(id) : 0, 1) << id;
@@ -68,7 +72,7 @@ TEST_F(PaginationTest, WritesBetweenPagesAreNeitherMissedNorRepeated) {
   // Between Ben's pages: Ana edits a record he has and one he has not pulled yet, and adds one.
   server_->clock().Advance(1000);
   ASSERT_THAT(ana_->replica().Update(ids[10], Json{{"address", "10 Pulled Rd"}}), IsOk());
-  ASSERT_THAT(ana_->replica().Update(ids[2400], Json{{"address", "2400 Unpulled Rd"}}), IsOk());
+  ASSERT_THAT(ana_->replica().Update(ids[kRecords - 100], Json{{"address", "2400 Unpulled Rd"}}), IsOk());
   ASSERT_OK_AND_ASSIGN(std::string late, ana_->replica().Create("young_person", YoungPerson(*ana_, "Late")));
   Synced(*ana_);
 
@@ -79,7 +83,7 @@ TEST_F(PaginationTest, WritesBetweenPagesAreNeitherMissedNorRepeated) {
     for (auto& state : next.pulled) rest.push_back(std::move(state));
     if (pages == 0) {
       // And between the next two, Lee edits one more not yet pulled.
-      ASSERT_THAT(lee->replica().Update(ids[2450], Json{{"address", "2450 Leader Rd"}}), IsOk());
+      ASSERT_THAT(lee->replica().Update(ids[kRecords - 50], Json{{"address", "2450 Leader Rd"}}), IsOk());
       Synced(*lee);
     }
     if (!next.has_more) break;
@@ -102,7 +106,7 @@ TEST_F(PaginationTest, WritesBetweenPagesAreNeitherMissedNorRepeated) {
   Synced(*ana_);
   for (const std::string& id : ids) ExpectSameRecord(*ana_, *ben_, id);
   ExpectSameRecord(*ana_, *ben_, late);
-  ASSERT_OK_AND_ASSIGN(replica::RecordView leader_edit, ben_->replica().Get(ids[2450]));
+  ASSERT_OK_AND_ASSIGN(replica::RecordView leader_edit, ben_->replica().Get(ids[kRecords - 50]));
   EXPECT_EQ(leader_edit.values["address"], "2450 Leader Rd");
   ASSERT_OK_AND_ASSIGN(replica::RecordView pulled_edit, ben_->replica().Get(ids[10]));
   EXPECT_EQ(pulled_edit.values["address"], "10 Pulled Rd");
