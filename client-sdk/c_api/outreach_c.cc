@@ -2,6 +2,7 @@
 // WithClient (internal/), which own the error mapping and the per-handle lock; the lambdas here
 // only translate arguments and results.
 #include <cstdlib>
+#include <utility>
 
 #include "client-sdk/c_api/internal/c_boundary.h"
 #include "client-sdk/c_api/internal/client_handle.h"
@@ -17,6 +18,35 @@ using outreach::Result;
 using outreach::Status;
 using outreach::model::Json;
 using namespace outreach::c_api::detail;
+
+// outreach_status mirrors StatusCode value for value, so Guard can return a code as is.
+constexpr bool StatusCodesMirrored() {
+  using outreach::StatusCode;
+  constexpr std::pair<outreach_status, StatusCode> kMirror[] = {
+      {OUTREACH_OK, StatusCode::kOk},
+      {OUTREACH_INVALID_ARGUMENT, StatusCode::kInvalidArgument},
+      {OUTREACH_NOT_FOUND, StatusCode::kNotFound},
+      {OUTREACH_ALREADY_EXISTS, StatusCode::kAlreadyExists},
+      {OUTREACH_WRONG_KEY, StatusCode::kWrongKey},
+      {OUTREACH_CORRUPT, StatusCode::kCorrupt},
+      {OUTREACH_IO, StatusCode::kIo},
+      {OUTREACH_LOCKED, StatusCode::kLocked},
+      {OUTREACH_FAILED_PRECONDITION, StatusCode::kFailedPrecondition},
+      {OUTREACH_CONSTRAINT, StatusCode::kConstraint},
+      {OUTREACH_RESOURCE_EXHAUSTED, StatusCode::kResourceExhausted},
+      {OUTREACH_ABORTED, StatusCode::kAborted},
+      {OUTREACH_INTERNAL, StatusCode::kInternal},
+      {OUTREACH_CLOCK_SKEW, StatusCode::kClockSkew},
+      {OUTREACH_UNAVAILABLE, StatusCode::kUnavailable},
+      {OUTREACH_UNAUTHENTICATED, StatusCode::kUnauthenticated},
+      {OUTREACH_PERMISSION_DENIED, StatusCode::kPermissionDenied},
+  };
+  for (const auto& [c_code, code] : kMirror) {
+    if (static_cast<int>(c_code) != static_cast<int>(code)) return false;
+  }
+  return true;
+}
+static_assert(StatusCodesMirrored(), "outreach_status must mirror outreach::StatusCode");
 
 // A call on a handle whose result is JSON text in `*out`.
 template <typename Produce>
