@@ -43,16 +43,21 @@ Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& res
   });
 }
 
-Status MarkInvalid(const SyncContext& context, const protocol::ErrorBody& error,
-                   SyncSummary& summary) {
-  return context.replica->InOneTransaction([&]() -> Status {
+// Marks the changes a 422 named; the number marked (0: the answer named none of ours, so
+// pushing the same batch again would loop).
+Result<int> MarkInvalid(const SyncContext& context, const protocol::ErrorBody& error,
+                        SyncSummary& summary) {
+  int marked_count = 0;
+  OUTREACH_RETURN_IF_ERROR(context.replica->InOneTransaction([&]() -> Status {
     for (const auto& rejected : error.rejected) {
       const Status marked = context.replica->MarkRejected(rejected.change_id, rejected.reason);
       if (!marked.ok() && marked.code() != StatusCode::kNotFound) return marked;
-      ++summary.rejected;
+      marked_count += marked.ok();
     }
     return Status::Ok();
-  });
+  }));
+  summary.rejected += marked_count;
+  return marked_count;
 }
 
 }  // namespace
@@ -65,6 +70,7 @@ Result<SyncRun> RunSync(const SyncContext& context, const SyncOptions& options) 
                             context.replica->OutboxCount(replica::OutboxStatus::kPending));
   SyncProgress progress{SyncPhase::kPush, 0, pending, 0, 0};
   int skew_retries = 0;
+  std::size_t batch_size = options.push_batch;
 
   RequestOptions request_options;
   request_options.bearer_token = context.token;
@@ -75,7 +81,7 @@ Result<SyncRun> RunSync(const SyncContext& context, const SyncOptions& options) 
     if (options.cancel != nullptr && options.cancel->load()) return AbortedError("sync cancelled");
     OUTREACH_ASSIGN_OR_RETURN(auto batch,
                               context.replica->Outbox(replica::OutboxStatus::kPending,
-                                                      static_cast<std::int64_t>(options.push_batch)));
+                                                      static_cast<std::int64_t>(batch_size)));
     // From here on these readings may be on the server even if its answer never arrives.
     if (!batch.empty()) OUTREACH_RETURN_IF_ERROR(context.replica->MarkSending());
     protocol::SyncRequest request;
@@ -115,7 +121,12 @@ Result<SyncRun> RunSync(const SyncContext& context, const SyncOptions& options) 
       continue;
     }
     if (answer.status == 422 && error.error == "invalid_changes" && !error.rejected.empty()) {
-      OUTREACH_RETURN_IF_ERROR(MarkInvalid(context, error, summary));
+      OUTREACH_ASSIGN_OR_RETURN(const int marked, MarkInvalid(context, error, summary));
+      if (marked > 0) continue;
+    }
+    if (answer.status == 413 && error.error == "too_many_changes" && batch_size > 1) {
+      // The server takes fewer changes per push than this device sends: halve and go on.
+      batch_size /= 2;
       continue;
     }
     if (answer.status == 403 && error.wipe) {

@@ -15,7 +15,9 @@ namespace {
 using model::Json;
 
 HttpResponse JsonResponse(int status, const Json& body) {
-  return HttpResponse{status, "application/json", body.dump(), {}};
+  // Replace, never throw: an error may quote an id a client sent as invalid UTF-8.
+  return HttpResponse{status, "application/json",
+                      body.dump(-1, ' ', false, Json::error_handler_t::replace), {}};
 }
 
 HttpResponse ErrorResponse(int status, std::string error, std::string message) {

@@ -124,5 +124,16 @@ TEST_F(BadInput, ARevokedSdkDeviceWipesItself) {
   EXPECT_THAT(device->List("contact"), StatusIs(StatusCode::kFailedPrecondition));
 }
 
+// The server here takes 50 changes per push; the SDK sends 1,000 by default and halves its
+// batch on "too_many_changes" until the server takes it.
+TEST_F(BadInput, AnSdkDeviceAdaptsToTheServersPushLimit) {
+  auto device = EnrolDevice(dir_.File("busy-tablet"), server_, server_.NewUserCode("north", "dee", "worker", false));
+  for (int i = 0; i < 70; ++i) ASSERT_OK(device->Create("contact", ContactValues("dee", i)).status());
+  ASSERT_OK_AND_ASSIGN(auto summary, device->Sync());
+  EXPECT_EQ(summary.pushed, 70);
+  ASSERT_OK_AND_ASSIGN(auto status, device->GetStatus());
+  EXPECT_EQ(status.pending, 0);
+}
+
 }  // namespace
 }  // namespace outreach::testing

@@ -154,3 +154,24 @@ TEST(BinaryCodec, ABatchIsSmallerThanItsJson) {
 
 }  // namespace
 }  // namespace outreach::protocol
+
+namespace outreach::protocol {
+namespace {
+
+// Bytes that are not UTF-8 would be stored and then break every JSON encoding of the record on
+// every device of the team: refused at the door.
+TEST(BinaryCodec, TextThatIsNotUtf8IsRefused) {
+  for (const std::string& bad : {std::string("\xff"), std::string("\xc0\xaf"),
+                                std::string("\xed\xa0\x80"), std::string("a\xe2\x82")}) {
+    SyncRequest request = testing::SampleRequest(1);
+    request.changes[0].reason = bad;
+    EXPECT_THAT(DecodeBinaryRequest(EncodeBinary(request)).status(),
+                ::outreach::testing::StatusIs(StatusCode::kInvalidArgument));
+  }
+  SyncRequest fine = testing::SampleRequest(1);
+  fine.changes[0].reason = "Zoë’s name, corrected \xf0\x9f\x99\x82";
+  EXPECT_TRUE(DecodeBinaryRequest(EncodeBinary(fine)).ok());
+}
+
+}  // namespace
+}  // namespace outreach::protocol
