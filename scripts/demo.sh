@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${DATA:-demo-data}
 port=${PORT:-8443}
-bin=build-release/bin
+bin=${BIN:-build-release/bin}
 work=$(mktemp -d /tmp/outreach-demo.XXXXXX)
 export OUTREACH_PASSCODE='demo passcode, not for real use'
 url="https://127.0.0.1:$port"

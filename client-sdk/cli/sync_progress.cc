@@ -28,8 +28,10 @@ void SyncProgressPrinter::Show(const SyncProgress& progress) {
   const long long total = progress.changes_total;
   const double kib = static_cast<double>(progress.bytes_done) / 1024.0;
   if (!terminal_) {
-    std::fprintf(stderr, "sync: %s %lld%s%lld changes, %.1f KiB\n", PhaseName(progress.phase), done,
-                 total > 0 ? "/" : "", total > 0 ? total : 0, kib);
+    // "2/5 changes" while the total is known, "2 changes" while pulling (no total).
+    const std::string of_total = total > 0 ? "/" + std::to_string(total) : "";
+    std::fprintf(stderr, "sync: %s %lld%s changes, %.1f KiB\n", PhaseName(progress.phase), done,
+                 of_total.c_str(), kib);
     std::fflush(stderr);
     return;
   }
