@@ -303,13 +303,6 @@ namespace {
 
 using ::outreach::testing::IsOk;
 
-int CountNotes(Database& db) {
-  auto count = db.Prepare("SELECT count(*) FROM notes");
-  EXPECT_TRUE(count.ok());
-  EXPECT_TRUE(count->Step().ok());
-  return static_cast<int>(count->ColumnInt64(0));
-}
-
 // A caller grouping calls that each take a transaction (a sync page: results, records, cursor)
 // gets one commit; an inner rollback undoes only its own part; an outer rollback undoes all.
 TEST(DatabaseTest, NestedTransactionsAreSavepoints) {
@@ -330,14 +323,14 @@ TEST(DatabaseTest, NestedTransactionsAreSavepoints) {
     }  // rolled back
     ASSERT_THAT(outer.Commit(), IsOk());
   }
-  EXPECT_EQ(CountNotes(*db), 2);
+  EXPECT_EQ(CountRows(*db), 2);
   {
     ASSERT_OK_AND_ASSIGN(auto outer, db->Begin());
     ASSERT_OK_AND_ASSIGN(auto inner, db->Begin());
     ASSERT_THAT(db->Exec("INSERT INTO notes(body) VALUES ('gone with the outer')"), IsOk());
     ASSERT_THAT(inner.Commit(), IsOk());
   }  // outer rolled back
-  EXPECT_EQ(CountNotes(*db), 2);
+  EXPECT_EQ(CountRows(*db), 2);
 }
 
 }  // namespace
