@@ -59,10 +59,12 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;  // one TLS record
 // After a final response the client gets this long (at most read_timeout) to take it before the
-// socket closes; the unread rest of a refused upload is drained meanwhile, up to kMaxDrainBytes,
-// because closing with unread bytes sends a reset that can destroy the response in flight.
+// socket closes; the unread rest of a refused upload is drained meanwhile, because closing with
+// unread bytes sends a reset that can destroy the response in flight. The time bounds what a
+// client can make us read; the byte cap is generous, so that a client that sent a large upload
+// blind (no "Expect: 100-continue", or its wait ran out) still reads its 413.
 constexpr auto kMaxLinger = std::chrono::seconds(2);
-constexpr std::size_t kMaxDrainBytes = 1 << 20;
+constexpr std::size_t kMaxDrainBytes = std::size_t{256} << 20;
 // Connections past max_connections are answered 503 (a client can tell busy from down), up to
 // this many at once; beyond that they are closed unanswered, so a flood costs no handshakes.
 constexpr std::size_t kMaxRefusedConnections = 64;

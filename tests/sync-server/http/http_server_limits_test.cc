@@ -75,6 +75,19 @@ TEST_P(HttpServerLimitsTest, OversizedBodyGets413AndServerServesNextConnection) 
   ExpectServes(*test_server);
 }
 
+// A client that sends a whole oversized upload without waiting for an answer (no "Expect:
+// 100-continue", or its wait ran out) must still read the 413: closing on the unread rest would
+// reset the connection and destroy the answer in flight (a flaky CI failure once).
+TEST_P(HttpServerLimitsTest, AWholeOversizedUploadSentBlindStillGetsIts413) {
+  TestServer::Config config = Config();
+  config.limits.max_body_bytes = 1024;
+  ASSERT_OK_AND_ASSIGN(auto test_server, TestServer::Start(config));
+  ASSERT_OK_AND_ASSIGN(auto connection, test_server->Connect());
+  ASSERT_TRUE(connection->Send(PostRequest("/echo", "text/plain", std::string(6 << 20, 'x'))));
+  ExpectErrorThenClose(*connection, 413, "body_too_large");
+  ExpectServes(*test_server);
+}
+
 TEST_P(HttpServerLimitsTest, HugeHeaderGets431) {
   TestServer::Config config = Config();
   config.limits.max_header_bytes = 4 * 1024;
