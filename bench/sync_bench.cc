@@ -21,7 +21,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,6 +68,42 @@ double ProcessPeakRssMib(pid_t pid) {
   }
   return 0;
 }
+
+double SelfCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// CPU time the device (this process) and the server spent in one phase: with the wall time
+// it tells where a phase's time goes (device, server, or neither: waiting on the disk).
+struct CpuMeter {
+  pid_t server;
+  double device_start = SelfCpuSeconds();
+  double server_start = ProcessCpuSeconds(server);
+
+  explicit CpuMeter(pid_t server_pid) : server(server_pid) {}
+  std::string Json() const {
+    char text[96];
+    std::snprintf(text, sizeof text, "\"device_cpu_s\":%.3f,\"server_cpu_s\":%.3f",
+                  SelfCpuSeconds() - device_start, ProcessCpuSeconds(server) - server_start);
+    return text;
+  }
+};
 
 std::string Run(const std::string& command) {
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
@@ -197,27 +235,30 @@ int main(int argc, char** argv) {
     }
     const double create_s = Seconds(create_start);
     const auto start = Clock::now();
+    const CpuMeter cpu(bench.server.pid);
     const auto summary = Must(device->Sync(), "push sync");
     const double s = Seconds(start);
     if (summary.pushed != n) Die("pushed " + std::to_string(summary.pushed));
     std::printf("{\"bench\":\"sync.push\",\"records\":%ld,\"seconds\":%.3f,\"records_per_s\":%.0f,"
                 "\"bytes_sent_per_record\":%.1f,\"record_json_bytes\":%.1f,\"wire_ratio\":%.3f,"
-                "\"device_peak_rss_mib\":%.1f,\"local_creates_per_s\":%.0f}\n",
+                "\"device_peak_rss_mib\":%.1f,\"local_creates_per_s\":%.0f,%s}\n",
                 n, s, n / s, double(summary.bytes_sent) / n, json_bytes,
-                double(summary.bytes_sent) / n / json_bytes, PeakRssMib(), n / create_s);
+                double(summary.bytes_sent) / n / json_bytes, PeakRssMib(), n / create_s,
+                cpu.Json().c_str());
   });
   // (b) initial pull
   InChild([&] {
     auto device = bench.Device("reader", "reader");
     const auto start = Clock::now();
+    const CpuMeter cpu(bench.server.pid);
     const auto summary = Must(device->Sync(), "pull sync");
     const double s = Seconds(start);
     if (summary.pulled != n) Die("pulled " + std::to_string(summary.pulled));
     std::printf("{\"bench\":\"sync.initial_pull\",\"records\":%ld,\"seconds\":%.3f,"
                 "\"records_per_s\":%.0f,\"bytes_received_per_record\":%.1f,"
-                "\"record_json_bytes\":%.1f,\"wire_ratio\":%.3f,\"device_peak_rss_mib\":%.1f}\n",
+                "\"record_json_bytes\":%.1f,\"wire_ratio\":%.3f,\"device_peak_rss_mib\":%.1f,%s}\n",
                 n, s, n / s, double(summary.bytes_received) / n, json_bytes,
-                double(summary.bytes_received) / n / json_bytes, PeakRssMib());
+                double(summary.bytes_received) / n / json_bytes, PeakRssMib(), cpu.Json().c_str());
   });
   // (c) incremental: 1% edited on the writer, pushed; pulled by the reader.
   InChild([&] {

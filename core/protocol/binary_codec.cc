@@ -244,23 +244,44 @@ Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLim
 // it can be spliced into a message's archive as is.
 constexpr char kLittleEndianHeader = 1;
 
-std::string EncodeRecordState(const model::RecordState& state) {
-  std::string bytes = Archive([&](OutArchive& ar) { Io(ar, state); });
+namespace {
+
+// Writes `value` as a stored archive: the archive without its header byte.
+template <typename T>
+std::string EncodeStored(const T& value) {
+  std::string bytes = Archive([&](OutArchive& ar) { Io(ar, value); });
   bytes.erase(0, 1);
   return bytes;
 }
 
-Result<model::RecordState> DecodeRecordState(std::string_view bytes) {
+template <typename T>
+Status DecodeStored(std::string_view bytes, T& value) {
   std::string archive;
   archive.reserve(bytes.size() + 1);
   archive.push_back(kLittleEndianHeader);
   archive.append(bytes);
+  return Unarchive(archive, [&](InArchive& ar) {
+    Io(ar, value);
+    CheckShape(value);
+  });
+}
+
+}  // namespace
+
+std::string EncodeRecordState(const model::RecordState& state) { return EncodeStored(state); }
+
+Result<model::RecordState> DecodeRecordState(std::string_view bytes) {
   model::RecordState state;
-  OUTREACH_RETURN_IF_ERROR(Unarchive(archive, [&](InArchive& ar) {
-    Io(ar, state);
-    CheckShape(state);
-  }));
+  OUTREACH_RETURN_IF_ERROR(DecodeStored(bytes, state));
   return state;
+}
+
+std::string EncodeChange(const model::Change& change) { return EncodeStored(change); }
+
+Result<model::Change> DecodeChange(std::string_view bytes) {
+  model::Change change;
+  OUTREACH_RETURN_IF_ERROR(DecodeStored(bytes, change));
+  return change;
 }
 
 }  // namespace outreach::protocol

@@ -34,8 +34,12 @@ Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimit
 Result<SyncResponse> DecodeBinaryResponse(std::string_view body,
                                           const DecodeLimits& limits = {});
 
-// One record state in the same archive format, uncompressed: how the server stores it.
+// One record state in the same archive format, uncompressed: how the server and the devices
+// store it (a device's confirmed states and views, the server's records).
 std::string EncodeRecordState(const model::RecordState& state);
 Result<model::RecordState> DecodeRecordState(std::string_view bytes);
+// One change, likewise: how a device keeps its outbox.
+std::string EncodeChange(const model::Change& change);
+Result<model::Change> DecodeChange(std::string_view bytes);
 
 }  // namespace outreach::protocol

@@ -295,14 +295,18 @@ Status Replica::InOneTransaction(const std::function<Status()>& steps) {
 Status Replica::Rebuild(std::string_view record_id, const model::RecordState* confirmed_state) {
   // The view is the confirmed state with every pending change applied on top, in writing order
   // (order does not matter to Merge; it keeps the outbox readable).
-  std::optional<model::RecordState> confirmed;
-  if (confirmed_state != nullptr) {
-    confirmed = *confirmed_state;
-  } else {
-    OUTREACH_ASSIGN_OR_RETURN(confirmed, store_->LoadConfirmed(record_id));
+  std::optional<model::RecordState> loaded;
+  if (confirmed_state == nullptr) {
+    OUTREACH_ASSIGN_OR_RETURN(loaded, store_->LoadConfirmed(record_id));
+    if (loaded.has_value()) confirmed_state = &*loaded;
   }
   OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
-  model::RecordState view = std::move(confirmed).value_or(model::RecordState{});
+  if (pending.empty()) {
+    // Most records after a pull: the view is the confirmed state itself, stored once.
+    if (confirmed_state == nullptr) return store_->RemoveView(record_id);
+    return SaveView(*confirmed_state, /*equals_confirmed=*/true);
+  }
+  model::RecordState view = confirmed_state != nullptr ? *confirmed_state : model::RecordState{};
   for (const OutboxEntry& entry : pending) {
     const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
     if (schema == nullptr) continue;
@@ -313,9 +317,14 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
     }
   }
   if (view.id.empty()) return store_->RemoveView(record_id);  // a never-confirmed create, discarded
+  return SaveView(view, /*equals_confirmed=*/false);
+}
+
+Status Replica::SaveView(const model::RecordState& view, bool equals_confirmed) {
   const schema::RecordSchema* schema = schemas_->Find(view.collection);
   if (schema == nullptr) return CorruptError("record " + view.id + " has an unknown collection");
-  return store_->SaveView(view, merge::CurrentValues(*schema, view), merge::IsDeleted(view));
+  return store_->SaveView(view, merge::CurrentValues(*schema, view), merge::IsDeleted(view),
+                          equals_confirmed);
 }
 
 Status Replica::CheckViews() {
@@ -394,8 +403,8 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
   for (const model::RecordState& record : records) {
     // Joined, not replaced (see ApplyServerRecord).
     OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));
-    const model::RecordState joined =
-        confirmed ? merge::JoinStates(*confirmed, record) : record;
+    if (confirmed.has_value()) *confirmed = merge::JoinStates(*confirmed, record);
+    const model::RecordState& joined = confirmed.has_value() ? *confirmed : record;
     OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(joined));
     OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &joined));
     rebuild.erase(record.id);

@@ -231,6 +231,8 @@ class Replica {
   // `confirmed`: the record's confirmed state when the caller has just computed it (saves
   // reading it back).
   Status Rebuild(std::string_view record_id, const model::RecordState* confirmed = nullptr);
+  // Stores `view` with its current values; `equals_confirmed`: it is the confirmed state.
+  Status SaveView(const model::RecordState& view, bool equals_confirmed);
   // Remembers how far the outbox has been pushed (MarkSending).
   Status RecordPushPosition();
   // Saves the clock's last reading and offset. Local writes need not (their outbox entry

@@ -4,7 +4,8 @@
 //                                               the last outbox position pushed
 //   confirmed(record_id, state)                 record state as last received from the server
 //   local_view(record_id, collection, deleted, state, vals)
-//                                               confirmed + pending changes, and its values
+//                                               confirmed + pending changes (NULL: none
+//                                               pending, the confirmed state), its values
 //   outbox(seq, change_id, record_id, change, status, reason)
 #pragma once
 
@@ -37,7 +38,10 @@ class ReplicaStore {
 
   Result<std::optional<model::RecordState>> LoadView(std::string_view record_id);
   Result<std::optional<model::RecordState>> LoadConfirmed(std::string_view record_id);
-  Status SaveView(const model::RecordState& state, const model::Json& values, bool deleted);
+  // `equals_confirmed`: the view is the confirmed state (no pending change), so only its
+  // values are stored and LoadView reads the confirmed state.
+  Status SaveView(const model::RecordState& state, const model::Json& values, bool deleted,
+                  bool equals_confirmed = false);
   Status SaveConfirmed(const model::RecordState& state);
   // Forgets the view of a record nothing is left of (its only pending create was discarded).
   Status RemoveView(std::string_view record_id);

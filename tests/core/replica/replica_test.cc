@@ -241,5 +241,37 @@ TEST_F(ReplicaTest, RestampStaysAboveAnEarlierPushWhoseAnswerWasLost) {
   }
 }
 
+// States and changes are stored binary since layout 2; a device database of the JSON layout must
+// be refused by name, never misread as records.
+TEST_F(ReplicaTest, ADatabaseOfAnOlderLayoutIsRefusedByName) {
+  ASSERT_OK(replica_->Create("young_person", YoungPerson("Skye")).status());
+  replica_.reset();
+  ASSERT_OK(db_->Exec("UPDATE replica_meta SET value = '1' WHERE key = 'replica_format'"));
+  auto reopened = Replica::Open(db_.get(), schemas_.get(), &clock_,
+                                ReplicaIdentity{"tablet-1", "user-1", "worker", "team-a"});
+  EXPECT_THAT(reopened.status(), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_NE(reopened.status().message().find("layout 1"), std::string::npos);
+  // The JSON layout had no format key at all.
+  ASSERT_OK(db_->Exec("DELETE FROM replica_meta WHERE key = 'replica_format'"));
+  EXPECT_THAT(Replica::Open(db_.get(), schemas_.get(), &clock_,
+                            ReplicaIdentity{"tablet-1", "user-1", "worker", "team-a"})
+                  .status(),
+              StatusIs(StatusCode::kFailedPrecondition));
+}
+
+// Most records have no pending change: their view is stored as "the confirmed state" and must
+// read back as exactly that, and as their own state again once a local edit is pending.
+TEST_F(ReplicaTest, AViewWithoutPendingChangesReadsTheConfirmedState) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto outbox, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_OK(replica_->MarkAccepted(outbox[0].change.change_id));
+  ASSERT_OK_AND_ASSIGN(auto confirmed, replica_->Get(id));
+  EXPECT_EQ(confirmed.values.value("known_as", ""), "Skye");
+  ASSERT_OK(replica_->Update(id, Json{{"known_as", "Sky"}}));
+  ASSERT_OK_AND_ASSIGN(auto edited, replica_->Get(id));
+  EXPECT_EQ(edited.values.value("known_as", ""), "Sky");
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
 }  // namespace
 }  // namespace outreach::replica
