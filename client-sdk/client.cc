@@ -65,7 +65,9 @@ struct Client::State {
     return http.get();
   }
 
-  // Fetches the server's schemas into the device state.
+  // Fetches the server's schemas into the device state; the replica reopens on them when next
+  // loaded. A set that does not load is refused before anything is stored, so the device keeps
+  // working on the schemas it has.
   Status FetchSchemas() {
     OUTREACH_ASSIGN_OR_RETURN(client::HttpClient * transport, Http());
     OUTREACH_ASSIGN_OR_RETURN(std::string token, device->GetOr(client::kToken));
@@ -78,6 +80,7 @@ struct Client::State {
         !json.contains("schemas_hash") || !json["schemas_hash"].is_string()) {
       return InvalidArgumentError("the server's schema answer is malformed");
     }
+    OUTREACH_RETURN_IF_ERROR(ParseSchemas(json["schemas"]).status());
     OUTREACH_ASSIGN_OR_RETURN(auto txn, db->Begin());
     OUTREACH_RETURN_IF_ERROR(device->Set(client::kSchemas, json["schemas"].dump()));
     OUTREACH_RETURN_IF_ERROR(
@@ -88,6 +91,21 @@ struct Client::State {
     return Status::Ok();
   }
 
+  // {"collection": schema document, ...} as a registry.
+  static Result<schema::SchemaRegistry> ParseSchemas(const Json& documents) {
+    std::map<std::string, std::string> by_name;
+    for (const auto& [name, document] : documents.items()) by_name[name] = document.dump();
+    return schema::SchemaRegistry::LoadFromStrings(by_name);
+  }
+
+  // During a sync whose answer carries schemas this device does not have: fetch them and
+  // reopen the replica, which the sync goes on with.
+  Result<replica::Replica*> ReloadSchemas() {
+    OUTREACH_RETURN_IF_ERROR(FetchSchemas());
+    OUTREACH_RETURN_IF_ERROR(LoadReplica());
+    return replica.get();
+  }
+
   // Opens the replica on the stored schemas and identity (after enrolment).
   Status LoadReplica() {
     if (replica) return Status::Ok();
@@ -95,10 +113,7 @@ struct Client::State {
     if (schema_text.empty()) OUTREACH_RETURN_IF_ERROR(FetchSchemas());
     OUTREACH_ASSIGN_OR_RETURN(schema_text, device->GetOr(client::kSchemas));
     OUTREACH_ASSIGN_OR_RETURN(Json documents, protocol::ParseJsonBody(schema_text));
-    std::map<std::string, std::string> by_name;
-    for (const auto& [name, document] : documents.items()) by_name[name] = document.dump();
-    OUTREACH_ASSIGN_OR_RETURN(schema::SchemaRegistry registry,
-                              schema::SchemaRegistry::LoadFromStrings(by_name));
+    OUTREACH_ASSIGN_OR_RETURN(schema::SchemaRegistry registry, ParseSchemas(documents));
     schemas = std::make_unique<schema::SchemaRegistry>(std::move(registry));
     replica::ReplicaIdentity identity;
     OUTREACH_ASSIGN_OR_RETURN(identity.device_id, device->GetOr(client::kDeviceId));
@@ -299,10 +314,9 @@ Result<SyncSummary> Client::Sync(const SyncOptions& options) {
   if (token.empty()) return FailedPreconditionError("enrol this device first");
   OUTREACH_RETURN_IF_ERROR(state_->LoadReplica());
   OUTREACH_ASSIGN_OR_RETURN(client::HttpClient * http, state_->Http());
-  OUTREACH_ASSIGN_OR_RETURN(client::SyncRun run,
-                            client::RunSync({state_->replica.get(), state_->device.get(), http,
-                                             token},
-                                            options));
+  client::SyncContext context{state_->replica.get(), state_->device.get(), http, token,
+                              [this] { return state_->ReloadSchemas(); }};
+  OUTREACH_ASSIGN_OR_RETURN(client::SyncRun run, client::RunSync(context, options));
   if (run.summary.wiped) {
     // Revoked: destroy everything this device holds, key first.
     state_->replica.reset();
@@ -314,11 +328,6 @@ Result<SyncSummary> Client::Sync(const SyncOptions& options) {
   }
   OUTREACH_RETURN_IF_ERROR(
       state_->device->Set(client::kLastSyncMs, std::to_string(state_->clock->NowMs())));
-  OUTREACH_ASSIGN_OR_RETURN(std::string schemas_hash, state_->device->GetOr(client::kSchemasHash));
-  if (!run.server_schemas_hash.empty() && run.server_schemas_hash != schemas_hash) {
-    OUTREACH_RETURN_IF_ERROR(state_->FetchSchemas());
-    OUTREACH_RETURN_IF_ERROR(state_->LoadReplica());
-  }
   return run.summary;
 }
 

@@ -1,0 +1,97 @@
+// End to end through a real outreach-server whose schema set grows while devices are in the
+// field: a device that synced on the old set takes the new one during the sync that brings the
+// first record of the new collection, before applying it (DESIGN.md section 4, directives).
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_util.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace outreach::testing {
+namespace {
+
+using model::Json;
+using ::testing::Contains;
+using ::testing::Not;
+
+// A collection the repository's schemas/ do not have: a note with a text.
+Json FieldNoteSchema() {
+  const auto field = [](const char* type, const char* merge, const char* data_class) {
+    return Json{{"type", type}, {"x-merge", merge}, {"x-class", data_class}};
+  };
+  return Json{{"$schema", "http://json-schema.org/draft-07/schema#"},
+              {"title", "field_note"},
+              {"x-schema-version", "1.0"},
+              {"x-retention", {{"rule", "none"}}},
+              {"type", "object"},
+              {"required", {"id", "text"}},
+              {"properties",
+               {{"id", field("string", "immutable", "operational")},
+                {"text", field("string", "lww", "personal")}}}};
+}
+
+class SchemaChangeTest : public ::testing::Test {
+ protected:
+  // Every schema of schemas/ and field_note, in a folder of the test's.
+  std::string GrownSchemas() {
+    const std::string folder = dir_.File("schemas-grown");
+    std::filesystem::create_directories(folder);
+    for (const auto& file : std::filesystem::directory_iterator(OUTREACH_SCHEMA_DIR)) {
+      if (file.path().extension() != ".json") continue;
+      std::filesystem::copy_file(file.path(), folder + "/" + file.path().filename().string());
+    }
+    std::ofstream(folder + "/field_note.schema.json") << FieldNoteSchema().dump(2);
+    return folder;
+  }
+
+  TempDir dir_;
+  ServerProcess server_{dir_.path()};
+};
+
+TEST_F(SchemaChangeTest, ADeviceTakesANewCollectionInTheSyncThatBringsItsFirstRecord) {
+  auto ana = EnrolDevice(dir_.File("ana"), server_, server_.NewUserCode("north", "ana", "worker", true));
+  ASSERT_OK_AND_ASSIGN(std::string contact, ana->Create("contact", ContactValues("ana", 1)));
+  ASSERT_OK(SyncUntilQuiet(*ana));
+  ASSERT_OK_AND_ASSIGN(auto collections, ana->Collections());
+  ASSERT_THAT(collections, Not(Contains("field_note")));
+
+  // The server comes back with a new collection; a teammate enrolled since writes a record of it.
+  server_.UseSchemas(GrownSchemas());
+  server_.Restart();
+  auto ben = EnrolDevice(dir_.File("ben"), server_, server_.NewUserCode("north", "ben", "worker", false));
+  ASSERT_OK_AND_ASSIGN(std::string note, ben->Create("field_note", Json{{"text", "bus station"}}));
+  ASSERT_OK_AND_ASSIGN(SyncSummary sent, ben->Sync());
+  EXPECT_EQ(sent.rejected, 0);
+
+  // Ana's device, still on the old set, syncs: an edit of its own goes up, the note comes down.
+  ASSERT_OK(ana->Update(contact, Json{{"location_text", "car park"}}));
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, ana->Sync());
+  EXPECT_EQ(summary.pushed, 1);
+  EXPECT_EQ(summary.rejected, 0);
+  ASSERT_OK_AND_ASSIGN(collections, ana->Collections());
+  EXPECT_THAT(collections, Contains("field_note"));
+  ASSERT_OK_AND_ASSIGN(auto notes, ana->List("field_note"));
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0]["id"], note);
+  EXPECT_EQ(notes[0]["text"], "bus station");
+
+  // And it goes on working on the new set: its own note syncs to the teammate, also after a
+  // restart of the app (the schemas were stored).
+  ana.reset();
+  ClientOptions options;
+  options.fast_kdf_for_tests = true;
+  ASSERT_OK_AND_ASSIGN(ana, Client::Open(dir_.File("ana"), "field passcode", options));
+  ASSERT_OK_AND_ASSIGN(std::string own_note, ana->Create("field_note", Json{{"text", "park"}}));
+  ASSERT_OK(SyncUntilQuiet(*ana));
+  ASSERT_OK(SyncUntilQuiet(*ben));
+  ASSERT_OK_AND_ASSIGN(auto seen, ben->List("field_note"));
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_EQ(Snapshot(*ana), Snapshot(*ben));
+}
+
+}  // namespace
+}  // namespace outreach::testing
