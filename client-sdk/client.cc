@@ -182,7 +182,14 @@ Status Client::Enrol(const std::string& server_url, std::string_view code,
   if (state_->wiped) return FailedPreconditionError("this device was wiped");
   OUTREACH_ASSIGN_OR_RETURN(std::string token, state_->device->GetOr(client::kToken));
   if (!token.empty()) return FailedPreconditionError("this device is already enrolled");
-  client::TransportOptions transport{server_url, options.ca_file, options.pinned_public_key};
+  // Stored absolute: later syncs may run from another working directory.
+  std::string ca_file = options.ca_file;
+  if (!ca_file.empty()) {
+    std::error_code error;
+    ca_file = std::filesystem::absolute(ca_file, error).string();
+    if (error) return InvalidArgumentError("the CA file's path cannot be made absolute");
+  }
+  client::TransportOptions transport{server_url, ca_file, options.pinned_public_key};
   OUTREACH_ASSIGN_OR_RETURN(state_->http, client::HttpClient::Create(transport));
   // The device id is kept before asking, so a retried enrolment is the same device.
   OUTREACH_ASSIGN_OR_RETURN(std::string device_id, state_->device->GetOr(client::kDeviceId));
@@ -203,7 +210,7 @@ Status Client::Enrol(const std::string& server_url, std::string_view code,
     OUTREACH_ASSIGN_OR_RETURN(auto txn, state_->db->Begin());
     client::DeviceState& device = *state_->device;
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kServerUrl, server_url));
-    OUTREACH_RETURN_IF_ERROR(device.Set(client::kCaFile, options.ca_file));
+    OUTREACH_RETURN_IF_ERROR(device.Set(client::kCaFile, ca_file));
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kPin, options.pinned_public_key));
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kToken, enrolled.token));
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kDeviceId, enrolled.device_id));

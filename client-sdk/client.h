@@ -35,8 +35,12 @@ struct ClientOptions {
 };
 
 struct EnrolOptions {
-  std::string ca_file;            // PEM to verify the server with; empty: the system's CAs
-  std::string pinned_public_key;  // "sha256//<base64>"; empty: no pinning
+  // PEM to verify the server with (stored as an absolute path); empty: the system's CAs, or
+  // none when a pin is given.
+  std::string ca_file;
+  // "sha256//<base64>"; empty: no pinning. Without `ca_file` the pin alone is trusted (the
+  // server's self-signed certificate); with it, both must pass.
+  std::string pinned_public_key;
   std::string device_name;        // shown to administrators
 };
 

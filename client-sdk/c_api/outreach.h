@@ -120,8 +120,10 @@ OUTREACH_EXPORT int outreach_store_wipe(const char* dir) OUTREACH_NOEXCEPT;
 
 /* Exchanges a one-time enrolment `code` from an administrator for this device's credentials at
  * `server_url` ("https://host:port"; http only to 127.0.0.1 / localhost), and fetches the
- * schemas. Optional: `ca_file` (PEM to verify the server with; NULL: the system's CAs),
- * `pinned_public_key` ("sha256//<base64>"), `device_name` (shown to administrators).
+ * schemas. Optional: `ca_file` (PEM to verify the server with, kept as an absolute path;
+ * NULL: the system's CAs, or none with a pin), `pinned_public_key` ("sha256//<base64>"; alone,
+ * it trusts the server's self-signed certificate by its key), `device_name` (shown to
+ * administrators).
  * OUTREACH_FAILED_PRECONDITION: already enrolled, or TLS verification failed;
  * OUTREACH_UNAUTHENTICATED: the code was refused; OUTREACH_UNAVAILABLE: server unreachable. */
 OUTREACH_EXPORT int outreach_client_enrol(outreach_client* client, const char* server_url,

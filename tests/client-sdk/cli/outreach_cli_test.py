@@ -3,7 +3,8 @@
 openssl command), as a script would use it: two enrolled devices round-trip records through
 add/edit/note/list/show/sync, concurrent edits show as a conflict on both, a revoked device is
 wiped by its next sync, import is all or nothing and names bad lines, and every exit code of the
-README's table but 10 (internal) is provoked.
+README's table but 10 (internal) is provoked. A second server on its own self-signed certificate
+is trusted by its pin alone; a relative --ca path keeps working from another folder.
 
     outreach_cli_test.py --cli build/bin/outreach --server build/bin/outreach-server
 """
@@ -30,14 +31,14 @@ class Device:
         self.directory = directory
         self.passcode = passcode
 
-    def run(self, *arguments, passcode=None, stdin="", extra_env=None):
+    def run(self, *arguments, passcode=None, stdin="", extra_env=None, cwd=None):
         env = child_environment()
         env.pop("OUTREACH_PASSCODE", None)
         env["OUTREACH_PASSCODE"] = passcode if passcode is not None else self.passcode
         env.update(extra_env or {})
         # stdin is never a terminal here, so the CLI must take the passcode from the variable.
         return subprocess.run([CLI_BINARY, "--dir", self.directory, *arguments], input=stdin,
-                              capture_output=True, text=True, env=env, timeout=120)
+                              capture_output=True, text=True, env=env, timeout=120, cwd=cwd)
 
     def json(self, *arguments, stdin=""):
         """Runs a command with --json that must succeed; returns its parsed output."""
@@ -259,9 +260,50 @@ class OutreachCliTest(ServerTestCase):
         self.assertEqual(done.returncode, EXIT_TRY_LATER, done.stderr)
         self.assertIn("nothing is lost", done.stderr)
 
+    def test_a_relative_ca_path_still_works_from_another_folder(self):
+        device = Device(os.path.join(self.work_dir, "tablet-relative-ca"), "pass")
+        ca_folder, ca_name = os.path.split(self.server.ca.ca_file)
+        enrolled = device.run("--json", "enrol", self.server.url, self.server.enrolment_code("ben"),
+                              "--ca", ca_name, cwd=ca_folder)
+        self.assertEqual(enrolled.returncode, EXIT_OK, enrolled.stdout)
+        elsewhere = device.run("--json", "sync", cwd=self.work_dir)
+        self.assertEqual(elsewhere.returncode, EXIT_OK, elsewhere.stdout)
+        self.assertEqual(json.loads(elsewhere.stdout)["rejected"], 0)
+
     def test_json_output_parses_for_every_reading_command(self):
         for command in (["status"], ["list", "contact"], ["conflicts"], ["rejected"], ["sync"]):
             self.assertIsInstance(self.b.json(*command), (dict, list), command)
+
+
+class SelfSignedServerCliTest(ServerTestCase):
+    """A server on the self-signed certificate it makes on first start, as scripts/run.sh
+    serves: a device trusts it by the pin `serve` prints, with no CA file."""
+
+    SELF_SIGNED = True
+    USERS = {"cal": "worker"}
+
+    def test_a_pin_alone_enrols_and_syncs(self):
+        device = Device(os.path.join(self.work_dir, "tablet-pinned"), "pass")
+        enrolled = device.json("enrol", self.server.url, self.server.enrolment_code("cal"),
+                               "--pin", self.server.pin)
+        self.assertEqual(enrolled["user_name"], "cal")
+        user_id = device.json("status")["user_id"]
+        record_id = device.json("add", "contact", *contact_fields(user_id))["id"]
+        self.assertEqual(device.json("sync")["pushed"], 1)
+        self.assertIn(record_id, [record["id"] for record in device.json("list", "contact")])
+
+    def test_a_wrong_pin_alone_is_refused(self):
+        device = Device(os.path.join(self.work_dir, "tablet-wrong-pin"), "pass")
+        wrong_pin = "sha256//" + "A" * 43 + "="
+        done = device.run("--json", "enrol", self.server.url, self.server.enrolment_code("cal"),
+                          "--pin", wrong_pin)
+        self.assertEqual(done.returncode, EXIT_NOT_READY, done.stdout)
+        self.assertIn("pinned public key", json.loads(done.stdout)["error"]["message"])
+
+    def test_without_ca_or_pin_the_self_signed_certificate_is_refused(self):
+        device = Device(os.path.join(self.work_dir, "tablet-trusting-nothing"), "pass")
+        done = device.run("enrol", self.server.url, self.server.enrolment_code("cal"))
+        self.assertEqual(done.returncode, EXIT_NOT_READY, done.stderr)
 
 
 if __name__ == "__main__":
