@@ -268,6 +268,12 @@ Result<std::string> Client::Append(std::string_view id, std::string_view field, 
   return state_->replica->Append(id, field, std::move(entry));
 }
 
+Result<std::string> Client::Strike(std::string_view id, std::string_view field,
+                                   std::string_view entry_id, std::string_view reason) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->Strike(id, field, entry_id, reason);
+}
+
 Status Client::Delete(std::string_view id, std::string_view reason) {
   OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
   return state_->replica->Delete(id, reason);
@@ -292,6 +298,17 @@ Result<std::vector<replica::OutboxEntry>> Client::Rejected() {
 Status Client::Discard(std::string_view change_id) {
   OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
   return state_->replica->Discard(change_id);
+}
+
+Result<std::string> Client::FixRejected(std::string_view change_id, const Json& patch,
+                                        std::vector<schema::ValidationProblem>* problems) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->FixRejected(change_id, patch, problems);
+}
+
+Status Client::WithdrawCreate(std::string_view id) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->WithdrawCreate(id);
 }
 
 Result<std::vector<std::string>> Client::Collections() {

@@ -127,13 +127,34 @@ class Client {
   Status Update(std::string_view id, const model::Json& patch,
                 std::vector<schema::ValidationProblem>* problems = nullptr);
   Result<std::string> Append(std::string_view id, std::string_view field, model::Json entry);
+  // Strikes entry `entry_id` of append field `field` (recorded in error, or about someone
+  // else) with a non-empty `reason`; the entry is kept, shown as struck in entry_history.
+  // Returns the strike's entry id. invalid_argument: empty reason, or a field that cannot
+  // hold a strike; failed_precondition: no such entry in the field; not_found: no record.
+  Result<std::string> Strike(std::string_view id, std::string_view field,
+                             std::string_view entry_id, std::string_view reason);
   // Team leaders and administrators only, with a reason (records are kept, DOMAIN.md).
   Status Delete(std::string_view id, std::string_view reason);
   Result<replica::RecordView> Get(std::string_view id);
   Result<std::vector<model::Json>> List(std::string_view collection, std::string_view field = {},
                                         const model::Json& value = nullptr);
   Result<std::vector<replica::OutboxEntry>> Rejected();
+  // Drops a rejected change (a refused create takes its record's held-back changes with it).
+  // not_found: no such change; failed_precondition: the change is not rejected.
   Status Discard(std::string_view change_id);
+  // Writes a rejected change again with `patch` laid over what it wrote, as a new pending
+  // change (a fresh id); the rejected one goes. Fixing a refused create also sends its
+  // record's held-back changes again. Returns the new change id. invalid_argument: the fixed
+  // values break the schema (each problem in `problems`), or it was a delete (discard it);
+  // failed_precondition: not rejected, its record's create is refused (fix that first), or
+  // the fix writes nothing new; not_found: no such change. See replica::Replica::FixRejected.
+  Result<std::string> FixRejected(std::string_view change_id, const model::Json& patch,
+                                  std::vector<schema::ValidationProblem>* problems = nullptr);
+  // Takes back a record this device created that has never been pushed: it and its changes
+  // leave the device as if never written. failed_precondition: created by another user or
+  // device, or it may have reached the server (then a team leader deletes it); not_found: no
+  // such record.
+  Status WithdrawCreate(std::string_view id);
   // Open conflicts on the device's records.
   Result<std::vector<merge::Conflict>> Conflicts();
   // The collections this device's schemas know.

@@ -155,6 +155,23 @@ OUTREACH_EXPORT int outreach_record_append(outreach_client* client, const char* 
                                            const char* field, const char* entry_json,
                                            char** out_entry_id) OUTREACH_NOEXCEPT;
 
+/* Strikes entry `entry_id` of append field `field` of record `id` (recorded in error, or about
+ * someone else) for `reason`: the entry is kept and shown as struck. Returns the strike's own
+ * entry id in `*out_entry_id` (free it). OUTREACH_NOT_FOUND: no such record;
+ * OUTREACH_INVALID_ARGUMENT: no reason, or a field that cannot hold a strike;
+ * OUTREACH_FAILED_PRECONDITION: no entry `entry_id` in the field. */
+OUTREACH_EXPORT int outreach_record_strike(outreach_client* client, const char* id,
+                                           const char* field, const char* entry_id,
+                                           const char* reason,
+                                           char** out_entry_id) OUTREACH_NOEXCEPT;
+
+/* Takes back record `id`, created on this device by its user and never pushed: the record and
+ * its changes leave the device as if never written (nothing syncs). OUTREACH_NOT_FOUND: no
+ * such record; OUTREACH_FAILED_PRECONDITION: made by another user or device, or it may have
+ * reached the server (a team leader deletes it then). */
+OUTREACH_EXPORT int outreach_record_withdraw(outreach_client* client,
+                                             const char* id) OUTREACH_NOEXCEPT;
+
 /* Deletes record `id` (a tombstone that syncs; the server keeps the record) for `reason`.
  * Team leaders and administrators only. OUTREACH_NOT_FOUND: no such record;
  * OUTREACH_INVALID_ARGUMENT: no reason; OUTREACH_FAILED_PRECONDITION: this user may not. */
@@ -231,10 +248,22 @@ OUTREACH_EXPORT int outreach_client_conflicts(outreach_client* client,
 OUTREACH_EXPORT int outreach_client_rejected(outreach_client* client,
                                              char** out_json) OUTREACH_NOEXCEPT;
 
-/* Drops the rejected change `change_id`; its record is shown again without it.
- * OUTREACH_NOT_FOUND: no such change. */
+/* Drops the rejected change `change_id`; its record is shown again without it. A refused
+ * create takes its record's held-back changes with it. OUTREACH_NOT_FOUND: no such change;
+ * OUTREACH_FAILED_PRECONDITION: the change is not rejected. */
 OUTREACH_EXPORT int outreach_change_discard(outreach_client* client,
                                             const char* change_id) OUTREACH_NOEXCEPT;
+
+/* Writes the rejected change `change_id` again with `patch_json` (a JSON object of fields, "{}"
+ * for none) laid over what it wrote, as a new pending change; the rejected one goes. Fixing a
+ * refused create also sends its record's held-back changes again. Returns the new change's id
+ * in `*out_change_id` (free it). OUTREACH_INVALID_ARGUMENT: bad JSON, the fixed values break
+ * the schema (the last error names each problem), or the change was a delete (discard it);
+ * OUTREACH_FAILED_PRECONDITION: not rejected, its record's create is refused (fix that first),
+ * or the fix writes nothing new (discard it); OUTREACH_NOT_FOUND: no such change. */
+OUTREACH_EXPORT int outreach_change_fix(outreach_client* client, const char* change_id,
+                                        const char* patch_json,
+                                        char** out_change_id) OUTREACH_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -3,7 +3,8 @@
 openssl command), as a script would use it: two enrolled devices round-trip records through
 add/edit/note/list/show/sync, concurrent edits show as a conflict on both, a revoked device is
 wiped by its next sync, import is all or nothing and names bad lines, and every exit code of the
-README's table but 10 (internal) is provoked. A second server on its own self-signed certificate
+README's table but 10 (internal) is provoked. A worker's corrections: strike an entry, withdraw
+an unsynced record, fix or discard a refused change. A second server on its own self-signed certificate
 is trusted by its pin alone; a relative --ca path keeps working from another folder.
 
     outreach_cli_test.py --cli build/bin/outreach --server build/bin/outreach-server
@@ -259,6 +260,72 @@ class OutreachCliTest(ServerTestCase):
                            self.server.ca.ca_file)
         self.assertEqual(done.returncode, EXIT_TRY_LATER, done.stderr)
         self.assertIn("nothing is lost", done.stderr)
+
+    def test_strike_an_entry(self):
+        record_id = self.a.json("add", "contact", *contact_fields(self.user_a))["id"]
+        entry_id = self.a.json("note", record_id, "summary", "text=About another child.")["entry_id"]
+        missing_reason = self.a.run("strike", record_id, "summary", entry_id)
+        self.assertEqual(missing_reason.returncode, EXIT_USAGE)
+        no_entry = self.a.run("strike", record_id, "summary", "0190c2e4-5b1a-7c3d-8e4f-00000000dead",
+                              "--reason", "wrong")
+        self.assertEqual(no_entry.returncode, EXIT_NOT_READY, no_entry.stderr)
+        no_record = self.a.run("strike", "0190c2e4-5b1a-7c3d-8e4f-00000000dead", "summary",
+                               entry_id, "--reason", "wrong")
+        self.assertEqual(no_record.returncode, EXIT_NOT_FOUND, no_record.stderr)
+        struck = self.a.json("strike", record_id, "summary", entry_id, "--reason", "wrong child")
+        self.assertEqual((struck["id"], struck["struck"]), (record_id, entry_id))
+        self.a.json("sync")
+        self.b.json("sync")
+        [shown] = self.b.json("show", record_id)["values"]["summary"]
+        self.assertEqual(shown["id"], struck["entry_id"])
+        self.assertEqual((shown["supersedes"], shown["struck"]), (entry_id, True))
+
+    def test_withdraw_an_unsynced_record(self):
+        mistake = self.b.json("add", "contact", *contact_fields(self.user_a))["id"]
+        self.assertEqual(self.b.json("withdraw", mistake), {"id": mistake, "withdrawn": True})
+        self.assertEqual(self.b.run("show", mistake).returncode, EXIT_NOT_FOUND)
+        self.assertEqual(self.b.run("withdraw", mistake).returncode, EXIT_NOT_FOUND)
+        sent = self.b.json("add", "contact", *contact_fields(self.user_a))["id"]
+        self.b.json("sync")
+        refused = self.b.run("--json", "withdraw", sent)
+        self.assertEqual(refused.returncode, EXIT_NOT_READY)
+        self.assertIn("team leader", json.loads(refused.stdout)["error"]["message"])
+
+    def test_fix_or_discard_a_refused_change(self):
+        # Both tablets set the immutable merged_into of two people differently; the server
+        # refuses tablet b's changes, which came second.
+        people = [self.a.json("add", "young_person", "known_as=" + name, "team_id=" + self.team_id,
+                              "caseload_owner=" + self.user_a)["id"] for name in ("Sam", "Jo")]
+        self.a.json("sync")
+        self.b.json("sync")
+        first, second = ("0190a6c2-0000-7000-8000-0000000000b%d" % n for n in (1, 2))
+        for person in people:
+            self.a.json("edit", person, "merged_into=" + first)
+            self.b.json("edit", person, "merged_into=" + second, "known_as=Sammy")
+        self.a.json("sync")
+        self.assertEqual(self.b.json("sync")["rejected"], 2)
+        refused = {change["record_id"]: change["change_id"] for change in self.b.json("rejected")
+                   if change["record_id"] in people}
+        to_fix, to_discard = refused[people[0]], refused[people[1]]
+
+        invalid = self.b.run("--json", "fix", to_fix, "known_as=7")
+        self.assertEqual(invalid.returncode, EXIT_INVALID_INPUT)
+        self.assertEqual([problem["pointer"] for problem in
+                          json.loads(invalid.stdout)["error"]["problems"]], ["/known_as"])
+        fixed = self.b.json("fix", to_fix, "merged_into=" + first)
+        self.assertEqual(fixed["fixed"], to_fix)
+        self.assertNotEqual(fixed["change_id"], to_fix)
+        self.assertEqual(self.b.run("fix", to_fix).returncode, EXIT_NOT_FOUND)
+
+        self.assertEqual(self.b.json("discard", to_discard),
+                         {"change_id": to_discard, "discarded": True})
+        self.assertEqual(self.b.run("discard", to_discard).returncode, EXIT_NOT_FOUND)
+        self.assertEqual([change for change in self.b.json("rejected")
+                          if change["record_id"] in people], [])
+        self.assertEqual(self.b.json("sync")["rejected"], 0)
+        self.a.json("sync")
+        self.assertEqual(self.a.json("show", people[0])["values"]["known_as"], "Sammy")
+        self.assertEqual(self.a.json("show", people[1])["values"]["known_as"], "Jo")
 
     def test_a_relative_ca_path_still_works_from_another_folder(self):
         device = Device(os.path.join(self.work_dir, "tablet-relative-ca"), "pass")
