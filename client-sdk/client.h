@@ -46,15 +46,20 @@ struct EnrolOptions {
 
 enum class SyncPhase { kPush, kPull, kDone };
 
+// Reported before each push request leaves (its body's size known) and after each answer.
 struct SyncProgress {
   SyncPhase phase = SyncPhase::kPush;
   std::int64_t changes_done = 0;   // pushed (push) or records received (pull)
   std::int64_t changes_total = 0;  // pending at the start (push); 0 when unknown (pull)
-  std::int64_t bytes_done = 0;     // on the wire, both ways
-  std::int64_t bytes_total = 0;    // 0 when unknown
+  std::int64_t bytes_done = 0;     // on the wire so far, both ways
+  // What bytes_done reaches once the bytes known to be on their way have crossed: before a
+  // push, bytes_done plus its body; after an answer (its size now known), bytes_done. Later
+  // batches and pages are not counted until they are made. 0 before anything is known.
+  std::int64_t bytes_total = 0;
 };
 
 struct SyncOptions {
+  // Called on the syncing thread; see SyncProgress for when.
   std::function<void(const SyncProgress&)> progress;
   const std::atomic<bool>* cancel = nullptr;  // set to true to stop (aborted; nothing lost)
   std::size_t push_batch = 1000;               // changes per request

@@ -206,12 +206,16 @@ typedef struct outreach_sync_progress {
   int32_t phase;         /* an outreach_sync_phase */
   int64_t changes_done;  /* pushed (push) or records received (pull) */
   int64_t changes_total; /* pending at the start (push); 0 when unknown (pull) */
-  int64_t bytes_done;    /* on the wire, both ways */
-  int64_t bytes_total;   /* 0 when unknown */
+  int64_t bytes_done;    /* on the wire so far, both ways */
+  /* What bytes_done reaches once the bytes known to be on their way have crossed: before a
+   * push, bytes_done plus its body; after an answer, bytes_done. Later batches and pages are
+   * not counted until they are made. 0 before anything is known. */
+  int64_t bytes_total;
 } outreach_sync_progress;
 
-/* Called on the syncing thread after each answer. It may call outreach_cancel_sync but no other
- * function on the same handle (that returns OUTREACH_FAILED_PRECONDITION). */
+/* Called on the syncing thread before each push request leaves and after each answer. It may
+ * call outreach_cancel_sync but no other function on the same handle (that returns
+ * OUTREACH_FAILED_PRECONDITION). */
 typedef void (*outreach_sync_progress_fn)(void* user_data, const outreach_sync_progress* progress);
 
 /* Pushes this device's changes and pulls its team's, until nothing is left. Blocks. `progress`

@@ -106,6 +106,12 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     progress.phase = batch.empty() ? SyncPhase::kPull : SyncPhase::kPush;
     // SyncProgress: the total is the outbox for a push and unknown (0) for a pull.
     progress.changes_total = progress.phase == SyncPhase::kPush ? pending : 0;
+    if (progress.phase == SyncPhase::kPush) {
+      // A push's size is known before it leaves: reported now, so a slow upload shows how much
+      // is on its way.
+      progress.bytes_total = progress.bytes_done + static_cast<std::int64_t>(body.size());
+      if (options.progress) options.progress(progress);
+    }
 
     OUTREACH_ASSIGN_OR_RETURN(
         HttpResult answer,
@@ -115,6 +121,9 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     summary.bytes_sent += static_cast<std::int64_t>(body.size());
     summary.bytes_received += static_cast<std::int64_t>(answer.body.size());
     progress.bytes_done = summary.bytes_sent + summary.bytes_received;
+    // The answer's size is known once it is here: everything known to cross is done. (The rest
+    // of the sync, more pages or batches, is not known yet.)
+    progress.bytes_total = progress.bytes_done;
 
     if (answer.status == 200) {
       OUTREACH_ASSIGN_OR_RETURN(protocol::SyncResponse response,

@@ -20,7 +20,7 @@ from outreach_server import ServerTestCase, parse_test_paths  # noqa: E402
 
 OK, INVALID_ARGUMENT, NOT_FOUND, WRONG_KEY = 0, 1, 2, 4
 FAILED_PRECONDITION, ABORTED = 8, 11
-SYNC_DONE = 2
+SYNC_PUSH, SYNC_DONE = 0, 2
 
 LIBRARY = None
 
@@ -218,11 +218,17 @@ class OutreachCtypesTest(ServerTestCase):
         self.assertEqual(self.a.status()["pending"], pending_before + 1)
         self.assertTrue(self.a.get(record_id)["has_pending_changes"])
 
-        phases = []
-        summary = self.a.sync(lambda progress: phases.append(progress.phase))
+        steps = []
+        summary = self.a.sync(lambda progress: steps.append(
+            (progress.phase, progress.bytes_done, progress.bytes_total)))
         self.assertGreaterEqual(summary["pushed"], 1)
         self.assertEqual(summary["rejected"], 0)
-        self.assertEqual(phases[-1], SYNC_DONE)
+        # First the push about to leave, its size known; last done, every byte counted.
+        phase, done, total = steps[0]
+        self.assertEqual(phase, SYNC_PUSH)
+        self.assertGreater(total, done)
+        self.assertEqual(steps[-1], (SYNC_DONE, summary["bytes_sent"] + summary["bytes_received"],
+                                     summary["bytes_sent"] + summary["bytes_received"]))
         status = self.a.status()
         self.assertEqual(status["pending"], 0)
         self.assertGreater(status["last_sync_ms"], 0)
