@@ -65,7 +65,9 @@ struct Client::State {
     return http.get();
   }
 
-  // Fetches the server's schemas into the device state.
+  // Fetches the server's schemas into the device state; the replica reopens on them when next
+  // loaded. A set that does not load is refused before anything is stored, so the device keeps
+  // working on the schemas it has.
   Status FetchSchemas() {
     OUTREACH_ASSIGN_OR_RETURN(client::HttpClient * transport, Http());
     OUTREACH_ASSIGN_OR_RETURN(std::string token, device->GetOr(client::kToken));
@@ -78,6 +80,7 @@ struct Client::State {
         !json.contains("schemas_hash") || !json["schemas_hash"].is_string()) {
       return InvalidArgumentError("the server's schema answer is malformed");
     }
+    OUTREACH_RETURN_IF_ERROR(ParseSchemas(json["schemas"]).status());
     OUTREACH_ASSIGN_OR_RETURN(auto txn, db->Begin());
     OUTREACH_RETURN_IF_ERROR(device->Set(client::kSchemas, json["schemas"].dump()));
     OUTREACH_RETURN_IF_ERROR(
@@ -88,6 +91,21 @@ struct Client::State {
     return Status::Ok();
   }
 
+  // {"collection": schema document, ...} as a registry.
+  static Result<schema::SchemaRegistry> ParseSchemas(const Json& documents) {
+    std::map<std::string, std::string> by_name;
+    for (const auto& [name, document] : documents.items()) by_name[name] = document.dump();
+    return schema::SchemaRegistry::LoadFromStrings(by_name);
+  }
+
+  // During a sync whose answer carries schemas this device does not have: fetch them and
+  // reopen the replica, which the sync goes on with.
+  Result<replica::Replica*> ReloadSchemas() {
+    OUTREACH_RETURN_IF_ERROR(FetchSchemas());
+    OUTREACH_RETURN_IF_ERROR(LoadReplica());
+    return replica.get();
+  }
+
   // Opens the replica on the stored schemas and identity (after enrolment).
   Status LoadReplica() {
     if (replica) return Status::Ok();
@@ -95,10 +113,7 @@ struct Client::State {
     if (schema_text.empty()) OUTREACH_RETURN_IF_ERROR(FetchSchemas());
     OUTREACH_ASSIGN_OR_RETURN(schema_text, device->GetOr(client::kSchemas));
     OUTREACH_ASSIGN_OR_RETURN(Json documents, protocol::ParseJsonBody(schema_text));
-    std::map<std::string, std::string> by_name;
-    for (const auto& [name, document] : documents.items()) by_name[name] = document.dump();
-    OUTREACH_ASSIGN_OR_RETURN(schema::SchemaRegistry registry,
-                              schema::SchemaRegistry::LoadFromStrings(by_name));
+    OUTREACH_ASSIGN_OR_RETURN(schema::SchemaRegistry registry, ParseSchemas(documents));
     schemas = std::make_unique<schema::SchemaRegistry>(std::move(registry));
     replica::ReplicaIdentity identity;
     OUTREACH_ASSIGN_OR_RETURN(identity.device_id, device->GetOr(client::kDeviceId));
@@ -167,7 +182,14 @@ Status Client::Enrol(const std::string& server_url, std::string_view code,
   if (state_->wiped) return FailedPreconditionError("this device was wiped");
   OUTREACH_ASSIGN_OR_RETURN(std::string token, state_->device->GetOr(client::kToken));
   if (!token.empty()) return FailedPreconditionError("this device is already enrolled");
-  client::TransportOptions transport{server_url, options.ca_file, options.pinned_public_key};
+  // Stored absolute: later syncs may run from another working directory.
+  std::string ca_file = options.ca_file;
+  if (!ca_file.empty()) {
+    std::error_code error;
+    ca_file = std::filesystem::absolute(ca_file, error).string();
+    if (error) return InvalidArgumentError("the CA file's path cannot be made absolute");
+  }
+  client::TransportOptions transport{server_url, ca_file, options.pinned_public_key};
   OUTREACH_ASSIGN_OR_RETURN(state_->http, client::HttpClient::Create(transport));
   // The device id is kept before asking, so a retried enrolment is the same device.
   OUTREACH_ASSIGN_OR_RETURN(std::string device_id, state_->device->GetOr(client::kDeviceId));
@@ -188,7 +210,7 @@ Status Client::Enrol(const std::string& server_url, std::string_view code,
     OUTREACH_ASSIGN_OR_RETURN(auto txn, state_->db->Begin());
     client::DeviceState& device = *state_->device;
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kServerUrl, server_url));
-    OUTREACH_RETURN_IF_ERROR(device.Set(client::kCaFile, options.ca_file));
+    OUTREACH_RETURN_IF_ERROR(device.Set(client::kCaFile, ca_file));
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kPin, options.pinned_public_key));
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kToken, enrolled.token));
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kDeviceId, enrolled.device_id));
@@ -246,6 +268,12 @@ Result<std::string> Client::Append(std::string_view id, std::string_view field, 
   return state_->replica->Append(id, field, std::move(entry));
 }
 
+Result<std::string> Client::Strike(std::string_view id, std::string_view field,
+                                   std::string_view entry_id, std::string_view reason) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->Strike(id, field, entry_id, reason);
+}
+
 Status Client::Delete(std::string_view id, std::string_view reason) {
   OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
   return state_->replica->Delete(id, reason);
@@ -270,6 +298,17 @@ Result<std::vector<replica::OutboxEntry>> Client::Rejected() {
 Status Client::Discard(std::string_view change_id) {
   OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
   return state_->replica->Discard(change_id);
+}
+
+Result<std::string> Client::FixRejected(std::string_view change_id, const Json& patch,
+                                        std::vector<schema::ValidationProblem>* problems) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->FixRejected(change_id, patch, problems);
+}
+
+Status Client::WithdrawCreate(std::string_view id) {
+  OUTREACH_RETURN_IF_ERROR(RequireEnrolled());
+  return state_->replica->WithdrawCreate(id);
 }
 
 Result<std::vector<std::string>> Client::Collections() {
@@ -299,10 +338,9 @@ Result<SyncSummary> Client::Sync(const SyncOptions& options) {
   if (token.empty()) return FailedPreconditionError("enrol this device first");
   OUTREACH_RETURN_IF_ERROR(state_->LoadReplica());
   OUTREACH_ASSIGN_OR_RETURN(client::HttpClient * http, state_->Http());
-  OUTREACH_ASSIGN_OR_RETURN(client::SyncRun run,
-                            client::RunSync({state_->replica.get(), state_->device.get(), http,
-                                             token},
-                                            options));
+  client::SyncContext context{state_->replica.get(), state_->device.get(), http, token,
+                              [this] { return state_->ReloadSchemas(); }};
+  OUTREACH_ASSIGN_OR_RETURN(client::SyncRun run, client::RunSync(context, options));
   if (run.summary.wiped) {
     // Revoked: destroy everything this device holds, key first.
     state_->replica.reset();
@@ -314,11 +352,6 @@ Result<SyncSummary> Client::Sync(const SyncOptions& options) {
   }
   OUTREACH_RETURN_IF_ERROR(
       state_->device->Set(client::kLastSyncMs, std::to_string(state_->clock->NowMs())));
-  OUTREACH_ASSIGN_OR_RETURN(std::string schemas_hash, state_->device->GetOr(client::kSchemasHash));
-  if (!run.server_schemas_hash.empty() && run.server_schemas_hash != schemas_hash) {
-    OUTREACH_RETURN_IF_ERROR(state_->FetchSchemas());
-    OUTREACH_RETURN_IF_ERROR(state_->LoadReplica());
-  }
   return run.summary;
 }
 

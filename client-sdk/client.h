@@ -35,22 +35,31 @@ struct ClientOptions {
 };
 
 struct EnrolOptions {
-  std::string ca_file;            // PEM to verify the server with; empty: the system's CAs
-  std::string pinned_public_key;  // "sha256//<base64>"; empty: no pinning
+  // PEM to verify the server with (stored as an absolute path); empty: the system's CAs, or
+  // none when a pin is given.
+  std::string ca_file;
+  // "sha256//<base64>"; empty: no pinning. Without `ca_file` the pin alone is trusted (the
+  // server's self-signed certificate); with it, both must pass.
+  std::string pinned_public_key;
   std::string device_name;        // shown to administrators
 };
 
 enum class SyncPhase { kPush, kPull, kDone };
 
+// Reported before each push request leaves (its body's size known) and after each answer.
 struct SyncProgress {
   SyncPhase phase = SyncPhase::kPush;
   std::int64_t changes_done = 0;   // pushed (push) or records received (pull)
   std::int64_t changes_total = 0;  // pending at the start (push); 0 when unknown (pull)
-  std::int64_t bytes_done = 0;     // on the wire, both ways
-  std::int64_t bytes_total = 0;    // 0 when unknown
+  std::int64_t bytes_done = 0;     // on the wire so far, both ways
+  // What bytes_done reaches once the bytes known to be on their way have crossed: before a
+  // push, bytes_done plus its body; after an answer (its size now known), bytes_done. Later
+  // batches and pages are not counted until they are made. 0 before anything is known.
+  std::int64_t bytes_total = 0;
 };
 
 struct SyncOptions {
+  // Called on the syncing thread; see SyncProgress for when.
   std::function<void(const SyncProgress&)> progress;
   const std::atomic<bool>* cancel = nullptr;  // set to true to stop (aborted; nothing lost)
   std::size_t push_batch = 1000;               // changes per request
@@ -123,13 +132,34 @@ class Client {
   Status Update(std::string_view id, const model::Json& patch,
                 std::vector<schema::ValidationProblem>* problems = nullptr);
   Result<std::string> Append(std::string_view id, std::string_view field, model::Json entry);
+  // Strikes entry `entry_id` of append field `field` (recorded in error, or about someone
+  // else) with a non-empty `reason`; the entry is kept, shown as struck in entry_history.
+  // Returns the strike's entry id. invalid_argument: empty reason, or a field that cannot
+  // hold a strike; failed_precondition: no such entry in the field; not_found: no record.
+  Result<std::string> Strike(std::string_view id, std::string_view field,
+                             std::string_view entry_id, std::string_view reason);
   // Team leaders and administrators only, with a reason (records are kept, DOMAIN.md).
   Status Delete(std::string_view id, std::string_view reason);
   Result<replica::RecordView> Get(std::string_view id);
   Result<std::vector<model::Json>> List(std::string_view collection, std::string_view field = {},
                                         const model::Json& value = nullptr);
   Result<std::vector<replica::OutboxEntry>> Rejected();
+  // Drops a rejected change (a refused create takes its record's held-back changes with it).
+  // not_found: no such change; failed_precondition: the change is not rejected.
   Status Discard(std::string_view change_id);
+  // Writes a rejected change again with `patch` laid over what it wrote, as a new pending
+  // change (a fresh id); the rejected one goes. Fixing a refused create also sends its
+  // record's held-back changes again. Returns the new change id. invalid_argument: the fixed
+  // values break the schema (each problem in `problems`), or it was a delete (discard it);
+  // failed_precondition: not rejected, its record's create is refused (fix that first), or
+  // the fix writes nothing new; not_found: no such change. See replica::Replica::FixRejected.
+  Result<std::string> FixRejected(std::string_view change_id, const model::Json& patch,
+                                  std::vector<schema::ValidationProblem>* problems = nullptr);
+  // Takes back a record this device created that has never been pushed: it and its changes
+  // leave the device as if never written. failed_precondition: created by another user or
+  // device, or it may have reached the server (then a team leader deletes it); not_found: no
+  // such record.
+  Status WithdrawCreate(std::string_view id);
   // Open conflicts on the device's records.
   Result<std::vector<merge::Conflict>> Conflicts();
   // The collections this device's schemas know.

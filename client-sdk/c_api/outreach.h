@@ -120,8 +120,10 @@ OUTREACH_EXPORT int outreach_store_wipe(const char* dir) OUTREACH_NOEXCEPT;
 
 /* Exchanges a one-time enrolment `code` from an administrator for this device's credentials at
  * `server_url` ("https://host:port"; http only to 127.0.0.1 / localhost), and fetches the
- * schemas. Optional: `ca_file` (PEM to verify the server with; NULL: the system's CAs),
- * `pinned_public_key` ("sha256//<base64>"), `device_name` (shown to administrators).
+ * schemas. Optional: `ca_file` (PEM to verify the server with, kept as an absolute path;
+ * NULL: the system's CAs, or none with a pin), `pinned_public_key` ("sha256//<base64>"; alone,
+ * it trusts the server's self-signed certificate by its key), `device_name` (shown to
+ * administrators).
  * OUTREACH_FAILED_PRECONDITION: already enrolled, or TLS verification failed;
  * OUTREACH_UNAUTHENTICATED: the code was refused; OUTREACH_UNAVAILABLE: server unreachable. */
 OUTREACH_EXPORT int outreach_client_enrol(outreach_client* client, const char* server_url,
@@ -152,6 +154,23 @@ OUTREACH_EXPORT int outreach_record_update(outreach_client* client, const char* 
 OUTREACH_EXPORT int outreach_record_append(outreach_client* client, const char* id,
                                            const char* field, const char* entry_json,
                                            char** out_entry_id) OUTREACH_NOEXCEPT;
+
+/* Strikes entry `entry_id` of append field `field` of record `id` (recorded in error, or about
+ * someone else) for `reason`: the entry is kept and shown as struck. Returns the strike's own
+ * entry id in `*out_entry_id` (free it). OUTREACH_NOT_FOUND: no such record;
+ * OUTREACH_INVALID_ARGUMENT: no reason, or a field that cannot hold a strike;
+ * OUTREACH_FAILED_PRECONDITION: no entry `entry_id` in the field. */
+OUTREACH_EXPORT int outreach_record_strike(outreach_client* client, const char* id,
+                                           const char* field, const char* entry_id,
+                                           const char* reason,
+                                           char** out_entry_id) OUTREACH_NOEXCEPT;
+
+/* Takes back record `id`, created on this device by its user and never pushed: the record and
+ * its changes leave the device as if never written (nothing syncs). OUTREACH_NOT_FOUND: no
+ * such record; OUTREACH_FAILED_PRECONDITION: made by another user or device, or it may have
+ * reached the server (a team leader deletes it then). */
+OUTREACH_EXPORT int outreach_record_withdraw(outreach_client* client,
+                                             const char* id) OUTREACH_NOEXCEPT;
 
 /* Deletes record `id` (a tombstone that syncs; the server keeps the record) for `reason`.
  * Team leaders and administrators only. OUTREACH_NOT_FOUND: no such record;
@@ -187,12 +206,16 @@ typedef struct outreach_sync_progress {
   int32_t phase;         /* an outreach_sync_phase */
   int64_t changes_done;  /* pushed (push) or records received (pull) */
   int64_t changes_total; /* pending at the start (push); 0 when unknown (pull) */
-  int64_t bytes_done;    /* on the wire, both ways */
-  int64_t bytes_total;   /* 0 when unknown */
+  int64_t bytes_done;    /* on the wire so far, both ways */
+  /* What bytes_done reaches once the bytes known to be on their way have crossed: before a
+   * push, bytes_done plus its body; after an answer, bytes_done. Later batches and pages are
+   * not counted until they are made. 0 before anything is known. */
+  int64_t bytes_total;
 } outreach_sync_progress;
 
-/* Called on the syncing thread after each answer. It may call outreach_cancel_sync but no other
- * function on the same handle (that returns OUTREACH_FAILED_PRECONDITION). */
+/* Called on the syncing thread before each push request leaves and after each answer. It may
+ * call outreach_cancel_sync but no other function on the same handle (that returns
+ * OUTREACH_FAILED_PRECONDITION). */
 typedef void (*outreach_sync_progress_fn)(void* user_data, const outreach_sync_progress* progress);
 
 /* Pushes this device's changes and pulls its team's, until nothing is left. Blocks. `progress`
@@ -229,10 +252,22 @@ OUTREACH_EXPORT int outreach_client_conflicts(outreach_client* client,
 OUTREACH_EXPORT int outreach_client_rejected(outreach_client* client,
                                              char** out_json) OUTREACH_NOEXCEPT;
 
-/* Drops the rejected change `change_id`; its record is shown again without it.
- * OUTREACH_NOT_FOUND: no such change. */
+/* Drops the rejected change `change_id`; its record is shown again without it. A refused
+ * create takes its record's held-back changes with it. OUTREACH_NOT_FOUND: no such change;
+ * OUTREACH_FAILED_PRECONDITION: the change is not rejected. */
 OUTREACH_EXPORT int outreach_change_discard(outreach_client* client,
                                             const char* change_id) OUTREACH_NOEXCEPT;
+
+/* Writes the rejected change `change_id` again with `patch_json` (a JSON object of fields, "{}"
+ * for none) laid over what it wrote, as a new pending change; the rejected one goes. Fixing a
+ * refused create also sends its record's held-back changes again. Returns the new change's id
+ * in `*out_change_id` (free it). OUTREACH_INVALID_ARGUMENT: bad JSON, the fixed values break
+ * the schema (the last error names each problem), or the change was a delete (discard it);
+ * OUTREACH_FAILED_PRECONDITION: not rejected, its record's create is refused (fix that first),
+ * or the fix writes nothing new (discard it); OUTREACH_NOT_FOUND: no such change. */
+OUTREACH_EXPORT int outreach_change_fix(outreach_client* client, const char* change_id,
+                                        const char* patch_json,
+                                        char** out_change_id) OUTREACH_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

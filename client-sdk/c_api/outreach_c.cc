@@ -48,14 +48,23 @@ constexpr bool StatusCodesMirrored() {
 }
 static_assert(StatusCodesMirrored(), "outreach_status must mirror outreach::StatusCode");
 
+// A call on a handle whose result is text (an id) in `*out`.
+template <typename Produce>
+int TextOut(outreach_client* handle, char** out, Produce&& produce) noexcept {
+  ClearOut(out);
+  return WithClient(handle, [&](outreach_client& locked) -> Status {
+    OUTREACH_ASSIGN_OR_RETURN(std::string text, produce(*locked.client));
+    return CopyOut(text, out);
+  });
+}
+
 // A call on a handle whose result is JSON text in `*out`.
 template <typename Produce>
 int JsonOut(outreach_client* handle, char** out, Produce&& produce) noexcept {
-  ClearOut(out);
-  return WithClient(handle, [&](outreach_client& locked) -> Status {
+  return TextOut(handle, out, [&](Client& sdk) -> Result<std::string> {
     if (out == nullptr) return outreach::InvalidArgumentError("out_json is NULL");
-    OUTREACH_ASSIGN_OR_RETURN(Json json, produce(*locked.client));
-    return CopyOut(outreach::JsonText(json), out);
+    OUTREACH_ASSIGN_OR_RETURN(Json json, produce(sdk));
+    return outreach::JsonText(json);
   });
 }
 
@@ -143,12 +152,10 @@ int outreach_client_enrol(outreach_client* client, const char* server_url, const
 
 int outreach_record_create(outreach_client* client, const char* collection, const char* values_json,
                            char** out_id) noexcept {
-  ClearOut(out_id);
-  return WithClient(client, [&](outreach_client& handle) -> Status {
+  return TextOut(client, out_id, [&](Client& sdk) -> Result<std::string> {
     OUTREACH_ASSIGN_OR_RETURN(std::string_view name, Required(collection, "collection"));
     OUTREACH_ASSIGN_OR_RETURN(Json values, ParseJsonArgument(values_json, "values_json"));
-    OUTREACH_ASSIGN_OR_RETURN(std::string id, handle.client->Create(name, values));
-    return CopyOut(id, out_id);
+    return sdk.Create(name, values);
   });
 }
 
@@ -163,14 +170,30 @@ int outreach_record_update(outreach_client* client, const char* id,
 
 int outreach_record_append(outreach_client* client, const char* id, const char* field,
                            const char* entry_json, char** out_entry_id) noexcept {
-  ClearOut(out_entry_id);
-  return WithClient(client, [&](outreach_client& handle) -> Status {
+  return TextOut(client, out_entry_id, [&](Client& sdk) -> Result<std::string> {
     OUTREACH_ASSIGN_OR_RETURN(std::string_view record_id, Required(id, "id"));
     OUTREACH_ASSIGN_OR_RETURN(std::string_view field_name, Required(field, "field"));
     OUTREACH_ASSIGN_OR_RETURN(Json entry, ParseJsonArgument(entry_json, "entry_json"));
-    OUTREACH_ASSIGN_OR_RETURN(std::string entry_id,
-                              handle.client->Append(record_id, field_name, std::move(entry)));
-    return CopyOut(entry_id, out_entry_id);
+    return sdk.Append(record_id, field_name, std::move(entry));
+  });
+}
+
+int outreach_record_strike(outreach_client* client, const char* id, const char* field,
+                           const char* entry_id, const char* reason,
+                           char** out_entry_id) noexcept {
+  return TextOut(client, out_entry_id, [&](Client& sdk) -> Result<std::string> {
+    OUTREACH_ASSIGN_OR_RETURN(std::string_view record_id, Required(id, "id"));
+    OUTREACH_ASSIGN_OR_RETURN(std::string_view field_name, Required(field, "field"));
+    OUTREACH_ASSIGN_OR_RETURN(std::string_view struck, Required(entry_id, "entry_id"));
+    OUTREACH_ASSIGN_OR_RETURN(std::string_view why, Required(reason, "reason"));
+    return sdk.Strike(record_id, field_name, struck, why);
+  });
+}
+
+int outreach_record_withdraw(outreach_client* client, const char* id) noexcept {
+  return WithClient(client, [&](outreach_client& handle) -> Status {
+    OUTREACH_ASSIGN_OR_RETURN(std::string_view record_id, Required(id, "id"));
+    return handle.client->WithdrawCreate(record_id);
   });
 }
 
@@ -263,6 +286,15 @@ int outreach_change_discard(outreach_client* client, const char* change_id) noex
   return WithClient(client, [&](outreach_client& handle) -> Status {
     OUTREACH_ASSIGN_OR_RETURN(std::string_view id, Required(change_id, "change_id"));
     return handle.client->Discard(id);
+  });
+}
+
+int outreach_change_fix(outreach_client* client, const char* change_id, const char* patch_json,
+                        char** out_change_id) noexcept {
+  return TextOut(client, out_change_id, [&](Client& sdk) -> Result<std::string> {
+    OUTREACH_ASSIGN_OR_RETURN(std::string_view id, Required(change_id, "change_id"));
+    OUTREACH_ASSIGN_OR_RETURN(Json patch, ParseJsonArgument(patch_json, "patch_json"));
+    return sdk.FixRejected(id, patch);
   });
 }
 

@@ -8,6 +8,7 @@
 
 #include "client-sdk/cli/exit_codes.h"
 #include "client-sdk/cli/output.h"
+#include "client-sdk/cli/record_input.h"
 #include "client-sdk/client.h"
 
 namespace outreach::cli {
@@ -36,6 +37,29 @@ int WithOpenDevice(const CliRun& run, Command&& command) {
   return command(*client);
 }
 
+// Runs `action(client)`, a write returning a Status, on the unlocked store; reports its failure,
+// or prints `done_json` / `done_text` (ids only).
+template <typename Action>
+int RunWrite(const CliRun& run, Action&& action, const model::Json& done_json,
+             const std::string& done_text) {
+  return WithOpenDevice(run, [&](Client& client) {
+    if (Status done = action(client); !done.ok()) return run.output().Fail(done);
+    run.output().Print(done_json, done_text);
+    return int{kExitOk};
+  });
+}
+
+// Runs `command(client, values)` on the unlocked store once the values typed as `fields`
+// (field=value ...) over `file` have been read, so bad input fails before the passcode is
+// asked for.
+template <typename Command>
+int WithTypedValues(const CliRun& run, const std::vector<std::string>& fields,
+                    const std::string& file, Command&& command) {
+  auto values = RecordFromArguments(fields, file);
+  if (!values.ok()) return run.output().Fail(values.status());
+  return WithOpenDevice(run, [&](Client& client) { return command(client, *values); });
+}
+
 // Registers command `name`, which runs `run_command(run, arguments)` with a fresh Arguments
 // the caller binds the command's options to (the returned pointer lives as long as the app).
 template <typename Arguments, typename RunCommand>
@@ -52,8 +76,9 @@ std::pair<CLI::App*, Arguments*> AddCommand(CLI::App& app, CliRun& run, const ch
 int FailPasscode(const Output& output, const Status& status);
 
 void AddDeviceCommands(CLI::App& app, CliRun& run);  // enrol, passcode, status, sync, wipe
-void AddRecordCommands(CLI::App& app, CliRun& run);  // add, edit, note, delete, list, show
-void AddReviewCommands(CLI::App& app, CliRun& run);  // conflicts, rejected
+// add, edit, note, strike, delete, withdraw, list, show
+void AddRecordCommands(CLI::App& app, CliRun& run);
+void AddReviewCommands(CLI::App& app, CliRun& run);  // conflicts, rejected, fix, discard
 void AddImportCommand(CLI::App& app, CliRun& run);   // import
 
 }  // namespace outreach::cli

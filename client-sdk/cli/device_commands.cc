@@ -163,7 +163,8 @@ void AddDeviceCommands(CLI::App& app, CliRun& run) {
   enrol->add_option("code", enrol_arguments->code, "the enrolment code")->required();
   enrol->add_option("--ca", enrol_arguments->ca_file, "PEM file of the CA to trust the server by")
       ->check(CLI::ExistingFile);
-  enrol->add_option("--pin", enrol_arguments->pin, "the server's public key, sha256//<base64>");
+  enrol->add_option("--pin", enrol_arguments->pin,
+                    "the server's public key, sha256//<base64>; alone, trusts it without a CA");
   enrol->add_option("--name", enrol_arguments->name, "this device's name, shown to administrators");
 
   app.add_subcommand("passcode", "change the passcode (OUTREACH_PASSCODE, OUTREACH_NEW_PASSCODE)")

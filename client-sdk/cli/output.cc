@@ -58,4 +58,16 @@ void Output::Note(std::string_view text) const {
   if (!json_) std::cerr << text;
 }
 
+int FailWrite(const Output& output, const Status& status,
+              const std::vector<schema::ValidationProblem>& problems) {
+  if (problems.empty()) return output.Fail(status);
+  std::string text = "outreach: the record is not valid:\n";
+  for (const schema::ValidationProblem& problem : problems) {
+    text += "  " + (problem.pointer.empty() ? std::string("(record)") : problem.pointer) + ": " +
+            problem.message + "\n";
+  }
+  return output.Fail(kExitInvalidInput, status,
+                     model::Json{{"problems", ProblemsToJson(problems)}}, text);
+}
+
 }  // namespace outreach::cli

@@ -7,9 +7,11 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/base/status.h"
 #include "core/model/record_state.h"
+#include "core/schema/validation_problem.h"
 
 namespace outreach::cli {
 
@@ -33,5 +35,10 @@ class Output {
  private:
   bool json_;
 };
+
+// A write refused by the schema: lists each problem (pointer + message, never a value), exit
+// code 2 (with --json, "problems"); any other failure as Output::Fail.
+int FailWrite(const Output& output, const Status& status,
+              const std::vector<schema::ValidationProblem>& problems);
 
 }  // namespace outreach::cli

@@ -1,7 +1,8 @@
-// Commands on records: add, edit, note, delete, list, show. Only list and show print record
-// values; the others print ids.
+// Commands on records: add, edit, note, strike, delete, withdraw, list, show. Only list and
+// show print record values; the others print ids.
+#include <utility>
+
 #include "client-sdk/cli/commands.h"
-#include "client-sdk/cli/record_input.h"
 #include "client-sdk/client_json.h"
 
 namespace outreach::cli {
@@ -11,33 +12,19 @@ using model::Json;
 
 struct RecordArguments {
   std::string collection;           // add, list
-  std::string id;                   // edit, note, delete, show
-  std::string field;                // note: the append field
+  std::string id;                   // edit, note, strike, delete, withdraw, show
+  std::string field;                // note, strike: the append field
+  std::string entry_id;             // strike: the entry struck
   std::vector<std::string> fields;  // field=value ...
   std::string file;                 // --file: JSON object ("-": stdin)
-  std::string reason;               // delete --reason
+  std::string reason;               // delete, strike --reason
   std::string where;                // list --where field=value
 };
 
-// A write refused by the schema lists each problem (pointer + message, never a value).
-int FailWrite(const Output& output, const Status& status,
-              const std::vector<schema::ValidationProblem>& problems) {
-  if (problems.empty()) return output.Fail(status);
-  std::string text = "outreach: the record is not valid:\n";
-  for (const schema::ValidationProblem& problem : problems) {
-    text += "  " + (problem.pointer.empty() ? std::string("(record)") : problem.pointer) + ": " +
-            problem.message + "\n";
-  }
-  return output.Fail(kExitInvalidInput, status, Json{{"problems", ProblemsToJson(problems)}}, text);
-}
-
-// Runs `command` on the unlocked store once the record in the arguments has been read, so bad
-// input fails before the passcode is asked for.
+// Runs `command` once the record in the arguments has been read (WithTypedValues).
 template <typename Command>
 int WithRecord(const CliRun& run, const RecordArguments& arguments, Command&& command) {
-  auto values = RecordFromArguments(arguments.fields, arguments.file);
-  if (!values.ok()) return run.output().Fail(values.status());
-  return WithOpenDevice(run, [&](Client& client) { return command(client, *values); });
+  return WithTypedValues(run, arguments.fields, arguments.file, std::forward<Command>(command));
 }
 
 int RunAdd(const CliRun& run, const RecordArguments& arguments) {
@@ -71,15 +58,29 @@ int RunNote(const CliRun& run, const RecordArguments& arguments) {
   });
 }
 
-int RunDelete(const CliRun& run, const RecordArguments& arguments) {
+int RunStrike(const CliRun& run, const RecordArguments& arguments) {
   return WithOpenDevice(run, [&](Client& client) {
-    if (Status deleted = client.Delete(arguments.id, arguments.reason); !deleted.ok()) {
-      return run.output().Fail(deleted);
-    }
-    run.output().Print(Json{{"id", arguments.id}, {"deleted", true}},
-                       "deleted " + arguments.id + "\n");
+    auto strike_id =
+        client.Strike(arguments.id, arguments.field, arguments.entry_id, arguments.reason);
+    if (!strike_id.ok()) return run.output().Fail(strike_id.status());
+    run.output().Print(Json{{"id", arguments.id},
+                            {"struck", arguments.entry_id},
+                            {"entry_id", *strike_id}},
+                       *strike_id + "\n");
     return int{kExitOk};
   });
+}
+
+int RunWithdraw(const CliRun& run, const RecordArguments& arguments) {
+  return RunWrite(
+      run, [&](Client& client) { return client.WithdrawCreate(arguments.id); },
+      Json{{"id", arguments.id}, {"withdrawn", true}}, "withdrawn " + arguments.id + "\n");
+}
+
+int RunDelete(const CliRun& run, const RecordArguments& arguments) {
+  return RunWrite(
+      run, [&](Client& client) { return client.Delete(arguments.id, arguments.reason); },
+      Json{{"id", arguments.id}, {"deleted", true}}, "deleted " + arguments.id + "\n");
 }
 
 int RunList(const CliRun& run, const RecordArguments& arguments) {
@@ -145,6 +146,18 @@ void AddRecordCommands(CLI::App& app, CliRun& run) {
   note->add_option("field", note_arguments->field, "the list field, e.g. summary")->required();
   note->add_option("fields", note_arguments->fields, kFieldsHelp);
   note->add_option("--file", note_arguments->file, kFileHelp);
+
+  auto [strike, strike_arguments] = AddCommand<RecordArguments>(
+      app, run, "strike", "strike an entry of a record's list field, with a reason", RunStrike);
+  strike->add_option("id", strike_arguments->id, "record id")->required();
+  strike->add_option("field", strike_arguments->field, "the list field, e.g. summary")->required();
+  strike->add_option("entry_id", strike_arguments->entry_id, "the entry struck")->required();
+  strike->add_option("--reason", strike_arguments->reason, "why (kept with the strike)")
+      ->required();
+
+  auto [withdraw, withdraw_arguments] = AddCommand<RecordArguments>(
+      app, run, "withdraw", "take back a record made here that has not been synced", RunWithdraw);
+  withdraw->add_option("id", withdraw_arguments->id, "record id")->required();
 
   auto [remove, remove_arguments] =
       AddCommand<RecordArguments>(app, run, "delete", "delete a record", RunDelete);

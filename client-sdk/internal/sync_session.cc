@@ -60,9 +60,22 @@ Result<int> MarkInvalid(const SyncContext& context, const protocol::ErrorBody& e
   return marked_count;
 }
 
+// Before an answer is applied: when the server says its schemas are not the ones this device
+// sent (directive) or its hash is not the stored one (a 1.0 server), fetch and reload them, so
+// records of a collection added since are known when they are applied.
+Status ReloadSchemasIfChanged(SyncContext& context, const protocol::SyncResponse& response) {
+  OUTREACH_ASSIGN_OR_RETURN(const std::string device_hash, context.state->GetOr(kSchemasHash));
+  const bool changed = response.directives.schemas_changed ||
+                       (!response.schemas_hash.empty() && response.schemas_hash != device_hash);
+  if (!changed) return Status::Ok();
+  OUTREACH_ASSIGN_OR_RETURN(context.replica, context.reload_schemas());
+  return Status::Ok();
+}
+
 }  // namespace
 
-Result<SyncRun> RunSync(const SyncContext& context, const SyncOptions& options) {
+Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& options) {
+  SyncContext context = sync_context;  // its replica is replaced when the schemas reload
   SyncRun run;
   SyncSummary& summary = run.summary;
   OUTREACH_ASSIGN_OR_RETURN(std::string cursor, context.state->GetOr(kCursor));
@@ -87,11 +100,18 @@ Result<SyncRun> RunSync(const SyncContext& context, const SyncOptions& options) 
     protocol::SyncRequest request;
     request.cursor = cursor;
     request.page_size = options.page_size;
+    OUTREACH_ASSIGN_OR_RETURN(request.schemas_hash, context.state->GetOr(kSchemasHash));
     for (auto& entry : batch) request.changes.push_back(std::move(entry.change));
     const std::string body = protocol::EncodeBinary(request);
     progress.phase = batch.empty() ? SyncPhase::kPull : SyncPhase::kPush;
     // SyncProgress: the total is the outbox for a push and unknown (0) for a pull.
     progress.changes_total = progress.phase == SyncPhase::kPush ? pending : 0;
+    if (progress.phase == SyncPhase::kPush) {
+      // A push's size is known before it leaves: reported now, so a slow upload shows how much
+      // is on its way.
+      progress.bytes_total = progress.bytes_done + static_cast<std::int64_t>(body.size());
+      if (options.progress) options.progress(progress);
+    }
 
     OUTREACH_ASSIGN_OR_RETURN(
         HttpResult answer,
@@ -101,13 +121,16 @@ Result<SyncRun> RunSync(const SyncContext& context, const SyncOptions& options) 
     summary.bytes_sent += static_cast<std::int64_t>(body.size());
     summary.bytes_received += static_cast<std::int64_t>(answer.body.size());
     progress.bytes_done = summary.bytes_sent + summary.bytes_received;
+    // The answer's size is known once it is here: everything known to cross is done. (The rest
+    // of the sync, more pages or batches, is not known yet.)
+    progress.bytes_total = progress.bytes_done;
 
     if (answer.status == 200) {
       OUTREACH_ASSIGN_OR_RETURN(protocol::SyncResponse response,
                                 protocol::DecodeBinaryResponse(answer.body));
+      OUTREACH_RETURN_IF_ERROR(ReloadSchemasIfChanged(context, response));
       OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, summary));
       cursor = response.cursor;
-      run.server_schemas_hash = response.schemas_hash;
       progress.changes_done = progress.phase == SyncPhase::kPush ? summary.pushed + summary.rejected
                                                                  : summary.pulled;
       if (options.progress) options.progress(progress);

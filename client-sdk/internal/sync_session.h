@@ -4,6 +4,7 @@
 // was lost is pushed again and the server answers "duplicate".
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "client-sdk/client.h"
@@ -18,11 +19,14 @@ struct SyncContext {
   DeviceState* state = nullptr;
   HttpClient* http = nullptr;
   std::string token;
+  // Fetches the server's schemas into `state` and reopens the replica on them, returning it
+  // (the old one is gone). Called before an answer is applied when the server's schemas are
+  // not the device's.
+  std::function<Result<replica::Replica*>()> reload_schemas;
 };
 
 struct SyncRun {
   SyncSummary summary;
-  std::string server_schemas_hash;  // as the last answer gave it
 };
 
 // unavailable (network, 5xx after retries), aborted (cancelled), unauthenticated (token

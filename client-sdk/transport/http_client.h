@@ -18,8 +18,11 @@ namespace outreach::client {
 
 struct TransportOptions {
   std::string base_url;  // "https://host:port"; "http://127.0.0.1:port" only for development
-  std::string ca_file;   // PEM bundle to verify the server with; empty: the system's
+  // PEM bundle to verify the server with; empty: the system's CAs, or none when a pin is set.
+  std::string ca_file;
   // "sha256//<base64 of the SHA-256 of the server's SubjectPublicKeyInfo>"; empty: no pinning.
+  // With a CA file, the server must pass both; without one, the pin alone vouches for the
+  // server (a self-signed certificate), its host name still checked.
   std::string pinned_public_key;
   long connect_timeout_ms = 10'000;
   long transfer_timeout_ms = 120'000;  // whole request, per attempt

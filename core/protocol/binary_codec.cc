@@ -181,6 +181,7 @@ std::string EncodeBinary(const SyncRequest& request) {
                  Io(ar, request.cursor);
                  ar(request.page_size);
                  Io(ar, request.changes);
+                 Io(ar, request.schemas_hash);  // since 1.1
                }));
 }
 
@@ -209,6 +210,8 @@ Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimit
     ar(request.page_size);
     Io(ar, request.changes);
     for (const auto& change : request.changes) CheckShape(change);
+    // A 1.0 request ends here: it carries no schemas_hash.
+    if (request.version.minor >= 1) Io(ar, request.schemas_hash);
   }));
   return request;
 }

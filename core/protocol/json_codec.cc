@@ -112,7 +112,8 @@ Json ToJson(const SyncRequest& request) {
   return Json{{"protocol", VersionString(request.version)},
               {"cursor", request.cursor},
               {"page_size", request.page_size},
-              {"changes", std::move(changes)}};
+              {"changes", std::move(changes)},
+              {"schemas_hash", request.schemas_hash}};
 }
 
 Result<SyncRequest> SyncRequestFromJson(const Json& json) {
@@ -127,6 +128,7 @@ Result<SyncRequest> SyncRequestFromJson(const Json& json) {
     for (const auto& change : Array(json, "changes")) {
       request.changes.push_back(Unwrap(model::ChangeFromJson(change)));
     }
+    request.schemas_hash = String(json, "schemas_hash", false);  // absent before 1.1
     return request;
   });
 }

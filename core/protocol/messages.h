@@ -23,7 +23,8 @@ struct ProtocolVersion {
 
   bool operator==(const ProtocolVersion&) const = default;
 };
-inline constexpr ProtocolVersion kProtocolVersion{1, 0};
+// 1.1 added SyncRequest::schemas_hash.
+inline constexpr ProtocolVersion kProtocolVersion{1, 1};
 
 inline constexpr std::string_view kBinaryContentType = "application/vnd.outreach.sync.v1+cereal";
 inline constexpr std::string_view kJsonContentType = "application/json";
@@ -51,13 +52,19 @@ struct SyncRequest {
   std::string cursor;            // opaque; empty: from the beginning
   std::uint32_t page_size = 0;   // records wanted at most in this pull; 0: the server's default
   std::vector<model::Change> changes;
+  // The hash of the schema set the device validates with (its last GET /v1/schemas): the
+  // server answers directives.schemas_changed when it is not its own. Since 1.1; empty from a
+  // 1.0 device (which compares SyncResponse::schemas_hash itself).
+  std::string schemas_hash;
 
   bool operator==(const SyncRequest&) const = default;
 };
 
 struct Directives {
   bool wipe = false;             // the device is revoked: destroy its data now
-  bool schemas_changed = false;  // GET /v1/schemas and reload before the next write
+  // The request's schemas_hash is not the server's: GET /v1/schemas and reload them before
+  // applying this answer's records (they may be of a collection the device does not know).
+  bool schemas_changed = false;
 
   bool operator==(const Directives&) const = default;
 };

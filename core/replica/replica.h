@@ -146,7 +146,9 @@ class Replica {
   Result<std::vector<OutboxEntry>> Outbox(OutboxStatus status, std::int64_t limit = -1);
   Result<std::int64_t> OutboxCount(OutboxStatus status);
 
-  // Drops a rejected change; the record is shown again without it.
+  // Drops a rejected change; the record is shown again without it. A rejected create of a
+  // record the server never had takes the record's other changes with it (they are held back
+  // behind it, MarkRejected): the worker discards the record, nothing of it can ever apply.
   Status Discard(std::string_view change_id);
 
   // Fixes a rejected change in place, in one transaction: what it wrote (PatchOf: its values,
@@ -154,8 +156,12 @@ class Replica {
   // entries replace the ones the change appended) is written as a new change against the
   // record as it now stands, validated and admitted like any write, with a fresh change id and
   // clock reading, pending at the end of the outbox; the rejected change goes. The rejected
-  // change's reason (a leader's) is kept. A create stays a create unless other changes of the
-  // record are left here (then it is an update). Returns the new change id.
+  // change's reason (a leader's) is kept. A create of a record the server never had stays a
+  // create, and the record's other changes, held back behind it, follow it: each is written
+  // again after it with a fresh id and reading (the server remembers the old ids as refused),
+  // dropped if the fixed create already says it, or left rejected with the reason the fixed
+  // record refuses it. (A create of a record the server has becomes an update.) Returns the new
+  // change id.
   // At the end, not in the rejected change's place: the outbox's writing order is its clock
   // order (Open restores the clock from the last entry, re-stamping and pushing walk it in
   // order), and the fix is built on every pending change before it, so it must follow them.
@@ -199,7 +205,11 @@ class Replica {
   Status ApplyServerRecord(const model::RecordState& server_state);
   // The server accepted the change (applied, merged, conflict, or already had it).
   Status MarkAccepted(std::string_view change_id);
-  // The server refused the change: it stays, marked, until discarded.
+  // The server refused the change: it stays, marked, until discarded or fixed. When it is the
+  // create of a record the server does not have, every other change of the record is held
+  // back with it (rejected, the reason naming the create): pushed, each would be refused as
+  // not_found, and the server remembers a refused change for good. FixRejected of the create
+  // sends them again; Discard of it discards them.
   Status MarkRejected(std::string_view change_id, std::string_view reason);
   // Call before pushing the outbox: from then on its readings may be on the server, and
   // RestampPending stays above them even if the server's answer never arrives — except after
@@ -233,6 +243,13 @@ class Replica {
   Status Rebuild(std::string_view record_id, const model::RecordState* confirmed = nullptr);
   // Stores `view` with its current values; `equals_confirmed`: it is the confirmed state.
   Status SaveView(const model::RecordState& view, bool equals_confirmed);
+  // When the record's create is rejected and the server never had the record, marks every
+  // other change of it rejected, held back with a reason naming the create.
+  Status HoldAfterRefusedCreate(std::string_view record_id);
+  // After FixRejected of its record's create: `follower` is written again (a fresh id and
+  // reading) and leaves the outbox, or stays rejected with the reason the fixed record refuses
+  // it. Inside the caller's transaction.
+  Status SendAgainAfterFixedCreate(const OutboxEntry& follower);
   // Remembers how far the outbox has been pushed (MarkSending).
   Status RecordPushPosition();
   // Saves the clock's last reading and offset. Local writes need not (their outbox entry

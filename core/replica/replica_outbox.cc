@@ -29,6 +29,33 @@ Result<std::int64_t> PushedUpTo(detail::ReplicaStore& store) {
   return sequence;
 }
 
+bool IsRefusedCreate(const OutboxEntry& entry) {
+  return entry.change.kind == model::ChangeKind::kCreate && entry.status == OutboxStatus::kRejected;
+}
+
+// Builds `original` again against the record as it now stands: a delete or restore with its
+// reason; otherwise what it wrote (PatchOf: values, entries, set memberships) with `patch`
+// laid over, validated as user input.
+auto RewriteOf(const schema::SchemaRegistry& schemas, const model::Change& original,
+               const model::Json& patch, std::vector<schema::ValidationProblem>* problems) {
+  return [&schemas, &original, &patch, problems](const model::RecordState& current,
+                                                 model::Change& change) -> Status {
+    change.reason = original.reason;
+    if (original.kind == model::ChangeKind::kDelete) {
+      detail::FillDeleteSeen(current, change);
+      return Status::Ok();
+    }
+    if (original.kind == model::ChangeKind::kRestore) {
+      change.deletion_base = current.deletions_seen;
+      return Status::Ok();
+    }
+    model::Json values = detail::PatchOf(current, original);
+    for (const auto& [field, value] : patch.items()) values[field] = value;
+    return detail::AddValidatedPatchWrites(*schemas.Find(change.collection), current, values,
+                                           model::ByLeaderWithReason(change), change, problems);
+  };
+}
+
 }  // namespace
 
 Status Replica::MarkAccepted(std::string_view change_id) {
@@ -59,14 +86,38 @@ Status Replica::MarkAccepted(std::string_view change_id) {
 Status Replica::MarkRejected(std::string_view change_id, std::string_view reason) {
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
   OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
-  // The server has seen this reading: re-stamping must not reuse it.
-  OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
-  for (const OutboxEntry& entry : pending) {
+  // The server has seen this reading: re-stamping must not reuse it. (Any status: a change
+  // held back after its create was refused may have been pushed with it.)
+  OUTREACH_ASSIGN_OR_RETURN(auto changes, store_->LoadOutbox(std::nullopt, record_id));
+  for (const OutboxEntry& entry : changes) {
     if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
   }
   OUTREACH_RETURN_IF_ERROR(store_->SetOutboxStatus(change_id, OutboxStatus::kRejected, reason));
+  OUTREACH_RETURN_IF_ERROR(HoldAfterRefusedCreate(record_id));
   OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
   return txn.Commit();
+}
+
+Status Replica::HoldAfterRefusedCreate(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
+  if (confirmed.has_value()) return Status::Ok();  // the server has the record
+  OUTREACH_ASSIGN_OR_RETURN(auto changes, store_->LoadOutbox(std::nullopt, record_id));
+  const auto create = std::find_if(changes.begin(), changes.end(), IsRefusedCreate);
+  if (create == changes.end()) return Status::Ok();
+  // Pushed, each would be refused as not_found, and the server remembers a refused change id
+  // for good: they wait here for the create's fix (FixRejected sends them again after it) or
+  // go with it (Discard). The reason names ids only.
+  const std::string reason = "held: the create of record " + std::string(record_id) +
+                             " (change " + create->change.change_id +
+                             ") was refused; fixing it sends this change again after it, "
+                             "discarding it discards this change too";
+  for (const OutboxEntry& entry : changes) {
+    const bool held = entry.status == OutboxStatus::kRejected && entry.reason == reason;
+    if (&entry == &*create || held) continue;
+    OUTREACH_RETURN_IF_ERROR(
+        store_->SetOutboxStatus(entry.change.change_id, OutboxStatus::kRejected, reason));
+  }
+  return Status::Ok();
 }
 
 Status Replica::Discard(std::string_view change_id) {
@@ -80,7 +131,19 @@ Status Replica::Discard(std::string_view change_id) {
     return FailedPreconditionError("only a rejected change can be discarded");
   }
   OUTREACH_RETURN_IF_ERROR(SaveClock());
-  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
+  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
+  const bool refused_create = !confirmed.has_value() &&
+                              std::any_of(rejected.begin(), rejected.end(), [&](const OutboxEntry& e) {
+                                return e.change.change_id == change_id && IsRefusedCreate(e);
+                              });
+  // A refused create of a record the server never had takes the record's other changes with
+  // it: none of them can ever apply (HoldAfterRefusedCreate).
+  OUTREACH_ASSIGN_OR_RETURN(auto changes, store_->LoadOutbox(std::nullopt, record_id));
+  for (const OutboxEntry& entry : changes) {
+    if (refused_create || entry.change.change_id == change_id) {
+      OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(entry.change.change_id));
+    }
+  }
   OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
   return txn.Commit();
 }
@@ -95,10 +158,25 @@ Result<std::string> Replica::FixRejected(std::string_view change_id, const model
     return entry.change.change_id == change_id;
   });
   if (found == rejected.end()) return FailedPreconditionError("only a rejected change is fixed");
-  const model::Change& original = found->change;
+  const model::Change original = found->change;
   if (original.kind == model::ChangeKind::kDelete || original.kind == model::ChangeKind::kRestore) {
     return InvalidArgumentError("a rejected delete or restore has no values to fix; discard it");
   }
+  OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
+  // The server never had the record: the create is written again as a create, and the
+  // record's other changes (held back, HoldAfterRefusedCreate) follow it.
+  const bool refused_create = original.kind == model::ChangeKind::kCreate && !confirmed.has_value();
+  std::vector<OutboxEntry> followers;
+  if (refused_create) {
+    OUTREACH_RETURN_IF_ERROR(HoldAfterRefusedCreate(record_id));
+    OUTREACH_ASSIGN_OR_RETURN(followers, store_->LoadOutbox(std::nullopt, record_id));
+    std::erase_if(followers, [&](const OutboxEntry& entry) {
+      return entry.change.change_id == change_id;
+    });
+  }
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
+  // Followers still pending (written before this rule) were just held: out of the view.
+  if (refused_create) OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
   // The rejected change is not part of the view (only pending ones are), so the fix is built
   // on exactly what the record says without it.
   OUTREACH_ASSIGN_OR_RETURN(auto view, store_->LoadView(record_id));
@@ -106,26 +184,43 @@ Result<std::string> Replica::FixRejected(std::string_view change_id, const model
     return FailedPreconditionError("record " + record_id + " is not on this device (its create "
                                    "was refused?): fix or discard that first");
   }
-  const model::ChangeKind kind = view.has_value() ? model::ChangeKind::kUpdate : original.kind;
-  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
+  const model::ChangeKind kind =
+      view.has_value() && !refused_create ? model::ChangeKind::kUpdate : original.kind;
   OUTREACH_ASSIGN_OR_RETURN(
       const std::string fixed_id,
       AddLocalChange(record_id, original.collection, kind,
-                     [&](const model::RecordState& current, model::Change& change) -> Status {
-                       const schema::RecordSchema* schema = schemas_->Find(change.collection);
-                       model::Json values = detail::PatchOf(current, original);
-                       for (const auto& [field, value] : patch.items()) values[field] = value;
-                       change.reason = original.reason;
-                       return detail::AddValidatedPatchWrites(
-                           *schema, current, values, model::ByLeaderWithReason(change), change,
-                           problems);
-                     }));
+                     RewriteOf(*schemas_, original, patch, problems)));
   if (fixed_id.empty()) {
     return FailedPreconditionError("the fix writes nothing the record does not already say; "
                                    "discard change " + std::string(change_id) + " instead");
   }
+  for (const OutboxEntry& follower : followers) {
+    OUTREACH_RETURN_IF_ERROR(SendAgainAfterFixedCreate(follower));
+  }
   OUTREACH_RETURN_IF_ERROR(txn.Commit());
   return fixed_id;
+}
+
+Status Replica::SendAgainAfterFixedCreate(const OutboxEntry& follower) {
+  const model::Change& original = follower.change;
+  // A fresh change id (the server remembers the old one as refused) and reading, at the end of
+  // the outbox, after the fixed create.
+  const model::Json no_patch = model::Json::object();
+  auto sent = AddLocalChange(original.record_id, original.collection, original.kind,
+                             RewriteOf(*schemas_, original, no_patch, nullptr));
+  const StatusCode code = sent.status().code();
+  if (sent.ok()) {
+    // Written again, or nothing left to write: the fixed create already says it.
+    return store_->RemoveFromOutbox(original.change_id);
+  }
+  if (code != StatusCode::kInvalidArgument && code != StatusCode::kFailedPrecondition) {
+    return sent.status();
+  }
+  // The record as fixed refuses it: it stays, rejected with why, for the worker to fix or
+  // discard (its record is on the device now).
+  return store_->SetOutboxStatus(original.change_id, OutboxStatus::kRejected,
+                                 "not sent again after its record's create was fixed: " +
+                                     sent.status().ToString());
 }
 
 Status Replica::RecordPushPosition() {

@@ -52,7 +52,8 @@ Status PrepareTls(const std::string& data_dir, HttpServerOptions& http) {
                                {"pin", *pin}});
   std::cout << "self-signed certificate " << http.tls_files.certificate_chain_pem
             << "\n  SHA-256 fingerprint " << *fingerprint << "\n  devices trust it with --ca "
-            << http.tls_files.certificate_chain_pem << " and may also pin it with --pin " << *pin
+            << http.tls_files.certificate_chain_pem << " (and may also pin it), or by its key "
+            << "alone with --pin " << *pin
             << std::endl;
   return Status::Ok();
 }

@@ -214,6 +214,10 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
   reply.response.has_more = page->has_more;
   reply.response.server_time_ms = now;
   reply.response.schemas_hash = schemas_hash_;
+  // A device that says which schemas it has (1.1) is told to fetch ours before applying this
+  // answer: its records may be of a collection it does not know yet.
+  reply.response.directives.schemas_changed =
+      !request.schemas_hash.empty() && request.schemas_hash != schemas_hash_;
   (void)store_->TouchDevice(device.id, now);
   return reply;
 }

@@ -198,5 +198,48 @@ TEST_F(EndToEnd, ALongPullWithWritesBetweenPagesMissesNothingAndRepeatsNothing) 
   EXPECT_EQ(summary.pulled, records + written_between + edited);
 }
 
+// The progress a sync reports: before each push leaves, its size (bytes_total); after each
+// answer, everything so far done; then done, with the summary's byte counts.
+TEST_F(EndToEnd, SyncProgressCountsEachPushBeforeItLeavesAndEachAnswerOnArrival) {
+  auto ana = EnrolDevice(dir_.File("ana"), server_, server_.NewUserCode("north", "ana", "worker", true));
+  for (int i = 0; i < 3; ++i) ASSERT_OK(ana->Create("contact", ContactValues("ana", i)).status());
+  std::vector<SyncProgress> steps;
+  SyncOptions options;
+  options.push_batch = 2;
+  options.progress = [&](const SyncProgress& progress) { steps.push_back(progress); };
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, ana->Sync(options));
+
+  // Two pushes (2 + 1 changes), each reported before and after, then the pull, then done.
+  const std::vector<SyncPhase> phases{SyncPhase::kPush, SyncPhase::kPush, SyncPhase::kPush,
+                                      SyncPhase::kPush, SyncPhase::kPull, SyncPhase::kDone};
+  ASSERT_EQ(steps.size(), phases.size());
+  std::int64_t pushed_bytes = 0;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    SCOPED_TRACE("step " + std::to_string(i));
+    EXPECT_EQ(steps[i].phase, phases[i]);
+    if (i > 0) {
+      EXPECT_GE(steps[i].bytes_done, steps[i - 1].bytes_done);
+    }
+    const bool before_push = i == 0 || i == 2;
+    if (before_push) {
+      EXPECT_EQ(steps[i].changes_total, 3);
+      EXPECT_GT(steps[i].bytes_total, steps[i].bytes_done) << "the push's body is on its way";
+      pushed_bytes += steps[i].bytes_total - steps[i].bytes_done;
+      // Its answer arrives: done passes the total announced, by the answer's size.
+      EXPECT_GT(steps[i + 1].bytes_done, steps[i].bytes_total);
+    } else {
+      EXPECT_EQ(steps[i].bytes_total, steps[i].bytes_done) << "nothing more is known";
+    }
+  }
+  EXPECT_EQ(steps[0].changes_done, 0);
+  EXPECT_EQ(steps[1].changes_done, 2);
+  EXPECT_EQ(steps[2].changes_done, 2);
+  EXPECT_EQ(steps[3].changes_done, 3);
+  EXPECT_EQ(steps[0].bytes_done, 0);
+  EXPECT_EQ(steps.back().bytes_done, summary.bytes_sent + summary.bytes_received);
+  EXPECT_GT(summary.bytes_sent, pushed_bytes) << "the pushes and the pull's small request";
+  EXPECT_EQ(summary.requests, 3);
+}
+
 }  // namespace
 }  // namespace outreach::testing

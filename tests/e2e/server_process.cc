@@ -48,7 +48,7 @@ void ServerProcess::Start() {
     std::freopen("/dev/null", "w", stdout);
     ::execl(OUTREACH_SERVER_BINARY, OUTREACH_SERVER_BINARY, "serve", "--data", data_dir_.c_str(),
             "--config", config_file_.c_str(), "--port", port.c_str(), "--schemas",
-            OUTREACH_SCHEMA_DIR, static_cast<char*>(nullptr));
+            schemas_dir_.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   // Ready once it has written the port it bound.
@@ -101,7 +101,7 @@ void ServerProcess::Restart() {
 
 std::string ServerProcess::Admin(const std::vector<std::string>& args) const {
   std::string command = std::string(OUTREACH_SERVER_BINARY) + " admin --data " + Quote(data_dir_) +
-                        " --schemas " + Quote(OUTREACH_SCHEMA_DIR);
+                        " --schemas " + Quote(schemas_dir_);
   for (const std::string& arg : args) command += " " + Quote(arg);
   command += " 2>>" + Quote(dir_ + "/admin.log");
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);

@@ -37,6 +37,10 @@ class ServerProcess {
   void Restart();  // same data, same port
   bool running() const { return pid_ > 0; }
 
+  // The folder of *.schema.json the server validates with from its next start (and admin
+  // commands from now on); the repository's schemas/ until set.
+  void UseSchemas(const std::string& schemas_dir) { schemas_dir_ = schemas_dir; }
+
   // `outreach-server admin --data DIR args...`: its stdout; throws on a non-zero exit.
   std::string Admin(const std::vector<std::string>& args) const;
   // create-team, create-user and enrolment-code in one go: the code.
@@ -49,6 +53,7 @@ class ServerProcess {
   std::string dir_;
   std::string data_dir_;
   std::string config_file_;
+  std::string schemas_dir_ = OUTREACH_SCHEMA_DIR;
   TestCertificates certificates_;
   unsigned short port_ = 0;
   pid_t pid_ = -1;

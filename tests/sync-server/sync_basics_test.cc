@@ -97,5 +97,22 @@ TEST_F(SyncBasicsTest, AnotherTeamReceivesNothingOfTheTeam) {
   EXPECT_EQ(std::get<SyncReply>(reply).encoded_records.size(), 1u);
 }
 
+// A device names the schema set it has (protocol 1.1): told to fetch the server's when it is
+// another; a 1.0 device (no hash) compares SyncResponse::schemas_hash itself.
+TEST_F(SyncBasicsTest, ADeviceOnOtherSchemasIsToldTheyChanged) {
+  ASSERT_OK_AND_ASSIGN(protocol::SyncRequest request, ana_->PendingRequest());
+  const auto directive = [&](const std::string& device_hash) {
+    request.schemas_hash = device_hash;
+    auto reply = server_->service().Sync(ServerDevice(*ana_), request);
+    EXPECT_EQ(HttpStatus(reply), 200) << Describe(RefusalOf(reply));
+    const auto& response = std::get<SyncReply>(reply).response;
+    EXPECT_EQ(response.schemas_hash, server_->service().schemas_hash());
+    return response.directives.schemas_changed;
+  };
+  EXPECT_TRUE(directive("an older set"));
+  EXPECT_FALSE(directive(server_->service().schemas_hash()));
+  EXPECT_FALSE(directive(""));
+}
+
 }  // namespace
 }  // namespace outreach::server::testing

@@ -62,24 +62,35 @@ class TestCa:
                  "-CAcreateserial", "-out", cert, "-days", "7", "-extfile", extensions)
         with open(self.chain_file, "w") as out, open(cert) as leaf, open(self.ca_file) as root:
             out.write(leaf.read() + root.read())
-        public_key = _openssl("x509", "-in", cert, "-pubkey", "-noout")
-        der = _openssl("pkey", "-pubin", "-outform", "der", stdin=public_key)
-        # libcurl's pin form: sha256//<base64 of the SubjectPublicKeyInfo's SHA-256>.
-        self.pin = "sha256//" + base64.b64encode(hashlib.sha256(der).digest()).decode()
+        self.pin = public_key_pin(cert)
+
+
+def public_key_pin(certificate_file):
+    """libcurl's pin form of a PEM certificate's key: sha256//<base64 of the SHA-256 of its
+    SubjectPublicKeyInfo>."""
+    public_key = _openssl("x509", "-in", certificate_file, "-pubkey", "-noout")
+    der = _openssl("pkey", "-pubin", "-outform", "der", stdin=public_key)
+    return "sha256//" + base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
 class OutreachServer:
-    """`outreach-server serve` in a child process, over TLS unless `dev_http`."""
+    """`outreach-server serve` in a child process, over TLS unless `dev_http`: with a test CA's
+    certificate, or with `self_signed` the one the server makes on first start (`pin` is its
+    key's pin, `certificate_file` the PEM)."""
 
-    def __init__(self, binary, work_dir, dev_http=False):
+    def __init__(self, binary, work_dir, dev_http=False, self_signed=False):
         self.binary = binary
         self.data_dir = os.path.join(work_dir, "server-data")
         self.log_file = os.path.join(work_dir, "server.log")
         os.makedirs(self.data_dir)
         self.ca = None
+        self.pin = None
+        self.certificate_file = None
         command = [binary, "serve", "--data", self.data_dir, "--port", "0"]
         if dev_http:
             command.append("--dev-http")
+        elif self_signed:
+            pass
         else:
             self.ca = TestCa(os.path.join(work_dir, "ca"))
             config = os.path.join(work_dir, "server-config.json")
@@ -92,6 +103,10 @@ class OutreachServer:
                                         env=child_environment())
         port = self._wait_for_port()
         self.url = ("http" if dev_http else "https") + "://127.0.0.1:" + str(port)
+        if self_signed:
+            # Made before the server listens, so it is there once the port is.
+            self.certificate_file = os.path.join(self.data_dir, "tls", "cert.pem")
+            self.pin = public_key_pin(self.certificate_file)
 
     def _wait_for_port(self, timeout_seconds=60):
         port_file = os.path.join(self.data_dir, "port")
@@ -147,11 +162,12 @@ class ServerTestCase(unittest.TestCase):
 
     SERVER_BINARY = None
     USERS = {"ana": "worker", "ben": "worker"}
+    SELF_SIGNED = False  # the server's own self-signed certificate rather than a test CA's
 
     @classmethod
     def setUpClass(cls):
         cls.work_dir = tempfile.mkdtemp(prefix="outreach-test-")
-        cls.server = OutreachServer(cls.SERVER_BINARY, cls.work_dir)
+        cls.server = OutreachServer(cls.SERVER_BINARY, cls.work_dir, self_signed=cls.SELF_SIGNED)
         # "team north <id>": devices know their team by its id.
         cls.team_id = cls.server.admin("create-team", "north").split()[-1]
         for name, role in cls.USERS.items():

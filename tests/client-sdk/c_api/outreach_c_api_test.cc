@@ -60,6 +60,17 @@ TEST_F(OutreachCApiTest, NullArgumentsAreInvalidArgument) {
   EXPECT_EQ(outreach_client_status(client_, nullptr), OUTREACH_INVALID_ARGUMENT);
   EXPECT_EQ(outreach_record_delete(client_, "some-id", nullptr), OUTREACH_INVALID_ARGUMENT);
   EXPECT_STREQ(outreach_last_error(), "reason is NULL or empty");
+  char* out = reinterpret_cast<char*>(1);  // must come back NULL
+  EXPECT_EQ(outreach_record_strike(client_, "some-id", "summary", "entry-id", "", &out),
+            OUTREACH_INVALID_ARGUMENT);
+  EXPECT_STREQ(outreach_last_error(), "reason is NULL or empty");
+  EXPECT_EQ(out, nullptr);
+  EXPECT_EQ(outreach_record_strike(client_, "some-id", "summary", nullptr, "why", &out),
+            OUTREACH_INVALID_ARGUMENT);
+  EXPECT_EQ(outreach_record_withdraw(client_, nullptr), OUTREACH_INVALID_ARGUMENT);
+  out = reinterpret_cast<char*>(1);
+  EXPECT_EQ(outreach_change_fix(client_, nullptr, "{}", &out), OUTREACH_INVALID_ARGUMENT);
+  EXPECT_EQ(out, nullptr);
 }
 
 TEST_F(OutreachCApiTest, WrongPasscodeIsWrongKey) {
@@ -102,6 +113,9 @@ TEST_F(OutreachCApiTest, BadJsonIsInvalidArgumentWithoutQuotingIt) {
   EXPECT_EQ(outreach_record_list(client_, "contact", "status", "draft", nullptr),
             OUTREACH_INVALID_ARGUMENT);
   EXPECT_EQ(outreach_record_create(client_, "contact", nullptr, &id), OUTREACH_INVALID_ARGUMENT);
+  EXPECT_EQ(outreach_change_fix(client_, "some-change", "{\"secret\": ", &id),
+            OUTREACH_INVALID_ARGUMENT);
+  EXPECT_STREQ(outreach_last_error(), "patch_json is not valid JSON");
 }
 
 TEST_F(OutreachCApiTest, RecordsBeforeEnrolmentAreFailedPrecondition) {
@@ -110,6 +124,11 @@ TEST_F(OutreachCApiTest, RecordsBeforeEnrolmentAreFailedPrecondition) {
   EXPECT_EQ(outreach_record_create(client_, "contact", "{}", &id), OUTREACH_FAILED_PRECONDITION);
   EXPECT_EQ(id, nullptr);
   EXPECT_STREQ(outreach_last_error(), "enrol this device first");
+  EXPECT_EQ(outreach_record_strike(client_, "some-id", "summary", "entry-id", "why", &id),
+            OUTREACH_FAILED_PRECONDITION);
+  EXPECT_EQ(outreach_record_withdraw(client_, "some-id"), OUTREACH_FAILED_PRECONDITION);
+  EXPECT_EQ(outreach_change_fix(client_, "some-change", "{}", &id), OUTREACH_FAILED_PRECONDITION);
+  EXPECT_EQ(id, nullptr);
   char* json = nullptr;
   EXPECT_EQ(outreach_client_sync(client_, nullptr, nullptr, &json), OUTREACH_FAILED_PRECONDITION);
   EXPECT_EQ(json, nullptr);

@@ -2,7 +2,8 @@
 """liboutreach.so driven from Python ctypes, the way a mobile binding drives it: two devices
 enrol with a real outreach-server over TLS (a CA made with the openssl command), one creates a
 contact, both sync, the other reads it. Also: validation errors name the field, never the value;
-cancel from a progress callback; a wrong passcode; only outreach_* symbols exported.
+cancel from a progress callback; a wrong passcode; only outreach_* symbols exported; a worker's
+corrections (strike an entry, withdraw an unsynced record, fix or discard a refused change).
 
     outreach_ctypes_test.py --library build/lib/liboutreach.so --server build/bin/outreach-server
 """
@@ -19,7 +20,7 @@ from outreach_server import ServerTestCase, parse_test_paths  # noqa: E402
 
 OK, INVALID_ARGUMENT, NOT_FOUND, WRONG_KEY = 0, 1, 2, 4
 FAILED_PRECONDITION, ABORTED = 8, 11
-SYNC_DONE = 2
+SYNC_PUSH, SYNC_DONE = 0, 2
 
 LIBRARY = None
 
@@ -61,6 +62,9 @@ def load_library(path):
         "outreach_client_conflicts": [handle, out_string],
         "outreach_client_rejected": [handle, out_string],
         "outreach_change_discard": [handle, string],
+        "outreach_record_strike": [handle, string, string, string, string, out_string],
+        "outreach_record_withdraw": [handle, string],
+        "outreach_change_fix": [handle, string, string, out_string],
     }
     for name, arguments in signatures.items():
         function = getattr(lib, name)
@@ -120,6 +124,20 @@ class Device:
     def append(self, record_id, field, entry):
         return self._string_out(self.lib.outreach_record_append, _text(record_id), _text(field),
                                 _text(json.dumps(entry)))
+
+    def strike(self, record_id, field, entry_id, reason):
+        return self._string_out(self.lib.outreach_record_strike, _text(record_id), _text(field),
+                                _text(entry_id), _text(reason))
+
+    def withdraw(self, record_id):
+        self._check(self.lib.outreach_record_withdraw(self.handle, _text(record_id)))
+
+    def fix(self, change_id, patch):
+        return self._string_out(self.lib.outreach_change_fix, _text(change_id),
+                                _text(json.dumps(patch)))
+
+    def discard(self, change_id):
+        self._check(self.lib.outreach_change_discard(self.handle, _text(change_id)))
 
     def get(self, record_id):
         return json.loads(self._string_out(self.lib.outreach_record_get, _text(record_id)))
@@ -200,11 +218,17 @@ class OutreachCtypesTest(ServerTestCase):
         self.assertEqual(self.a.status()["pending"], pending_before + 1)
         self.assertTrue(self.a.get(record_id)["has_pending_changes"])
 
-        phases = []
-        summary = self.a.sync(lambda progress: phases.append(progress.phase))
+        steps = []
+        summary = self.a.sync(lambda progress: steps.append(
+            (progress.phase, progress.bytes_done, progress.bytes_total)))
         self.assertGreaterEqual(summary["pushed"], 1)
         self.assertEqual(summary["rejected"], 0)
-        self.assertEqual(phases[-1], SYNC_DONE)
+        # First the push about to leave, its size known; last done, every byte counted.
+        phase, done, total = steps[0]
+        self.assertEqual(phase, SYNC_PUSH)
+        self.assertGreater(total, done)
+        self.assertEqual(steps[-1], (SYNC_DONE, summary["bytes_sent"] + summary["bytes_received"],
+                                     summary["bytes_sent"] + summary["bytes_received"]))
         status = self.a.status()
         self.assertEqual(status["pending"], 0)
         self.assertGreater(status["last_sync_ms"], 0)
@@ -258,6 +282,79 @@ class OutreachCtypesTest(ServerTestCase):
         self.assertEqual(self.a.status()["pending"], 0)
         self.b.sync()
         self.assertEqual(self.b.get(record_id)["values"]["status"], "draft")
+
+    def test_a_struck_entry_is_replaced_by_its_strike_on_both_devices(self):
+        user_a = self.a.status()["user_id"]
+        record_id = self.a.create("contact", new_contact(user_a))
+        entry_id = self.a.append(record_id, "summary", {"text": "About another child."})
+        self.a.sync()
+        with self.assertRaises(OutreachError) as raised:
+            self.a.strike(record_id, "summary", entry_id, "")
+        self.assertEqual(raised.exception.code, INVALID_ARGUMENT)
+        strike_id = self.a.strike(record_id, "summary", entry_id, "recorded on the wrong child")
+        self.assertNotEqual(strike_id, entry_id)
+        self.a.sync()
+        self.b.sync()
+        # The entry is kept (entry history) but no longer shown; the strike says why.
+        [shown] = self.b.get(record_id)["values"]["summary"]
+        self.assertEqual(shown["id"], strike_id)
+        self.assertEqual((shown["supersedes"], shown["struck"]), (entry_id, True))
+
+    def test_withdraw_takes_back_an_unsynced_record_only(self):
+        user_a = self.a.status()["user_id"]
+        pending_before = self.a.status()["pending"]
+        mistake = self.a.create("contact", new_contact(user_a))
+        self.a.withdraw(mistake)
+        self.assertEqual(self.a.status()["pending"], pending_before)
+        with self.assertRaises(OutreachError) as raised:
+            self.a.get(mistake)
+        self.assertEqual(raised.exception.code, NOT_FOUND)
+        kept = self.a.create("contact", new_contact(user_a))
+        self.a.sync()
+        with self.assertRaises(OutreachError) as raised:
+            self.a.withdraw(kept)
+        self.assertEqual(raised.exception.code, FAILED_PRECONDITION)
+
+    def test_a_refused_change_is_fixed_or_discarded(self):
+        # Both tablets set the immutable merged_into of two people differently; the server
+        # refuses the later tablet's changes.
+        user_a = self.a.status()["user_id"]
+        people = [self.a.create("young_person", {"known_as": name, "team_id": self.team_id,
+                                                 "caseload_owner": user_a})
+                  for name in ("Sam", "Jo")]
+        self.a.sync()
+        self.b.sync()
+        first, second = ("0190a6c2-0000-7000-8000-0000000000b%d" % n for n in (1, 2))
+        for person in people:
+            self.a.update(person, {"merged_into": first})
+            self.b.update(person, {"merged_into": second, "known_as": "Sammy"})
+        self.a.sync()
+        self.assertEqual(self.b.sync()["rejected"], 2)
+        refused = {change["record_id"]: change for change in self.b.rejected()}
+        self.assertIn("immutable", refused[people[0]]["reason"])
+        to_fix, to_discard = (refused[person]["change_id"] for person in people)
+
+        with self.assertRaises(OutreachError) as raised:
+            self.b.fix(to_fix, {"known_as": 7})
+        self.assertEqual(raised.exception.code, INVALID_ARGUMENT)
+        self.assertIn("/known_as", raised.exception.message)
+        with self.assertRaises(OutreachError) as raised:
+            self.b.fix(to_fix, {"merged_into": first, "known_as": "Sam"})
+        self.assertEqual(raised.exception.code, FAILED_PRECONDITION, "writes nothing new")
+        fixed = self.b.fix(to_fix, {"merged_into": first})
+        self.assertNotEqual(fixed, to_fix)
+
+        # The other the worker gives up on: discarded, gone from the device.
+        self.b.discard(to_discard)
+        with self.assertRaises(OutreachError) as raised:
+            self.b.discard(to_discard)
+        self.assertEqual(raised.exception.code, NOT_FOUND)
+        self.assertEqual(self.b.rejected(), [])
+
+        self.assertEqual(self.b.sync()["rejected"], 0)
+        self.a.sync()
+        self.assertEqual(self.a.get(people[0])["values"]["known_as"], "Sammy")
+        self.assertEqual(self.a.get(people[1])["values"]["known_as"], "Jo")
 
     def test_unknown_record_is_not_found(self):
         with self.assertRaises(OutreachError) as raised:

@@ -3,7 +3,9 @@
 openssl command), as a script would use it: two enrolled devices round-trip records through
 add/edit/note/list/show/sync, concurrent edits show as a conflict on both, a revoked device is
 wiped by its next sync, import is all or nothing and names bad lines, and every exit code of the
-README's table but 10 (internal) is provoked.
+README's table but 10 (internal) is provoked. A worker's corrections: strike an entry, withdraw
+an unsynced record, fix or discard a refused change. A second server on its own self-signed certificate
+is trusted by its pin alone; a relative --ca path keeps working from another folder.
 
     outreach_cli_test.py --cli build/bin/outreach --server build/bin/outreach-server
 """
@@ -30,14 +32,14 @@ class Device:
         self.directory = directory
         self.passcode = passcode
 
-    def run(self, *arguments, passcode=None, stdin="", extra_env=None):
+    def run(self, *arguments, passcode=None, stdin="", extra_env=None, cwd=None):
         env = child_environment()
         env.pop("OUTREACH_PASSCODE", None)
         env["OUTREACH_PASSCODE"] = passcode if passcode is not None else self.passcode
         env.update(extra_env or {})
         # stdin is never a terminal here, so the CLI must take the passcode from the variable.
         return subprocess.run([CLI_BINARY, "--dir", self.directory, *arguments], input=stdin,
-                              capture_output=True, text=True, env=env, timeout=120)
+                              capture_output=True, text=True, env=env, timeout=120, cwd=cwd)
 
     def json(self, *arguments, stdin=""):
         """Runs a command with --json that must succeed; returns its parsed output."""
@@ -259,9 +261,116 @@ class OutreachCliTest(ServerTestCase):
         self.assertEqual(done.returncode, EXIT_TRY_LATER, done.stderr)
         self.assertIn("nothing is lost", done.stderr)
 
+    def test_strike_an_entry(self):
+        record_id = self.a.json("add", "contact", *contact_fields(self.user_a))["id"]
+        entry_id = self.a.json("note", record_id, "summary", "text=About another child.")["entry_id"]
+        missing_reason = self.a.run("strike", record_id, "summary", entry_id)
+        self.assertEqual(missing_reason.returncode, EXIT_USAGE)
+        no_entry = self.a.run("strike", record_id, "summary", "0190c2e4-5b1a-7c3d-8e4f-00000000dead",
+                              "--reason", "wrong")
+        self.assertEqual(no_entry.returncode, EXIT_NOT_READY, no_entry.stderr)
+        no_record = self.a.run("strike", "0190c2e4-5b1a-7c3d-8e4f-00000000dead", "summary",
+                               entry_id, "--reason", "wrong")
+        self.assertEqual(no_record.returncode, EXIT_NOT_FOUND, no_record.stderr)
+        struck = self.a.json("strike", record_id, "summary", entry_id, "--reason", "wrong child")
+        self.assertEqual((struck["id"], struck["struck"]), (record_id, entry_id))
+        self.a.json("sync")
+        self.b.json("sync")
+        [shown] = self.b.json("show", record_id)["values"]["summary"]
+        self.assertEqual(shown["id"], struck["entry_id"])
+        self.assertEqual((shown["supersedes"], shown["struck"]), (entry_id, True))
+
+    def test_withdraw_an_unsynced_record(self):
+        mistake = self.b.json("add", "contact", *contact_fields(self.user_a))["id"]
+        self.assertEqual(self.b.json("withdraw", mistake), {"id": mistake, "withdrawn": True})
+        self.assertEqual(self.b.run("show", mistake).returncode, EXIT_NOT_FOUND)
+        self.assertEqual(self.b.run("withdraw", mistake).returncode, EXIT_NOT_FOUND)
+        sent = self.b.json("add", "contact", *contact_fields(self.user_a))["id"]
+        self.b.json("sync")
+        refused = self.b.run("--json", "withdraw", sent)
+        self.assertEqual(refused.returncode, EXIT_NOT_READY)
+        self.assertIn("team leader", json.loads(refused.stdout)["error"]["message"])
+
+    def test_fix_or_discard_a_refused_change(self):
+        # Both tablets set the immutable merged_into of two people differently; the server
+        # refuses tablet b's changes, which came second.
+        people = [self.a.json("add", "young_person", "known_as=" + name, "team_id=" + self.team_id,
+                              "caseload_owner=" + self.user_a)["id"] for name in ("Sam", "Jo")]
+        self.a.json("sync")
+        self.b.json("sync")
+        first, second = ("0190a6c2-0000-7000-8000-0000000000b%d" % n for n in (1, 2))
+        for person in people:
+            self.a.json("edit", person, "merged_into=" + first)
+            self.b.json("edit", person, "merged_into=" + second, "known_as=Sammy")
+        self.a.json("sync")
+        self.assertEqual(self.b.json("sync")["rejected"], 2)
+        refused = {change["record_id"]: change["change_id"] for change in self.b.json("rejected")
+                   if change["record_id"] in people}
+        to_fix, to_discard = refused[people[0]], refused[people[1]]
+
+        invalid = self.b.run("--json", "fix", to_fix, "known_as=7")
+        self.assertEqual(invalid.returncode, EXIT_INVALID_INPUT)
+        self.assertEqual([problem["pointer"] for problem in
+                          json.loads(invalid.stdout)["error"]["problems"]], ["/known_as"])
+        fixed = self.b.json("fix", to_fix, "merged_into=" + first)
+        self.assertEqual(fixed["fixed"], to_fix)
+        self.assertNotEqual(fixed["change_id"], to_fix)
+        self.assertEqual(self.b.run("fix", to_fix).returncode, EXIT_NOT_FOUND)
+
+        self.assertEqual(self.b.json("discard", to_discard),
+                         {"change_id": to_discard, "discarded": True})
+        self.assertEqual(self.b.run("discard", to_discard).returncode, EXIT_NOT_FOUND)
+        self.assertEqual([change for change in self.b.json("rejected")
+                          if change["record_id"] in people], [])
+        self.assertEqual(self.b.json("sync")["rejected"], 0)
+        self.a.json("sync")
+        self.assertEqual(self.a.json("show", people[0])["values"]["known_as"], "Sammy")
+        self.assertEqual(self.a.json("show", people[1])["values"]["known_as"], "Jo")
+
+    def test_a_relative_ca_path_still_works_from_another_folder(self):
+        device = Device(os.path.join(self.work_dir, "tablet-relative-ca"), "pass")
+        ca_folder, ca_name = os.path.split(self.server.ca.ca_file)
+        enrolled = device.run("--json", "enrol", self.server.url, self.server.enrolment_code("ben"),
+                              "--ca", ca_name, cwd=ca_folder)
+        self.assertEqual(enrolled.returncode, EXIT_OK, enrolled.stdout)
+        elsewhere = device.run("--json", "sync", cwd=self.work_dir)
+        self.assertEqual(elsewhere.returncode, EXIT_OK, elsewhere.stdout)
+        self.assertEqual(json.loads(elsewhere.stdout)["rejected"], 0)
+
     def test_json_output_parses_for_every_reading_command(self):
         for command in (["status"], ["list", "contact"], ["conflicts"], ["rejected"], ["sync"]):
             self.assertIsInstance(self.b.json(*command), (dict, list), command)
+
+
+class SelfSignedServerCliTest(ServerTestCase):
+    """A server on the self-signed certificate it makes on first start, as scripts/run.sh
+    serves: a device trusts it by the pin `serve` prints, with no CA file."""
+
+    SELF_SIGNED = True
+    USERS = {"cal": "worker"}
+
+    def test_a_pin_alone_enrols_and_syncs(self):
+        device = Device(os.path.join(self.work_dir, "tablet-pinned"), "pass")
+        enrolled = device.json("enrol", self.server.url, self.server.enrolment_code("cal"),
+                               "--pin", self.server.pin)
+        self.assertEqual(enrolled["user_name"], "cal")
+        user_id = device.json("status")["user_id"]
+        record_id = device.json("add", "contact", *contact_fields(user_id))["id"]
+        self.assertEqual(device.json("sync")["pushed"], 1)
+        self.assertIn(record_id, [record["id"] for record in device.json("list", "contact")])
+
+    def test_a_wrong_pin_alone_is_refused(self):
+        device = Device(os.path.join(self.work_dir, "tablet-wrong-pin"), "pass")
+        wrong_pin = "sha256//" + "A" * 43 + "="
+        done = device.run("--json", "enrol", self.server.url, self.server.enrolment_code("cal"),
+                          "--pin", wrong_pin)
+        self.assertEqual(done.returncode, EXIT_NOT_READY, done.stdout)
+        self.assertIn("pinned public key", json.loads(done.stdout)["error"]["message"])
+
+    def test_without_ca_or_pin_the_self_signed_certificate_is_refused(self):
+        device = Device(os.path.join(self.work_dir, "tablet-trusting-nothing"), "pass")
+        done = device.run("enrol", self.server.url, self.server.enrolment_code("cal"))
+        self.assertEqual(done.returncode, EXIT_NOT_READY, done.stderr)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,14 @@ class HttpClientTlsTest : public TransportTest {
     return testing::MakeTestCertificates(other);
   }
 
+  // A client with `options` trusts the server: its request is answered.
+  void ExpectAnswered(const TransportOptions& options) {
+    server_.Enqueue(ScriptedResponse::Answer(200));
+    ASSERT_OK_AND_ASSIGN(auto client, HttpClient::Create(options));
+    ASSERT_OK_AND_ASSIGN(HttpResult result, client->Get("/healthz", {}));
+    EXPECT_EQ(result.status, 200);
+  }
+
   // A client with `options` refuses the server during the handshake and does not try again.
   void ExpectTlsRefusedOnFirstConnection(const TransportOptions& options,
                                          const std::string& reason) {
@@ -92,12 +100,9 @@ TEST_F(HttpClientTlsTest, ServerOfAnotherCaIsFailedPreconditionAndNotRetried) {
 }
 
 TEST_F(HttpClientTlsTest, MatchingPinPasses) {
-  server_.Enqueue(ScriptedResponse::Answer(200));
   TransportOptions options = Options();
   options.pinned_public_key = certificates_.server_pin;
-  ASSERT_OK_AND_ASSIGN(auto client, HttpClient::Create(options));
-  ASSERT_OK_AND_ASSIGN(HttpResult result, client->Get("/healthz", {}));
-  EXPECT_EQ(result.status, 200);
+  ExpectAnswered(options);
 }
 
 TEST_F(HttpClientTlsTest, WrongPinIsFailedPreconditionAndNotRetried) {
@@ -105,6 +110,36 @@ TEST_F(HttpClientTlsTest, WrongPinIsFailedPreconditionAndNotRetried) {
   // The CA still vouches for the server; only the pin differs.
   options.pinned_public_key = OtherCertificates().server_pin;
   ExpectTlsRefusedOnFirstConnection(options, "pinned public key");
+}
+
+// A self-signed server, trusted by its key alone: no CA file (the system's CAs would refuse it).
+TEST_F(HttpClientTlsTest, APinAloneTrustsTheServerWithoutACa) {
+  TransportOptions options = Options();
+  options.ca_file.clear();
+  options.pinned_public_key = certificates_.server_pin;
+  ExpectAnswered(options);
+}
+
+TEST_F(HttpClientTlsTest, WithoutACaAWrongPinIsRefused) {
+  TransportOptions options = Options();
+  options.ca_file.clear();
+  options.pinned_public_key = OtherCertificates().server_pin;
+  ExpectTlsRefusedOnFirstConnection(options, "pinned public key");
+}
+
+TEST_F(HttpClientTlsTest, WithoutACaTheHostNameIsStillChecked) {
+  // 0.0.0.0 reaches the loopback listener, but the certificate is for 127.0.0.1, [::1] and
+  // localhost only: the right key on a certificate for another name is refused.
+  TransportOptions options = Options("https://0.0.0.0:" + std::to_string(server_.port()));
+  options.ca_file.clear();
+  options.pinned_public_key = certificates_.server_pin;
+  ExpectTlsRefusedOnFirstConnection(options, "target host name");
+}
+
+TEST_F(HttpClientTlsTest, WithoutAPinTheSystemCasStillDecide) {
+  TransportOptions options = Options();
+  options.ca_file.clear();  // the system's CAs, which do not know the test CA
+  ExpectTlsRefusedOnFirstConnection(options, "certificate");
 }
 
 TEST_F(HttpClientTlsTest, PinThatIsNotSha256FormIsRefused) {

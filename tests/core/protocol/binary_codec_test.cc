@@ -1,11 +1,13 @@
 #include "core/protocol/binary_codec.h"
 
 #include <random>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "core/model/record_codec.h"
+#include "core/protocol/internal/model_archive.h"
 #include "core/protocol/internal/zstd_frame.h"
 #include "protocol_samples.h"
 #include "tests/testing/status_matchers.h"
@@ -48,6 +50,7 @@ TEST(BinaryCodec, RecordStateRoundTrips) {
 TEST(BinaryCodec, AnotherMajorVersionIsRefusedByName) {
   std::string body = EncodeBinary(SampleRequest(1));
   body[4] = 2;
+  body[5] = 0;
   const auto decoded = DecodeBinaryRequest(body);
   EXPECT_THAT(decoded.status(), StatusIs(StatusCode::kFailedPrecondition));
   EXPECT_NE(decoded.status().message().find("2.0"), std::string::npos);
@@ -58,6 +61,28 @@ TEST(BinaryCodec, ANewerMinorVersionIsRead) {
   body[5] = 7;
   ASSERT_OK_AND_ASSIGN(SyncRequest decoded, DecodeBinaryRequest(body));
   EXPECT_EQ(decoded.version, (ProtocolVersion{1, 7}));
+}
+
+// A 1.0 device's request (as it was before schemas_hash): read, with no hash.
+TEST(BinaryCodec, A1_0RequestIsReadWithoutSchemasHash) {
+  const SyncRequest request = SampleRequest(2);
+  std::string archive;
+  {
+    std::ostringstream out;
+    {
+      internal::OutArchive ar(out, internal::OutArchive::Options::LittleEndian());
+      internal::Io(ar, request.cursor);
+      ar(request.page_size);
+      internal::Io(ar, request.changes);
+    }
+    archive = out.str();
+  }
+  const std::string body = std::string("OSYN\x01\x00\x01", 7) + internal::Compress(archive);
+  ASSERT_OK_AND_ASSIGN(SyncRequest decoded, DecodeBinaryRequest(body));
+  EXPECT_EQ(decoded.version, (ProtocolVersion{1, 0}));
+  EXPECT_EQ(decoded.schemas_hash, "");
+  EXPECT_EQ(decoded.changes, request.changes);
+  EXPECT_EQ(decoded.cursor, request.cursor);
 }
 
 TEST(BinaryCodec, AResponseIsNotARequest) {

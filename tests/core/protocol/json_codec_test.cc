@@ -20,6 +20,15 @@ TEST(JsonCodec, SyncMessagesRoundTrip) {
   EXPECT_EQ(decoded_response, response);
 }
 
+TEST(JsonCodec, A1_0RequestHasNoSchemasHash) {
+  Json json = ToJson(testing::SampleRequest(1));
+  json.erase("schemas_hash");
+  json["protocol"] = "1.0";
+  ASSERT_OK_AND_ASSIGN(SyncRequest decoded, SyncRequestFromJson(json));
+  EXPECT_EQ(decoded.schemas_hash, "");
+  EXPECT_EQ(decoded.changes.size(), 1u);
+}
+
 TEST(JsonCodec, EnrolAndErrorMessagesRoundTrip) {
   const EnrolRequest request{kProtocolVersion, "ABCD-EFGH", "0190-dev", "tablet 3"};
   ASSERT_OK_AND_ASSIGN(EnrolRequest decoded_request, EnrolRequestFromJson(ToJson(request)));

@@ -81,6 +81,7 @@ SyncRequest SampleRequest(int changes) {
   SyncRequest request;
   request.cursor = "s42";
   request.page_size = 500;
+  request.schemas_hash = "def456";
   for (int i = 0; i < changes; ++i) request.changes.push_back(SampleChange(i));
   return request;
 }

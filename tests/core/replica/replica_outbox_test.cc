@@ -203,5 +203,101 @@ TEST_F(ReplicaOutboxTest, ARejectedDeleteIsDiscardedNotFixed) {
   EXPECT_EQ(rejected.size(), 1u);
 }
 
+// The server refused a record's create (here with the rest of the push, as a sync answer
+// brings it); the record's later changes are held back with it instead of being refused as
+// not_found for good. Fixing the create sends them again after it, with fresh ids.
+TEST_F(ReplicaOutboxTest, ChangesOfARefusedCreateFollowItsFix) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(id, Json{{"aliases", {"S"}}}), IsOk());
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::string other, replica_->Create("young_person", YoungPerson("Jay")));
+  ASSERT_OK_AND_ASSIGN(auto pushed, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pushed.size(), 4u);
+  ASSERT_THAT(replica_->MarkSending(), IsOk());
+  const std::string not_found = "not_found: record " + id + " does not exist";
+  ASSERT_THAT(replica_->ApplySyncAnswer({{pushed[0].change.change_id, true, "team scope"},
+                                         {pushed[1].change.change_id, true, not_found},
+                                         {pushed[2].change.change_id, true, not_found},
+                                         {pushed[3].change.change_id, false, ""}},
+                                        {}),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(auto rejected, replica_->Outbox(OutboxStatus::kRejected));
+  ASSERT_EQ(rejected.size(), 3u);
+  EXPECT_EQ(rejected[0].reason, "team scope");
+  for (const std::size_t held : {1u, 2u}) {
+    EXPECT_NE(rejected[held].reason.find("held"), std::string::npos) << rejected[held].reason;
+    EXPECT_NE(rejected[held].reason.find(pushed[0].change.change_id), std::string::npos)
+        << "names the create to fix";
+  }
+  EXPECT_THAT(replica_->Get(id), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(replica_->Get(other), IsOk());
+
+  clock_.Advance(1000);
+  ASSERT_OK_AND_ASSIGN(std::string fixed,
+                       replica_->FixRejected(pushed[0].change.change_id, Json{{"known_as", "Sky"}}));
+  ASSERT_OK_AND_ASSIGN(rejected, replica_->Outbox(OutboxStatus::kRejected));
+  EXPECT_TRUE(rejected.empty());
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 2u) << "the rename is dropped: the fixed create already says it";
+  EXPECT_EQ(pending[0].change.change_id, fixed);
+  EXPECT_EQ(pending[0].change.kind, model::ChangeKind::kCreate);
+  const model::Change& aliases = pending[1].change;
+  EXPECT_EQ(aliases.kind, model::ChangeKind::kUpdate);
+  EXPECT_NE(aliases.change_id, pushed[1].change.change_id) << "the server remembers the old id";
+  EXPECT_LT(pending[0].change.version, aliases.version) << "after the create, in clock order";
+  EXPECT_EQ(aliases.sets.count("aliases"), 1u);
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
+  EXPECT_EQ(view.values["known_as"], "Sky");
+  EXPECT_EQ(view.values["aliases"], Json::array({"S"}));
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
+// A 422 refuses the create before its updates were pushed: they are held back, not pushed. One
+// the fixed record refuses (an immutable field the fix has set otherwise) stays rejected with
+// why; discarding a refused create discards what was held behind it.
+TEST_F(ReplicaOutboxTest, AFollowerTheFixedRecordRefusesStaysAndADiscardedCreateTakesItsFollowers) {
+  replica_.reset();
+  replica_ = OpenReplica("team_leader");
+  const std::string first = "0190a6c2-0000-7000-8000-0000000000b1";
+  const std::string second = "0190a6c2-0000-7000-8000-0000000000b2";
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_THAT(replica_->Update(id, Json{{"merged_into", first}}), IsOk());
+  ASSERT_THAT(replica_->Update(id, Json{{"aliases", {"S"}}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto written, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->MarkRejected(written[0].change.change_id, "invalid_argument: /known_as"),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  EXPECT_TRUE(pending.empty()) << "nothing of the record is pushed while its create is refused";
+  EXPECT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), StatusIs(StatusCode::kNotFound));
+
+  ASSERT_OK(replica_->FixRejected(written[0].change.change_id, Json{{"merged_into", second}})
+                .status());
+  ASSERT_OK_AND_ASSIGN(auto rejected, replica_->Outbox(OutboxStatus::kRejected));
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].change.change_id, written[1].change.change_id);
+  EXPECT_NE(rejected[0].reason.find("create was fixed"), std::string::npos) << rejected[0].reason;
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 2u);
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
+  EXPECT_EQ(view.values["merged_into"], second);
+  EXPECT_EQ(view.values["aliases"], Json::array({"S"}));
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+
+  // Another record: its create refused and discarded takes its held update with it.
+  ASSERT_OK_AND_ASSIGN(std::string gone, replica_->Create("young_person", YoungPerson("Jay")));
+  ASSERT_THAT(replica_->Update(gone, Json{{"aliases", {"J"}}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 4u);
+  ASSERT_THAT(replica_->MarkRejected(pending[2].change.change_id, "team scope"), IsOk());
+  ASSERT_THAT(replica_->Discard(pending[2].change.change_id), IsOk());
+  ASSERT_OK_AND_ASSIGN(rejected, replica_->Outbox(OutboxStatus::kRejected));
+  ASSERT_EQ(rejected.size(), 1u) << "only the first record's refused update is left";
+  ASSERT_OK_AND_ASSIGN(auto left, replica_->Outbox(OutboxStatus::kPending));
+  EXPECT_EQ(left.size(), 2u);
+  EXPECT_THAT(replica_->Get(gone), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
 }  // namespace
 }  // namespace outreach::replica
