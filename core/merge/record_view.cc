@@ -89,6 +89,8 @@ void AddRegisterConflict(const FieldSpec* spec, const std::string& record_id,
 // Neither saw the other: a removal did not observe a live addition, and that addition's author
 // had not seen the removal (a deliberate re-add would have).
 bool ElementHasRace(const model::SetElement& element) {
+  // Most elements were never removed: no removal, no race (and no walk over the additions).
+  if (element.removes.empty()) return false;
   for (const auto& [add, seen_removals] : element.adds) {
     if (!AddIsLive(element, add)) continue;
     for (const auto& [removal, observed] : element.removes) {
