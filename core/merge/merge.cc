@@ -88,11 +88,14 @@ std::string ShapeProblem(const schema::RecordSchema& schema, const Change& chang
   return "";
 }
 
-bool ApplyWrites(model::RecordState& state, const Change& change) {
+// `contested`: set when a register this change wrote holds more than one candidate after it.
+bool ApplyWrites(model::RecordState& state, const Change& change,
+                 std::vector<const std::string*>& contested) {
   bool changed = false;
   for (const auto& [field, write] : change.registers) {
-    changed = detail::ApplyRegisterWrite(state.registers[field], write, change.version,
-                                         change.author) || changed;
+    model::RegisterState& reg = state.registers[field];
+    changed = detail::ApplyRegisterWrite(reg, write, change.version, change.author) || changed;
+    if (reg.candidates.size() >= 2) contested.push_back(&field);
   }
   for (const auto& [field, write] : change.appends) {
     if (write.entries.empty()) continue;  // creates no empty field: bytes must not change
@@ -145,7 +148,8 @@ MergeResult MergeInPlace(const schema::RecordSchema& schema, model::RecordState&
     state.collection = change.collection;
     state.team = change.team;
   }
-  bool changed = ApplyWrites(state, change);
+  std::vector<const std::string*> contested;  // registers with concurrent candidates
+  bool changed = ApplyWrites(state, change, contested);
   if (change.kind == ChangeKind::kDelete) changed = detail::ApplyDeletion(state, change) || changed;
   if (change.kind == ChangeKind::kRestore) changed = detail::ApplyRestore(state, change) || changed;
   // The record's schema version is the highest of every change that reached it, superseded or
@@ -167,9 +171,8 @@ MergeResult MergeInPlace(const schema::RecordSchema& schema, model::RecordState&
   // (allocating) just when the caller asks for them.
   bool needs_review = false;
   bool auto_resolved = false;
-  for (const auto& [field, write] : change.registers) {
-    if (state.registers.at(field).candidates.size() < 2) continue;
-    const schema::FieldSpec* spec = schema.Field(field);
+  for (const std::string* field : contested) {
+    const schema::FieldSpec* spec = schema.Field(*field);
     const bool reviewed = spec != nullptr && (spec->policy == MergePolicy::kReview ||
                                               spec->policy == MergePolicy::kImmutable);
     (reviewed ? needs_review : auto_resolved) = true;  // lww, forward, unknown: by rule

@@ -30,10 +30,11 @@ bool ApplyAppendWrite(model::AppendState& state, const model::AppendWrite& write
   bool changed = false;
   for (const model::Json& entry : write.entries) {
     // Shapes were checked by Merge: every entry is an object with a string "id".
-    const std::string key =
-        model::AppendKey(entry["id"].get_ref<const std::string&>(), version);
-    if (state.entries.count(key) != 0) continue;  // already applied (I3)
-    state.entries.emplace(key, Candidate{entry, version, author});
+    std::string key = model::AppendKey(entry["id"].get_ref<const std::string&>(), version);
+    // One lookup finds both whether it was applied already (I3) and where it goes.
+    const auto position = state.entries.lower_bound(key);
+    if (position != state.entries.end() && position->first == key) continue;
+    state.entries.emplace_hint(position, key, Candidate{entry, version, author});
     if (!write.seen.empty()) {
       std::vector<Version> seen = write.seen;
       std::sort(seen.begin(), seen.end());
