@@ -90,9 +90,31 @@ void Io(InArchive& ar, std::string& value) {
 
 void Io(OutArchive& ar, const model::Json& value) { Io(ar, value.dump()); }
 
+namespace {
+
+// Most values are plain strings or booleans: read those without the JSON parser (its setup
+// costs more than the value). A string qualifies only when its JSON text has no escape, quote
+// or control character inside, so it means exactly its bytes (already checked as UTF-8).
+bool ReadPlainValue(const std::string& text, model::Json& value) {
+  if (text == "true" || text == "false") {
+    value = text == "true";
+    return true;
+  }
+  if (text.size() < 2 || text.front() != '"' || text.back() != '"') return false;
+  for (std::size_t i = 1; i + 1 < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\' || c < 0x20) return false;
+  }
+  value = text.substr(1, text.size() - 2);
+  return true;
+}
+
+}  // namespace
+
 void Io(InArchive& ar, model::Json& value) {
   std::string text;
   Io(ar, text);
+  if (ReadPlainValue(text, value)) return;
   value = model::Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) throw DecodeError{"value is not JSON"};
   if (!model::JsonWithinLimits(value)) throw DecodeError{"value nests too deep"};

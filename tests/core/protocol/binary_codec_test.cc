@@ -47,6 +47,40 @@ TEST(BinaryCodec, RecordStateRoundTrips) {
   EXPECT_EQ(state, SampleRecord(5));
 }
 
+// Plain strings and booleans are read without the JSON parser; every other value, and every
+// string with an escape, must still come back exactly, and a value that is not JSON is refused.
+TEST(BinaryCodec, EveryKindOfValueRoundTrips) {
+  const model::Json values[] = {
+      "plain text", "", "quote \" inside", "back\\slash", "tab\tand\nnewline",
+      "caf\u00e9 \u2014 \U0001F600", "\u0001", true, false, nullptr, 0, -17, 3.25,
+      model::Json::array({"a", 1}), model::Json{{"id", "x"}, {"text", "y \" z"}}};
+  for (const model::Json& value : values) {
+    model::RecordState state = SampleRecord(1);
+    state.registers["risk"].candidates.at(0).value = value;
+    ASSERT_OK_AND_ASSIGN(model::RecordState decoded, DecodeRecordState(EncodeRecordState(state)));
+    EXPECT_EQ(decoded, state) << value.dump();
+  }
+}
+
+TEST(BinaryCodec, AValueThatIsNotJsonIsRefused) {
+  for (const std::string text : {"\"unterminated", "\"raw\ncontrol\"", "tru", "\"a\"b\""}) {
+    model::RecordState state = SampleRecord(1);
+    state.registers["risk"].candidates.at(0).value = "PLACEHOLDER-PLACEHOLDER";
+    std::string bytes = EncodeRecordState(state);
+    const std::string quoted = "\"PLACEHOLDER-PLACEHOLDER\"";
+    const auto at = bytes.find(quoted);
+    ASSERT_NE(at, std::string::npos);
+    // Same length keeps the archive's length prefix right: pad the bad text with spaces.
+    std::string bad = text;
+    ASSERT_LE(bad.size(), quoted.size());
+    // Inside the closing quote when there is one, so the text still looks like a string.
+    const std::size_t pad_at = bad.back() == '"' ? bad.size() - 1 : bad.size();
+    bad.insert(pad_at, quoted.size() - bad.size(), ' ');
+    bytes.replace(at, quoted.size(), bad);
+    EXPECT_THAT(DecodeRecordState(bytes).status(), StatusIs(StatusCode::kInvalidArgument)) << text;
+  }
+}
+
 TEST(BinaryCodec, AnotherMajorVersionIsRefusedByName) {
   std::string body = EncodeBinary(SampleRequest(1));
   body[4] = 2;
