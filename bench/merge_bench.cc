@@ -181,11 +181,13 @@ void BenchReplicaCreate(const outreach::schema::SchemaRegistry& schemas, const s
   sqlite3_prepare_v2(handle,
                      "SELECT v.state, v.vals, o.change FROM local_view v JOIN outbox o "
                      "ON o.record_id = v.record_id ORDER BY o.seq", -1, &select, nullptr);
-  while (sqlite3_step(select) == SQLITE_ROW) {
-    rows.push_back({reinterpret_cast<const char*>(sqlite3_column_text(select, 0)),
-                    reinterpret_cast<const char*>(sqlite3_column_text(select, 1)),
-                    reinterpret_cast<const char*>(sqlite3_column_text(select, 2))});
-  }
+  // States and changes are binary (NUL bytes included): read them as blobs, whole.
+  const auto column = [&](int index) {
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(select, index));
+    return std::string(bytes == nullptr ? "" : bytes,
+                       static_cast<std::size_t>(sqlite3_column_bytes(select, index)));
+  };
+  while (sqlite3_step(select) == SQLITE_ROW) rows.push_back({column(0), column(1), column(2)});
   sqlite3_finalize(select);
   sqlite3* plain = nullptr;
   if (sqlite3_open_v2((folder + "/plain.db").c_str(), &plain,
@@ -194,8 +196,8 @@ void BenchReplicaCreate(const outreach::schema::SchemaRegistry& schemas, const s
   }
   Exec(plain, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
               " PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0; PRAGMA cache_size=-8192;"
-              " CREATE TABLE view(id INTEGER PRIMARY KEY, state TEXT, vals TEXT);"
-              " CREATE TABLE outbox(id INTEGER PRIMARY KEY, change TEXT);");
+              " CREATE TABLE view(id INTEGER PRIMARY KEY, state BLOB, vals TEXT);"
+              " CREATE TABLE outbox(id INTEGER PRIMARY KEY, change BLOB);");
   sqlite3_stmt* insert_view = nullptr;
   sqlite3_stmt* insert_outbox = nullptr;
   sqlite3_prepare_v2(plain, "INSERT INTO view(state, vals) VALUES (?, ?)", -1, &insert_view, nullptr);
@@ -203,11 +205,11 @@ void BenchReplicaCreate(const outreach::schema::SchemaRegistry& schemas, const s
   start = Clock::now();
   for (const auto& row : rows) {
     Exec(plain, "BEGIN");
-    sqlite3_bind_text(insert_view, 1, row[0].data(), static_cast<int>(row[0].size()), SQLITE_STATIC);
+    sqlite3_bind_blob(insert_view, 1, row[0].data(), static_cast<int>(row[0].size()), SQLITE_STATIC);
     sqlite3_bind_text(insert_view, 2, row[1].data(), static_cast<int>(row[1].size()), SQLITE_STATIC);
     sqlite3_step(insert_view);
     sqlite3_reset(insert_view);
-    sqlite3_bind_text(insert_outbox, 1, row[2].data(), static_cast<int>(row[2].size()), SQLITE_STATIC);
+    sqlite3_bind_blob(insert_outbox, 1, row[2].data(), static_cast<int>(row[2].size()), SQLITE_STATIC);
     sqlite3_step(insert_outbox);
     sqlite3_reset(insert_outbox);
     Exec(plain, "COMMIT");

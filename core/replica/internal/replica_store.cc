@@ -69,6 +69,9 @@ bool IsPlainFieldName(std::string_view field) {
 }  // namespace
 
 Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(storage::Database* db) {
+  // One transaction: a kill between creating the tables and writing the layout would otherwise
+  // leave tables without a layout, which the next open would refuse as an older layout.
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, db->Begin());
   OUTREACH_ASSIGN_OR_RETURN(auto probe, db->Prepare(
       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'replica_meta'"));
   OUTREACH_RETURN_IF_ERROR(probe.Step().status());
@@ -84,6 +87,7 @@ Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(storage::Database* db) 
                                    "; this version reads layout " + kFormat +
                                    " only: sync with the old version, then wipe and enrol again");
   }
+  OUTREACH_RETURN_IF_ERROR(txn.Commit());
   return store;
 }
 
