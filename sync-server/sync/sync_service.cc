@@ -13,9 +13,11 @@
 #include "core/protocol/binary_codec.h"
 #include "core/schema/record_schema.h"
 #include "core/schema/schema_registry.h"
+#include "core/schema/validation_problem.h"
 #include "sync-server/auth/credentials.h"
 #include "sync-server/sync/change_checks.h"
 #include "sync-server/sync/cursor.h"
+#include "sync-server/sync/merged_rules.h"
 
 namespace outreach::server {
 namespace {
@@ -32,6 +34,14 @@ ServiceError Refusal(int http_status, std::string error, std::string message) {
 ServiceError StoreFailure(const Status& status) {
   return Refusal(status.code() == StatusCode::kLocked ? 503 : 500, "store_unavailable",
                  std::string(StatusCodeName(status.code())));
+}
+
+// 422: the push is refused as a whole, listing each invalid change; nothing was written.
+ServiceError InvalidChanges(std::vector<ChangeResult> invalid) {
+  ServiceError error = Refusal(422, "invalid_changes",
+                               std::to_string(invalid.size()) + " change(s) refused; none applied");
+  error.body.rejected = std::move(invalid);
+  return error;
 }
 
 std::string HashSchemas(const schema::SchemaRegistry& schemas) {
@@ -52,17 +62,56 @@ int OpenConflicts(const schema::RecordSchema& schema, const model::RecordState& 
   return open;
 }
 
+// What became of one change inside a push.
+struct Applied {
+  ChangeResult result;
+  // The change breaks a rule of its schema on the record as its author had seen it: the
+  // whole push is refused (422), like a change invalid on its own.
+  bool invalid = false;
+};
+
+// The schema's rules across fields on the record as merged (merged_rules.h). Problems the
+// stored record already had are not this change's; new ones are its own doing when its author
+// had seen the whole stored record (refused), otherwise concurrent edits made them (kept, and
+// the change's outcome is a conflict for review: a worker's change is never lost). Returns the
+// record's problems now, which the administrators' queue counts.
+Result<std::vector<schema::ValidationProblem>> CheckMergedRules(
+    const schema::RecordSchema& schema, const StoredRecord& stored, const model::RecordState& merged,
+    const model::Change& change, Applied& applied) {
+  std::vector<schema::ValidationProblem> problems = RuleProblems(schema, merged);
+  if (problems.empty()) return problems;
+  OUTREACH_ASSIGN_OR_RETURN(const model::RecordState before, protocol::DecodeRecordState(stored.state));
+  const auto added = NewProblems(RuleProblems(schema, before), problems);
+  if (added.empty()) return problems;
+  if (AuthorSawRecord(before, change)) {
+    applied.invalid = true;
+    applied.result.outcome = Outcome::kRejected;
+    applied.result.reason =
+        schema::ProblemsToStatus(added, "change " + change.change_id + " on the record its author saw")
+            .ToString();
+    return problems;
+  }
+  applied.result.outcome = Outcome::kConflict;
+  if (!applied.result.reason.empty()) applied.result.reason += "; ";
+  applied.result.reason += "rule_conflict: " +
+                          schema::ProblemsToStatus(added, change.collection + " " + change.record_id +
+                                                              " with concurrent edits")
+                              .message() +
+                          "; kept for review";
+  return problems;
+}
+
 // Applies one change inside `push`: remembered ones are duplicates; otherwise admission and
-// merge against the stored record. A change into another team's record is an error for the
-// whole push (I6), returned as permission_denied.
-Result<ChangeResult> ApplyChange(PushTransaction& push, const schema::RecordSchema& schema,
-                                 const Device& device, const model::Change& change) {
+// merge against the stored record, then its rules on the merged record. A change into another
+// team's record is an error for the whole push (I6), returned as permission_denied.
+Result<Applied> ApplyChange(PushTransaction& push, const schema::RecordSchema& schema,
+                            const Device& device, const model::Change& change) {
   OUTREACH_ASSIGN_OR_RETURN(auto remembered, push.FindChange(change.change_id));
   if (remembered) {
     if (remembered->outcome == Outcome::kRejected) {
-      return ChangeResult{change.change_id, Outcome::kRejected, remembered->reason};
+      return Applied{{change.change_id, Outcome::kRejected, remembered->reason}};
     }
-    return ChangeResult{change.change_id, Outcome::kDuplicate, ""};
+    return Applied{{change.change_id, Outcome::kDuplicate, ""}};
   }
   OUTREACH_ASSIGN_OR_RETURN(auto stored, push.LoadRecord(change.record_id));
   model::RecordState state;
@@ -75,7 +124,8 @@ Result<ChangeResult> ApplyChange(PushTransaction& push, const schema::RecordSche
     OUTREACH_ASSIGN_OR_RETURN(state, protocol::DecodeRecordState(stored->state));
     conflicts_before = stored->conflicts;
   }
-  ChangeResult result{change.change_id, Outcome::kRejected, ""};
+  Applied applied{{change.change_id, Outcome::kRejected, ""}};
+  ChangeResult& result = applied.result;
   if (!stored && change.kind != model::ChangeKind::kCreate) {
     result.reason = "not_found: record " + change.record_id + " does not exist";
   } else if (Status admitted = merge::CheckAdmission(schema, state, change); !admitted.ok()) {
@@ -85,9 +135,21 @@ Result<ChangeResult> ApplyChange(PushTransaction& push, const schema::RecordSche
     result.outcome = merged.outcome;
     result.reason = merged.reason;
     if (merged.outcome != Outcome::kRejected && merged.outcome != Outcome::kDuplicate) {
-      const int conflicts = merged.outcome == Outcome::kConflict || conflicts_before > 0
-                                ? OpenConflicts(schema, state)
-                                : 0;
+      // A create was validated whole (ContentProblem); deletes and restores write no values,
+      // but may end or bring back a record whose rules are broken.
+      std::size_t rule_problems = 0;
+      if (stored && change.kind == model::ChangeKind::kUpdate) {
+        OUTREACH_ASSIGN_OR_RETURN(const auto problems,
+                                  CheckMergedRules(schema, *stored, state, change, applied));
+        if (applied.invalid) return applied;  // nothing saved or remembered: the push is refused
+        rule_problems = problems.size();
+      } else if (stored && (conflicts_before > 0 || change.kind == model::ChangeKind::kRestore)) {
+        rule_problems = RuleProblems(schema, state).size();
+      }
+      const int conflicts = (result.outcome == Outcome::kConflict || conflicts_before > 0
+                                 ? OpenConflicts(schema, state)
+                                 : 0) +
+                            static_cast<int>(rule_problems);
       OUTREACH_RETURN_IF_ERROR(push.SaveRecord(
           change.record_id, StoredRecord{device.user.team_id, change.collection,
                                          protocol::EncodeRecordState(state), conflicts}));
@@ -95,7 +157,7 @@ Result<ChangeResult> ApplyChange(PushTransaction& push, const schema::RecordSche
   }
   OUTREACH_RETURN_IF_ERROR(push.RememberChange(
       change.change_id, device.id, RememberedChange{change.record_id, result.outcome, result.reason}));
-  return result;
+  return applied;
 }
 
 }  // namespace
@@ -173,31 +235,33 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
       invalid.push_back(ChangeResult{change.change_id, Outcome::kRejected, *problem});
     }
   }
-  if (!invalid.empty()) {
-    ServiceError error = Refusal(422, "invalid_changes",
-                                 std::to_string(invalid.size()) + " change(s) refused; none applied");
-    error.body.rejected = std::move(invalid);
-    return error;
-  }
+  if (!invalid.empty()) return InvalidChanges(std::move(invalid));
 
   SyncReply reply;
   if (!request.changes.empty()) {
     auto push = store_->BeginPush();
     if (!push.ok()) return StoreFailure(push.status());
     for (const model::Change& change : request.changes) {
-      auto result = ApplyChange(**push, *schemas_->Find(change.collection), device, change);
-      if (!result.ok()) {
-        if (result.status().code() == StatusCode::kPermissionDenied) {
-          return Refusal(403, "permission_denied", result.status().message());
+      auto applied = ApplyChange(**push, *schemas_->Find(change.collection), device, change);
+      if (!applied.ok()) {
+        if (applied.status().code() == StatusCode::kPermissionDenied) {
+          return Refusal(403, "permission_denied", applied.status().message());
         }
-        return StoreFailure(result.status());
+        return StoreFailure(applied.status());
       }
-      const Outcome outcome = result->outcome;
+      if (applied->invalid) {
+        // Go on, so the refusal lists every such change; nothing is committed.
+        invalid.push_back(std::move(applied->result));
+        continue;
+      }
+      const Outcome outcome = applied->result.outcome;
       reply.changes_applied += outcome == Outcome::kApplied || outcome == Outcome::kMerged ||
                                outcome == Outcome::kConflict;
       reply.conflicts_opened += outcome == Outcome::kConflict;
-      reply.response.results.push_back(std::move(result).value());
+      reply.response.results.push_back(std::move(applied->result));
     }
+    // Leaving without Commit rolls the push back: nothing of it is written.
+    if (!invalid.empty()) return InvalidChanges(std::move(invalid));
     if (Status committed = (*push)->Commit(); !committed.ok()) return StoreFailure(committed);
   }
 
