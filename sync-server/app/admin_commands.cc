@@ -87,6 +87,12 @@ int RunAdmin(const AdminRequest& request) {
     }
   } else if (request.command == "conflicts") {
     return ListConflicts(db, *schemas);
+  } else if (request.command == "stats") {
+    auto stats = db.Stats();
+    if (!stats.ok()) return Fail(stats.status());
+    std::cout << "records=" << stats->records << " changes=" << stats->changes
+              << " last_sequence=" << stats->last_sequence << " devices=" << stats->devices
+              << " bytes=" << stats->bytes << "\n";
   } else {
     return Fail(InvalidArgumentError("unknown admin command " + request.command));
   }
