@@ -1,7 +1,6 @@
 #include "sync-server/sync/sync_service.h"
 
-#include <sodium.h>
-
+#include "core/base/hex.h"
 #include "core/base/secure_bytes.h"
 #include "core/merge/admission.h"
 #include "core/merge/merge.h"
@@ -49,11 +48,7 @@ std::string HashSchemas(const schema::SchemaRegistry& schemas) {
   for (const std::string& collection : schemas.Collections()) {
     all[collection] = schemas.Find(collection)->document();
   }
-  const auto hash = model::CanonicalHash(all);
-  std::string hex(hash.size() * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), hash.data(), hash.size());
-  hex.resize(hash.size() * 2);
-  return hex;
+  return ToHex(model::CanonicalHash(all));
 }
 
 int OpenConflicts(const schema::RecordSchema& schema, const model::RecordState& state) {
