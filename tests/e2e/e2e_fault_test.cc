@@ -29,6 +29,17 @@ void ExpectExactly(Client& observer, const std::vector<std::string>& ids, std::s
   for (const std::string& id : ids) EXPECT_EQ(seen.count(id), 1u) << id;
 }
 
+// Once the faults are over: `device` has nothing left to send and nothing refused, and after
+// a sync `observer` (a teammate's tablet) holds exactly the `ids` it created, as it does.
+void ExpectAllDelivered(Client& device, Client& observer, const std::vector<std::string>& ids) {
+  ASSERT_OK_AND_ASSIGN(auto status, device.GetStatus());
+  EXPECT_EQ(status.pending, 0);
+  EXPECT_EQ(status.rejected, 0);
+  ASSERT_OK(SyncUntilQuiet(observer));
+  ExpectExactly(observer, ids, ids.size());
+  EXPECT_EQ(Snapshot(device), Snapshot(observer));
+}
+
 TEST(EndToEndFaults, ConnectionsCutAtRandomOffsetsLoseNothing) {
   TempDir dir;
   ServerProcess server(dir.path());
@@ -64,12 +75,7 @@ TEST(EndToEndFaults, ConnectionsCutAtRandomOffsetsLoseNothing) {
   }
   proxy.StopCutting();
   ASSERT_OK(SyncUntilQuiet(**device));
-  ASSERT_OK_AND_ASSIGN(auto status, (*device)->GetStatus());
-  EXPECT_EQ(status.pending, 0);
-  EXPECT_EQ(status.rejected, 0);
-  ASSERT_OK(SyncUntilQuiet(*observer));
-  ExpectExactly(*observer, ids, ids.size());
-  EXPECT_EQ(Snapshot(**device), Snapshot(*observer));
+  ExpectAllDelivered(**device, *observer, ids);
   RecordProperty("cuts", cuts);
   RecordProperty("failed_syncs", failed_syncs);
 }
@@ -169,12 +175,7 @@ TEST(EndToEndFaults, ServerKilledMidPushAndRestartedLosesNothing) {
     }
     ASSERT_OK(SyncUntilQuiet(**device));
   }
-  ASSERT_OK_AND_ASSIGN(auto status, (*device)->GetStatus());
-  EXPECT_EQ(status.pending, 0);
-  EXPECT_EQ(status.rejected, 0);
-  ASSERT_OK(SyncUntilQuiet(*observer));
-  ExpectExactly(*observer, ids, ids.size());
-  EXPECT_EQ(Snapshot(**device), Snapshot(*observer));
+  ExpectAllDelivered(**device, *observer, ids);
   RecordProperty("rounds", static_cast<int>(ids.size()) / per_round);
 }
 
