@@ -71,28 +71,27 @@ struct Applied {
 // the change's outcome is a conflict for review: a worker's change is never lost). Returns the
 // record's problems now, which the administrators' queue counts.
 Result<std::vector<schema::ValidationProblem>> CheckMergedRules(
-    const schema::RecordSchema& schema, const StoredRecord& stored, const model::RecordState& merged,
-    const model::Change& change, Applied& applied) {
+    const schema::RecordSchema& schema, const StoredRecord& stored,
+    const model::RecordState& merged, const model::Change& change, Applied& applied) {
   std::vector<schema::ValidationProblem> problems = RuleProblems(schema, merged);
   if (problems.empty()) return problems;
-  OUTREACH_ASSIGN_OR_RETURN(const model::RecordState before, protocol::DecodeRecordState(stored.state));
+  OUTREACH_ASSIGN_OR_RETURN(const model::RecordState before,
+                            protocol::DecodeRecordState(stored.state));
   const auto added = NewProblems(RuleProblems(schema, before), problems);
   if (added.empty()) return problems;
+  ChangeResult& result = applied.result;
   if (AuthorSawRecord(before, change)) {
     applied.invalid = true;
-    applied.result.outcome = Outcome::kRejected;
-    applied.result.reason =
-        schema::ProblemsToStatus(added, "change " + change.change_id + " on the record its author saw")
-            .ToString();
+    result.outcome = Outcome::kRejected;
+    const std::string what = "change " + change.change_id + " on the record its author saw";
+    result.reason = schema::ProblemsToStatus(added, what).ToString();
     return problems;
   }
-  applied.result.outcome = Outcome::kConflict;
-  if (!applied.result.reason.empty()) applied.result.reason += "; ";
-  applied.result.reason += "rule_conflict: " +
-                          schema::ProblemsToStatus(added, change.collection + " " + change.record_id +
-                                                              " with concurrent edits")
-                              .message() +
-                          "; kept for review";
+  result.outcome = Outcome::kConflict;
+  if (!result.reason.empty()) result.reason += "; ";
+  const std::string what = change.collection + " " + change.record_id + " with concurrent edits";
+  result.reason +=
+      "rule_conflict: " + schema::ProblemsToStatus(added, what).message() + "; kept for review";
   return problems;
 }
 

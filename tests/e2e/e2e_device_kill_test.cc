@@ -141,8 +141,8 @@ TEST(EndToEndDeviceKill, ADeviceKilledMidSyncLosesAndDuplicatesNothing) {
       const std::string place = "moved #" + std::to_string(made++);
       ASSERT_OK((*device)->Update(id, Json{{"location_text", place}}));
       location[id] = place;
-      ASSERT_OK_AND_ASSIGN(auto entry, (*device)->Append(id, "observations",
-                                                         Json{{"text", "note " + place}, {"kind", "fact"}}));
+      const Json note{{"text", "note " + place}, {"kind", "fact"}};
+      ASSERT_OK_AND_ASSIGN(auto entry, (*device)->Append(id, "observations", note));
       notes[id].insert(entry);
     }
   };

@@ -168,7 +168,8 @@ TEST(EndToEndFaults, ServerKilledMidPushAndRestartedLosesNothing) {
     // One transaction per push: the one in flight is on the server whole, or not at all.
     ASSERT_OK(SyncUntilQuiet(*observer));
     ASSERT_OK_AND_ASSIGN(auto after, observer->List("contact"));
-    const std::size_t answered = before.size() + options.push_batch * static_cast<std::size_t>(pushes_answered.load());
+    const std::size_t answered =
+        before.size() + options.push_batch * static_cast<std::size_t>(pushes_answered.load());
     if (mid_push) {
       EXPECT_TRUE(after.size() == answered || after.size() == answered + options.push_batch)
           << after.size() << " records on the server; answered pushes account for " << answered;

@@ -72,8 +72,9 @@ class TeamsScenario {
     device.user = user;
     device.team = team;
     device.leader = leader;
+    const std::string role = leader ? "team_leader" : "worker";
     device.client = EnrolDevice(dir_ + "/" + name, server_,
-                                server_.NewUserCode(team, user, leader ? "team_leader" : "worker", new_team));
+                                server_.NewUserCode(team, user, role, new_team));
     devices_.push_back(std::move(device));
   }
 
@@ -121,7 +122,8 @@ class TeamsScenario {
   // A note entry (its id made by the SDK) on contact `id`.
   void NoteOn(int index, const std::string& id) {
     const std::string text = "note by " + devices_[index].name + " #" + std::to_string(++values_made_);
-    auto entry = devices_[index].client->Append(id, "observations", Json{{"text", text}, {"kind", "fact"}});
+    auto entry = devices_[index].client->Append(id, "observations",
+                                                Json{{"text", text}, {"kind", "fact"}});
     if (entry.status().code() == StatusCode::kFailedPrecondition) return;
     ASSERT_OK(entry.status());
     Save(index, id, "observations", nullptr, *entry);
@@ -196,10 +198,9 @@ class TeamsScenario {
       const auto deletion = deletions_.find(id);
       bool deleter_saw_everything = deletion != deletions_.end();
       for (const Saved& saved : saved_) {
-        if (saved.record == id && deletion != deletions_.end() &&
-            !HadSeen(deletion->second.device, deletion->second.order, deletion->second.last_sync, saved)) {
-          deleter_saw_everything = false;
-        }
+        if (saved.record != id || deletion == deletions_.end()) continue;
+        const Deletion& by = deletion->second;
+        if (!HadSeen(by.device, by.order, by.last_sync, saved)) deleter_saw_everything = false;
       }
       EXPECT_EQ(view.deleted, deleter_saw_everything);
       if (view.deleted) continue;
@@ -433,8 +434,10 @@ TEST(EndToEndTeams, ThreeDevicesInTwoTeamsConvergeKeepEveryValueAndSeeOnlyTheirO
   const CanonicalStates ana = DeviceStates(dir.File("ana-tablet"));
   const CanonicalStates lee = DeviceStates(dir.File("lee-tablet"));
   const CanonicalStates cal = DeviceStates(dir.File("cal-tablet"));
-  EXPECT_EQ(Ids(ana), std::set<std::string>(scenario.records("north").begin(), scenario.records("north").end()));
-  EXPECT_EQ(Ids(cal), std::set<std::string>(scenario.records("south").begin(), scenario.records("south").end()));
+  const auto& north = scenario.records("north");
+  const auto& south = scenario.records("south");
+  EXPECT_EQ(Ids(ana), std::set<std::string>(north.begin(), north.end()));
+  EXPECT_EQ(Ids(cal), std::set<std::string>(south.begin(), south.end()));
   EXPECT_TRUE(ana == lee) << "north's tablets differ";
   EXPECT_TRUE(ana == north_before) << "north's tablets differ from the server";
   EXPECT_TRUE(cal == south_server) << "south's tablet differs from the server";
