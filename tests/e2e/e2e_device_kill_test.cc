@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <limits>
 #include <map>
 #include <random>
@@ -114,6 +115,7 @@ TEST(EndToEndDeviceKill, ADeviceKilledMidSyncLosesAndDuplicatesNothing) {
   SCOPED_TRACE("seed " + std::to_string(seed) + " (replay: OUTREACH_TEST_SEED=" +
                std::to_string(seed) + ")");
   RecordProperty("seed", std::to_string(seed));
+  std::cout << "[ kill     ] seed " << seed << " (OUTREACH_TEST_SEED reproduces)" << std::endl;
   std::mt19937_64 random(seed);
   TempDir dir;
   ServerProcess server(dir.path());

@@ -11,6 +11,7 @@
 // OUTREACH_TEST_SEED=N replays a run; every failure prints the seed.
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 #include <limits>
 #include <map>
 #include <random>
@@ -319,6 +320,7 @@ TEST(EndToEndTeams, ThreeDevicesInTwoTeamsConvergeKeepEveryValueAndSeeOnlyTheirO
   SCOPED_TRACE("seed " + std::to_string(seed) + " (replay: OUTREACH_TEST_SEED=" +
                std::to_string(seed) + ")");
   RecordProperty("seed", std::to_string(seed));
+  std::cout << "[ teams    ] seed " << seed << " (OUTREACH_TEST_SEED reproduces)" << std::endl;
   TempDir dir;
   ServerProcess server(dir.path());
   TeamsScenario scenario(server, dir.path(), seed);
