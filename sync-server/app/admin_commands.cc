@@ -9,6 +9,7 @@
 #include "core/schema/record_schema.h"
 #include "core/schema/schema_registry.h"
 #include "sync-server/app/server_files.h"
+#include "sync-server/sync/merged_rules.h"
 #include "sync-server/sync/sync_service.h"
 
 namespace outreach::server {
@@ -36,6 +37,13 @@ int ListConflicts(ServerStore& store, const schema::SchemaRegistry& schemas) {
                 << (conflict.field.empty() ? "-" : conflict.field) << " "
                 << merge::ConflictKindName(conflict.kind) << " candidates="
                 << conflict.candidates.size() << "\n";
+    }
+    // Rules the merged record breaks (concurrent edits, each valid alone): the field a
+    // problem points at ("-" for a rule over the whole record) and its value-free message.
+    for (const schema::ValidationProblem& problem : RuleProblems(*schema, *state)) {
+      const std::string field = ProblemField(problem);
+      std::cout << record.record_id << " " << record.collection << " " << record.team_name << " "
+                << (field.empty() ? "-" : field) << " rule " << problem.message << "\n";
     }
   }
   return 0;
@@ -79,6 +87,12 @@ int RunAdmin(const AdminRequest& request) {
     }
   } else if (request.command == "conflicts") {
     return ListConflicts(db, *schemas);
+  } else if (request.command == "stats") {
+    auto stats = db.Stats();
+    if (!stats.ok()) return Fail(stats.status());
+    std::cout << "records=" << stats->records << " changes=" << stats->changes
+              << " last_sequence=" << stats->last_sequence << " devices=" << stats->devices
+              << " bytes=" << stats->bytes << "\n";
   } else {
     return Fail(InvalidArgumentError("unknown admin command " + request.command));
   }

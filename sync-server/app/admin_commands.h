@@ -11,7 +11,8 @@ namespace outreach::server {
 struct AdminRequest {
   std::string data_dir;
   std::string schemas_dir;
-  std::string command;  // create-team, create-user, enrolment-code, revoke, devices, conflicts
+  // create-team, create-user, enrolment-code, revoke, devices, conflicts, stats
+  std::string command;
   std::string name;     // team, user or device named by the command
   std::string team;     // create-user --team
   std::string role;     // create-user --role

@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
       ->add_option("device", admin.name)->required();
   admin_command->add_subcommand("devices", "list devices");
   admin_command->add_subcommand("conflicts", "list open conflicts (fields, not values)");
+  admin_command->add_subcommand(
+      "stats", "records, remembered changes, last sequence, active devices, bytes on disk");
 
   app.add_subcommand("version", "print the version");
   CLI11_PARSE(app, argc, argv);

@@ -6,6 +6,8 @@
 
 #include <sodium.h>
 
+#include "core/base/hex.h"
+
 namespace outreach::server {
 namespace {
 
@@ -58,10 +60,7 @@ std::string HashSecret(std::string_view secret) {
   std::array<std::uint8_t, 32> hash{};
   crypto_generichash(hash.data(), hash.size(), reinterpret_cast<const unsigned char*>(secret.data()),
                      secret.size(), nullptr, 0);
-  std::string hex(hash.size() * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), hash.data(), hash.size());
-  hex.resize(hash.size() * 2);
-  return hex;
+  return ToHex(hash);
 }
 
 }  // namespace outreach::server

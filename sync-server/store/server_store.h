@@ -79,6 +79,7 @@ struct StoreStats {
   std::int64_t changes = 0;
   std::int64_t devices = 0;
   std::int64_t bytes = 0;  // on disk
+  std::int64_t last_sequence = 0;  // of the latest record saved
 };
 
 // One push: every change of a request lands in one transaction (all or nothing on a crash).

@@ -380,9 +380,11 @@ class SqliteServerStore final : public ServerStore {
     std::lock_guard lock(reader_.mutex);
     OUTREACH_ASSIGN_OR_RETURN(auto select, reader_.statements.Get(
         "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM changes), "
-        "(SELECT count(*) FROM devices WHERE revoked = 0)"));
+        "(SELECT count(*) FROM devices WHERE revoked = 0), "
+        "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_sequence')"));
     OUTREACH_RETURN_IF_ERROR(select->Step().status());
-    StoreStats stats{select->ColumnInt64(0), select->ColumnInt64(1), select->ColumnInt64(2), 0};
+    StoreStats stats{select->ColumnInt64(0), select->ColumnInt64(1), select->ColumnInt64(2), 0,
+                     select->ColumnInt64(3)};
     std::error_code error;
     for (const char* suffix : {"", "-wal"}) {
       const auto size = std::filesystem::file_size(path_ + suffix, error);

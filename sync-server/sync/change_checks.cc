@@ -7,6 +7,7 @@
 #include "core/schema/schema_registry.h"
 #include "core/schema/schema_version.h"
 #include "core/schema/validation_problem.h"
+#include "sync-server/sync/merged_rules.h"
 
 namespace outreach::server {
 namespace {
@@ -21,12 +22,6 @@ Json WrittenValues(const model::Change& change) {
   for (const auto& [field, write] : change.appends) values[field] = write.entries;
   for (const auto& [field, write] : change.sets) values[field] = write.added;
   return values;
-}
-
-bool UnderField(const std::string& pointer, const std::set<std::string>& fields) {
-  if (pointer.size() < 2 || pointer[0] != '/') return false;
-  const auto end = pointer.find('/', 1);
-  return fields.count(pointer.substr(1, end == std::string::npos ? std::string::npos : end - 1)) > 0;
 }
 
 }  // namespace
@@ -66,7 +61,7 @@ std::optional<std::string> ContentProblem(const schema::SchemaRegistry& schemas,
     for (const auto& [field, write] : change.appends) written.insert(field);
     for (const auto& [field, write] : change.sets) written.insert(field);
     std::erase_if(problems, [&](const schema::ValidationProblem& problem) {
-      return !UnderField(problem.pointer, written);
+      return written.count(ProblemField(problem)) == 0;
     });
   }
   if (problems.empty()) return std::nullopt;

@@ -21,9 +21,10 @@ std::optional<std::string> ScopeViolation(const Device& device, const model::Cha
 
 // A reason if the change is not valid content: malformed ids, unknown collection, a schema
 // major version the server does not accept, a derived field written, or values that break the
-// schema. A create is validated as a whole record; an update only on the fields it writes (a
-// rule across fields may be broken by someone else's concurrent edit, which is not this
-// change's fault and would otherwise be lost).
+// schema. A create is validated as a whole record; an update here only on the fields it writes
+// (a rule across fields may be broken by someone else's concurrent edit, which is not this
+// change's fault and would otherwise be lost): its rules across fields are checked on the
+// record as merged (merged_rules.h).
 std::optional<std::string> ContentProblem(const schema::SchemaRegistry& schemas,
                                           const model::Change& change);
 

@@ -1,7 +1,6 @@
 #include "sync-server/sync/sync_service.h"
 
-#include <sodium.h>
-
+#include "core/base/hex.h"
 #include "core/base/secure_bytes.h"
 #include "core/merge/admission.h"
 #include "core/merge/merge.h"
@@ -13,9 +12,11 @@
 #include "core/protocol/binary_codec.h"
 #include "core/schema/record_schema.h"
 #include "core/schema/schema_registry.h"
+#include "core/schema/validation_problem.h"
 #include "sync-server/auth/credentials.h"
 #include "sync-server/sync/change_checks.h"
 #include "sync-server/sync/cursor.h"
+#include "sync-server/sync/merged_rules.h"
 
 namespace outreach::server {
 namespace {
@@ -34,16 +35,20 @@ ServiceError StoreFailure(const Status& status) {
                  std::string(StatusCodeName(status.code())));
 }
 
+// 422: the push is refused as a whole, listing each invalid change; nothing was written.
+ServiceError InvalidChanges(std::vector<ChangeResult> invalid) {
+  ServiceError error = Refusal(422, "invalid_changes",
+                               std::to_string(invalid.size()) + " change(s) refused; none applied");
+  error.body.rejected = std::move(invalid);
+  return error;
+}
+
 std::string HashSchemas(const schema::SchemaRegistry& schemas) {
   model::Json all = model::Json::object();
   for (const std::string& collection : schemas.Collections()) {
     all[collection] = schemas.Find(collection)->document();
   }
-  const auto hash = model::CanonicalHash(all);
-  std::string hex(hash.size() * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), hash.data(), hash.size());
-  hex.resize(hash.size() * 2);
-  return hex;
+  return ToHex(model::CanonicalHash(all));
 }
 
 int OpenConflicts(const schema::RecordSchema& schema, const model::RecordState& state) {
@@ -52,17 +57,55 @@ int OpenConflicts(const schema::RecordSchema& schema, const model::RecordState& 
   return open;
 }
 
+// What became of one change inside a push.
+struct Applied {
+  ChangeResult result;
+  // The change breaks a rule of its schema on the record as its author had seen it: the
+  // whole push is refused (422), like a change invalid on its own.
+  bool invalid = false;
+};
+
+// The schema's rules across fields on the record as merged (merged_rules.h). Problems the
+// stored record already had are not this change's; new ones are its own doing when its author
+// had seen the whole stored record (refused), otherwise concurrent edits made them (kept, and
+// the change's outcome is a conflict for review: a worker's change is never lost). Returns the
+// record's problems now, which the administrators' queue counts.
+Result<std::vector<schema::ValidationProblem>> CheckMergedRules(
+    const schema::RecordSchema& schema, const StoredRecord& stored,
+    const model::RecordState& merged, const model::Change& change, Applied& applied) {
+  std::vector<schema::ValidationProblem> problems = RuleProblems(schema, merged);
+  if (problems.empty()) return problems;
+  OUTREACH_ASSIGN_OR_RETURN(const model::RecordState before,
+                            protocol::DecodeRecordState(stored.state));
+  const auto added = NewProblems(RuleProblems(schema, before), problems);
+  if (added.empty()) return problems;
+  ChangeResult& result = applied.result;
+  if (AuthorSawRecord(before, change)) {
+    applied.invalid = true;
+    result.outcome = Outcome::kRejected;
+    const std::string what = "change " + change.change_id + " on the record its author saw";
+    result.reason = schema::ProblemsToStatus(added, what).ToString();
+    return problems;
+  }
+  result.outcome = Outcome::kConflict;
+  if (!result.reason.empty()) result.reason += "; ";
+  const std::string what = change.collection + " " + change.record_id + " with concurrent edits";
+  result.reason +=
+      "rule_conflict: " + schema::ProblemsToStatus(added, what).message() + "; kept for review";
+  return problems;
+}
+
 // Applies one change inside `push`: remembered ones are duplicates; otherwise admission and
-// merge against the stored record. A change into another team's record is an error for the
-// whole push (I6), returned as permission_denied.
-Result<ChangeResult> ApplyChange(PushTransaction& push, const schema::RecordSchema& schema,
-                                 const Device& device, const model::Change& change) {
+// merge against the stored record, then its rules on the merged record. A change into another
+// team's record is an error for the whole push (I6), returned as permission_denied.
+Result<Applied> ApplyChange(PushTransaction& push, const schema::RecordSchema& schema,
+                            const Device& device, const model::Change& change) {
   OUTREACH_ASSIGN_OR_RETURN(auto remembered, push.FindChange(change.change_id));
   if (remembered) {
     if (remembered->outcome == Outcome::kRejected) {
-      return ChangeResult{change.change_id, Outcome::kRejected, remembered->reason};
+      return Applied{{change.change_id, Outcome::kRejected, remembered->reason}};
     }
-    return ChangeResult{change.change_id, Outcome::kDuplicate, ""};
+    return Applied{{change.change_id, Outcome::kDuplicate, ""}};
   }
   OUTREACH_ASSIGN_OR_RETURN(auto stored, push.LoadRecord(change.record_id));
   model::RecordState state;
@@ -75,7 +118,8 @@ Result<ChangeResult> ApplyChange(PushTransaction& push, const schema::RecordSche
     OUTREACH_ASSIGN_OR_RETURN(state, protocol::DecodeRecordState(stored->state));
     conflicts_before = stored->conflicts;
   }
-  ChangeResult result{change.change_id, Outcome::kRejected, ""};
+  Applied applied{{change.change_id, Outcome::kRejected, ""}};
+  ChangeResult& result = applied.result;
   if (!stored && change.kind != model::ChangeKind::kCreate) {
     result.reason = "not_found: record " + change.record_id + " does not exist";
   } else if (Status admitted = merge::CheckAdmission(schema, state, change); !admitted.ok()) {
@@ -85,9 +129,21 @@ Result<ChangeResult> ApplyChange(PushTransaction& push, const schema::RecordSche
     result.outcome = merged.outcome;
     result.reason = merged.reason;
     if (merged.outcome != Outcome::kRejected && merged.outcome != Outcome::kDuplicate) {
-      const int conflicts = merged.outcome == Outcome::kConflict || conflicts_before > 0
-                                ? OpenConflicts(schema, state)
-                                : 0;
+      // A create was validated whole (ContentProblem); deletes and restores write no values,
+      // but may end or bring back a record whose rules are broken.
+      std::size_t rule_problems = 0;
+      if (stored && change.kind == model::ChangeKind::kUpdate) {
+        OUTREACH_ASSIGN_OR_RETURN(const auto problems,
+                                  CheckMergedRules(schema, *stored, state, change, applied));
+        if (applied.invalid) return applied;  // nothing saved or remembered: the push is refused
+        rule_problems = problems.size();
+      } else if (stored && (conflicts_before > 0 || change.kind == model::ChangeKind::kRestore)) {
+        rule_problems = RuleProblems(schema, state).size();
+      }
+      const int conflicts = (result.outcome == Outcome::kConflict || conflicts_before > 0
+                                 ? OpenConflicts(schema, state)
+                                 : 0) +
+                            static_cast<int>(rule_problems);
       OUTREACH_RETURN_IF_ERROR(push.SaveRecord(
           change.record_id, StoredRecord{device.user.team_id, change.collection,
                                          protocol::EncodeRecordState(state), conflicts}));
@@ -95,7 +151,7 @@ Result<ChangeResult> ApplyChange(PushTransaction& push, const schema::RecordSche
   }
   OUTREACH_RETURN_IF_ERROR(push.RememberChange(
       change.change_id, device.id, RememberedChange{change.record_id, result.outcome, result.reason}));
-  return result;
+  return applied;
 }
 
 }  // namespace
@@ -173,31 +229,33 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
       invalid.push_back(ChangeResult{change.change_id, Outcome::kRejected, *problem});
     }
   }
-  if (!invalid.empty()) {
-    ServiceError error = Refusal(422, "invalid_changes",
-                                 std::to_string(invalid.size()) + " change(s) refused; none applied");
-    error.body.rejected = std::move(invalid);
-    return error;
-  }
+  if (!invalid.empty()) return InvalidChanges(std::move(invalid));
 
   SyncReply reply;
   if (!request.changes.empty()) {
     auto push = store_->BeginPush();
     if (!push.ok()) return StoreFailure(push.status());
     for (const model::Change& change : request.changes) {
-      auto result = ApplyChange(**push, *schemas_->Find(change.collection), device, change);
-      if (!result.ok()) {
-        if (result.status().code() == StatusCode::kPermissionDenied) {
-          return Refusal(403, "permission_denied", result.status().message());
+      auto applied = ApplyChange(**push, *schemas_->Find(change.collection), device, change);
+      if (!applied.ok()) {
+        if (applied.status().code() == StatusCode::kPermissionDenied) {
+          return Refusal(403, "permission_denied", applied.status().message());
         }
-        return StoreFailure(result.status());
+        return StoreFailure(applied.status());
       }
-      const Outcome outcome = result->outcome;
+      if (applied->invalid) {
+        // Go on, so the refusal lists every such change; nothing is committed.
+        invalid.push_back(std::move(applied->result));
+        continue;
+      }
+      const Outcome outcome = applied->result.outcome;
       reply.changes_applied += outcome == Outcome::kApplied || outcome == Outcome::kMerged ||
                                outcome == Outcome::kConflict;
       reply.conflicts_opened += outcome == Outcome::kConflict;
-      reply.response.results.push_back(std::move(result).value());
+      reply.response.results.push_back(std::move(applied->result));
     }
+    // Leaving without Commit rolls the push back: nothing of it is written.
+    if (!invalid.empty()) return InvalidChanges(std::move(invalid));
     if (Status committed = (*push)->Commit(); !committed.ok()) return StoreFailure(committed);
   }
 

@@ -2,6 +2,7 @@
 // the server goes on serving.
 #include <gtest/gtest.h>
 
+#include "core/model/uuid.h"
 #include "core/protocol/binary_codec.h"
 #include "core/protocol/json_codec.h"
 #include "tests/e2e/e2e_util.h"
@@ -21,7 +22,25 @@ class BadInput : public ::testing::Test {
     protocol::SyncRequest push;
     push.changes.push_back(device_.NewContact(1'764'000'000'000, 1));
     ASSERT_EQ(device_.Sync(push).status, 200);
+    created_ = push.changes[0];
     baseline_ = Pulled();
+    stored_ = StoreCounts();
+    ASSERT_EQ(stored_, "records=1 changes=1 last_sequence=1");
+  }
+
+  // What the server's store holds, read by `outreach-server admin stats` from the store file
+  // itself: "records=N changes=N last_sequence=N" (records, remembered change ids, the
+  // sequence of the latest record saved). Devices and bytes on disk are left out: a pull
+  // marks its device seen.
+  std::string StoreCounts() {
+    const std::string stats = server_.Admin({"stats"});
+    return stats.substr(0, stats.find(" devices="));
+  }
+
+  // Nothing was written by the request just refused: the pull and the store are as they were.
+  void ExpectNothingWritten(const std::string& what) {
+    EXPECT_EQ(Pulled(), baseline_) << "something was written by: " << what;
+    EXPECT_EQ(StoreCounts(), stored_) << "something was written by: " << what;
   }
 
   std::string Pulled() {
@@ -44,7 +63,7 @@ class BadInput : public ::testing::Test {
     const Json json = Json::parse(answer.body, nullptr, false);
     ASSERT_TRUE(json.is_object()) << error;
     EXPECT_EQ(json.value("error", ""), error);
-    EXPECT_EQ(Pulled(), baseline_) << "something was written by: " << error;
+    ExpectNothingWritten(error);
   }
   void ExpectRefused(const std::string& content_type, const std::string& body, int status,
                      const std::string& error) {
@@ -57,7 +76,9 @@ class BadInput : public ::testing::Test {
   TempDir dir_;
   ServerProcess server_{dir_.path(), ServerLimits{1 << 20, 50}};
   RawDevice device_;
+  model::Change created_;  // the one contact the store holds
   std::string baseline_;
+  std::string stored_;
 };
 
 TEST_F(BadInput, MalformedBodies) {
@@ -96,7 +117,37 @@ TEST_F(BadInput, InvalidChangesAreRefusedWithNothingApplied) {
   EXPECT_EQ(error->rejected[0].change_id, invalid.changes[1].change_id);
   EXPECT_NE(error->rejected[0].reason.find("/contact_type"), std::string::npos);
   EXPECT_EQ(error->rejected[0].reason.find("party"), std::string::npos) << "values never echoed";
-  EXPECT_EQ(Pulled(), baseline_);
+  ExpectNothingWritten("a push with an invalid change");
+}
+
+// Valid on its own, invalid on the record its author had seen (its own contact): found only
+// once merged, inside the push's transaction, which is then rolled back whole.
+TEST_F(BadInput, AChangeBreakingARuleOnlyOnTheMergedRecordIsRefusedWithNothingApplied) {
+  protocol::SyncRequest push;
+  push.changes.push_back(device_.NewContact(1'764'000'003'000, 30));  // valid
+  model::Change edit;
+  edit.change_id = model::NewUuidV7(1'764'000'003'100);
+  edit.record_id = created_.record_id;
+  edit.collection = "contact";
+  edit.team = created_.team;
+  edit.schema_version = "1.0";
+  edit.version = model::Version{model::Hlc{1'764'000'003'100, 0}, device_.identity.device_id};
+  edit.author = device_.identity.user_id;
+  edit.author_role = device_.identity.role;
+  // Submitted with a disclosure, but without its details, actions or sharing decision.
+  edit.registers["status"].value = "submitted";
+  edit.registers["status"].base.Add(created_.version);
+  edit.registers["disclosure_made"].value = true;
+  push.changes.push_back(edit);
+  const auto answer = device_.Sync(push);
+  EXPECT_EQ(answer.status, 422) << answer.body.substr(0, 300);
+  auto error = protocol::ErrorBodyFromJson(Json::parse(answer.body));
+  ASSERT_OK(error.status());
+  EXPECT_EQ(error->error, "invalid_changes");
+  ASSERT_EQ(error->rejected.size(), 1u);
+  EXPECT_EQ(error->rejected[0].change_id, edit.change_id);
+  EXPECT_NE(error->rejected[0].reason.find("/disclosure_details"), std::string::npos);
+  ExpectNothingWritten("a change breaking a rule on the merged record");
 }
 
 TEST_F(BadInput, MissingForgedAndRevokedTokens) {
@@ -109,7 +160,7 @@ TEST_F(BadInput, MissingForgedAndRevokedTokens) {
   const Json json = Json::parse(answer.body);
   EXPECT_EQ(json.value("error", ""), "device_revoked");
   EXPECT_EQ(json.value("wipe", false), true);
-  EXPECT_EQ(Pulled(), baseline_);
+  ExpectNothingWritten("a revoked device");
 }
 
 TEST_F(BadInput, ARevokedSdkDeviceWipesItself) {

@@ -1,6 +1,9 @@
 // Faults on the way: connections cut at random byte offsets, the server SIGKILLed in the middle
 // of a push and restarted, a device whose clock runs a day fast. In every case, after the
 // fault is gone, nothing a device saved is lost or duplicated.
+#include <atomic>
+#include <chrono>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -24,6 +27,17 @@ void ExpectExactly(Client& observer, const std::vector<std::string>& ids, std::s
   for (const Json& contact : contacts) seen.insert(contact["id"].get<std::string>());
   EXPECT_EQ(seen.size(), contacts.size()) << "a record arrived twice";
   for (const std::string& id : ids) EXPECT_EQ(seen.count(id), 1u) << id;
+}
+
+// Once the faults are over: `device` has nothing left to send and nothing refused, and after
+// a sync `observer` (a teammate's tablet) holds exactly the `ids` it created, as it does.
+void ExpectAllDelivered(Client& device, Client& observer, const std::vector<std::string>& ids) {
+  ASSERT_OK_AND_ASSIGN(auto status, device.GetStatus());
+  EXPECT_EQ(status.pending, 0);
+  EXPECT_EQ(status.rejected, 0);
+  ASSERT_OK(SyncUntilQuiet(observer));
+  ExpectExactly(observer, ids, ids.size());
+  EXPECT_EQ(Snapshot(device), Snapshot(observer));
 }
 
 TEST(EndToEndFaults, ConnectionsCutAtRandomOffsetsLoseNothing) {
@@ -61,39 +75,109 @@ TEST(EndToEndFaults, ConnectionsCutAtRandomOffsetsLoseNothing) {
   }
   proxy.StopCutting();
   ASSERT_OK(SyncUntilQuiet(**device));
-  ASSERT_OK_AND_ASSIGN(auto status, (*device)->GetStatus());
-  EXPECT_EQ(status.pending, 0);
-  EXPECT_EQ(status.rejected, 0);
-  ASSERT_OK(SyncUntilQuiet(*observer));
-  ExpectExactly(*observer, ids, ids.size());
-  EXPECT_EQ(Snapshot(**device), Snapshot(*observer));
+  ExpectAllDelivered(**device, *observer, ids);
   RecordProperty("cuts", cuts);
   RecordProperty("failed_syncs", failed_syncs);
 }
 
+// Bytes the proxy has forwarded towards the server, over all its connections so far.
+std::uint64_t BytesToServer(const TcpProxy& proxy) {
+  std::uint64_t bytes = 0;
+  for (const auto& connection : proxy.Connections()) bytes += connection.client_to_server;
+  return bytes;
+}
+
+// The server is SIGKILLed while a push is in flight: the proxy has forwarded the push's whole
+// body to it and the device has not had its answer. Then it restarts on the same data: that
+// push was committed whole or not at all, and the device's next sync leaves nothing lost or
+// duplicated.
 TEST(EndToEndFaults, ServerKilledMidPushAndRestartedLosesNothing) {
   TempDir dir;
   ServerProcess server(dir.path());
-  auto device = EnrolDevice(dir.File("field"), server, server.NewUserCode("north", "ana", "worker", true));
+  // The device reaches the server through a relay that counts the bytes it forwards.
+  TcpProxy proxy(server.port());
+  auto device = Client::Open(dir.File("field"), "passcode", ClientOptions{true, nullptr});
+  ASSERT_OK(device.status());
+  EnrolOptions enrol;
+  enrol.ca_file = server.certificates().ca_file;
+  ASSERT_OK((*device)->Enrol("https://localhost:" + std::to_string(proxy.port()),
+                             server.NewUserCode("north", "ana", "worker", true), enrol));
   auto observer = EnrolDevice(dir.File("office"), server, server.NewUserCode("north", "ben", "worker", false));
+
+  const int per_round = Scaled(3000, 600);
+  SyncOptions options;
+  options.push_batch = static_cast<std::size_t>(per_round / 3);  // three pushes a round
   std::vector<std::string> ids;
-  for (int kill = 0; kill < 3; ++kill) {
-    for (int i = 0, n = Scaled(3000, 500); i < n; ++i) {
-      ASSERT_OK_AND_ASSIGN(auto id, device->Create("contact", ContactValues("ana", kill * 3000 + i)));
-      ids.push_back(id);
-    }
+  int kills_mid_push = 0;
+  for (int round = 0; kills_mid_push < 3; ++round) {
+    ASSERT_LT(round, 12) << "the kill kept missing the pushes: " << kills_mid_push << " of 3 landed";
+    SCOPED_TRACE("round " + std::to_string(round));
+    std::vector<Json> contacts;
+    for (int i = 0; i < per_round; ++i) contacts.push_back(ContactValues("ana", round * per_round + i));
+    ASSERT_OK_AND_ASSIGN(auto created, (*device)->CreateAll("contact", contacts));
+    ids.insert(ids.end(), created.begin(), created.end());
+    ASSERT_OK(SyncUntilQuiet(*observer));
+    ASSERT_OK_AND_ASSIGN(auto before, observer->List("contact"));
+
+    // The push to kill: the first, second or third of the round.
+    const int target = 1 + round % 3;
+    std::atomic<int> pushes_started{0}, pushes_answered{0};
+    std::atomic<std::uint64_t> kill_at_bytes{0};  // 0: the target push has not started
+    std::atomic<bool> sync_done{false}, killed{false};
+    options.progress = [&](const SyncProgress& progress) {
+      if (progress.phase != SyncPhase::kPush) return;
+      if (progress.bytes_total > progress.bytes_done) {
+        // About to leave, its body's size known: the kill waits for that many bytes to cross.
+        if (++pushes_started == target) {
+          kill_at_bytes = BytesToServer(proxy) +
+                          static_cast<std::uint64_t>(progress.bytes_total - progress.bytes_done);
+        }
+      } else {
+        ++pushes_answered;
+      }
+    };
     std::thread killer([&] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(150 + 200 * kill));
-      server.Kill();
+      // Condition-based: polls until the target push's body has crossed the proxy (or the
+      // sync ended without reaching it), for at most two minutes.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+      while (!sync_done && std::chrono::steady_clock::now() < deadline) {
+        const std::uint64_t threshold = kill_at_bytes;
+        if (threshold != 0 && BytesToServer(proxy) >= threshold) {
+          server.Kill();
+          killed = true;
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
     });
-    (void)device->Sync();  // fails, or finishes before the kill
+    const auto synced = (*device)->Sync(options);
+    sync_done = true;
     killer.join();
+    options.progress = nullptr;
+    ASSERT_TRUE(killed) << "the target push never reached the server";
+    // The kill landed mid-push only if the target push never got its answer; the sync then
+    // failed. Otherwise (the server answered first) the round is done again.
+    const bool mid_push = pushes_answered < target;
+    if (mid_push) {
+      ++kills_mid_push;
+      EXPECT_FALSE(synced.ok()) << "the sync went on past a dead server";
+      EXPECT_EQ(pushes_started.load(), target) << "no push after the one in flight";
+    }
     server.Restart();
-    ASSERT_OK(SyncUntilQuiet(*device));
+
+    // One transaction per push: the one in flight is on the server whole, or not at all.
+    ASSERT_OK(SyncUntilQuiet(*observer));
+    ASSERT_OK_AND_ASSIGN(auto after, observer->List("contact"));
+    const std::size_t answered =
+        before.size() + options.push_batch * static_cast<std::size_t>(pushes_answered.load());
+    if (mid_push) {
+      EXPECT_TRUE(after.size() == answered || after.size() == answered + options.push_batch)
+          << after.size() << " records on the server; answered pushes account for " << answered;
+    }
+    ASSERT_OK(SyncUntilQuiet(**device));
   }
-  ASSERT_OK(SyncUntilQuiet(*observer));
-  ExpectExactly(*observer, ids, ids.size());
-  EXPECT_EQ(Snapshot(*device), Snapshot(*observer));
+  ExpectAllDelivered(**device, *observer, ids);
+  RecordProperty("rounds", static_cast<int>(ids.size()) / per_round);
 }
 
 TEST(EndToEndFaults, ADeviceClockADayFastIsCorrectedAndItsWorkKept) {

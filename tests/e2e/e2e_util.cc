@@ -3,6 +3,10 @@
 #include <stdexcept>
 
 #include "core/model/canonical_json.h"
+#include "core/model/record_codec.h"
+#include "core/replica/internal/replica_store.h"
+#include "core/storage/database.h"
+#include "core/storage/key_source.h"
 #include "core/model/uuid.h"
 #include "core/protocol/binary_codec.h"
 #include "core/protocol/json_codec.h"
@@ -31,7 +35,7 @@ std::unique_ptr<Client> EnrolDevice(const std::string& dir, const ServerProcess&
   ClientOptions options;
   options.fast_kdf_for_tests = true;
   options.clock = clock;
-  auto device = Client::Open(dir, "field passcode", options);
+  auto device = Client::Open(dir, kDevicePasscode, options);
   if (!device.ok()) throw std::runtime_error("open: " + device.status().ToString());
   EnrolOptions enrol;
   enrol.ca_file = server.certificates().ca_file;
@@ -153,6 +157,38 @@ Status SyncUntilQuiet(Client& device) {
     if (!summary.ok()) return summary.status();
   }
   return Status::Ok();
+}
+
+CanonicalStates DeviceStates(const std::string& dir, const std::string& passcode) {
+  auto db = storage::Database::Open(dir + "/device.db", storage::KeySource::Passcode(passcode));
+  if (!db.ok()) throw std::runtime_error("open " + dir + ": " + db.status().ToString());
+  auto tables = replica::detail::ReplicaStore::Open(db->get());
+  if (!tables.ok()) throw std::runtime_error("replica tables: " + tables.status().ToString());
+  auto ids = (*tables)->ViewRecordIds();
+  if (!ids.ok()) throw std::runtime_error("record ids: " + ids.status().ToString());
+  CanonicalStates states;
+  for (const std::string& id : *ids) {
+    auto view = (*tables)->LoadView(id);
+    if (!view.ok() || !view->has_value()) throw std::runtime_error("record " + id + " unreadable");
+    states[id] = model::CanonicalRecord(**view);
+  }
+  return states;
+}
+
+CanonicalStates ServerStates(const RawDevice& device) {
+  CanonicalStates states;
+  protocol::SyncRequest pull;
+  for (int page = 0; page < 10'000; ++page) {
+    const auto answer = device.Sync(pull);
+    if (answer.status != 200) throw std::runtime_error("pull refused: " + answer.body);
+    auto response = protocol::DecodeBinaryResponse(answer.body);
+    if (!response.ok()) throw std::runtime_error("pull answer: " + response.status().ToString());
+    // A record changed while paging comes again later: its newest state wins.
+    for (const auto& record : response->records) states[record.id] = model::CanonicalRecord(record);
+    if (!response->has_more) return states;
+    pull.cursor = response->cursor;
+  }
+  throw std::runtime_error("the pull never ended");
 }
 
 }  // namespace outreach::testing

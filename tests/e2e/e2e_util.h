@@ -14,6 +14,9 @@
 
 namespace outreach::testing {
 
+// The passcode EnrolDevice's stores are made with.
+inline constexpr const char* kDevicePasscode = "field passcode";
+
 // An SDK device in `dir`, enrolled with `code`, trusting the server's test CA.
 std::unique_ptr<Client> EnrolDevice(const std::string& dir, const ServerProcess& server,
                                     const std::string& code,
@@ -40,5 +43,15 @@ model::Json ContactValues(const std::string& user, int n);
 std::map<std::string, std::string> Snapshot(Client& device);
 
 Status SyncUntilQuiet(Client& device);
+
+// Record id -> model::CanonicalRecord of its state: the bytes I1 compares.
+using CanonicalStates = std::map<std::string, std::string>;
+
+// Every record the device store in `dir` holds (its view: confirmed state with pending changes
+// on top), read from the encrypted store itself. Close the device's Client first.
+CanonicalStates DeviceStates(const std::string& dir, const std::string& passcode = kDevicePasscode);
+
+// Every record of `device`'s team as the server holds it, pulled from the start in pages.
+CanonicalStates ServerStates(const RawDevice& device);
 
 }  // namespace outreach::testing

@@ -1,0 +1,45 @@
+// The schema's rules across fields (required fields, if/then, "not both") on a record as
+// merged. A device validates each local write against the whole record as it sees it; two
+// concurrent writes, each valid on its author's view, can still merge into a record that
+// breaks such a rule. The server tells the two cases apart (README.md, "Rules across fields"):
+// a change that breaks a rule on the record its author had seen is refused; a break that
+// concurrent edits made is kept, as a conflict for review.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/model/change.h"
+#include "core/model/record_state.h"
+#include "core/schema/validation_problem.h"
+
+namespace outreach::schema {
+class RecordSchema;
+}
+
+namespace outreach::server {
+
+// Every way the record's current values (merge::CurrentValues, derived fields recomputed)
+// break `schema`; empty for a valid or a deleted record. Value-free messages.
+std::vector<schema::ValidationProblem> RuleProblems(const schema::RecordSchema& schema,
+                                                    const model::RecordState& state);
+
+// The top-level field a problem points at ("/summary/0/id": "summary"); empty for a rule over
+// the whole record (pointer "").
+std::string ProblemField(const schema::ValidationProblem& problem);
+
+// The problems of `after` that `before` did not have.
+std::vector<schema::ValidationProblem> NewProblems(
+    const std::vector<schema::ValidationProblem>& before,
+    const std::vector<schema::ValidationProblem>& after);
+
+// True when `before` (the stored record the change is applied to) holds nothing the change's
+// author is not known to have seen: each of its values was written by the author's own device
+// before the change, or is one the change names as seen (a write's base, the append entries
+// and set additions and removals it saw, the deletions it saw). Then the author's view was
+// this record, and a rule the merged record breaks is the change's own doing. False as soon
+// as one value may be a concurrent edit (the change says nothing about a field it does not
+// write, so another device's value there counts as unseen).
+bool AuthorSawRecord(const model::RecordState& before, const model::Change& change);
+
+}  // namespace outreach::server

@@ -1,0 +1,225 @@
+// A device process SIGKILLed at random moments of its sync: the `outreach` CLI syncs a store
+// with thousands of unsent creates, edits and notes, and is killed mid-sync several times
+// (seeded: after a random number of its progress lines, plus a random few milliseconds).
+// Then a clean sync: nothing lost, nothing duplicated, and the device's store and the server
+// hold byte-equal records (DESIGN.md I1, I2, I3; the SDK's "safe to kill at any moment").
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_util.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_scale.h"
+
+namespace outreach::testing {
+namespace {
+
+using model::Json;
+
+// `outreach --dir DIR sync` as a child process, its stderr (the progress lines) on a pipe.
+class CliSync {
+ public:
+  explicit CliSync(const std::string& dir) {
+    int pipe_fds[2];
+    if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(pipe_fds[1], STDERR_FILENO);
+      ::close(pipe_fds[0]);
+      ::close(pipe_fds[1]);
+      if (std::freopen("/dev/null", "w", stdout) == nullptr) ::_exit(126);
+      ::setenv("OUTREACH_PASSCODE", kDevicePasscode, 1);
+      ::execl(OUTREACH_CLI_BINARY, OUTREACH_CLI_BINARY, "--dir", dir.c_str(), "sync",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(pipe_fds[1]);
+    stderr_fd_ = pipe_fds[0];
+  }
+  ~CliSync() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      Wait();
+    }
+    ::close(stderr_fd_);
+  }
+  CliSync(const CliSync&) = delete;
+  CliSync& operator=(const CliSync&) = delete;
+
+  // Reads until `count` progress lines ("sync: ...") have arrived; false if the child closed
+  // its stderr first (it finished). Waits on the pipe, up to two minutes in all.
+  bool AwaitProgressLines(int count) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    while (progress_lines_ < count) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) throw std::runtime_error("the CLI's sync shows no progress");
+      pollfd ready{stderr_fd_, POLLIN, 0};
+      if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0) continue;
+      char buffer[4096];
+      const ssize_t got = ::read(stderr_fd_, buffer, sizeof buffer);
+      if (got <= 0) return false;
+      output_.append(buffer, static_cast<std::size_t>(got));
+      std::size_t newline;
+      while ((newline = output_.find('\n', scanned_)) != std::string::npos) {
+        if (output_.compare(scanned_, 6, "sync: ") == 0) ++progress_lines_;
+        scanned_ = newline + 1;
+      }
+    }
+    return true;
+  }
+
+  void Kill() { ::kill(pid_, SIGKILL); }
+
+  // Reaps the child: its wait status.
+  int Wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+  const std::string& output() const { return output_; }
+
+ private:
+  pid_t pid_ = -1;
+  int stderr_fd_ = -1;
+  std::string output_;
+  std::size_t scanned_ = 0;
+  int progress_lines_ = 0;
+};
+
+std::uint64_t Seed() {
+  if (const char* text = std::getenv("OUTREACH_TEST_SEED")) return std::strtoull(text, nullptr, 10);
+  return std::random_device{}();
+}
+
+TEST(EndToEndDeviceKill, ADeviceKilledMidSyncLosesAndDuplicatesNothing) {
+  const std::uint64_t seed = Seed();
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (replay: OUTREACH_TEST_SEED=" +
+               std::to_string(seed) + ")");
+  RecordProperty("seed", std::to_string(seed));
+  std::cout << "[ kill     ] seed " << seed << " (OUTREACH_TEST_SEED reproduces)" << std::endl;
+  std::mt19937_64 random(seed);
+  TempDir dir;
+  ServerProcess server(dir.path());
+  const std::string field = dir.File("field");
+  // Made here (with the tests' cheap key derivation, which the CLI reads from the key file),
+  // then closed: from now on only the CLI child opens it, or this test between children.
+  EnrolDevice(field, server, server.NewUserCode("north", "ana", "worker", true)).reset();
+
+  // What the device saved, as the server must end up holding it.
+  std::vector<std::string> contacts;
+  std::map<std::string, std::string> location;              // contact -> its last location
+  std::map<std::string, std::set<std::string>> notes;       // contact -> note entry ids
+  int made = 0;
+  // Offline work between syncs: new contacts, an edit and a note on some earlier ones.
+  const auto work_offline = [&](int creates) {
+    auto device = Client::Open(field, kDevicePasscode, ClientOptions{true, nullptr});
+    ASSERT_OK(device.status());
+    std::vector<Json> values;
+    for (int i = 0; i < creates; ++i) values.push_back(ContactValues("ana", made++));
+    ASSERT_OK_AND_ASSIGN(auto ids, (*device)->CreateAll("contact", values));
+    for (std::size_t i = 0; i < ids.size(); ++i) location[ids[i]] = values[i]["location_text"];
+    contacts.insert(contacts.end(), ids.begin(), ids.end());
+    for (int i = 0; i < 20; ++i) {
+      const std::string& id = contacts[random() % contacts.size()];
+      const std::string place = "moved #" + std::to_string(made++);
+      ASSERT_OK((*device)->Update(id, Json{{"location_text", place}}));
+      location[id] = place;
+      const Json note{{"text", "note " + place}, {"kind", "fact"}};
+      ASSERT_OK_AND_ASSIGN(auto entry, (*device)->Append(id, "observations", note));
+      notes[id].insert(entry);
+    }
+  };
+
+  // Killed mid-sync several times; a kill that comes after the child finished does not count.
+  const int wanted_kills = Scaled(6, 3);
+  const int per_round = Scaled(1500, 300);
+  int kills = 0;
+  for (int round = 0; kills < wanted_kills; ++round) {
+    ASSERT_LT(round, 4 * wanted_kills) << "the kills kept missing the syncs: " << kills;
+    RecordProperty("rounds", round + 1);
+    work_offline(per_round);
+    if (::testing::Test::HasFatalFailure()) return;
+    CliSync child(field);
+    // A random moment: after 1 to 6 progress lines (a push about to leave, an answer applied,
+    // a page pulled), then 0 to 30 ms more, the delay being the fault's timing, not a wait.
+    const int lines = 1 + static_cast<int>(random() % 6);
+    const int extra_ms = static_cast<int>(random() % 31);
+    if (child.AwaitProgressLines(lines)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms));
+      child.Kill();
+    }
+    const int status = child.Wait();
+    // Whatever it wrote before it died is in the pipe: a kill after its last step ("sync:
+    // done") came too late to count.
+    child.AwaitProgressLines(std::numeric_limits<int>::max());
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+      kills += child.output().find("sync: done") == std::string::npos;
+    } else {
+      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "the CLI's sync failed: " << child.output();
+    }
+  }
+  RecordProperty("kills", kills);
+
+  // A clean sync, by the same CLI, to the end.
+  {
+    CliSync child(field);
+    EXPECT_FALSE(child.AwaitProgressLines(std::numeric_limits<int>::max())) << "reads to the end";
+    const int status = child.Wait();
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << child.output();
+  }
+
+  // Nothing lost or duplicated: the team's other tablet sees every contact once, with its last
+  // location and every note once.
+  auto observer = EnrolDevice(dir.File("office"), server, server.NewUserCode("north", "ben", "worker", false));
+  ASSERT_OK(SyncUntilQuiet(*observer));
+  ASSERT_OK_AND_ASSIGN(auto listed, observer->List("contact"));
+  EXPECT_EQ(listed.size(), contacts.size());
+  std::set<std::string> seen;
+  for (const Json& values : listed) {
+    const std::string id = values["id"].get<std::string>();
+    EXPECT_TRUE(seen.insert(id).second) << "contact " << id << " twice";
+    EXPECT_EQ(values["location_text"], location[id]) << id;
+    std::multiset<std::string> entries;
+    for (const Json& entry : values.value("observations", Json::array())) {
+      entries.insert(entry["id"].get<std::string>());
+    }
+    EXPECT_EQ(entries, std::multiset<std::string>(notes[id].begin(), notes[id].end())) << id;
+  }
+  for (const std::string& id : contacts) EXPECT_EQ(seen.count(id), 1u) << "lost: " << id;
+
+  // The device agrees with the server byte for byte, with nothing left to send or refused.
+  {
+    auto device = Client::Open(field, kDevicePasscode, ClientOptions{true, nullptr});
+    ASSERT_OK(device.status());
+    ASSERT_OK_AND_ASSIGN(ClientStatus status, (*device)->GetStatus());
+    EXPECT_EQ(status.pending, 0);
+    EXPECT_EQ(status.rejected, 0);
+  }
+  RawDevice office = EnrolRaw(server, server.NewUserCode("north", "owen", "worker", false));
+  const CanonicalStates on_server = ServerStates(office);
+  EXPECT_EQ(on_server.size(), contacts.size());
+  EXPECT_TRUE(DeviceStates(field) == on_server) << "the device and the server disagree";
+}
+
+}  // namespace
+}  // namespace outreach::testing
