@@ -42,12 +42,32 @@ nlohmann::json Normalize(const nlohmann::json& value) {
   }
 }
 
+// True if some number in `value` has more than one spelling (Normalize would change it).
+bool NeedsNormalizing(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::object:
+    case nlohmann::json::value_t::array:
+      for (const auto& item : value) {
+        if (NeedsNormalizing(item)) return true;
+      }
+      return false;
+    case nlohmann::json::value_t::number_float:
+    case nlohmann::json::value_t::number_unsigned:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 std::string CanonicalJson(const nlohmann::json& value) {
   // nlohmann's object is a std::map: keys come out sorted; dump() uses the shortest exact
-  // float form. Invalid UTF-8 is replaced rather than thrown on.
-  return Normalize(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // float form. Invalid UTF-8 is replaced rather than thrown on. Most values (every set
+  // element merged) hold no number to respell: they are dumped without a copy.
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  if (!NeedsNormalizing(value)) return value.dump(-1, ' ', false, kReplace);
+  return Normalize(value).dump(-1, ' ', false, kReplace);
 }
 
 std::array<std::uint8_t, 32> CanonicalHash(const nlohmann::json& value) {

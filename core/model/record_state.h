@@ -5,6 +5,7 @@
 // (core/merge/record_view.h), so replicas that saw the same changes hold the same state (I1).
 #pragma once
 
+#include <charconv>
 #include <map>
 #include <string>
 #include <vector>
@@ -80,9 +81,19 @@ struct Deletion {
 };
 
 // "<entry id>@<physical_ms>.<counter>.<device>": unique per entry and change.
+// Built in one allocation: it is made for every entry merged.
 inline std::string AppendKey(const std::string& entry_id, const Version& version) {
-  return entry_id + "@" + std::to_string(version.hlc.physical_ms) + "." +
-         std::to_string(version.hlc.counter) + "." + version.device_id;
+  char ms[24];
+  char counter[16];
+  const std::size_t ms_size = static_cast<std::size_t>(
+      std::to_chars(ms, ms + sizeof(ms), version.hlc.physical_ms).ptr - ms);
+  const std::size_t counter_size = static_cast<std::size_t>(
+      std::to_chars(counter, counter + sizeof(counter), version.hlc.counter).ptr - counter);
+  std::string key;
+  key.reserve(entry_id.size() + 3 + ms_size + counter_size + version.device_id.size());
+  key.append(entry_id).append(1, '@').append(ms, ms_size).append(1, '.');
+  key.append(counter, counter_size).append(1, '.').append(version.device_id);
+  return key;
 }
 
 struct RecordState {

@@ -1,30 +1,68 @@
 #include "core/model/version_vector.h"
 
-namespace outreach::model {
+#include <algorithm>
 
-bool VersionVector::Covers(const Version& version) const {
-  const auto found = entries_.find(version.device_id);
-  return found != entries_.end() && version.hlc <= found->second;
+namespace outreach::model {
+namespace {
+
+auto LowerBound(auto& entries, const std::string& device) {
+  return std::lower_bound(entries.begin(), entries.end(), device,
+                          [](const VersionVector::Entry& entry, const std::string& d) {
+                            return entry.first < d;
+                          });
+}
+
+}  // namespace
+
+bool VersionVector::Covers(const std::string& device, const Hlc& hlc) const {
+  // A handful of entries: a straight scan beats a binary search's branches.
+  for (const Entry& entry : entries_) {
+    if (entry.first == device) return hlc <= entry.second;
+  }
+  return false;
 }
 
 bool VersionVector::CoversAll(const VersionVector& other) const {
   for (const auto& [device, hlc] : other.entries_) {
-    if (!Covers(Version{hlc, device})) return false;
+    if (!Covers(device, hlc)) return false;
   }
   return true;
 }
 
+Hlc* VersionVector::Find(const std::string& device) {
+  const auto found = LowerBound(entries_, device);
+  return found != entries_.end() && found->first == device ? &found->second : nullptr;
+}
+
 void VersionVector::Add(const Version& version) {
-  // try_emplace allocates a node only for a device not seen before (emplace always would).
-  auto [it, inserted] = entries_.try_emplace(version.device_id, version.hlc);
-  if (!inserted && it->second < version.hlc) it->second = version.hlc;
+  const auto found = LowerBound(entries_, version.device_id);
+  if (found != entries_.end() && found->first == version.device_id) {
+    found->second = std::max(found->second, version.hlc);
+  } else {
+    entries_.emplace(found, version.device_id, version.hlc);
+  }
 }
 
 void VersionVector::Merge(const VersionVector& other) {
+  // Both sorted: walk them together; a device new to this vector is inserted in place.
+  auto mine = entries_.begin();
   for (const auto& [device, hlc] : other.entries_) {
-    auto [it, inserted] = entries_.try_emplace(device, hlc);
-    if (!inserted && it->second < hlc) it->second = hlc;
+    while (mine != entries_.end() && mine->first < device) ++mine;
+    if (mine != entries_.end() && mine->first == device) {
+      mine->second = std::max(mine->second, hlc);
+    } else {
+      mine = entries_.emplace(mine, device, hlc);
+    }
+    ++mine;
   }
+}
+
+bool VersionVector::Assign(std::vector<Entry> entries) {
+  for (std::size_t i = 1; i < entries.size(); ++i) {
+    if (!(entries[i - 1].first < entries[i].first)) return false;
+  }
+  entries_ = std::move(entries);
+  return true;
 }
 
 }  // namespace outreach::model

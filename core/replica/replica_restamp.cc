@@ -27,12 +27,11 @@ constexpr const char* kInFlightKey = "in_flight";
 using Restamps = std::map<model::Hlc, model::Hlc>;
 
 void RemapVector(model::VersionVector& vector, const std::string& device, const Restamps& restamps) {
-  auto& entries = vector.mutable_entries();
-  const auto own = entries.find(device);
-  if (own == entries.end()) return;
+  model::Hlc* own = vector.Find(device);
+  if (own == nullptr) return;
   // A base names the newest own write it had seen; if that is a pending one, it moved.
-  const auto moved = restamps.find(own->second);
-  if (moved != restamps.end()) own->second = moved->second;
+  const auto moved = restamps.find(*own);
+  if (moved != restamps.end()) *own = moved->second;
 }
 
 void RemapVersions(std::vector<model::Version>& versions, const std::string& device,

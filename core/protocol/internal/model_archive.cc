@@ -127,8 +127,24 @@ void Io(InArchive& ar, model::Hlc& value) {
   if (!value.IsValid()) throw DecodeError{"clock reading out of range"};
 }
 
-void Io(OutArchive& ar, const model::VersionVector& value) { Io(ar, value.entries()); }
-void Io(InArchive& ar, model::VersionVector& value) { Io(ar, value.mutable_entries()); }
+void Io(OutArchive& ar, const model::VersionVector& value) {
+  WriteCount(ar, value.entries().size());
+  for (const auto& [device, hlc] : value.entries()) {
+    Io(ar, device);
+    Io(ar, hlc);
+  }
+}
+void Io(InArchive& ar, model::VersionVector& value) {
+  // Written as a map: a count, then each device and its HLC, sorted and distinct.
+  const std::size_t count = ReadCount(ar);
+  std::vector<model::VersionVector::Entry> entries;  // grown as read: a count may be forged
+  for (std::size_t i = 0; i < count; ++i) {
+    auto& [device, hlc] = entries.emplace_back();
+    Io(ar, device);
+    Io(ar, hlc);
+  }
+  if (!value.Assign(std::move(entries))) throw DecodeError{"duplicate map key"};
+}
 
 // Structs: one field list serves both directions (`value` is const when writing).
 #define OUTREACH_ARCHIVE_FIELDS(Type, ...)                                  \

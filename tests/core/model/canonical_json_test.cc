@@ -20,6 +20,9 @@ TEST(CanonicalJsonTest, OneSpellingPerNumber) {
   EXPECT_EQ(CanonicalJson(Json(0.1)), "0.1");
   EXPECT_EQ(CanonicalJson(Json(1e300)), "1e+300");
   EXPECT_EQ(CanonicalJson(Json::parse("[1.50, 2e0]")), "[1.5,2]");
+  // Deep inside objects and arrays too, next to values that need nothing.
+  EXPECT_EQ(CanonicalJson(Json::parse(R"({"a": [{"b": 2.0, "c": "x"}], "d": 3})")),
+            R"({"a":[{"b":2,"c":"x"}],"d":3})");
 }
 
 TEST(CanonicalJsonTest, KeepsUnicodeAsUtf8) {

@@ -203,6 +203,23 @@ TEST(BinaryCodec, ARecordWithCandidatesOutOfOrderIsRefused) {
               StatusIs(StatusCode::kInvalidArgument));
 }
 
+// A version vector names each device once, in order: a stored or sent one that repeats a device
+// (which one of the two readings would count?) is forged.
+TEST(BinaryCodec, AVersionVectorNamingADeviceTwiceIsRefused) {
+  model::RecordState state = SampleRecord(1);
+  model::VersionVector seen;
+  seen.Add({{1000, 0}, "device-x1"});
+  seen.Add({{2000, 0}, "device-x2"});
+  state.registers["risk"].seen = seen;
+  std::string bytes = EncodeRecordState(state);
+  ASSERT_OK_AND_ASSIGN(model::RecordState decoded, DecodeRecordState(bytes));
+  EXPECT_EQ(decoded.registers["risk"].seen, seen);
+  const std::size_t second = bytes.find("device-x2");
+  ASSERT_NE(second, std::string::npos);
+  bytes.replace(second, 9, "device-x1");
+  EXPECT_THAT(DecodeRecordState(bytes).status(), StatusIs(StatusCode::kInvalidArgument));
+}
+
 // Batches of similar records compress as one frame far better than the JSON they carry.
 TEST(BinaryCodec, ABatchIsSmallerThanItsJson) {
   const SyncRequest request = SampleRequest(200);
