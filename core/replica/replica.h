@@ -207,7 +207,8 @@ class Replica {
   Status MarkAccepted(std::string_view change_id);
   // The server refused the change: it stays, marked, until discarded or fixed. When it is the
   // create of a record the server does not have, every other change of the record is held
-  // back with it (rejected, the reason naming the create): pushed, each would be refused as
+  // back with it (rejected, the reason naming the create; one the server already refused keeps
+  // its own reason before that): pushed, each would be refused as
   // not_found, and the server remembers a refused change for good. FixRejected of the create
   // sends them again; Discard of it discards them.
   Status MarkRejected(std::string_view change_id, std::string_view reason);
@@ -244,7 +245,8 @@ class Replica {
   // Stores `view` with its current values; `equals_confirmed`: it is the confirmed state.
   Status SaveView(const model::RecordState& view, bool equals_confirmed);
   // When the record's create is rejected and the server never had the record, marks every
-  // other change of it rejected, held back with a reason naming the create.
+  // other change of it rejected, held back with a reason naming the create (after its own
+  // reason, when the server had already refused it).
   Status HoldAfterRefusedCreate(std::string_view record_id);
   // After FixRejected of its record's create: `follower` is written again (a fresh id and
   // reading) and leaves the outbox, or stays rejected with the reason the fixed record refuses
