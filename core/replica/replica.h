@@ -183,7 +183,8 @@ class Replica {
   Status WithdrawCreate(std::string_view id);
 
   // Recomputes every record's view from its confirmed state and pending changes and compares
-  // it with the stored one: corrupt (naming the record) if they differ. For tests and for a
+  // it with the stored one (its state, and the values, deleted flag and collection that
+  // queries read): corrupt (naming the record) if they differ. For tests and for a
   // device's self-check after a crash; reads every record.
   Status CheckViews();
 
@@ -244,6 +245,9 @@ class Replica {
   Status Rebuild(std::string_view record_id, const model::RecordState* confirmed = nullptr);
   // Stores `view` with its current values; `equals_confirmed`: it is the confirmed state.
   Status SaveView(const model::RecordState& view, bool equals_confirmed);
+  // CheckViews for one record whose view state is `expected`: the stored collection, values
+  // and deleted flag say what it says.
+  Status CheckViewColumns(const std::string& id, const model::RecordState& expected);
   // When the record's create is rejected and the server never had the record, marks every
   // other change of it rejected, held back with a reason naming the create (after its own
   // reason, when the server had already refused it).
