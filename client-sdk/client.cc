@@ -61,34 +61,64 @@ struct Client::State {
     OUTREACH_ASSIGN_OR_RETURN(transport.base_url, device->GetOr(client::kServerUrl));
     OUTREACH_ASSIGN_OR_RETURN(transport.ca_file, device->GetOr(client::kCaFile));
     OUTREACH_ASSIGN_OR_RETURN(transport.pinned_public_key, device->GetOr(client::kPin));
+    // The trust chosen at enrolment, not today's default: a device enrolled when a lone pin
+    // meant "system CAs and the pin" (no stored mode) must not silently stop checking CAs.
+    OUTREACH_ASSIGN_OR_RETURN(const std::string trust, device->GetOr(client::kTrustMode));
+    transport.lone_pin = trust == client::kTrustPinAlone
+                             ? client::TransportOptions::LonePin::kPinAlone
+                             : client::TransportOptions::LonePin::kSystemCasAndPin;
     OUTREACH_ASSIGN_OR_RETURN(http, client::HttpClient::Create(transport));
     return http.get();
   }
 
-  // Fetches the server's schemas into the device state; the replica reopens on them when next
-  // loaded. A set that does not load is refused before anything is stored, so the device keeps
-  // working on the schemas it has.
-  Status FetchSchemas() {
+  // The server's schema set as GET /v1/schemas answers it, loaded in full. Changes nothing on
+  // the device. unavailable: the server could not be reached; failed_precondition: it
+  // answered something other than a schema set that loads (retrying will not help until the
+  // server changes); other answers as AnswerError.
+  struct ServerSchemas {
+    Json documents;
+    std::string hash;
+    std::string protocol;  // empty: the server did not say
+    std::unique_ptr<schema::SchemaRegistry> registry;
+  };
+  Result<ServerSchemas> FetchServerSchemas() {
     OUTREACH_ASSIGN_OR_RETURN(client::HttpClient * transport, Http());
     OUTREACH_ASSIGN_OR_RETURN(std::string token, device->GetOr(client::kToken));
     client::RequestOptions request;
     request.bearer_token = token;
     OUTREACH_ASSIGN_OR_RETURN(client::HttpResult answer, transport->Get("/v1/schemas", request));
     if (answer.status != 200) return AnswerError(answer, "schemas");
-    OUTREACH_ASSIGN_OR_RETURN(Json json, protocol::ParseJsonBody(answer.body));
-    if (!json.is_object() || !json.contains("schemas") || !json["schemas"].is_object() ||
-        !json.contains("schemas_hash") || !json["schemas_hash"].is_string()) {
-      return InvalidArgumentError("the server's schema answer is malformed");
+    auto json = protocol::ParseJsonBody(answer.body);
+    if (!json.ok() || !json->is_object() || !json->contains("schemas") ||
+        !(*json)["schemas"].is_object() || !json->contains("schemas_hash") ||
+        !(*json)["schemas_hash"].is_string()) {
+      return FailedPreconditionError("the server's schema answer is malformed");
     }
-    OUTREACH_RETURN_IF_ERROR(ParseSchemas(json["schemas"]).status());
+    ServerSchemas fetched;
+    fetched.documents = std::move((*json)["schemas"]);
+    fetched.hash = (*json)["schemas_hash"].get<std::string>();
+    // The server's protocol version: syncs write no newer minor than it reads.
+    if (json->contains("protocol") && (*json)["protocol"].is_string()) {
+      fetched.protocol = (*json)["protocol"].get<std::string>();
+    }
+    auto registry = ParseSchemas(fetched.documents);
+    if (!registry.ok()) {
+      return FailedPreconditionError("the server's schemas do not load: " +
+                                     registry.status().message());
+    }
+    fetched.registry = std::make_unique<schema::SchemaRegistry>(std::move(registry).value());
+    return fetched;
+  }
+
+  // Stores a fetched set as the device's, in one transaction.
+  Status StoreSchemas(const ServerSchemas& fetched) {
     OUTREACH_ASSIGN_OR_RETURN(auto txn, db->Begin());
-    OUTREACH_RETURN_IF_ERROR(device->Set(client::kSchemas, json["schemas"].dump()));
-    OUTREACH_RETURN_IF_ERROR(
-        device->Set(client::kSchemasHash, json["schemas_hash"].get<std::string>()));
-    OUTREACH_RETURN_IF_ERROR(txn.Commit());
-    replica.reset();  // rebuilt on the new schemas
-    schemas.reset();
-    return Status::Ok();
+    OUTREACH_RETURN_IF_ERROR(device->Set(client::kSchemas, fetched.documents.dump()));
+    OUTREACH_RETURN_IF_ERROR(device->Set(client::kSchemasHash, fetched.hash));
+    if (!fetched.protocol.empty()) {
+      OUTREACH_RETURN_IF_ERROR(device->Set(client::kServerProtocol, fetched.protocol));
+    }
+    return txn.Commit();
   }
 
   // {"collection": schema document, ...} as a registry.
@@ -99,30 +129,52 @@ struct Client::State {
   }
 
   // During a sync whose answer carries schemas this device does not have: fetch them and
-  // reopen the replica, which the sync goes on with.
+  // reopen the replica, which the sync goes on with. All or nothing: the new registry and a
+  // replica on it are built in full before anything is stored or swapped, so on any error
+  // the device keeps working on the schemas (and replica) it has. failed_precondition also
+  // when the new set lacks a collection the device knows: its records would become unreadable.
   Result<replica::Replica*> ReloadSchemas() {
-    OUTREACH_RETURN_IF_ERROR(FetchSchemas());
-    OUTREACH_RETURN_IF_ERROR(LoadReplica());
+    OUTREACH_ASSIGN_OR_RETURN(ServerSchemas fetched, FetchServerSchemas());
+    for (const std::string& collection : schemas->Collections()) {
+      if (fetched.registry->Find(collection) == nullptr) {
+        return FailedPreconditionError("the server's schemas lack collection " + collection +
+                                       ", which this device holds; keeping the schemas it has");
+      }
+    }
+    OUTREACH_ASSIGN_OR_RETURN(auto reopened, OpenReplica(fetched.registry.get()));
+    OUTREACH_RETURN_IF_ERROR(StoreSchemas(fetched));
+    // The old replica goes before the registry it points to.
+    replica = std::move(reopened);
+    schemas = std::move(fetched.registry);
     return replica.get();
   }
 
-  // Opens the replica on the stored schemas and identity (after enrolment).
+  // Opens the replica on the stored schemas and identity (after enrolment), fetching the
+  // schemas first when none are stored yet.
   Status LoadReplica() {
     if (replica) return Status::Ok();
     OUTREACH_ASSIGN_OR_RETURN(std::string schema_text, device->GetOr(client::kSchemas));
-    if (schema_text.empty()) OUTREACH_RETURN_IF_ERROR(FetchSchemas());
-    OUTREACH_ASSIGN_OR_RETURN(schema_text, device->GetOr(client::kSchemas));
+    if (schema_text.empty()) {
+      OUTREACH_ASSIGN_OR_RETURN(ServerSchemas fetched, FetchServerSchemas());
+      OUTREACH_RETURN_IF_ERROR(StoreSchemas(fetched));
+      schema_text = fetched.documents.dump();
+    }
     OUTREACH_ASSIGN_OR_RETURN(Json documents, protocol::ParseJsonBody(schema_text));
     OUTREACH_ASSIGN_OR_RETURN(schema::SchemaRegistry registry, ParseSchemas(documents));
-    schemas = std::make_unique<schema::SchemaRegistry>(std::move(registry));
+    auto loaded = std::make_unique<schema::SchemaRegistry>(std::move(registry));
+    OUTREACH_ASSIGN_OR_RETURN(replica, OpenReplica(loaded.get()));
+    schemas = std::move(loaded);
+    return Status::Ok();
+  }
+
+  // A replica of this device's identity on `registry` (which must outlive it).
+  Result<std::unique_ptr<replica::Replica>> OpenReplica(const schema::SchemaRegistry* registry) {
     replica::ReplicaIdentity identity;
     OUTREACH_ASSIGN_OR_RETURN(identity.device_id, device->GetOr(client::kDeviceId));
     OUTREACH_ASSIGN_OR_RETURN(identity.user_id, device->GetOr(client::kUserId));
     OUTREACH_ASSIGN_OR_RETURN(identity.role, device->GetOr(client::kRole));
     OUTREACH_ASSIGN_OR_RETURN(identity.team, device->GetOr(client::kTeam));
-    OUTREACH_ASSIGN_OR_RETURN(replica,
-                              replica::Replica::Open(db.get(), schemas.get(), clock, identity));
-    return Status::Ok();
+    return replica::Replica::Open(db.get(), registry, clock, identity);
   }
 };
 
@@ -212,6 +264,9 @@ Status Client::Enrol(const std::string& server_url, std::string_view code,
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kServerUrl, server_url));
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kCaFile, ca_file));
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kPin, options.pinned_public_key));
+    const bool pin_alone = !options.pinned_public_key.empty() && ca_file.empty();
+    OUTREACH_RETURN_IF_ERROR(
+        device.Set(client::kTrustMode, pin_alone ? client::kTrustPinAlone : client::kTrustCa));
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kToken, enrolled.token));
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kDeviceId, enrolled.device_id));
     OUTREACH_RETURN_IF_ERROR(device.Set(client::kUserId, enrolled.user_id));

@@ -47,15 +47,21 @@ struct EnrolOptions {
 enum class SyncPhase { kPush, kPull, kDone };
 
 // Reported before each push request leaves (its body's size known) and after each answer.
+// (The C ABI's outreach_sync_progress carries the fields up to bytes_total.)
 struct SyncProgress {
   SyncPhase phase = SyncPhase::kPush;
   std::int64_t changes_done = 0;   // pushed (push) or records received (pull)
   std::int64_t changes_total = 0;  // pending at the start (push); 0 when unknown (pull)
   std::int64_t bytes_done = 0;     // on the wire so far, both ways
-  // What bytes_done reaches once the bytes known to be on their way have crossed: before a
-  // push, bytes_done plus its body; after an answer (its size now known), bytes_done. Later
-  // batches and pages are not counted until they are made. 0 before anything is known.
+  // An estimate of what bytes_done will be when this phase is over, for a progress bar:
+  // bytes_done, plus (push) the body about to leave and the rest of the outbox at the bytes
+  // per change of the push bodies made so far (answers to come are not counted), or (pull,
+  // after an answer with more to come) one more page like the last. So it is above bytes_done
+  // while more is known to come and may move as the sync learns more; it equals bytes_done
+  // after a phase's last answer and at kDone. 0 before anything is known.
   std::int64_t bytes_total = 0;
+  // In the report made before a push leaves: its body's size; 0 in every other report.
+  std::int64_t bytes_leaving = 0;
 };
 
 struct SyncOptions {

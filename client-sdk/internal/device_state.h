@@ -22,10 +22,20 @@ inline constexpr const char* kTeam = "team";
 inline constexpr const char* kRole = "role";
 inline constexpr const char* kCaFile = "ca_file";
 inline constexpr const char* kPin = "pinned_public_key";
+// How the server is trusted, stored at enrolment: kTrustPinAlone (a pin and no CA file: the
+// pin vouches for a self-signed server) or kTrustCa (the CA file or the system's CAs verify it,
+// and the pin too if there is one). Missing: enrolled before it was stored, when a lone pin
+// meant the system's CAs and the pin; such devices keep that meaning.
+inline constexpr const char* kTrustMode = "trust_mode";
+inline constexpr const char* kTrustPinAlone = "pin_alone";
+inline constexpr const char* kTrustCa = "ca";
 inline constexpr const char* kCursor = "cursor";
 inline constexpr const char* kLastSyncMs = "last_sync_ms";
 inline constexpr const char* kSchemas = "schemas";  // {"collection": schema document, ...}
 inline constexpr const char* kSchemasHash = "schemas_hash";
+// The protocol version the server last said it speaks ("1.1"; GET /v1/schemas, sync answers):
+// requests are written in no newer minor than that. Missing: 1.0, which every 1.x server reads.
+inline constexpr const char* kServerProtocol = "server_protocol";
 
 class DeviceState {
  public:

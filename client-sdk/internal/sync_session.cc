@@ -1,5 +1,7 @@
 #include "client-sdk/internal/sync_session.h"
 
+#include <algorithm>
+
 #include "client-sdk/internal/device_state.h"
 #include "client-sdk/transport/http_client.h"
 #include "core/protocol/binary_codec.h"
@@ -72,6 +74,42 @@ Status ReloadSchemasIfChanged(SyncContext& context, const protocol::SyncResponse
   return Status::Ok();
 }
 
+// The version this device writes its requests in: its own, but no newer minor than the
+// server has shown it speaks (`server_version`, as stored), since a 1.0 server refuses what
+// 1.1 appends. Nothing shown yet: 1.0, which every 1.x server reads.
+protocol::ProtocolVersion RequestVersion(std::string_view server_version) {
+  constexpr protocol::ProtocolVersion kOldest{protocol::kProtocolVersion.major, 0};
+  const auto server = protocol::ParseVersionString(server_version);
+  if (!server.ok() || server->major != protocol::kProtocolVersion.major) return kOldest;
+  return {kOldest.major, std::min(server->minor, protocol::kProtocolVersion.minor)};
+}
+
+// Remembers the version an answer's header says the server speaks, when it is news.
+Status NoteServerVersion(const SyncContext& context, const protocol::SyncResponse& response,
+                         std::string& server_version) {
+  const std::string answered = protocol::VersionString(response.version);
+  if (answered == server_version) return Status::Ok();
+  server_version = answered;
+  return context.state->Set(kServerProtocol, answered);
+}
+
+// The bytes a push of the rest of the outbox will take, estimated at the bytes per change of
+// the push bodies made so far (zstd makes a body much smaller than its changes as stored).
+class PushEstimate {
+ public:
+  void Made(std::size_t body_bytes, std::size_t changes) {
+    bytes_ += static_cast<std::int64_t>(body_bytes);
+    changes_ += static_cast<std::int64_t>(changes);
+  }
+  std::int64_t Rest(std::int64_t changes_left) const {
+    return changes_ == 0 || changes_left <= 0 ? 0 : changes_left * bytes_ / changes_;
+  }
+
+ private:
+  std::int64_t bytes_ = 0;
+  std::int64_t changes_ = 0;
+};
+
 }  // namespace
 
 Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& options) {
@@ -79,9 +117,11 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
   SyncRun run;
   SyncSummary& summary = run.summary;
   OUTREACH_ASSIGN_OR_RETURN(std::string cursor, context.state->GetOr(kCursor));
+  OUTREACH_ASSIGN_OR_RETURN(std::string server_version, context.state->GetOr(kServerProtocol));
   OUTREACH_ASSIGN_OR_RETURN(std::int64_t pending,
                             context.replica->OutboxCount(replica::OutboxStatus::kPending));
-  SyncProgress progress{SyncPhase::kPush, 0, pending, 0, 0};
+  SyncProgress progress{SyncPhase::kPush, 0, pending, 0, 0, 0};
+  PushEstimate push_estimate;
   int skew_retries = 0;
   std::size_t batch_size = options.push_batch;
 
@@ -98,6 +138,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     // From here on these readings may be on the server even if its answer never arrives.
     if (!batch.empty()) OUTREACH_RETURN_IF_ERROR(context.replica->MarkSending());
     protocol::SyncRequest request;
+    request.version = RequestVersion(server_version);
     request.cursor = cursor;
     request.page_size = options.page_size;
     OUTREACH_ASSIGN_OR_RETURN(request.schemas_hash, context.state->GetOr(kSchemasHash));
@@ -107,10 +148,16 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     // SyncProgress: the total is the outbox for a push and unknown (0) for a pull.
     progress.changes_total = progress.phase == SyncPhase::kPush ? pending : 0;
     if (progress.phase == SyncPhase::kPush) {
-      // A push's size is known before it leaves: reported now, so a slow upload shows how much
-      // is on its way.
-      progress.bytes_total = progress.bytes_done + static_cast<std::int64_t>(body.size());
+      // A push's size is known before it leaves: reported now, with the rest of the outbox
+      // after it, so a slow upload shows how much is on its way.
+      push_estimate.Made(body.size(), batch.size());
+      const std::int64_t left_after = pending - progress.changes_done -
+                                      static_cast<std::int64_t>(batch.size());
+      progress.bytes_leaving = static_cast<std::int64_t>(body.size());
+      progress.bytes_total = progress.bytes_done + progress.bytes_leaving +
+                             push_estimate.Rest(left_after);
       if (options.progress) options.progress(progress);
+      progress.bytes_leaving = 0;
     }
 
     OUTREACH_ASSIGN_OR_RETURN(
@@ -121,18 +168,23 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     summary.bytes_sent += static_cast<std::int64_t>(body.size());
     summary.bytes_received += static_cast<std::int64_t>(answer.body.size());
     progress.bytes_done = summary.bytes_sent + summary.bytes_received;
-    // The answer's size is known once it is here: everything known to cross is done. (The rest
-    // of the sync, more pages or batches, is not known yet.)
-    progress.bytes_total = progress.bytes_done;
 
     if (answer.status == 200) {
       OUTREACH_ASSIGN_OR_RETURN(protocol::SyncResponse response,
                                 protocol::DecodeBinaryResponse(answer.body));
+      OUTREACH_RETURN_IF_ERROR(NoteServerVersion(context, response, server_version));
       OUTREACH_RETURN_IF_ERROR(ReloadSchemasIfChanged(context, response));
       OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, summary));
       cursor = response.cursor;
       progress.changes_done = progress.phase == SyncPhase::kPush ? summary.pushed + summary.rejected
                                                                  : summary.pulled;
+      // What is left: the rest of the outbox for a push; for a pull with more to come, one more
+      // page like this one (the server does not say how many).
+      const std::int64_t exchange = static_cast<std::int64_t>(body.size() + answer.body.size());
+      progress.bytes_total =
+          progress.bytes_done + (progress.phase == SyncPhase::kPush
+                                     ? push_estimate.Rest(pending - progress.changes_done)
+                                     : (response.has_more ? exchange : 0));
       if (options.progress) options.progress(progress);
       if (request.changes.empty() && !response.has_more) break;
       continue;
@@ -162,6 +214,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     return Refused(answer, error);
   }
   progress.phase = SyncPhase::kDone;
+  progress.bytes_total = progress.bytes_done;
   if (options.progress) options.progress(progress);
   return run;
 }

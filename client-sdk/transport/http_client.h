@@ -24,6 +24,11 @@ struct TransportOptions {
   // With a CA file, the server must pass both; without one, the pin alone vouches for the
   // server (a self-signed certificate), its host name still checked.
   std::string pinned_public_key;
+  // What a pin without a CA file means. kPinAlone: as above. kSystemCasAndPin: the system's
+  // CAs must verify the server as well — what a lone pin meant for devices enrolled before
+  // the SDK stored the trust mode (client-sdk/README.md), which keep that meaning.
+  enum class LonePin { kPinAlone, kSystemCasAndPin };
+  LonePin lone_pin = LonePin::kPinAlone;
   long connect_timeout_ms = 10'000;
   long transfer_timeout_ms = 120'000;  // whole request, per attempt
   int max_attempts = 5;                // first try included

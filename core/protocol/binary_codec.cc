@@ -64,9 +64,11 @@ std::string Archive(Write&& write) {
 }
 
 // Runs `read` over `bytes`; every failure becomes invalid_argument. The whole input must be
-// consumed: trailing bytes mean the peer and we disagree on the format.
+// consumed: trailing bytes mean the peer and we disagree on the format — unless
+// `newer_minor`: a peer of a higher minor of our major appends the fields it added, which we
+// skip (forward compatibility within a major).
 template <typename Read>
-Status Unarchive(std::string_view bytes, Read&& read) {
+Status Unarchive(std::string_view bytes, Read&& read, bool newer_minor = false) {
   MemorySource source(bytes);
   std::istream stream(&source);
   internal::InputBounds bounds(&source);
@@ -79,7 +81,9 @@ Status Unarchive(std::string_view bytes, Read&& read) {
     // cereal: reading past the end; std: a count that passed the bounds but not memory.
     return InvalidArgumentError("malformed message: truncated or inconsistent");
   }
-  if (source.in_avail() != 0) return InvalidArgumentError("malformed message: trailing bytes");
+  if (source.in_avail() != 0 && !newer_minor) {
+    return InvalidArgumentError("malformed message: trailing bytes");
+  }
   return Status::Ok();
 }
 
@@ -136,10 +140,10 @@ void CheckShape(const model::Change& change) {
   }
 }
 
-std::string Frame(MessageKind kind, const std::string& archive) {
+std::string Frame(MessageKind kind, ProtocolVersion version, const std::string& archive) {
   std::string out(kMagic);
-  out.push_back(static_cast<char>(kProtocolVersion.major));
-  out.push_back(static_cast<char>(kProtocolVersion.minor));
+  out.push_back(static_cast<char>(version.major));
+  out.push_back(static_cast<char>(version.minor));
   out.push_back(static_cast<char>(kind));
   out += internal::Compress(archive);
   return out;
@@ -161,6 +165,9 @@ Result<std::string> Unframe(std::string_view body, MessageKind kind, const Decod
   return internal::Decompress(body.substr(kHeaderSize), limits.max_decompressed_bytes);
 }
 
+// A peer of a higher minor (same major: Unframe checked) may append fields we do not know.
+bool NewerMinor(ProtocolVersion version) { return version.minor > kProtocolVersion.minor; }
+
 void WriteResponseHead(OutArchive& ar, const SyncResponse& response) {
   internal::WriteCount(ar, response.results.size());
   for (const auto& result : response.results) {
@@ -177,11 +184,13 @@ void WriteResponseHead(OutArchive& ar, const SyncResponse& response) {
 }  // namespace
 
 std::string EncodeBinary(const SyncRequest& request) {
-  return Frame(MessageKind::kSyncRequest, Archive([&](OutArchive& ar) {
+  // Written as `request.version`: a device talking to a 1.0 server leaves out what 1.0 does
+  // not read (that server refuses trailing bytes).
+  return Frame(MessageKind::kSyncRequest, request.version, Archive([&](OutArchive& ar) {
                  Io(ar, request.cursor);
                  ar(request.page_size);
                  Io(ar, request.changes);
-                 Io(ar, request.schemas_hash);  // since 1.1
+                 if (request.version.minor >= 1) Io(ar, request.schemas_hash);  // since 1.1
                }));
 }
 
@@ -189,7 +198,7 @@ std::string EncodeBinary(const SyncResponse& response) { return EncodeBinary(res
 
 std::string EncodeBinary(const SyncResponse& response,
                          std::span<const std::string> encoded_records) {
-  return Frame(MessageKind::kSyncResponse, Archive([&](OutArchive& ar) {
+  return Frame(MessageKind::kSyncResponse, response.version, Archive([&](OutArchive& ar) {
                  WriteResponseHead(ar, response);
                  internal::WriteCount(ar, response.records.size() + encoded_records.size());
                  for (const auto& record : response.records) Io(ar, record);
@@ -212,7 +221,7 @@ Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimit
     for (const auto& change : request.changes) CheckShape(change);
     // A 1.0 request ends here: it carries no schemas_hash.
     if (request.version.minor >= 1) Io(ar, request.schemas_hash);
-  }));
+  }, NewerMinor(request.version)));
   return request;
 }
 
@@ -239,7 +248,7 @@ Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLim
     Io(ar, response.schemas_hash);
     Io(ar, response.records);
     for (const auto& record : response.records) CheckShape(record);
-  }));
+  }, NewerMinor(response.version)));
   return response;
 }
 

@@ -341,6 +341,26 @@ Status Replica::CheckViews() {
     if (!stored.has_value() || model::CanonicalRecord(*stored) != model::CanonicalRecord(expected)) {
       return CorruptError("the view of record " + id + " differs from its confirmed state and outbox");
     }
+    OUTREACH_RETURN_IF_ERROR(CheckViewColumns(id, expected));
+  }
+  return Status::Ok();
+}
+
+Status Replica::CheckViewColumns(const std::string& id, const model::RecordState& expected) {
+  // Queries read the vals and deleted columns, not the state: they must say what the state
+  // says, or a list shows what a record view does not.
+  OUTREACH_ASSIGN_OR_RETURN(auto columns, store_->LoadViewColumns(id));
+  const schema::RecordSchema* schema = schemas_->Find(expected.collection);
+  const std::string prefix = "the stored view of record " + id;
+  if (!columns.has_value() || schema == nullptr || columns->collection != expected.collection) {
+    return CorruptError(prefix + " has another collection");
+  }
+  const model::Json values = model::Json::parse(columns->values, nullptr, false);
+  if (values.is_discarded() || values != merge::CurrentValues(*schema, expected)) {
+    return CorruptError(prefix + " has values other than its state's");
+  }
+  if (columns->deleted != merge::IsDeleted(expected)) {
+    return CorruptError(prefix + " is marked deleted other than its state says");
   }
   return Status::Ok();
 }

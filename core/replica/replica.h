@@ -183,7 +183,8 @@ class Replica {
   Status WithdrawCreate(std::string_view id);
 
   // Recomputes every record's view from its confirmed state and pending changes and compares
-  // it with the stored one: corrupt (naming the record) if they differ. For tests and for a
+  // it with the stored one (its state, and the values, deleted flag and collection that
+  // queries read): corrupt (naming the record) if they differ. For tests and for a
   // device's self-check after a crash; reads every record.
   Status CheckViews();
 
@@ -207,7 +208,8 @@ class Replica {
   Status MarkAccepted(std::string_view change_id);
   // The server refused the change: it stays, marked, until discarded or fixed. When it is the
   // create of a record the server does not have, every other change of the record is held
-  // back with it (rejected, the reason naming the create): pushed, each would be refused as
+  // back with it (rejected, the reason naming the create; one the server already refused keeps
+  // its own reason before that): pushed, each would be refused as
   // not_found, and the server remembers a refused change for good. FixRejected of the create
   // sends them again; Discard of it discards them.
   Status MarkRejected(std::string_view change_id, std::string_view reason);
@@ -243,8 +245,12 @@ class Replica {
   Status Rebuild(std::string_view record_id, const model::RecordState* confirmed = nullptr);
   // Stores `view` with its current values; `equals_confirmed`: it is the confirmed state.
   Status SaveView(const model::RecordState& view, bool equals_confirmed);
+  // CheckViews for one record whose view state is `expected`: the stored collection, values
+  // and deleted flag say what it says.
+  Status CheckViewColumns(const std::string& id, const model::RecordState& expected);
   // When the record's create is rejected and the server never had the record, marks every
-  // other change of it rejected, held back with a reason naming the create.
+  // other change of it rejected, held back with a reason naming the create (after its own
+  // reason, when the server had already refused it).
   Status HoldAfterRefusedCreate(std::string_view record_id);
   // After FixRejected of its record's create: `follower` is written again (a fresh id and
   // reading) and leaves the outbox, or stays rejected with the reason the fixed record refuses

@@ -107,13 +107,18 @@ Status Replica::HoldAfterRefusedCreate(std::string_view record_id) {
   // Pushed, each would be refused as not_found, and the server remembers a refused change id
   // for good: they wait here for the create's fix (FixRejected sends them again after it) or
   // go with it (Discard). The reason names ids only.
-  const std::string reason = "held: the create of record " + std::string(record_id) +
-                             " (change " + create->change.change_id +
-                             ") was refused; fixing it sends this change again after it, "
-                             "discarding it discards this change too";
+  const std::string hold = "held: the create of record " + std::string(record_id) +
+                           " (change " + create->change.change_id +
+                           ") was refused; fixing it sends this change again after it, "
+                           "discarding it discards this change too";
   for (const OutboxEntry& entry : changes) {
-    const bool held = entry.status == OutboxStatus::kRejected && entry.reason == reason;
+    const bool held = entry.status == OutboxStatus::kRejected &&
+                      entry.reason.find(hold) != std::string::npos;
     if (&entry == &*create || held) continue;
+    // A change the server already refused keeps its own reason first: the worker needs it to
+    // fix the change, and the hold only adds why it waits.
+    const std::string reason =
+        entry.status == OutboxStatus::kRejected ? entry.reason + "; " + hold : hold;
     OUTREACH_RETURN_IF_ERROR(
         store_->SetOutboxStatus(entry.change.change_id, OutboxStatus::kRejected, reason));
   }

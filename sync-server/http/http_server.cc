@@ -9,7 +9,6 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -65,6 +64,9 @@ constexpr std::size_t kReadChunk = 16 * 1024;  // one TLS record
 // blind (no "Expect: 100-continue", or its wait ran out) still reads its 413.
 constexpr auto kMaxLinger = std::chrono::seconds(2);
 constexpr std::size_t kMaxDrainBytes = std::size_t{256} << 20;
+// Draining reads this much at a time: many MiB of a refused upload cost a few hundred reads,
+// not thousands. On the heap, and only while a session lingers.
+constexpr std::size_t kDrainChunk = 64 * 1024;
 // Connections past max_connections are answered 503 (a client can tell busy from down), up to
 // this many at once; beyond that they are closed unanswered, so a flood costs no handshakes.
 constexpr std::size_t kMaxRefusedConnections = 64;
@@ -429,7 +431,7 @@ asio::awaitable<void> Session::LingeringClose() {
   tcp::socket& socket = transport_->Socket();
   error_code ignored;
   socket.shutdown(tcp::socket::shutdown_send, ignored);  // the client reads to the end now
-  std::array<char, 4096> sink;
+  std::vector<char> sink(kDrainChunk);
   for (std::size_t drained = 0; !timed_out_ && drained < kMaxDrainBytes;) {
     auto [ec, received] = co_await socket.async_read_some(asio::buffer(sink), kAsTuple);
     if (ec) break;  // the client closed too (or the linger deadline passed)

@@ -5,21 +5,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "client-sdk/client.h"
-#include "core/protocol/json_codec.h"
-#include "tests/testing/scripted_http_server.h"
+#include "tests/client-sdk/scripted_client_fixture.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/temp_dir.h"
 
 namespace outreach {
 namespace {
 
 using model::Json;
 using ::outreach::testing::IsOk;
-using ::outreach::testing::ScriptedResponse;
 using ::outreach::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -27,56 +21,15 @@ using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
 
-constexpr const char* kUserId = "01a21396-43a5-752a-8e07-c54764c98fc7";
+using ::outreach::testing::Contact;
 
-Json ContactSchema() {
-  std::ifstream file(std::string(OUTREACH_SCHEMA_DIR) + "/contact.schema.json");
-  std::stringstream text;
-  text << file.rdbuf();
-  return Json::parse(text.str());
-}
-
-Json Contact(const std::string& location) {
-  return Json{{"created_by", kUserId},
-              {"created_at_device", "2024-05-01T22:10:00Z"},
-              {"contact_type", "detached_street"},
-              {"occurred_start", "2024-05-01T21:30:00Z"},
-              {"occurred_end", "2024-05-01T22:05:00Z"},
-              {"location_text", location},
-              {"workers_present", Json::array({kUserId})},
-              {"young_people_present", Json::array()},
-              {"summary", Json::array()},
-              {"status", "draft"}};
-}
-
-class ClientBatchTest : public ::testing::Test {
+class ClientBatchTest : public ::outreach::testing::ScriptedClientFixture {
  protected:
-  void SetUp() override {
-    protocol::EnrolResponse enrolled;
-    enrolled.device_id = "01a21396-4485-7799-a694-aa53ce5ebcd4";
-    enrolled.token = "device-token";
-    enrolled.user_id = kUserId;
-    enrolled.user_name = "ana";
-    enrolled.team = "01a21396-4383-714a-85a6-4ab57b2aae48";
-    enrolled.role = "team_leader";
-    server_.Enqueue(ScriptedResponse::Answer(200, protocol::ToJson(enrolled).dump()));
-    server_.Enqueue(ScriptedResponse::Answer(
-        200, Json{{"schemas_hash", "test"}, {"schemas", {{"contact", ContactSchema()}}}}.dump()));
-    ClientOptions options;
-    options.fast_kdf_for_tests = true;
-    ASSERT_OK_AND_ASSIGN(client_, Client::Open(dir_.File("device"), "passcode", options));
-    ASSERT_THAT(client_->Enrol(server_.BaseUrl(), "enrolment-code"), IsOk());
-  }
-
   std::size_t Contacts() {
     auto records = client_->List("contact");
     EXPECT_THAT(records.status(), IsOk());
     return records.ok() ? records->size() : 0;
   }
-
-  testing::TempDir dir_;
-  testing::ScriptedHttpServer server_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST_F(ClientBatchTest, ValidateCreateReportsEveryProblemAndWritesNothing) {

@@ -126,11 +126,10 @@ TEST(EndToEndFaults, ServerKilledMidPushAndRestartedLosesNothing) {
     std::atomic<bool> sync_done{false}, killed{false};
     options.progress = [&](const SyncProgress& progress) {
       if (progress.phase != SyncPhase::kPush) return;
-      if (progress.bytes_total > progress.bytes_done) {
+      if (progress.bytes_leaving > 0) {
         // About to leave, its body's size known: the kill waits for that many bytes to cross.
         if (++pushes_started == target) {
-          kill_at_bytes = BytesToServer(proxy) +
-                          static_cast<std::uint64_t>(progress.bytes_total - progress.bytes_done);
+          kill_at_bytes = BytesToServer(proxy) + static_cast<std::uint64_t>(progress.bytes_leaving);
         }
       } else {
         ++pushes_answered;

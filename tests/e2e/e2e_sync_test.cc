@@ -142,9 +142,12 @@ TEST_F(EndToEnd, ALongPullWithWritesBetweenPagesMissesNothingAndRepeatsNothing) 
   EXPECT_EQ(summary.pulled, records + written_between + edited);
 }
 
-// The progress a sync reports: before each push leaves, its size (bytes_total); after each
-// answer, everything so far done; then done, with the summary's byte counts.
-TEST_F(EndToEnd, SyncProgressCountsEachPushBeforeItLeavesAndEachAnswerOnArrival) {
+// The progress a sync reports, a progress bar's figures (review finding g): before each push
+// leaves, its size (bytes_leaving) and a total that counts the rest of the outbox too; after
+// each answer, everything so far done, and the total still above it while batches remain;
+// equal once the last batch has left and been answered, and at done, with the summary's
+// byte counts.
+TEST_F(EndToEnd, SyncProgressEstimatesTheWholePushAndCountsEachAnswerOnArrival) {
   auto ana = EnrolDevice(dir_.File("ana"), server_, server_.NewUserCode("north", "ana", "worker", true));
   for (int i = 0; i < 3; ++i) ASSERT_OK(ana->Create("contact", ContactValues("ana", i)).status());
   std::vector<SyncProgress> steps;
@@ -167,14 +170,24 @@ TEST_F(EndToEnd, SyncProgressCountsEachPushBeforeItLeavesAndEachAnswerOnArrival)
     const bool before_push = i == 0 || i == 2;
     if (before_push) {
       EXPECT_EQ(steps[i].changes_total, 3);
-      EXPECT_GT(steps[i].bytes_total, steps[i].bytes_done) << "the push's body is on its way";
-      pushed_bytes += steps[i].bytes_total - steps[i].bytes_done;
-      // Its answer arrives: done passes the total announced, by the answer's size.
-      EXPECT_GT(steps[i + 1].bytes_done, steps[i].bytes_total);
+      EXPECT_GT(steps[i].bytes_leaving, 0) << "the push's body is on its way";
+      pushed_bytes += steps[i].bytes_leaving;
+      // Its answer arrives: done passes what was done and on its way, by the answer's size.
+      EXPECT_GT(steps[i + 1].bytes_done, steps[i].bytes_done + steps[i].bytes_leaving);
     } else {
-      EXPECT_EQ(steps[i].bytes_total, steps[i].bytes_done) << "nothing more is known";
+      EXPECT_EQ(steps[i].bytes_leaving, 0);
+    }
+    if (i < 2) {
+      EXPECT_GT(steps[i].bytes_total, steps[i].bytes_done + steps[i].bytes_leaving)
+          << "the last batch is still to come";
+    } else {
+      EXPECT_EQ(steps[i].bytes_total, steps[i].bytes_done + steps[i].bytes_leaving)
+          << "nothing after what is on its way";
     }
   }
+  // Before the first push, the whole outbox: this body and about half of it again (1 of 3
+  // changes left after it, at this body's bytes per change).
+  EXPECT_EQ(steps[0].bytes_total, steps[0].bytes_leaving + steps[0].bytes_leaving / 2);
   EXPECT_EQ(steps[0].changes_done, 0);
   EXPECT_EQ(steps[1].changes_done, 2);
   EXPECT_EQ(steps[2].changes_done, 2);

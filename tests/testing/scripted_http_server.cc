@@ -44,6 +44,13 @@ ScriptedResponse ScriptedResponse::Stall() {
   return response;
 }
 
+ScriptedResponse ScriptedResponse::From(
+    std::function<ScriptedResponse(const RecordedRequest&)> make) {
+  ScriptedResponse response;
+  response.make = std::move(make);
+  return response;
+}
+
 ScriptedResponse& ScriptedResponse::WithHeader(std::string name, std::string value) {
   headers.emplace_back(std::move(name), std::move(value));
   return *this;
@@ -124,12 +131,19 @@ void ScriptedHttpServer::Serve(ConnectionSockets& connection) {
 }
 
 ScriptedResponse ScriptedHttpServer::RecordAndTakeNext(RecordedRequest request) {
-  std::lock_guard lock(mutex_);
-  requests_.push_back(std::move(request));
-  if (script_.empty()) return fallback_;
-  ScriptedResponse next = std::move(script_.front());
-  script_.pop_front();
-  return next;
+  ScriptedResponse next;
+  {
+    std::lock_guard lock(mutex_);
+    requests_.push_back(request);
+    if (script_.empty()) {
+      next = fallback_;
+    } else {
+      next = std::move(script_.front());
+      script_.pop_front();
+    }
+  }
+  // Outside the lock: making the answer may inspect the server (Requests()).
+  return next.make ? next.make(request) : next;
 }
 
 bool ScriptedHttpServer::WaitUnlessStopping(std::chrono::milliseconds delay) const {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,6 +25,8 @@
 
 namespace outreach::testing {
 
+struct RecordedRequest;
+
 struct ScriptedResponse {
   enum class Action {
     kAnswer,              // send the response below (after `delay`)
@@ -36,10 +39,14 @@ struct ScriptedResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. Retry-After
   std::string body;
   std::chrono::milliseconds delay{0};  // kAnswer: wait this long first
+  // When set, the answer is made from the request instead (e.g. a sync answer naming the
+  // pushed change ids, which the test cannot know in advance).
+  std::function<ScriptedResponse(const RecordedRequest&)> make;
 
   static ScriptedResponse Answer(int status, std::string body = "");
   static ScriptedResponse CloseWithoutAnswer();
   static ScriptedResponse Stall();
+  static ScriptedResponse From(std::function<ScriptedResponse(const RecordedRequest&)> make);
   ScriptedResponse& WithHeader(std::string name, std::string value);
   ScriptedResponse& WithContentType(std::string type);
   ScriptedResponse& After(std::chrono::milliseconds wait);

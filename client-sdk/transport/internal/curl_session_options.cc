@@ -76,7 +76,7 @@ Result<std::unique_ptr<CurlSession>> CurlSession::Create(const TransportOptions&
   }
   if (!options.pinned_public_key.empty()) {
     setter.Set(CURLOPT_PINNEDPUBLICKEY, options.pinned_public_key.c_str());
-    if (options.ca_file.empty()) {
+    if (options.ca_file.empty() && options.lone_pin == TransportOptions::LonePin::kPinAlone) {
       // A pin and no CA: the key is the trust (the server's self-signed certificate chains to
       // no CA). libcurl still checks the pin and the host name against the certificate.
       setter.Set(CURLOPT_SSL_VERIFYPEER, 0L);

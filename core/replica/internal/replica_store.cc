@@ -243,6 +243,19 @@ Result<std::vector<std::string>> ReplicaStore::ViewRecordIds() {
   return ids;
 }
 
+Result<std::optional<ReplicaStore::ViewColumns>> ReplicaStore::LoadViewColumns(
+    std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement select,
+                            Cached("SELECT collection, deleted, vals FROM local_view "
+                                   "WHERE record_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(select->BindText(1, record_id));
+  OUTREACH_ASSIGN_OR_RETURN(bool found, select->Step());
+  if (!found) return std::optional<ViewColumns>();
+  return std::optional<ViewColumns>(ViewColumns{std::string(select->ColumnText(0)),
+                                                select->ColumnInt64(1) != 0,
+                                                std::string(select->ColumnText(2))});
+}
+
 Result<std::vector<model::Json>> ReplicaStore::QueryValues(std::string_view collection,
                                                            std::string_view field,
                                                            const model::Json& value) {

@@ -62,6 +62,13 @@ class ReplicaStore {
 
   // Every record id with a stored view.
   Result<std::vector<std::string>> ViewRecordIds();
+  // The columns of a stored view other than its state, as written (for Replica::CheckViews).
+  struct ViewColumns {
+    std::string collection;
+    bool deleted = false;
+    std::string values;  // the vals column: JSON text
+  };
+  Result<std::optional<ViewColumns>> LoadViewColumns(std::string_view record_id);
 
   Result<std::vector<model::Json>> QueryValues(std::string_view collection, std::string_view field,
                                                const model::Json& value);

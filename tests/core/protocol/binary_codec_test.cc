@@ -97,26 +97,73 @@ TEST(BinaryCodec, ANewerMinorVersionIsRead) {
   EXPECT_EQ(decoded.version, (ProtocolVersion{1, 7}));
 }
 
+// The archive of a 1.0 request, written field by field as 1.0 did (no schemas_hash).
+std::string Archive1_0(const SyncRequest& request) {
+  std::ostringstream out;
+  {
+    internal::OutArchive ar(out, internal::OutArchive::Options::LittleEndian());
+    internal::Io(ar, request.cursor);
+    ar(request.page_size);
+    internal::Io(ar, request.changes);
+  }
+  return out.str();
+}
+
+// `body` as a peer of minor version `minor` that appended `added` (fields we do not know)
+// would send it.
+std::string WithNewerFields(const std::string& body, char minor, const std::string& added) {
+  auto archive = internal::Decompress(body.substr(7), 1 << 20);
+  EXPECT_THAT(archive.status(), IsOk());
+  std::string header = body.substr(0, 7);
+  header[5] = minor;
+  return header + internal::Compress((archive.ok() ? *archive : std::string()) + added);
+}
+
 // A 1.0 device's request (as it was before schemas_hash): read, with no hash.
 TEST(BinaryCodec, A1_0RequestIsReadWithoutSchemasHash) {
   const SyncRequest request = SampleRequest(2);
-  std::string archive;
-  {
-    std::ostringstream out;
-    {
-      internal::OutArchive ar(out, internal::OutArchive::Options::LittleEndian());
-      internal::Io(ar, request.cursor);
-      ar(request.page_size);
-      internal::Io(ar, request.changes);
-    }
-    archive = out.str();
-  }
-  const std::string body = std::string("OSYN\x01\x00\x01", 7) + internal::Compress(archive);
+  const std::string body = std::string("OSYN\x01\x00\x01", 7) + internal::Compress(Archive1_0(request));
   ASSERT_OK_AND_ASSIGN(SyncRequest decoded, DecodeBinaryRequest(body));
   EXPECT_EQ(decoded.version, (ProtocolVersion{1, 0}));
   EXPECT_EQ(decoded.schemas_hash, "");
   EXPECT_EQ(decoded.changes, request.changes);
   EXPECT_EQ(decoded.cursor, request.cursor);
+}
+
+// Review finding (a): a device that has not seen its server speak 1.1 writes 1.0, which a 1.0
+// server reads to the end: the header says 1.0 and nothing follows the changes.
+TEST(BinaryCodec, ARequestWrittenAs1_0IsExactlyWhat1_0Reads) {
+  SyncRequest request = SampleRequest(2);
+  request.version = ProtocolVersion{1, 0};
+  const std::string body = EncodeBinary(request);
+  ASSERT_GE(body.size(), 7u);
+  EXPECT_EQ(body.substr(0, 7), std::string("OSYN\x01\x00\x01", 7));
+  ASSERT_OK_AND_ASSIGN(std::string archive, internal::Decompress(body.substr(7), 1 << 20));
+  EXPECT_EQ(archive, Archive1_0(request)) << "a 1.0 server refuses trailing bytes";
+}
+
+// Forward compatibility within a major: what a higher minor appends is skipped, in requests
+// (a newer device) and responses (a newer server); the same bytes from our own minor are
+// still refused, and another major still gets the clear error.
+TEST(BinaryCodec, FieldsANewerMinorAppendsAreSkipped) {
+  const SyncRequest request = SampleRequest(2);
+  ASSERT_OK_AND_ASSIGN(SyncRequest decoded,
+                       DecodeBinaryRequest(WithNewerFields(EncodeBinary(request), 9, "1.9 adds")));
+  EXPECT_EQ(decoded.version, (ProtocolVersion{1, 9}));
+  decoded.version = request.version;
+  EXPECT_EQ(decoded, request);
+  const SyncResponse response = SampleResponse(2);
+  ASSERT_OK_AND_ASSIGN(SyncResponse read, DecodeBinaryResponse(WithNewerFields(
+                                              EncodeBinary(response), 2, "1.2 adds")));
+  read.version = response.version;
+  EXPECT_EQ(read, response);
+
+  const char ours = static_cast<char>(kProtocolVersion.minor);
+  EXPECT_THAT(DecodeBinaryRequest(WithNewerFields(EncodeBinary(request), ours, "x")).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  std::string other_major = WithNewerFields(EncodeBinary(request), 9, "2.x adds");
+  other_major[4] = 2;
+  EXPECT_THAT(DecodeBinaryRequest(other_major).status(), StatusIs(StatusCode::kFailedPrecondition));
 }
 
 TEST(BinaryCodec, AResponseIsNotARequest) {

@@ -253,6 +253,41 @@ TEST_F(ReplicaOutboxTest, ChangesOfARefusedCreateFollowItsFix) {
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 }
 
+// Review finding (c): a follower the server refused for its own reason keeps that reason when
+// its record's create is refused too, whichever answer the device took in first; the hold
+// is added after it.
+TEST_F(ReplicaOutboxTest, AHeldFollowerKeepsItsOwnRejectionReason) {
+  for (const bool follower_first : {true, false}) {
+    ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+    ASSERT_THAT(replica_->Update(id, Json{{"aliases", {"S"}}}), IsOk());
+    ASSERT_OK_AND_ASSIGN(auto pushed, replica_->Outbox(OutboxStatus::kPending));
+    ASSERT_EQ(pushed.size(), 2u);
+    const std::string& create = pushed[0].change.change_id;
+    const std::string& follower = pushed[1].change.change_id;
+    if (follower_first) {
+      ASSERT_THAT(replica_->MarkRejected(follower, "own: aliases"), IsOk());
+    }
+    ASSERT_THAT(replica_->MarkRejected(create, "team scope"), IsOk());
+    if (!follower_first) {
+      ASSERT_THAT(replica_->MarkRejected(follower, "own: aliases"), IsOk());
+    }
+
+    ASSERT_OK_AND_ASSIGN(auto rejected, replica_->Outbox(OutboxStatus::kRejected));
+    ASSERT_EQ(rejected.size(), 2u);
+    EXPECT_EQ(rejected[0].reason, "team scope");
+    EXPECT_EQ(rejected[1].reason.rfind("own: aliases; held", 0), 0u) << rejected[1].reason;
+    EXPECT_NE(rejected[1].reason.find(create), std::string::npos) << "names the create to fix";
+    // Taking the same answer in again does not stack the hold twice.
+    ASSERT_THAT(replica_->MarkRejected(create, "team scope"), IsOk());
+    ASSERT_OK_AND_ASSIGN(auto again, replica_->Outbox(OutboxStatus::kRejected));
+    ASSERT_EQ(again.size(), 2u);
+    EXPECT_EQ(again[1].reason, rejected[1].reason);
+    ASSERT_THAT(replica_->Discard(create), IsOk());
+    ASSERT_OK_AND_ASSIGN(rejected, replica_->Outbox(OutboxStatus::kRejected));
+    EXPECT_TRUE(rejected.empty()) << "the discarded create takes its follower with it";
+  }
+}
+
 // A 422 refuses the create before its updates were pushed: they are held back, not pushed. One
 // the fixed record refuses (an immutable field the fix has set otherwise) stays rejected with
 // why; discarding a refused create discards what was held behind it.

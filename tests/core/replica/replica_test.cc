@@ -18,7 +18,18 @@ using model::Json;
 using ::outreach::testing::IsOk;
 using ::outreach::testing::StatusIs;
 
-class ReplicaTest : public testing::ReplicaFixture {};
+class ReplicaTest : public testing::ReplicaFixture {
+ protected:
+  // 1 when the record's view is stored as "the confirmed state" (state IS NULL), 0 when it
+  // holds its own state, -1 when there is no stored view.
+  int StoredStateIsNull(const std::string& id) {
+    auto select = db_->Prepare("SELECT state IS NULL FROM local_view WHERE record_id = ?");
+    if (!select.ok() || !select->BindText(1, id).ok()) return -1;
+    auto found = select->Step();
+    if (!found.ok() || !*found) return -1;
+    return static_cast<int>(select->ColumnInt64(0));
+  }
+};
 
 TEST_F(ReplicaTest, CreateWritesTheRecordAndItsOutboxEntryTogether) {
   ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
@@ -265,12 +276,36 @@ TEST_F(ReplicaTest, AViewWithoutPendingChangesReadsTheConfirmedState) {
   ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
   ASSERT_OK_AND_ASSIGN(auto outbox, replica_->Outbox(OutboxStatus::kPending));
   ASSERT_OK(replica_->MarkAccepted(outbox[0].change.change_id));
+  EXPECT_EQ(StoredStateIsNull(id), 1) << "stored once, as the confirmed state";
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
   ASSERT_OK_AND_ASSIGN(auto confirmed, replica_->Get(id));
   EXPECT_EQ(confirmed.values.value("known_as", ""), "Skye");
   ASSERT_OK(replica_->Update(id, Json{{"known_as", "Sky"}}));
+  EXPECT_EQ(StoredStateIsNull(id), 0) << "a pending edit stores the view's own state";
   ASSERT_OK_AND_ASSIGN(auto edited, replica_->Get(id));
   EXPECT_EQ(edited.values.value("known_as", ""), "Sky");
   EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
+// Review finding (d): queries read the stored values and deleted flag, so CheckViews compares
+// them with what the view computed from confirmed + outbox says, as well as its state.
+TEST_F(ReplicaTest, CheckViewsComparesTheStoredValuesAndDeletedFlag) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto outbox, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_OK(replica_->MarkAccepted(outbox[0].change.change_id));
+  ASSERT_OK_AND_ASSIGN(std::string pending, replica_->Create("young_person", YoungPerson("Jay")));
+  ASSERT_THAT(replica_->CheckViews(), IsOk());
+  for (const std::string& record : {id, pending}) {
+    ASSERT_OK(db_->Exec("SAVEPOINT tamper"));
+    ASSERT_OK(db_->Exec("UPDATE local_view SET vals = json_set(vals, '$.known_as', 'Other') "
+                        "WHERE record_id = '" + record + "'"));
+    EXPECT_THAT(replica_->CheckViews(), StatusIs(StatusCode::kCorrupt)) << "values of " << record;
+    ASSERT_OK(db_->Exec("ROLLBACK TO tamper; RELEASE tamper"));
+    ASSERT_OK(db_->Exec("SAVEPOINT tamper"));
+    ASSERT_OK(db_->Exec("UPDATE local_view SET deleted = 1 WHERE record_id = '" + record + "'"));
+    EXPECT_THAT(replica_->CheckViews(), StatusIs(StatusCode::kCorrupt)) << "deleted of " << record;
+    ASSERT_OK(db_->Exec("ROLLBACK TO tamper; RELEASE tamper"));
+  }
 }
 
 }  // namespace
