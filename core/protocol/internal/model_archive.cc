@@ -88,7 +88,39 @@ void Io(InArchive& ar, std::string& value) {
   if (!IsUtf8(value)) throw DecodeError{"text is not UTF-8"};
 }
 
-void Io(OutArchive& ar, const model::Json& value) { Io(ar, value.dump()); }
+namespace {
+
+// True if `text` means exactly its bytes inside JSON quotes: no quote, backslash or control
+// character (the only characters dump() escapes; UTF-8 is written as is).
+bool IsPlainText(const std::string& text) {
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte == '"' || byte == '\\' || byte < 0x20) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void Io(OutArchive& ar, const model::Json& value) {
+  // Most values are plain strings or booleans: written without the serializer, byte for byte
+  // what dump() writes (tested). Text that is not UTF-8 goes to dump(), which refuses it.
+  if (value.is_boolean()) {
+    Io(ar, std::string(value.get<bool>() ? "true" : "false"));
+    return;
+  }
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    if (IsPlainText(text) && IsUtf8(text)) {
+      std::string quoted;
+      quoted.reserve(text.size() + 2);
+      quoted.append(1, '"').append(text).append(1, '"');
+      Io(ar, quoted);
+      return;
+    }
+  }
+  Io(ar, value.dump());
+}
 
 namespace {
 
@@ -101,11 +133,9 @@ bool ReadPlainValue(const std::string& text, model::Json& value) {
     return true;
   }
   if (text.size() < 2 || text.front() != '"' || text.back() != '"') return false;
-  for (std::size_t i = 1; i + 1 < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\' || c < 0x20) return false;
-  }
-  value = text.substr(1, text.size() - 2);
+  std::string inside = text.substr(1, text.size() - 2);
+  if (!IsPlainText(inside)) return false;
+  value = std::move(inside);
   return true;
 }
 

@@ -67,6 +67,10 @@ bool ValidateInto(const valijson::Schema& schema,
   // One Validator per thread: it caches compiled "pattern" regexes (keyed by pattern text, so
   // shareable between schemas) and that cache is not safe to share between threads.
   thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
+  // Without a results object valijson stops at the first error and records nothing: most
+  // writes are valid, so that pass decides; only an invalid instance is walked again for
+  // every error.
+  if (validator.validate(schema, instance, nullptr)) return true;
   valijson::ValidationResults results;
   if (validator.validate(schema, instance, &results)) return true;
   valijson::ValidationResults::Error error;

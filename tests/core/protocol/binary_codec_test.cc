@@ -62,6 +62,25 @@ TEST(BinaryCodec, EveryKindOfValueRoundTrips) {
   }
 }
 
+// Plain strings and booleans are written without the JSON serializer: the bytes must be exactly
+// what the serializer writes, or records encoded before and after would differ (I1).
+TEST(BinaryCodec, ValuesAreWrittenExactlyAsTheirJsonText) {
+  const model::Json values[] = {"plain text", "", "quote \" inside", "back\\slash", "tab\tand\nnewline",
+                                "caf\u00e9 \u2014 \U0001F600", "\u0001", "\u007f del", "/slash",
+                                true, false, nullptr, 7, model::Json::array({"a", true})};
+  for (const model::Json& value : values) {
+    std::ostringstream fast;
+    std::ostringstream serializer;
+    {
+      internal::OutArchive fast_archive(fast);
+      internal::Io(fast_archive, value);
+      internal::OutArchive serializer_archive(serializer);
+      internal::Io(serializer_archive, value.dump());
+    }
+    EXPECT_EQ(fast.str(), serializer.str()) << value.dump();
+  }
+}
+
 TEST(BinaryCodec, AValueThatIsNotJsonIsRefused) {
   for (const std::string text : {"\"unterminated", "\"raw\ncontrol\"", "tru", "\"a\"b\""}) {
     model::RecordState state = SampleRecord(1);
