@@ -191,8 +191,11 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     }
     OUTREACH_ASSIGN_OR_RETURN(protocol::ErrorBody error, ReadError(answer));
     if (answer.status == 409 && error.error == "clock_skew" && ++skew_retries <= 2) {
-      // The device's clock ran ahead: take the server's time and re-stamp what is unsent.
-      OUTREACH_RETURN_IF_ERROR(context.replica->RestampPending(error.server_time_ms));
+      // The device's clock ran ahead: take the server's time and re-stamp what is unsent,
+      // above what the server says it holds of this device (if it says: an older server
+      // does not, and every reading this device pushed then stays below the re-stamps).
+      OUTREACH_RETURN_IF_ERROR(
+          context.replica->RestampPending(error.server_time_ms, error.stored_reading));
       continue;
     }
     if (answer.status == 422 && error.error == "invalid_changes" && !error.rejected.empty()) {

@@ -53,6 +53,16 @@ T Unwrap(Result<T> result) {
   return std::move(result).value();
 }
 
+// {"physical_ms": <int>, "counter": <int>}, a valid reading (it may reach a HybridClock).
+model::Hlc ReadingFromJson(const Json& json) {
+  Require(json.is_object(), "stored_reading");
+  const std::int64_t counter = Integer(json, "counter");
+  Require(counter >= 0 && counter <= std::numeric_limits<std::uint32_t>::max(), "counter");
+  const model::Hlc reading{Integer(json, "physical_ms"), static_cast<std::uint32_t>(counter)};
+  Require(reading.IsValid(), "physical_ms");
+  return reading;
+}
+
 ProtocolVersion VersionOf(const Json& json) {
   Require(json.is_object(), "body must be a JSON object");
   const ProtocolVersion version = Unwrap(ParseVersionString(String(json, "protocol")));
@@ -219,6 +229,10 @@ Json ToJson(const ErrorBody& error) {
   if (error.server_time_ms != 0) out["server_time_ms"] = error.server_time_ms;
   if (error.wipe) out["wipe"] = true;
   if (!error.rejected.empty()) out["rejected"] = ResultsToJson(error.rejected);
+  if (error.stored_reading) {
+    out["stored_reading"] = Json{{"physical_ms", error.stored_reading->physical_ms},
+                                 {"counter", error.stored_reading->counter}};
+  }
   return out;
 }
 
@@ -231,6 +245,7 @@ Result<ErrorBody> ErrorBodyFromJson(const Json& json) {
     error.server_time_ms = Integer(json, "server_time_ms");
     error.wipe = Boolean(json, "wipe");
     error.rejected = ResultsFromJson(json, "rejected");
+    if (json.contains("stored_reading")) error.stored_reading = ReadingFromJson(json["stored_reading"]);
     return error;
   });
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "core/base/status.h"
 #include "core/merge/merge.h"
 #include "core/model/change.h"
+#include "core/model/hlc.h"
 #include "core/model/record_state.h"
 
 namespace outreach::protocol {
@@ -114,6 +116,10 @@ struct ErrorBody {
   std::int64_t server_time_ms = 0;  // set for clock_skew
   bool wipe = false;                // set for a revoked device
   std::vector<ChangeResult> rejected;  // set for invalid_changes (422): each refused change
+  // For clock_skew: the highest reading of this device's changes the server stores ({0, 0}:
+  // none), so the device re-stamps above it and no higher (README.md). Absent when the server
+  // does not know (an older server; a device enrolled before the server kept it).
+  std::optional<model::Hlc> stored_reading;
 
   bool operator==(const ErrorBody&) const = default;
 };

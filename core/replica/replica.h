@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -223,8 +224,15 @@ class Replica {
   // After a clock_skew refusal of the latest push (MarkSending), carrying the server's time:
   // sets the clock to server time and gives every pending change a new reading from it, in
   // writing order, with the bases of later pending changes following their earlier ones, so the
-  // server accepts them; new readings stay above every earlier push's. One transaction.
-  Status RestampPending(std::int64_t server_now_ms);
+  // server accepts them. New readings stay above every reading from elsewhere and every one
+  // the server has answered for, and above `server_holds`, the highest reading of this
+  // device's changes the server says it stores (protocol::ErrorBody::stored_reading). Readings
+  // of earlier pushes whose answer was lost stay below them too, unless the server said what
+  // it holds and they are beyond its drift (so it refused them): a device a day fast whose
+  // first refusal was lost recovers at once. Without `server_holds` (an older server) they
+  // all stay below. invalid_argument: `server_holds` out of range. One transaction.
+  Status RestampPending(std::int64_t server_now_ms,
+                        std::optional<model::Hlc> server_holds = std::nullopt);
 
  private:
   Replica(std::unique_ptr<detail::ReplicaStore> store, const schema::SchemaRegistry* schemas,
@@ -264,6 +272,8 @@ class Replica {
   // Raises the saved floor: the highest reading that has left this device or come from
   // elsewhere. Re-stamping never goes below it.
   Status RaiseFloor(const model::Hlc& reading);
+  // Raises the reading stored under replica_meta `key` (replica_restamp.cc) to `reading`.
+  Status RaiseReading(const char* key, const model::Hlc& reading);
 
   std::unique_ptr<detail::ReplicaStore> store_;
   const schema::SchemaRegistry* schemas_;

@@ -13,10 +13,16 @@
 namespace outreach::replica {
 namespace {
 
-// Readings stored as "<physical_ms> <counter>".
-// The floor: the highest reading that may be on the server or came from elsewhere; re-stamping
-// never goes below it.
+// Readings stored as "<physical_ms> <counter>"; a missing key is {0, 0}.
+// The floor: the highest reading known to be on the server or come from elsewhere (and, in a
+// replica from before kUnansweredKey, of pushes whose answer was lost); re-stamping never goes
+// below it.
 constexpr const char* kFloorKey = "floor";
+// The highest reading of this device's pushes whose answer never came: the server may hold
+// them or not. Kept apart from the floor so a clock_skew refusal that says what the server
+// holds (RestampPending's `server_holds`) can replace it: a tablet a day fast whose first
+// refusal was lost would otherwise stay a day ahead, refused, until real time caught up.
+constexpr const char* kUnansweredKey = "unanswered";
 // The newest reading of the latest push, kept apart from the floor until the next push or a
 // re-stamp: a clock_skew refusal of that push proves the server stored none of it, and had it
 // joined the floor at once, re-stamping could never come back below it (a tablet a day fast
@@ -72,21 +78,23 @@ std::string ReadingText(const model::Hlc& reading) {
 
 }  // namespace
 
-Status Replica::RaiseFloor(const model::Hlc& reading) {
-  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc floor, LoadReading(*store_, kFloorKey));
-  if (!(floor < reading)) return Status::Ok();
-  return store_->SetMeta(kFloorKey, ReadingText(reading));
+Status Replica::RaiseFloor(const model::Hlc& reading) { return RaiseReading(kFloorKey, reading); }
+
+Status Replica::RaiseReading(const char* key, const model::Hlc& reading) {
+  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc stored, LoadReading(*store_, key));
+  if (!(stored < reading)) return Status::Ok();
+  return store_->SetMeta(key, ReadingText(reading));
 }
 
 Status Replica::MarkSending() {
   // Whatever is pushed may reach the server even if its answer is lost: re-stamping must then
   // stay above it (HybridClock::RewindForRestamp's promise). The previous push's readings join
-  // the floor now (its answer may never have come); this push's wait in kInFlightKey for its
-  // answer (accepted or rejected changes raise the floor themselves; a clock_skew refusal
-  // means none of them was stored).
+  // the unanswered ones now (its answer may never have come); this push's wait in
+  // kInFlightKey for its answer (accepted or rejected changes raise the floor themselves; a
+  // clock_skew refusal means none of them was stored).
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
   OUTREACH_ASSIGN_OR_RETURN(const model::Hlc previous, LoadReading(*store_, kInFlightKey));
-  OUTREACH_RETURN_IF_ERROR(RaiseFloor(previous));
+  OUTREACH_RETURN_IF_ERROR(RaiseReading(kUnansweredKey, previous));
   OUTREACH_ASSIGN_OR_RETURN(auto newest, store_->NewestOutboxVersion());
   OUTREACH_RETURN_IF_ERROR(
       store_->SetMeta(kInFlightKey, ReadingText(newest.has_value() ? newest->hlc : model::Hlc{})));
@@ -94,12 +102,30 @@ Status Replica::MarkSending() {
   return txn.Commit();
 }
 
-Status Replica::RestampPending(std::int64_t server_now_ms) {
+Status Replica::RestampPending(std::int64_t server_now_ms, std::optional<model::Hlc> server_holds) {
+  if (server_holds && !server_holds->IsValid()) {
+    return InvalidArgumentError("the server's stored reading is out of range");
+  }
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
   // Without the latest push's readings (kInFlightKey): the server refused that push for clock
-  // skew and stored none of it. Pushes before it are in the floor.
-  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc floor, LoadReading(*store_, kFloorKey));
+  // skew and stored none of it. Earlier pushes whose answer was lost are unanswered.
   OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kInFlightKey, ReadingText(model::Hlc{})));
+  if (server_holds) {
+    // The server's word on this device's readings: it holds none above *server_holds, which
+    // re-stamping must stay above for good. Unanswered readings it would still accept stay
+    // too (a slow push of ours might yet land; above them, re-stamps are accepted anyway);
+    // those beyond its drift were refused with their push and no longer hold the floor up.
+    OUTREACH_RETURN_IF_ERROR(RaiseFloor(*server_holds));
+    OUTREACH_ASSIGN_OR_RETURN(const model::Hlc unanswered, LoadReading(*store_, kUnansweredKey));
+    if (model::HybridClock::CheckSkew(unanswered, server_now_ms).ok()) {
+      OUTREACH_RETURN_IF_ERROR(RaiseFloor(unanswered));
+    }
+    OUTREACH_RETURN_IF_ERROR(store_->SetMeta(kUnansweredKey, ReadingText(model::Hlc{})));
+  }
+  // Without the server's word (an older server), unanswered readings hold the floor up.
+  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc known, LoadReading(*store_, kFloorKey));
+  OUTREACH_ASSIGN_OR_RETURN(const model::Hlc unanswered, LoadReading(*store_, kUnansweredKey));
+  const model::Hlc floor = std::max(known, unanswered);
   clock_.AdjustToServerTime(server_now_ms);
   OUTREACH_RETURN_IF_ERROR(clock_.RewindForRestamp(floor));
 

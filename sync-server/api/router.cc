@@ -21,8 +21,10 @@ HttpResponse JsonResponse(int status, const Json& body) {
 }
 
 HttpResponse ErrorResponse(int status, std::string error, std::string message) {
-  return JsonResponse(status, protocol::ToJson(protocol::ErrorBody{std::move(error),
-                                                                   std::move(message), 0, false, {}}));
+  protocol::ErrorBody body;
+  body.error = std::move(error);
+  body.message = std::move(message);
+  return JsonResponse(status, protocol::ToJson(body));
 }
 
 HttpResponse ErrorResponse(const ServiceError& error) {

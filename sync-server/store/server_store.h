@@ -15,6 +15,7 @@
 
 #include "core/base/status.h"
 #include "core/merge/merge.h"
+#include "core/model/hlc.h"
 
 namespace outreach::server {
 
@@ -93,6 +94,9 @@ class PushTransaction {
   virtual Status SaveRecord(std::string_view record_id, const StoredRecord& record) = 0;
   virtual Status RememberChange(std::string_view change_id, std::string_view device_id,
                                 const RememberedChange& change) = 0;
+  // Raises the highest reading stored for `device_id` (StoredReading) to `reading`, if the
+  // store keeps one for that device.
+  virtual Status RaiseStoredReading(std::string_view device_id, const model::Hlc& reading) = 0;
   virtual Status Commit() = 0;  // without it, destruction rolls back
 };
 
@@ -122,6 +126,10 @@ class ServerStore {
 
   // --- sync ------------------------------------------------------------------------------
   virtual Result<std::unique_ptr<PushTransaction>> BeginPush() = 0;
+  // The highest reading of the changes `device_id` pushed that the store holds, raised in
+  // each push's transaction ({0, 0}: none yet); nullopt when the store does not know (a
+  // device enrolled before the store kept it). A clock_skew refusal reports it.
+  virtual Result<std::optional<model::Hlc>> StoredReading(std::string_view device_id) = 0;
   // Records of `team_id` whose latest change has a sequence number above `after`, in
   // sequence order, at most `limit`.
   virtual Result<PullPage> Pull(std::string_view team_id, std::int64_t after,

@@ -35,6 +35,12 @@ CREATE INDEX IF NOT EXISTS records_in_conflict ON records(sequence) WHERE confli
 CREATE TABLE IF NOT EXISTS changes(
   change_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, device_id TEXT NOT NULL,
   outcome INTEGER NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;
+-- The highest reading of each device's pushed changes (ServerStore::StoredReading). A table of
+-- its own, made here like the others, so a store from before it needs no migration; a device
+-- gets its row at enrolment, so one enrolled before has none: unknown, never a false 0.
+CREATE TABLE IF NOT EXISTS device_readings(
+  device_id TEXT PRIMARY KEY, physical_ms INTEGER NOT NULL, counter INTEGER NOT NULL)
+  WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('last_sequence', '0');
 )sql";
 
@@ -147,6 +153,17 @@ class SqlitePushTransaction final : public PushTransaction {
     OUTREACH_RETURN_IF_ERROR(insert->BindInt64(4, static_cast<std::int64_t>(change.outcome)));
     OUTREACH_RETURN_IF_ERROR(insert->BindText(5, change.reason));
     return insert->Step().status();
+  }
+
+  Status RaiseStoredReading(std::string_view device_id, const model::Hlc& reading) override {
+    // An update, never an insert: a device without a row has pushed before it was kept.
+    OUTREACH_ASSIGN_OR_RETURN(auto update, connection_.statements.Get(
+        "UPDATE device_readings SET physical_ms = ?2, counter = ?3 "
+        "WHERE device_id = ?1 AND (physical_ms, counter) < (?2, ?3)"));
+    OUTREACH_RETURN_IF_ERROR(update->BindText(1, device_id));
+    OUTREACH_RETURN_IF_ERROR(update->BindInt64(2, reading.physical_ms));
+    OUTREACH_RETURN_IF_ERROR(update->BindInt64(3, reading.counter));
+    return update->Step().status();
   }
 
   Status Commit() override {
@@ -279,6 +296,11 @@ class SqliteServerStore final : public ServerStore {
           return AlreadyExistsError("a device with this id is already enrolled");
         }
         OUTREACH_RETURN_IF_ERROR(inserted);
+        // Nothing pushed yet: from now on the store knows this device's highest reading.
+        OUTREACH_ASSIGN_OR_RETURN(auto readings, writer_.statements.Get(
+            "INSERT INTO device_readings(device_id, physical_ms, counter) VALUES (?, 0, 0)"));
+        OUTREACH_RETURN_IF_ERROR(readings->BindText(1, device_id));
+        OUTREACH_RETURN_IF_ERROR(readings->Step().status());
       }
     }
     OUTREACH_ASSIGN_OR_RETURN(std::optional<Device> device, DeviceWhere(writer_, kDeviceById, device_id));
@@ -335,6 +357,17 @@ class SqliteServerStore final : public ServerStore {
     const std::int64_t last = select->ColumnInt64(0);
     return std::unique_ptr<PushTransaction>(
         new SqlitePushTransaction(writer_, std::move(lock), std::move(txn), last));
+  }
+
+  Result<std::optional<model::Hlc>> StoredReading(std::string_view device_id) override {
+    std::lock_guard lock(reader_.mutex);
+    OUTREACH_ASSIGN_OR_RETURN(auto select, reader_.statements.Get(
+        "SELECT physical_ms, counter FROM device_readings WHERE device_id = ?"));
+    OUTREACH_RETURN_IF_ERROR(select->BindText(1, device_id));
+    OUTREACH_ASSIGN_OR_RETURN(bool found, select->Step());
+    if (!found) return std::optional<model::Hlc>();
+    return std::optional<model::Hlc>(model::Hlc{
+        select->ColumnInt64(0), static_cast<std::uint32_t>(select->ColumnInt64(1))});
   }
 
   Result<PullPage> Pull(std::string_view team_id, std::int64_t after, std::size_t limit) override {

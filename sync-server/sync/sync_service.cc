@@ -25,8 +25,10 @@ using protocol::ChangeResult;
 using protocol::Outcome;
 
 ServiceError Refusal(int http_status, std::string error, std::string message) {
-  return ServiceError{http_status,
-                      protocol::ErrorBody{std::move(error), std::move(message), 0, false, {}}};
+  ServiceError refusal{http_status, {}};
+  refusal.body.error = std::move(error);
+  refusal.body.message = std::move(message);
+  return refusal;
 }
 
 // A store failure: the device retries later; nothing it sent is lost.
@@ -221,9 +223,7 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
       return Refusal(403, "permission_denied", *violation);
     }
     if (Status skew = model::HybridClock::CheckSkew(change.version.hlc, now); !skew.ok()) {
-      ServiceError error = Refusal(409, "clock_skew", skew.message());
-      error.body.server_time_ms = now;
-      return error;
+      return ClockSkewRefusal(device, skew, now);
     }
     if (auto problem = ContentProblem(*schemas_, change)) {
       invalid.push_back(ChangeResult{change.change_id, Outcome::kRejected, *problem});
@@ -256,6 +256,13 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
     }
     // Leaving without Commit rolls the push back: nothing of it is written.
     if (!invalid.empty()) return InvalidChanges(std::move(invalid));
+    // Every reading of the push, duplicates' too: saying more than the server holds only
+    // makes a device re-stamp higher, never lower (ClockSkewRefusal).
+    model::Hlc newest;
+    for (const model::Change& change : request.changes) newest = std::max(newest, change.version.hlc);
+    if (Status raised = (*push)->RaiseStoredReading(device.id, newest); !raised.ok()) {
+      return StoreFailure(raised);
+    }
     if (Status committed = (*push)->Commit(); !committed.ok()) return StoreFailure(committed);
   }
 
@@ -278,6 +285,18 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
       !request.schemas_hash.empty() && request.schemas_hash != schemas_hash_;
   (void)store_->TouchDevice(device.id, now);
   return reply;
+}
+
+ServiceError SyncService::ClockSkewRefusal(const Device& device, const Status& skew,
+                                           std::int64_t now) {
+  // With the server's time, what it holds of this device: readings of a push whose refusal
+  // the device never heard need not hold its re-stamping up (core/replica's RestampPending).
+  auto stored = store_->StoredReading(device.id);
+  if (!stored.ok()) return StoreFailure(stored.status());
+  ServiceError error = Refusal(409, "clock_skew", skew.message());
+  error.body.server_time_ms = now;
+  error.body.stored_reading = *stored;
+  return error;
 }
 
 Result<std::string> SyncService::IssueEnrolmentCode(std::string_view user_name) {

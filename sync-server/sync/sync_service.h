@@ -62,7 +62,8 @@ class SyncService {
   // 401 for an unknown, expired or used code; 400 for a malformed device id.
   ServiceResult<protocol::EnrolResponse> Enrol(const protocol::EnrolRequest& request);
   // 400 malformed cursor; 413 too many changes; 403 a change outside the device's team or
-  // signed as someone else; 409 clock_skew (with the server's time); 422 invalid_changes
+  // signed as someone else; 409 clock_skew (with the server's time and the highest reading it
+  // stores of the device, when it knows); 422 invalid_changes
   // (listing each refused change: unknown collection, schema version, invalid values).
   ServiceResult<SyncReply> Sync(const Device& device, const protocol::SyncRequest& request);
 
@@ -73,6 +74,10 @@ class SyncService {
   const std::string& schemas_hash() const { return schemas_hash_; }
 
  private:
+  // 409 clock_skew for `skew`, with the server's time and the highest reading it stores of
+  // `device` (protocol::ErrorBody::stored_reading).
+  ServiceError ClockSkewRefusal(const Device& device, const Status& skew, std::int64_t now);
+
   ServerStore* store_;
   const schema::SchemaRegistry* schemas_;
   model::PhysicalClock* clock_;

@@ -72,7 +72,7 @@ inline ScriptedResponse SyncAnswer(const RecordedRequest& request,
   if (version.minor == 0 && body.size() > 5) body[5] = 0;
   auto decoded = protocol::DecodeBinaryRequest(body);
   if (!decoded.ok()) {
-    protocol::ErrorBody error{"malformed_body", decoded.status().message(), 0, false, {}};
+    protocol::ErrorBody error{"malformed_body", decoded.status().message(), 0, false, {}, std::nullopt};
     return ScriptedResponse::Answer(400, protocol::ToJson(error).dump());
   }
   protocol::SyncResponse response;

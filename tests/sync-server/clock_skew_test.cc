@@ -67,5 +67,31 @@ TEST_F(ClockSkewTest, ReadingsUpToTheAllowedDriftAreAccepted) {
   EXPECT_EQ(refused.refusal->http_status, 409);
 }
 
+// The refusal says the highest reading of the device's changes the server stores, so a device
+// whose earlier refusal was lost need not stay above that push's readings (restamp-floor).
+TEST_F(ClockSkewTest, TheRefusalCarriesTheHighestReadingStoredOfTheDevice) {
+  model::ManualClock tablet_clock(server_->clock().NowMs());
+  auto ana = NewDevice("ana", &tablet_clock);
+  ASSERT_TRUE(ana);
+  tablet_clock.Advance(kDayMs);
+  ASSERT_OK_AND_ASSIGN(std::string skye, ana->replica().Create("young_person", YoungPerson(*ana, "Skye")));
+  ASSERT_OK_AND_ASSIGN(SyncRound first, ana->Sync());
+  ASSERT_TRUE(first.refusal);
+  EXPECT_EQ(first.refusal->body.stored_reading, model::Hlc{}) << "nothing stored yet";
+
+  ASSERT_THAT(ana->replica().RestampPending(first.refusal->body.server_time_ms), IsOk());
+  ASSERT_THAT(ana->replica().Update(skye, Json{{"address", "1 High St"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto pushed, ana->replica().Outbox(replica::OutboxStatus::kPending));
+  ASSERT_EQ(pushed.size(), 2u);
+  Synced(*ana);
+
+  tablet_clock.Advance(kDayMs);
+  ASSERT_THAT(ana->replica().Update(skye, Json{{"address", "2 Low Rd"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(SyncRound refused, ana->Sync());
+  ASSERT_TRUE(refused.refusal);
+  EXPECT_EQ(refused.refusal->body.error, "clock_skew");
+  EXPECT_EQ(refused.refusal->body.stored_reading, pushed.back().change.version.hlc);
+}
+
 }  // namespace
 }  // namespace outreach::server::testing

@@ -38,9 +38,29 @@ TEST(JsonCodec, EnrolAndErrorMessagesRoundTrip) {
   ASSERT_OK_AND_ASSIGN(EnrolResponse decoded_response, EnrolResponseFromJson(ToJson(response)));
   EXPECT_EQ(decoded_response, response);
   const ErrorBody error{"invalid_changes", "2 changes refused", 0, false,
-                        {{"c-1", Outcome::kRejected, "invalid_argument: /risk"}}};
+                        {{"c-1", Outcome::kRejected, "invalid_argument: /risk"}}, std::nullopt};
   ASSERT_OK_AND_ASSIGN(ErrorBody decoded_error, ErrorBodyFromJson(ToJson(error)));
   EXPECT_EQ(decoded_error, error);
+}
+
+// clock_skew's stored_reading is optional: absent (an older server, or one that does not know)
+// is not the same as {0, 0} (the server holds none of the device's changes).
+TEST(JsonCodec, ClockSkewCarriesTheReadingTheServerHoldsWhenItKnows) {
+  ErrorBody error{"clock_skew", "ahead", 1234, false, {}, std::nullopt};
+  ASSERT_OK_AND_ASSIGN(ErrorBody unknown, ErrorBodyFromJson(ToJson(error)));
+  EXPECT_FALSE(unknown.stored_reading.has_value());
+  for (const model::Hlc reading : {model::Hlc{}, model::Hlc{1'764'000'000'000, 7}}) {
+    error.stored_reading = reading;
+    const Json json = ToJson(error);
+    ASSERT_TRUE(json.contains("stored_reading"));
+    ASSERT_OK_AND_ASSIGN(ErrorBody decoded, ErrorBodyFromJson(json));
+    EXPECT_EQ(decoded, error);
+  }
+  Json malformed = ToJson(error);
+  malformed["stored_reading"] = Json{{"physical_ms", "soon"}, {"counter", 0}};
+  EXPECT_THAT(ErrorBodyFromJson(malformed).status(), StatusIs(StatusCode::kInvalidArgument));
+  malformed["stored_reading"] = Json{{"physical_ms", -1}, {"counter", 0}};
+  EXPECT_THAT(ErrorBodyFromJson(malformed).status(), StatusIs(StatusCode::kInvalidArgument));
 }
 
 TEST(JsonCodec, TheProtocolVersionIsRequiredAndItsMajorChecked) {
