@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS local_view(
   state BLOB, vals TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS local_view_by_collection ON local_view(collection, deleted);
 CREATE TABLE IF NOT EXISTS outbox(
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, change_id TEXT NOT NULL UNIQUE,
+  seq INTEGER PRIMARY KEY, change_id TEXT NOT NULL UNIQUE,
   record_id TEXT NOT NULL, change BLOB NOT NULL,
   status TEXT NOT NULL DEFAULT 'pending', reason TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS outbox_by_record ON outbox(record_id, seq);
@@ -154,7 +154,14 @@ Status ReplicaStore::RemoveView(std::string_view record_id) {
 }
 
 Status ReplicaStore::AddToOutbox(const model::Change& change) {
-  OUTREACH_ASSIGN_OR_RETURN(CachedStatement insert, Cached("INSERT INTO outbox(change_id, record_id, change) VALUES (?, ?, ?)"));
+  // Writing order: after every entry, and after every position ever pushed ("pushed_up_to",
+  // replica_outbox.cc), so a later change is never taken for one that may have left. This
+  // replaces AUTOINCREMENT, whose sqlite_sequence row cost one more sealed page per write.
+  OUTREACH_ASSIGN_OR_RETURN(
+      CachedStatement insert,
+      Cached("INSERT INTO outbox(seq, change_id, record_id, change) VALUES (1 + MAX("
+             "COALESCE((SELECT MAX(seq) FROM outbox), 0), COALESCE((SELECT CAST(value AS "
+             "INTEGER) FROM replica_meta WHERE key = 'pushed_up_to'), 0)), ?, ?, ?)"));
   OUTREACH_RETURN_IF_ERROR(insert->BindText(1, change.change_id));
   OUTREACH_RETURN_IF_ERROR(insert->BindText(2, change.record_id));
   OUTREACH_RETURN_IF_ERROR(insert->BindBlob(3, AsBytes(protocol::EncodeChange(change))));

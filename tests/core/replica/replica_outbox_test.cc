@@ -75,6 +75,25 @@ TEST_F(ReplicaOutboxTest, ARecordThatMayHaveReachedTheServerIsNotWithdrawn) {
   EXPECT_EQ(view.values["known_as"], "Skye");
 }
 
+// The outbox's writing order outlives its entries: once everything pushed has been answered and
+// left, a new change still comes after every position pushed, so it is not taken for one that
+// may have reached the server.
+TEST_F(ReplicaOutboxTest, AChangeWrittenAfterTheOutboxEmptiedCanStillBeWithdrawn) {
+  ASSERT_OK_AND_ASSIGN(std::string pushed, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_THAT(replica_->MarkSending(), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->MarkAccepted(pending[0].change.change_id), IsOk());
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_TRUE(pending.empty());
+
+  ASSERT_OK_AND_ASSIGN(std::string later, replica_->Create("young_person", YoungPerson("Jay")));
+  ASSERT_OK_AND_ASSIGN(pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_GT(pending[0].sequence, 1);
+  EXPECT_THAT(replica_->WithdrawCreate(later), IsOk());
+  EXPECT_THAT(replica_->WithdrawCreate(pushed), StatusIs(StatusCode::kFailedPrecondition));
+}
+
 TEST_F(ReplicaOutboxTest, ARecordCreatedElsewhereIsNotWithdrawn) {
   // A colleague's create, arrived from the server, then edited here offline.
   const schema::RecordSchema& schema = *schemas_->Find("young_person");
