@@ -15,11 +15,17 @@ auto LowerBound(auto& entries, const std::string& device) {
 }  // namespace
 
 bool VersionVector::Covers(const std::string& device, const Hlc& hlc) const {
-  // A handful of entries: a straight scan beats a binary search's branches.
-  for (const Entry& entry : entries_) {
-    if (entry.first == device) return hlc <= entry.second;
+  // A field is written by a handful of devices: a straight scan beats a binary search's
+  // branches. A long vector (only a forged one is) is searched, so it costs no more than a map.
+  constexpr std::size_t kScanned = 8;
+  if (entries_.size() <= kScanned) {
+    for (const Entry& entry : entries_) {
+      if (entry.first == device) return hlc <= entry.second;
+    }
+    return false;
   }
-  return false;
+  const auto found = LowerBound(entries_, device);
+  return found != entries_.end() && found->first == device && hlc <= found->second;
 }
 
 bool VersionVector::CoversAll(const VersionVector& other) const {
@@ -44,17 +50,37 @@ void VersionVector::Add(const Version& version) {
 }
 
 void VersionVector::Merge(const VersionVector& other) {
-  // Both sorted: walk them together; a device new to this vector is inserted in place.
+  // Both sorted: walk them together. Usually `other` names no new device and the entries are
+  // raised in place; otherwise both are merged into a new vector in one pass (inserting into
+  // the middle would cost the product of the lengths).
+  bool all_known = true;
   auto mine = entries_.begin();
   for (const auto& [device, hlc] : other.entries_) {
     while (mine != entries_.end() && mine->first < device) ++mine;
-    if (mine != entries_.end() && mine->first == device) {
-      mine->second = std::max(mine->second, hlc);
-    } else {
-      mine = entries_.emplace(mine, device, hlc);
+    if (mine == entries_.end() || mine->first != device) {
+      all_known = false;
+      break;
     }
+    mine->second = std::max(mine->second, hlc);
     ++mine;
   }
+  if (all_known) return;
+  std::vector<Entry> merged;
+  merged.reserve(entries_.size() + other.entries_.size());
+  auto a = entries_.begin();
+  auto b = other.entries_.begin();
+  while (a != entries_.end() || b != other.entries_.end()) {
+    if (b == other.entries_.end() || (a != entries_.end() && a->first < b->first)) {
+      merged.push_back(std::move(*a++));
+    } else if (a == entries_.end() || b->first < a->first) {
+      merged.push_back(*b++);
+    } else {
+      merged.emplace_back(std::move(a->first), std::max(a->second, b->second));
+      ++a;
+      ++b;
+    }
+  }
+  entries_ = std::move(merged);
 }
 
 bool VersionVector::Assign(std::vector<Entry> entries) {

@@ -352,7 +352,9 @@ Status Replica::CheckViewColumns(const std::string& id, const model::RecordState
   OUTREACH_ASSIGN_OR_RETURN(auto columns, store_->LoadViewColumns(id));
   const schema::RecordSchema* schema = schemas_->Find(expected.collection);
   const std::string prefix = "the stored view of record " + id;
-  if (!columns.has_value() || schema == nullptr || columns->collection != expected.collection) {
+  if (!columns.has_value()) return CorruptError(prefix + " is missing");
+  if (schema == nullptr) return CorruptError(prefix + " is of an unknown collection");
+  if (columns->collection != expected.collection) {
     return CorruptError(prefix + " has another collection");
   }
   const model::Json values = model::Json::parse(columns->values, nullptr, false);

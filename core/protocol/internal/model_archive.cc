@@ -173,7 +173,9 @@ void Io(InArchive& ar, model::VersionVector& value) {
     Io(ar, device);
     Io(ar, hlc);
   }
-  if (!value.Assign(std::move(entries))) throw DecodeError{"duplicate map key"};
+  if (!value.Assign(std::move(entries))) {
+    throw DecodeError{"version vector devices unsorted or repeated"};
+  }
 }
 
 // Structs: one field list serves both directions (`value` is const when writing).

@@ -1,6 +1,8 @@
 // Version vectors: what a field's writes had seen, one highest reading per device.
 #include "core/model/version_vector.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace outreach::model {
@@ -44,6 +46,27 @@ TEST(VersionVectorTest, MergeIntoAnEmptyVectorCopies) {
   VersionVector mine;
   mine.Merge(theirs);
   EXPECT_EQ(mine, theirs);
+}
+
+// Long vectors (many devices) are searched rather than scanned and merged in one pass: the
+// answers must be the same as for short ones.
+TEST(VersionVectorTest, ManyDevicesMergeAndCoverAsFew) {
+  VersionVector evens;
+  VersionVector odds;
+  for (int i = 0; i < 40; ++i) {
+    const std::string device = "device-" + std::to_string(100 + i);
+    (i % 2 == 0 ? evens : odds).Add(Version{{i + 1, 0}, device});
+    if (i % 2 == 0) odds.Add(Version{{1, 0}, device});  // odds knows evens' devices, lower
+  }
+  evens.Merge(odds);
+  ASSERT_EQ(evens.entries().size(), 40u);
+  for (int i = 0; i < 40; ++i) {
+    const std::string device = "device-" + std::to_string(100 + i);
+    EXPECT_TRUE(evens.Covers(device, Hlc{i + 1, 0})) << device;
+    EXPECT_FALSE(evens.Covers(device, Hlc{i + 2, 0})) << device;
+  }
+  EXPECT_TRUE(std::is_sorted(evens.entries().begin(), evens.entries().end()));
+  EXPECT_FALSE(evens.Covers("device-999", Hlc{1, 0}));
 }
 
 TEST(VersionVectorTest, AssignTakesOnlySortedDistinctDevices) {

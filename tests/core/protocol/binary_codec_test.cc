@@ -271,7 +271,7 @@ TEST(BinaryCodec, ARecordWithCandidatesOutOfOrderIsRefused) {
 
 // A version vector names each device once, in order: a stored or sent one that repeats a device
 // (which one of the two readings would count?) is forged.
-TEST(BinaryCodec, AVersionVectorNamingADeviceTwiceIsRefused) {
+TEST(BinaryCodec, AVersionVectorNamingADeviceTwiceOrOutOfOrderIsRefused) {
   model::RecordState state = SampleRecord(1);
   model::VersionVector seen;
   seen.Add({{1000, 0}, "device-x1"});
@@ -282,8 +282,13 @@ TEST(BinaryCodec, AVersionVectorNamingADeviceTwiceIsRefused) {
   EXPECT_EQ(decoded.registers["risk"].seen, seen);
   const std::size_t second = bytes.find("device-x2");
   ASSERT_NE(second, std::string::npos);
-  bytes.replace(second, 9, "device-x1");
-  EXPECT_THAT(DecodeRecordState(bytes).status(), StatusIs(StatusCode::kInvalidArgument));
+  std::string repeated = bytes;
+  repeated.replace(second, 9, "device-x1");
+  EXPECT_THAT(DecodeRecordState(repeated).status(), StatusIs(StatusCode::kInvalidArgument));
+  // Out of order (x3 before x2) is refused too: a vector is searched as sorted.
+  std::string unsorted = bytes;
+  unsorted.replace(bytes.find("device-x1"), 9, "device-x3");
+  EXPECT_THAT(DecodeRecordState(unsorted).status(), StatusIs(StatusCode::kInvalidArgument));
 }
 
 // Batches of similar records compress as one frame far better than the JSON they carry.

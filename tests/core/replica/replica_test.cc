@@ -289,7 +289,7 @@ TEST_F(ReplicaTest, AViewWithoutPendingChangesReadsTheConfirmedState) {
 
 // Review finding (d): queries read the stored values and deleted flag, so CheckViews compares
 // them with what the view computed from confirmed + outbox says, as well as its state.
-TEST_F(ReplicaTest, CheckViewsComparesTheStoredValuesAndDeletedFlag) {
+TEST_F(ReplicaTest, CheckViewsComparesTheStoredValuesDeletedFlagAndCollection) {
   ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
   ASSERT_OK_AND_ASSIGN(auto outbox, replica_->Outbox(OutboxStatus::kPending));
   ASSERT_OK(replica_->MarkAccepted(outbox[0].change.change_id));
@@ -304,6 +304,13 @@ TEST_F(ReplicaTest, CheckViewsComparesTheStoredValuesAndDeletedFlag) {
     ASSERT_OK(db_->Exec("SAVEPOINT tamper"));
     ASSERT_OK(db_->Exec("UPDATE local_view SET deleted = 1 WHERE record_id = '" + record + "'"));
     EXPECT_THAT(replica_->CheckViews(), StatusIs(StatusCode::kCorrupt)) << "deleted of " << record;
+    ASSERT_OK(db_->Exec("ROLLBACK TO tamper; RELEASE tamper"));
+    // Queries list records by this column: a record filed under another collection is missing
+    // from its own list.
+    ASSERT_OK(db_->Exec("SAVEPOINT tamper"));
+    ASSERT_OK(db_->Exec("UPDATE local_view SET collection = 'contact' WHERE record_id = '" +
+                        record + "'"));
+    EXPECT_THAT(replica_->CheckViews(), StatusIs(StatusCode::kCorrupt)) << "collection of " << record;
     ASSERT_OK(db_->Exec("ROLLBACK TO tamper; RELEASE tamper"));
   }
 }
