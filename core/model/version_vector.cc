@@ -50,21 +50,23 @@ void VersionVector::Add(const Version& version) {
 }
 
 void VersionVector::Merge(const VersionVector& other) {
-  // Both sorted: walk them together. Usually `other` names no new device and the entries are
-  // raised in place; otherwise both are merged into a new vector in one pass (inserting into
-  // the middle would cost the product of the lengths).
-  bool all_known = true;
-  auto mine = entries_.begin();
-  for (const auto& [device, hlc] : other.entries_) {
-    while (mine != entries_.end() && mine->first < device) ++mine;
-    if (mine == entries_.end() || mine->first != device) {
-      all_known = false;
-      break;
+  // Both sorted: walk them together, a new device inserted in place. That costs the product of
+  // the lengths, so vectors beyond a handful of devices (only a forged one is) are merged into
+  // a new vector in one pass instead.
+  constexpr std::size_t kInPlace = 16;
+  if (entries_.size() + other.entries_.size() <= kInPlace) {
+    auto mine = entries_.begin();
+    for (const auto& [device, hlc] : other.entries_) {
+      while (mine != entries_.end() && mine->first < device) ++mine;
+      if (mine != entries_.end() && mine->first == device) {
+        mine->second = std::max(mine->second, hlc);
+      } else {
+        mine = entries_.emplace(mine, device, hlc);
+      }
+      ++mine;
     }
-    mine->second = std::max(mine->second, hlc);
-    ++mine;
+    return;
   }
-  if (all_known) return;
   std::vector<Entry> merged;
   merged.reserve(entries_.size() + other.entries_.size());
   auto a = entries_.begin();
