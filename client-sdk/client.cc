@@ -132,11 +132,15 @@ struct Client::State {
   // reopen the replica, which the sync goes on with. All or nothing: the new registry and a
   // replica on it are built in full before anything is stored or swapped, so on any error
   // the device keeps working on the schemas (and replica) it has. failed_precondition also
-  // when the new set lacks a collection the device knows: its records would become unreadable.
+  // when the new set lacks a collection the device holds records of: they would become
+  // unreadable. A retired collection it holds nothing of is no loss, and refusing it would
+  // fail every sync from then on (the server has applied the push; its answer never would be).
   Result<replica::Replica*> ReloadSchemas() {
     OUTREACH_ASSIGN_OR_RETURN(ServerSchemas fetched, FetchServerSchemas());
     for (const std::string& collection : schemas->Collections()) {
-      if (fetched.registry->Find(collection) == nullptr) {
+      if (fetched.registry->Find(collection) != nullptr) continue;
+      OUTREACH_ASSIGN_OR_RETURN(const bool held, replica->HoldsCollection(collection));
+      if (held) {
         return FailedPreconditionError("the server's schemas lack collection " + collection +
                                        ", which this device holds; keeping the schemas it has");
       }

@@ -143,6 +143,11 @@ class Replica {
   Result<std::vector<model::Json>> Query(std::string_view collection, std::string_view field = {},
                                          const model::Json& value = nullptr);
 
+  // Whether this replica holds any record of `collection` (deleted ones included, since they
+  // can be restored), known to its schemas or not: a schema set without that collection
+  // would leave those records unreadable.
+  Result<bool> HoldsCollection(std::string_view collection);
+
   // In writing order; at most `limit` (a push batch), -1 for all.
   Result<std::vector<OutboxEntry>> Outbox(OutboxStatus status, std::int64_t limit = -1);
   Result<std::int64_t> OutboxCount(OutboxStatus status);
