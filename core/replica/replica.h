@@ -102,7 +102,9 @@ class Replica {
   // fields take the new membership; append fields take new entries (as Append). Unchanged
   // values are skipped. failed_precondition: immutable field already set, a forward field
   // moving back without a team leader's reason, a disputed review field (only Resolve settles
-  // it), or a deleted record. not_found: no such record.
+  // it), or a deleted record. not_found: no such record. invalid_argument: the edit adds a
+  // schema problem (in `problems` when given); problems the record already had, such as a
+  // rule broken by concurrent edits, do not stop it.
   Status Update(std::string_view id, const model::Json& patch,
                 std::vector<schema::ValidationProblem>* problems = nullptr);
 
