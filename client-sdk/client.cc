@@ -78,7 +78,7 @@ struct Client::State {
   struct ServerSchemas {
     Json documents;
     std::string hash;
-    std::string protocol;  // empty: the server did not say
+    std::string protocol;
     std::unique_ptr<schema::SchemaRegistry> registry;
   };
   Result<ServerSchemas> FetchServerSchemas() {
@@ -97,7 +97,10 @@ struct Client::State {
     ServerSchemas fetched;
     fetched.documents = std::move((*json)["schemas"]);
     fetched.hash = (*json)["schemas_hash"].get<std::string>();
-    // The server's protocol version: syncs write no newer minor than it reads.
+    // The server's protocol version: syncs write no newer minor than it reads. A 1.0 server
+    // does not say; stored as 1.0 all the same, or a device that saw 1.1 before the server was
+    // rolled back would keep writing what that server refuses.
+    fetched.protocol = "1.0";
     if (json->contains("protocol") && (*json)["protocol"].is_string()) {
       fetched.protocol = (*json)["protocol"].get<std::string>();
     }
@@ -115,9 +118,7 @@ struct Client::State {
     OUTREACH_ASSIGN_OR_RETURN(auto txn, db->Begin());
     OUTREACH_RETURN_IF_ERROR(device->Set(client::kSchemas, fetched.documents.dump()));
     OUTREACH_RETURN_IF_ERROR(device->Set(client::kSchemasHash, fetched.hash));
-    if (!fetched.protocol.empty()) {
-      OUTREACH_RETURN_IF_ERROR(device->Set(client::kServerProtocol, fetched.protocol));
-    }
+    OUTREACH_RETURN_IF_ERROR(device->Set(client::kServerProtocol, fetched.protocol));
     return txn.Commit();
   }
 
@@ -132,11 +133,15 @@ struct Client::State {
   // reopen the replica, which the sync goes on with. All or nothing: the new registry and a
   // replica on it are built in full before anything is stored or swapped, so on any error
   // the device keeps working on the schemas (and replica) it has. failed_precondition also
-  // when the new set lacks a collection the device knows: its records would become unreadable.
+  // when the new set lacks a collection the device holds records of: they would become
+  // unreadable. A retired collection it holds nothing of is no loss, and refusing it would
+  // fail every sync from then on (the server has applied the push; its answer never would be).
   Result<replica::Replica*> ReloadSchemas() {
     OUTREACH_ASSIGN_OR_RETURN(ServerSchemas fetched, FetchServerSchemas());
     for (const std::string& collection : schemas->Collections()) {
-      if (fetched.registry->Find(collection) == nullptr) {
+      if (fetched.registry->Find(collection) != nullptr) continue;
+      OUTREACH_ASSIGN_OR_RETURN(const bool held, replica->HoldsCollection(collection));
+      if (held) {
         return FailedPreconditionError("the server's schemas lack collection " + collection +
                                        ", which this device holds; keeping the schemas it has");
       }

@@ -93,6 +93,14 @@ Status NoteServerVersion(const SyncContext& context, const protocol::SyncRespons
   return context.state->Set(kServerProtocol, answered);
 }
 
+// A 1.0 server reads a 1.1 body as 1.0 and refuses what 1.1 appends as trailing bytes (400
+// malformed_body): the answer to a request in a newer minor from a server rolled back after
+// this device saw it speak 1.1.
+bool RefusedAsNewerMinor(const protocol::SyncRequest& request, const HttpResult& answer,
+                         const protocol::ErrorBody& error) {
+  return request.version.minor > 0 && answer.status == 400 && error.error == "malformed_body";
+}
+
 // The bytes a push of the rest of the outbox will take, estimated at the bytes per change of
 // the push bodies made so far (zstd makes a body much smaller than its changes as stored).
 class PushEstimate {
@@ -123,6 +131,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
   SyncProgress progress{SyncPhase::kPush, 0, pending, 0, 0, 0};
   PushEstimate push_estimate;
   int skew_retries = 0;
+  bool downgraded = false;
   std::size_t batch_size = options.push_batch;
 
   RequestOptions request_options;
@@ -190,6 +199,14 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       continue;
     }
     OUTREACH_ASSIGN_OR_RETURN(protocol::ErrorBody error, ReadError(answer));
+    if (!downgraded && RefusedAsNewerMinor(request, answer, error)) {
+      // Once: write 1.0, which every 1.x server reads, from now on (kept: a 1.1 server's
+      // answer raises it again). A 1.0 body refused too is malformed indeed.
+      downgraded = true;
+      server_version = "1.0";
+      OUTREACH_RETURN_IF_ERROR(context.state->Set(kServerProtocol, server_version));
+      continue;
+    }
     if (answer.status == 409 && error.error == "clock_skew" && ++skew_retries <= 2) {
       // The device's clock ran ahead: take the server's time and re-stamp what is unsent,
       // above what the server says it holds of this device (if it says: an older server

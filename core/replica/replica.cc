@@ -278,6 +278,10 @@ Result<std::vector<Json>> Replica::Query(std::string_view collection, std::strin
   return store_->QueryValues(collection, field, value);
 }
 
+Result<bool> Replica::HoldsCollection(std::string_view collection) {
+  return store_->HoldsCollection(collection);
+}
+
 Result<std::vector<OutboxEntry>> Replica::Outbox(OutboxStatus status, std::int64_t limit) {
   return store_->LoadOutbox(status, {}, limit);
 }

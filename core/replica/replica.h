@@ -102,7 +102,9 @@ class Replica {
   // fields take the new membership; append fields take new entries (as Append). Unchanged
   // values are skipped. failed_precondition: immutable field already set, a forward field
   // moving back without a team leader's reason, a disputed review field (only Resolve settles
-  // it), or a deleted record. not_found: no such record.
+  // it), or a deleted record. not_found: no such record. invalid_argument: the edit adds a
+  // schema problem (in `problems` when given); problems the record already had, such as a
+  // rule broken by concurrent edits, do not stop it.
   Status Update(std::string_view id, const model::Json& patch,
                 std::vector<schema::ValidationProblem>* problems = nullptr);
 
@@ -142,6 +144,11 @@ class Replica {
   // Live records of `collection`, optionally only those whose `field` equals `value`.
   Result<std::vector<model::Json>> Query(std::string_view collection, std::string_view field = {},
                                          const model::Json& value = nullptr);
+
+  // Whether this replica holds any record of `collection` (deleted ones included, since they
+  // can be restored), known to its schemas or not: a schema set without that collection
+  // would leave those records unreadable.
+  Result<bool> HoldsCollection(std::string_view collection);
 
   // In writing order; at most `limit` (a push batch), -1 for all.
   Result<std::vector<OutboxEntry>> Outbox(OutboxStatus status, std::int64_t limit = -1);

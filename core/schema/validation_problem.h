@@ -20,6 +20,11 @@ struct ValidationProblem {
   bool operator==(const ValidationProblem&) const = default;
 };
 
+// The problems of `after` that `before` did not have: what an edit adds to a record that
+// may already break rules (a rule conflict kept for review is not the next editor's doing).
+std::vector<ValidationProblem> NewProblems(const std::vector<ValidationProblem>& before,
+                                           const std::vector<ValidationProblem>& after);
+
 // OK if `problems` is empty; otherwise invalid_argument "<what> failed schema validation: /a: ...;
 // /b: ..." listing each problem ("(root)" for the root), at most 20 then "and N more".
 // `what` names the thing validated by ids only ("contact 0190c2e4-..."), never by contents.

@@ -90,16 +90,6 @@ std::string ProblemField(const schema::ValidationProblem& problem) {
   return pointer.substr(1, end == std::string::npos ? std::string::npos : end - 1);
 }
 
-std::vector<schema::ValidationProblem> NewProblems(
-    const std::vector<schema::ValidationProblem>& before,
-    const std::vector<schema::ValidationProblem>& after) {
-  std::vector<schema::ValidationProblem> added;
-  for (const schema::ValidationProblem& problem : after) {
-    if (std::find(before.begin(), before.end(), problem) == before.end()) added.push_back(problem);
-  }
-  return added;
-}
-
 bool AuthorSawRecord(const model::RecordState& before, const model::Change& change) {
   for (const model::Deletion& deletion : before.deletions) {
     if (!OwnEarlier(change, deletion.version) && !change.deletion_base.Covers(deletion.version)) {

@@ -28,11 +28,6 @@ std::vector<schema::ValidationProblem> RuleProblems(const schema::RecordSchema& 
 // the whole record (pointer "").
 std::string ProblemField(const schema::ValidationProblem& problem);
 
-// The problems of `after` that `before` did not have.
-std::vector<schema::ValidationProblem> NewProblems(
-    const std::vector<schema::ValidationProblem>& before,
-    const std::vector<schema::ValidationProblem>& after);
-
 // True when `before` (the stored record the change is applied to) holds nothing the change's
 // author is not known to have seen: each of its values was written by the author's own device
 // before the change, or is one the change names as seen (a write's base, the append entries

@@ -79,7 +79,7 @@ Result<std::vector<schema::ValidationProblem>> CheckMergedRules(
   if (problems.empty()) return problems;
   OUTREACH_ASSIGN_OR_RETURN(const model::RecordState before,
                             protocol::DecodeRecordState(stored.state));
-  const auto added = NewProblems(RuleProblems(schema, before), problems);
+  const auto added = schema::NewProblems(RuleProblems(schema, before), problems);
   if (added.empty()) return problems;
   ChangeResult& result = applied.result;
   if (AuthorSawRecord(before, change)) {

@@ -25,12 +25,15 @@ constexpr protocol::ProtocolVersion k1_1{1, 1};
 
 class ClientProtocolTest : public ::outreach::testing::ScriptedClientFixture {
  protected:
-  // One sync against a server of `version`: the requests it answered (a push is followed by
-  // a pull).
-  std::vector<protocol::SyncRequest> SyncWith(protocol::ProtocolVersion version) {
+  // One sync against a server of `version` whose schemas hash `schemas_hash`: the requests it
+  // answered or refused (a push is followed by a pull).
+  std::vector<protocol::SyncRequest> SyncWith(protocol::ProtocolVersion version,
+                                              const std::string& schemas_hash = "test") {
     const std::size_t before = server_.Requests().size();
-    server_.SetFallback(ScriptedResponse::From(
-        [version](const RecordedRequest& request) { return SyncAnswer(request, version); }));
+    server_.SetFallback(
+        ScriptedResponse::From([version, schemas_hash](const RecordedRequest& request) {
+          return SyncAnswer(request, version, schemas_hash);
+        }));
     EXPECT_THAT(client_->Sync().status(), IsOk());
     std::vector<protocol::SyncRequest> sent;
     const auto requests = server_.Requests();
@@ -73,6 +76,47 @@ TEST_F(ClientProtocolTest, OnceASyncAnswerSays1_1TheDeviceWrites1_1) {
 TEST_F(ClientProtocolTest, ASchemasAnswerSaying1_1IsEnoughFromTheFirstSync) {
   ASSERT_NO_FATAL_FAILURE(Enrol("1.1", "second-device"));
   EXPECT_EQ(SyncWith(k1_1)[0].version, k1_1);
+}
+
+// Review 2, finding 2: the server is rolled back to 1.0 after the device saw it speak 1.1. The
+// 1.0 server refuses the 1.1 push as malformed; the device writes it again in 1.0 and keeps
+// writing 1.0, across a restart too.
+TEST_F(ClientProtocolTest, ADeviceThatSaw1_1StillSyncsWithARolledBack1_0Server) {
+  ASSERT_THAT(client_->Create("contact", Contact("Park")).status(), IsOk());
+  ASSERT_EQ(SyncWith(k1_1).back().version, k1_1);
+  ASSERT_THAT(client_->Create("contact", Contact("Market")).status(), IsOk());
+  const auto sent = SyncWith(k1_0);
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[0].version, k1_1) << "refused: 400 malformed_body";
+  EXPECT_EQ(sent[1].changes.size(), 1u) << "the same push again";
+  EXPECT_EQ(sent[1].version, k1_0);
+  EXPECT_EQ(sent[2].version, k1_0);
+  ASSERT_OK_AND_ASSIGN(ClientStatus status, client_->GetStatus());
+  EXPECT_EQ(status.pending, 0) << "the 1.0 server took the change";
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  ASSERT_THAT(client_->Create("contact", Contact("Bus station")).status(), IsOk());
+  for (const auto& request : SyncWith(k1_0)) EXPECT_EQ(request.version, k1_0);
+}
+
+// A schemas answer without `protocol` is a 1.0 server's: the device stores 1.0 from it. Here
+// the server is rolled back between a push's answer (1.1, new schemas) and the fetch of its
+// schemas; after a restart the device's first request is 1.0, not a 1.1 the server refuses.
+TEST_F(ClientProtocolTest, ASchemasAnswerWithoutProtocolIsA1_0Server) {
+  ASSERT_NO_FATAL_FAILURE(Enrol("1.1", "second-device"));
+  ASSERT_THAT(client_->Create("contact", Contact("Park")).status(), IsOk());
+  server_.Enqueue(ScriptedResponse::From([](const RecordedRequest& request) {
+    return SyncAnswer(request, k1_1, "new");
+  }));
+  server_.Enqueue(ScriptedResponse::Answer(200, ::outreach::testing::SchemasAnswer("", "new")));
+  server_.SetFallback(ScriptedResponse::From([](const RecordedRequest& request) {
+    return SyncAnswer(request, k1_0, "new");
+  }));
+  ASSERT_THAT(client_->Sync().status(), IsOk());
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  ASSERT_THAT(client_->Create("contact", Contact("Market")).status(), IsOk());
+  const auto sent = SyncWith(k1_0, "new");
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0].version, k1_0);
 }
 
 }  // namespace

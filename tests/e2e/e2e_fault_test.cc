@@ -87,10 +87,11 @@ std::uint64_t BytesToServer(const TcpProxy& proxy) {
   return bytes;
 }
 
-// The server is SIGKILLed while a push is in flight: the proxy has forwarded the push's whole
-// body to it and the device has not had its answer. Then it restarts on the same data: that
-// push was committed whole or not at all, and the device's next sync leaves nothing lost or
-// duplicated.
+// The server is SIGKILLed while a push is in flight: the proxy has forwarded about as many
+// bytes as the push's body (it counts headers and TLS overhead too, so the body has crossed
+// roughly, not exactly) and the device has not had its answer. Then it restarts on the same
+// data: that push was committed whole or not at all, and the device's next sync leaves nothing
+// lost or duplicated.
 TEST(EndToEndFaults, ServerKilledMidPushAndRestartedLosesNothing) {
   TempDir dir;
   ServerProcess server(dir.path());
@@ -136,16 +137,18 @@ TEST(EndToEndFaults, ServerKilledMidPushAndRestartedLosesNothing) {
       }
     };
     std::thread killer([&] {
-      // Condition-based: polls until the target push's body has crossed the proxy (or the
-      // sync ended without reaching it), for at most two minutes.
+      // Condition-based: polls until about the target push's body has crossed the proxy, for
+      // at most two minutes. The bytes first, the end of the sync second: on a busy machine
+      // the push can be answered and the sync end before this thread looks.
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-      while (!sync_done && std::chrono::steady_clock::now() < deadline) {
+      while (std::chrono::steady_clock::now() < deadline) {
         const std::uint64_t threshold = kill_at_bytes;
         if (threshold != 0 && BytesToServer(proxy) >= threshold) {
           server.Kill();
           killed = true;
           return;
         }
+        if (sync_done) return;  // it ended without reaching the target push
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
     });
@@ -153,16 +156,16 @@ TEST(EndToEndFaults, ServerKilledMidPushAndRestartedLosesNothing) {
     sync_done = true;
     killer.join();
     options.progress = nullptr;
-    ASSERT_TRUE(killed) << "the target push never reached the server";
-    // The kill landed mid-push only if the target push never got its answer; the sync then
-    // failed. Otherwise (the server answered first) the round is done again.
-    const bool mid_push = pushes_answered < target;
+    // The kill landed mid-push only if it happened and the target push never got its answer;
+    // the sync then failed. Otherwise (no kill, or the server answered first) the round is
+    // done again.
+    const bool mid_push = killed && pushes_answered < target;
     if (mid_push) {
       ++kills_mid_push;
       EXPECT_FALSE(synced.ok()) << "the sync went on past a dead server";
       EXPECT_EQ(pushes_started.load(), target) << "no push after the one in flight";
     }
-    server.Restart();
+    if (killed) server.Restart();
 
     // One transaction per push: the one in flight is on the server whole, or not at all.
     ASSERT_OK(SyncUntilQuiet(*observer));

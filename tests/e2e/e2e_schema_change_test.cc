@@ -65,6 +65,13 @@ class SchemaChangeTest : public ::testing::Test {
     return folder;
   }
 
+  // schemas/ without `collection`: the server has retired it.
+  std::string SchemasWithout(const std::string& collection) {
+    const std::string folder = CopyOfSchemas("schemas-without-" + collection);
+    std::filesystem::remove(folder + "/" + collection + ".schema.json");
+    return folder;
+  }
+
   TempDir dir_;
   ServerProcess server_{dir_.path()};
 };
@@ -147,6 +154,38 @@ TEST_F(SchemaChangeTest, AFixedCreateIsSentWithTheUpdatesHeldBehindIt) {
   EXPECT_EQ(seen.values["known_as"], "Sam");
   EXPECT_EQ(seen.values["aliases"], Json::array({"S"}));
   EXPECT_EQ(Snapshot(*ana), Snapshot(*ben));
+}
+
+// Review 2, finding 1: a retired collection this device holds no record of does not stop its
+// syncs (before, every sync failed: the push applied on the server, its answer never on the
+// device); one it holds records of is refused, typed, and the device keeps its schemas.
+TEST_F(SchemaChangeTest, ARetiredCollectionIsRefusedOnlyWhenTheDeviceHoldsItsRecords) {
+  auto ana = EnrolDevice(dir_.File("ana"), server_,
+                         server_.NewUserCode("north", "ana", "worker", true));
+  ASSERT_OK_AND_ASSIGN(std::string contact, ana->Create("contact", ContactValues("ana", 1)));
+  ASSERT_OK(SyncUntilQuiet(*ana));
+
+  server_.UseSchemas(SchemasWithout("intelligence_report"));
+  server_.Restart();
+  ASSERT_OK(ana->Update(contact, Json{{"location_text", "car park"}}));
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, ana->Sync());
+  EXPECT_EQ(summary.pushed, 1);
+  ASSERT_OK_AND_ASSIGN(auto collections, ana->Collections());
+  EXPECT_THAT(collections, Not(Contains("intelligence_report"))) << "the reload was taken";
+  EXPECT_THAT(collections, Contains("contact"));
+  ASSERT_OK(ana->Sync().status()) << "on the server's set now";
+
+  server_.UseSchemas(SchemasWithout("contact"));
+  server_.Restart();
+  EXPECT_THAT(ana->Sync().status(), StatusIs(StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(collections, ana->Collections());
+  EXPECT_THAT(collections, Contains("contact")) << "still on the schemas it had";
+  ASSERT_OK_AND_ASSIGN(replica::RecordView view, ana->Get(contact));
+  EXPECT_EQ(view.values["location_text"], "car park");
+  ASSERT_OK(ana->Update(contact, Json{{"location_text", "bus station"}}));
+  ASSERT_OK(ana->Create("contact", ContactValues("ana", 2)).status());
+  ASSERT_OK_AND_ASSIGN(ClientStatus status, ana->GetStatus());
+  EXPECT_EQ(status.pending, 2);
 }
 
 }  // namespace

@@ -126,14 +126,27 @@ Json ValuesAfterPatch(const schema::RecordSchema& schema, const model::RecordSta
   return values;
 }
 
+// The problems of record `id` with `values` (from ValuesAfterPatch), as user input.
+std::vector<schema::ValidationProblem> ProblemsOf(const schema::RecordSchema& schema,
+                                                  const std::string& id, Json values) {
+  values["id"] = id;
+  return schema.Validate(values, schema::ValidationMode::kUserInput);
+}
+
 Status ValidateEdit(const schema::RecordSchema& schema, const model::RecordState& view,
                     const std::string& id, const Json& patch,
                     std::vector<schema::ValidationProblem>* problems_out) {
   Json values = ValuesAfterPatch(schema, view, patch);
   if (!values.is_object()) return InvalidArgumentError("values must be a JSON object");
-  values["id"] = id;
   std::vector<schema::ValidationProblem> problems =
-      schema.Validate(values, schema::ValidationMode::kUserInput);
+      ProblemsOf(schema, id, std::move(values));
+  if (!problems.empty() && !view.id.empty()) {
+    // Only what this edit adds. A merged record may already break a rule (concurrent edits,
+    // kept by the server for review); a worker's note or new location must still save, as
+    // the server takes it (sync-server/sync/README.md, "Rules across fields").
+    problems = schema::NewProblems(
+        ProblemsOf(schema, id, ValuesAfterPatch(schema, view, Json::object())), problems);
+  }
   Status status = schema::ProblemsToStatus(problems);
   if (problems_out != nullptr) *problems_out = std::move(problems);
   return status;

@@ -26,7 +26,9 @@ Status AddPatchWrites(const schema::RecordSchema& schema, const model::RecordSta
 
 // AddPatchWrites after validating the record `patch` leaves (the view's values, derived
 // fields aside, with `patch` laid over: append fields gain the given entries) against the
-// schema as user input, so one error lists every problem. invalid_argument naming each problem
+// schema as user input, so one error lists every problem. Only problems the view did not
+// already have count (schema::NewProblems): a merged record that breaks a rule (kept by the
+// server for review) still takes unrelated edits. invalid_argument naming each new problem
 // (JSON pointer + message), also put in `problems` when given.
 Status AddValidatedPatchWrites(const schema::RecordSchema& schema, const model::RecordState& view,
                                const model::Json& patch, bool resolving, model::Change& change,

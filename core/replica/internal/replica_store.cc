@@ -263,6 +263,13 @@ Result<std::optional<ReplicaStore::ViewColumns>> ReplicaStore::LoadViewColumns(
                                                 std::string(select->ColumnText(2))});
 }
 
+Result<bool> ReplicaStore::HoldsCollection(std::string_view collection) {
+  OUTREACH_ASSIGN_OR_RETURN(auto select,  // rare (a schema reload): not cached
+                            db_->Prepare("SELECT 1 FROM local_view WHERE collection = ? LIMIT 1"));
+  OUTREACH_RETURN_IF_ERROR(select.BindText(1, collection));
+  return select.Step();
+}
+
 Result<std::vector<model::Json>> ReplicaStore::QueryValues(std::string_view collection,
                                                            std::string_view field,
                                                            const model::Json& value) {

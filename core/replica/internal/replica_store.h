@@ -70,6 +70,9 @@ class ReplicaStore {
   };
   Result<std::optional<ViewColumns>> LoadViewColumns(std::string_view record_id);
 
+  // Whether any view of `collection` is stored, deleted ones included (local_view_by_collection).
+  Result<bool> HoldsCollection(std::string_view collection);
+
   Result<std::vector<model::Json>> QueryValues(std::string_view collection, std::string_view field,
                                                const model::Json& value);
 
