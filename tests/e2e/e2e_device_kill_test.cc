@@ -105,17 +105,10 @@ class CliSync {
   int progress_lines_ = 0;
 };
 
-std::uint64_t Seed() {
-  if (const char* text = std::getenv("OUTREACH_TEST_SEED")) return std::strtoull(text, nullptr, 10);
-  return std::random_device{}();
-}
-
 TEST(EndToEndDeviceKill, ADeviceKilledMidSyncLosesAndDuplicatesNothing) {
-  const std::uint64_t seed = Seed();
+  const std::uint64_t seed = AnnouncedSeed("kill    ");
   SCOPED_TRACE("seed " + std::to_string(seed) + " (replay: OUTREACH_TEST_SEED=" +
                std::to_string(seed) + ")");
-  RecordProperty("seed", std::to_string(seed));
-  std::cout << "[ kill     ] seed " << seed << " (OUTREACH_TEST_SEED reproduces)" << std::endl;
   std::mt19937_64 random(seed);
   TempDir dir;
   ServerProcess server(dir.path());

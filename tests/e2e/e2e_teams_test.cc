@@ -304,11 +304,6 @@ class TeamsScenario {
   int values_made_ = 0;
 };
 
-std::uint64_t Seed() {
-  if (const char* text = std::getenv("OUTREACH_TEST_SEED")) return std::strtoull(text, nullptr, 10);
-  return std::random_device{}();
-}
-
 std::set<std::string> Ids(const CanonicalStates& states) {
   std::set<std::string> ids;
   for (const auto& [id, state] : states) ids.insert(id);
@@ -316,11 +311,9 @@ std::set<std::string> Ids(const CanonicalStates& states) {
 }
 
 TEST(EndToEndTeams, ThreeDevicesInTwoTeamsConvergeKeepEveryValueAndSeeOnlyTheirOwn) {
-  const std::uint64_t seed = Seed();
+  const std::uint64_t seed = AnnouncedSeed("teams   ");
   SCOPED_TRACE("seed " + std::to_string(seed) + " (replay: OUTREACH_TEST_SEED=" +
                std::to_string(seed) + ")");
-  RecordProperty("seed", std::to_string(seed));
-  std::cout << "[ teams    ] seed " << seed << " (OUTREACH_TEST_SEED reproduces)" << std::endl;
   TempDir dir;
   ServerProcess server(dir.path());
   TeamsScenario scenario(server, dir.path(), seed);

@@ -1,6 +1,11 @@
 #include "tests/e2e/e2e_util.h"
 
+#include <cstdlib>
+#include <iostream>
+#include <random>
 #include <stdexcept>
+
+#include <gtest/gtest.h>
 
 #include "core/model/canonical_json.h"
 #include "core/model/record_codec.h"
@@ -189,6 +194,16 @@ CanonicalStates ServerStates(const RawDevice& device) {
     pull.cursor = response->cursor;
   }
   throw std::runtime_error("the pull never ended");
+}
+
+std::uint64_t AnnouncedSeed(const char* label) {
+  const char* text = std::getenv("OUTREACH_TEST_SEED");
+  const std::uint64_t seed =
+      text != nullptr ? std::strtoull(text, nullptr, 10) : std::random_device{}();
+  ::testing::Test::RecordProperty("seed", std::to_string(seed));
+  std::cout << "[ " << label << " ] seed " << seed << " (OUTREACH_TEST_SEED reproduces)"
+            << std::endl;
+  return seed;
 }
 
 }  // namespace outreach::testing

@@ -2,6 +2,7 @@
 // honest SDK never sends), record values, and snapshots of what a device shows.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,6 +35,11 @@ struct RawDevice {
   model::Change NewContact(std::int64_t ms, int n) const;
 };
 RawDevice EnrolRaw(const ServerProcess& server, const std::string& code);
+
+// The seed of a seeded random scenario: OUTREACH_TEST_SEED if set (a replay), else a fresh one.
+// Printed on stdout under `label` and recorded as the test's "seed" property, so a failing run
+// can be replayed.
+std::uint64_t AnnouncedSeed(const char* label);
 
 // Values of a valid contact written by `user` (n varies the text).
 model::Json ContactValues(const std::string& user, int n);
