@@ -1,6 +1,6 @@
 // A device process SIGKILLed at random moments of its sync: the `outreach` CLI syncs a store
 // with thousands of unsent creates, edits and notes, and is killed mid-sync several times
-// (seeded: after a random number of its progress lines, plus a random few milliseconds).
+// (seeded: at a random moment of the time a sync takes, from its first progress line).
 // Then a clean sync: nothing lost, nothing duplicated, and the device's store and the server
 // hold byte-equal records (DESIGN.md I1, I2, I3; the SDK's "safe to kill at any moment").
 #include <poll.h>
@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -17,7 +18,6 @@
 #include <set>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -62,19 +62,21 @@ class CliSync {
   CliSync(const CliSync&) = delete;
   CliSync& operator=(const CliSync&) = delete;
 
-  // Reads until `count` progress lines ("sync: ...") have arrived; false if the child closed
-  // its stderr first (it finished). Waits on the pipe, up to two minutes in all.
-  bool AwaitProgressLines(int count) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  using Clock = std::chrono::steady_clock;
+  enum class Progress { kLinesCame, kFinished, kStillRunning };
+
+  // Reads the child's stderr until `count` progress lines ("sync: ...") have arrived, the
+  // child closes it (it finished), or `until` passes.
+  Progress ReadProgress(int count, Clock::time_point until) {
     while (progress_lines_ < count) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) throw std::runtime_error("the CLI's sync shows no progress");
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      if (left.count() <= 0) return Progress::kStillRunning;
       pollfd ready{stderr_fd_, POLLIN, 0};
       if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0) continue;
       char buffer[4096];
       const ssize_t got = ::read(stderr_fd_, buffer, sizeof buffer);
-      if (got <= 0) return false;
+      if (got <= 0) return Progress::kFinished;
       output_.append(buffer, static_cast<std::size_t>(got));
       std::size_t newline;
       while ((newline = output_.find('\n', scanned_)) != std::string::npos) {
@@ -82,7 +84,15 @@ class CliSync {
         scanned_ = newline + 1;
       }
     }
-    return true;
+    return Progress::kLinesCame;
+  }
+
+  // Reads until `count` progress lines have arrived; false if the child finished first.
+  // Waits on the pipe, up to two minutes in all.
+  bool AwaitProgressLines(int count) {
+    const Progress read = ReadProgress(count, Clock::now() + std::chrono::minutes(2));
+    if (read == Progress::kStillRunning) throw std::runtime_error("the CLI's sync shows no progress");
+    return read == Progress::kLinesCame;
   }
 
   void Kill() { ::kill(pid_, SIGKILL); }
@@ -143,22 +153,31 @@ TEST(EndToEndDeviceKill, ADeviceKilledMidSyncLosesAndDuplicatesNothing) {
   };
 
   // Killed mid-sync several times; a kill that comes after the child finished does not count.
+  // The moment is uniform over the time a sync takes from its first progress line (a push
+  // about to leave) to its end, as measured on the last sync that ran to the end: a push in
+  // flight, an answer being applied, a page pulled. Seeded, so a failing moment replays
+  // closely; the timing of the fault is the test's input, not a wait.
   const int wanted_kills = Scaled(6, 3);
   const int per_round = Scaled(1500, 300);
   int kills = 0;
+  std::int64_t sync_ms = 50;  // until one sync has been seen to the end
   for (int round = 0; kills < wanted_kills; ++round) {
     ASSERT_LT(round, 4 * wanted_kills) << "the kills kept missing the syncs: " << kills;
     RecordProperty("rounds", round + 1);
     work_offline(per_round);
     if (::testing::Test::HasFatalFailure()) return;
     CliSync child(field);
-    // A random moment: after 1 to 6 progress lines (a push about to leave, an answer applied,
-    // a page pulled), then 0 to 30 ms more, the delay being the fault's timing, not a wait.
-    const int lines = 1 + static_cast<int>(random() % 6);
-    const int extra_ms = static_cast<int>(random() % 31);
-    if (child.AwaitProgressLines(lines)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms));
-      child.Kill();
+    const std::int64_t delay_ms = static_cast<std::int64_t>(random() % std::max<std::int64_t>(1, sync_ms));
+    if (child.AwaitProgressLines(1)) {
+      const auto first_line = CliSync::Clock::now();
+      const auto moment = first_line + std::chrono::milliseconds(delay_ms);
+      const auto read = child.ReadProgress(std::numeric_limits<int>::max(), moment);
+      if (read == CliSync::Progress::kStillRunning) {
+        child.Kill();
+      } else {
+        sync_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      CliSync::Clock::now() - first_line).count();
+      }
     }
     const int status = child.Wait();
     // Whatever it wrote before it died is in the pipe: a kill after its last step ("sync:
