@@ -23,6 +23,11 @@ struct EncryptedFile {
   // always take the header from the file, which another connection may have rewritten.
   std::int64_t last_frame_header_offset = -1;
   std::uint32_t last_frame_page_number = 0;
+  // A frame header SQLite has written but that is not on disk yet: it goes out with its page,
+  // in one write instead of two (half the write calls of a commit). Any other operation on
+  // the file writes it first, so no one can observe the difference.
+  std::int64_t pending_header_offset = -1;
+  std::uint8_t pending_header[kFrameHeaderSize];
   // SQLite only guarantees 8-byte alignment for the sqlite3_file memory this struct lives in.
   std::uint8_t scratch[kFrameSize];
 };
@@ -196,17 +201,41 @@ int ReadWal(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_t off
   return SQLITE_OK;
 }
 
+// Writes the frame header held back by WriteWal, if there is one.
+int FlushPendingHeader(EncryptedFile* self) {
+  if (self->pending_header_offset < 0) return SQLITE_OK;
+  const std::int64_t offset = self->pending_header_offset;
+  self->pending_header_offset = -1;
+  return RealWrite(self, self->pending_header, kFrameHeaderSize, offset);
+}
+
+// Seals a page into its frame, and writes it together with the frame's header when that is
+// the one held back (the usual case: SQLite writes a header, then its page).
 int WriteWalPage(EncryptedFile* self, std::uint32_t page_number, const std::uint8_t* page,
                  std::int64_t offset) {
+  const bool with_header = self->pending_header_offset == offset - kFrameHeaderSize;
+  if (!with_header) {
+    if (const int rc = FlushPendingHeader(self); rc != SQLITE_OK) return rc;
+  }
+  self->pending_header_offset = -1;  // a refused page 1 drops its header too: nothing written
   if (page_number == 1 && !PageOneHeaderIsOurs(page)) {
     return RefuseWrite(self, "page 1 has a page size or reserve the encrypting VFS did not set");
   }
   self->context->cipher().Seal(page_number, page, self->scratch + kFrameHeaderSize);
-  return RealWrite(self, self->scratch + kFrameHeaderSize, kPageSize, offset);
+  if (!with_header) return RealWrite(self, self->scratch + kFrameHeaderSize, kPageSize, offset);
+  std::memcpy(self->scratch, self->pending_header, kFrameHeaderSize);
+  return RealWrite(self, self->scratch, kFrameSize, offset - kFrameHeaderSize);
 }
 
 int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int64_t offset) {
   if (int rc = SQLITE_OK; RefusedAfterFailure(self, &rc)) return rc;
+  const std::int64_t frame_start = FrameStart(offset);
+  const std::int64_t in_frame = offset - frame_start;
+  const bool page_of_pending_frame = offset >= kWalHeaderSize && in_frame == kFrameHeaderSize &&
+                                     frame_start == self->pending_header_offset;
+  if (!page_of_pending_frame) {
+    if (const int rc = FlushPendingHeader(self); rc != SQLITE_OK) return rc;
+  }
   if (offset < kWalHeaderSize) {
     if (offset != 0 || amount != kWalHeaderSize || BigEndian32(data + 8) != kPageSize) {
       return RefuseWrite(self, "a WAL header for another page size");
@@ -214,13 +243,12 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
     self->last_frame_header_offset = -1;  // a new header starts a new generation of frames
     return RealWrite(self, data, amount, offset);
   }
-  const std::int64_t frame_start = FrameStart(offset);
-  const std::int64_t in_frame = offset - frame_start;
   if (in_frame == 0 && (amount == kFrameHeaderSize || amount == kFrameSize)) {
     self->last_frame_header_offset = frame_start;
     self->last_frame_page_number = BigEndian32(data);
-    int rc = RealWrite(self, data, kFrameHeaderSize, offset);
-    if (rc != SQLITE_OK || amount == kFrameHeaderSize) return rc;
+    std::memcpy(self->pending_header, data, kFrameHeaderSize);
+    self->pending_header_offset = frame_start;
+    if (amount == kFrameHeaderSize) return SQLITE_OK;
     return WriteWalPage(self, self->last_frame_page_number, data + kFrameHeaderSize,
                         offset + kFrameHeaderSize);
   }
@@ -238,8 +266,11 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
 
 int FileClose(sqlite3_file* file) {
   EncryptedFile* self = Self(file);
-  int rc = SQLITE_OK;
-  if (self->real->pMethods != nullptr) rc = self->real->pMethods->xClose(self->real);
+  int rc = FlushPendingHeader(self);
+  if (self->real->pMethods != nullptr) {
+    const int closed = self->real->pMethods->xClose(self->real);
+    if (rc == SQLITE_OK) rc = closed;
+  }
   self->~EncryptedFile();
   file->pMethods = nullptr;
   return rc;
@@ -247,6 +278,7 @@ int FileClose(sqlite3_file* file) {
 
 int FileRead(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
   EncryptedFile* self = Self(file);
+  if (const int rc = FlushPendingHeader(self); rc != SQLITE_OK) return rc;
   auto* bytes = static_cast<std::uint8_t*>(out);
   return self->role == FileRole::kDatabase ? ReadDatabase(self, bytes, amount, offset)
                                            : ReadWal(self, bytes, amount, offset);
@@ -261,12 +293,15 @@ int FileWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 of
 
 int FileTruncate(sqlite3_file* file, sqlite3_int64 size) {
   if (int rc = SQLITE_OK; RefusedAfterFailure(Self(file), &rc)) return rc;
+  if (const int rc = FlushPendingHeader(Self(file)); rc != SQLITE_OK) return rc;
   return Self(file)->real->pMethods->xTruncate(Self(file)->real, size);
 }
 int FileSync(sqlite3_file* file, int flags) {
+  if (const int rc = FlushPendingHeader(Self(file)); rc != SQLITE_OK) return rc;
   return Self(file)->real->pMethods->xSync(Self(file)->real, flags);
 }
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
+  if (const int rc = FlushPendingHeader(Self(file)); rc != SQLITE_OK) return rc;
   // Sealing keeps sizes: nonce and tag live in each page's reserved bytes.
   return Self(file)->real->pMethods->xFileSize(Self(file)->real, size);
 }
@@ -274,6 +309,7 @@ int FileLock(sqlite3_file* file, int level) {
   return Self(file)->real->pMethods->xLock(Self(file)->real, level);
 }
 int FileUnlock(sqlite3_file* file, int level) {
+  if (const int rc = FlushPendingHeader(Self(file)); rc != SQLITE_OK) return rc;
   return Self(file)->real->pMethods->xUnlock(Self(file)->real, level);
 }
 int FileCheckReservedLock(sqlite3_file* file, int* out) {
@@ -310,6 +346,7 @@ int CheckPragma(EncryptedFile* self, char** args) {
 
 int FileControl(sqlite3_file* file, int op, void* arg) {
   EncryptedFile* self = Self(file);
+  if (const int rc = FlushPendingHeader(self); rc != SQLITE_OK) return rc;
   switch (op) {
     case SQLITE_FCNTL_CKPT_START:
       self->context->in_checkpoint.store(true);

@@ -404,6 +404,33 @@ TEST_P(IoFaultTest, EveryFaultReachesTheCallerAndLeavesTheLastCommit) {
   RecordProperty("absorbed_by_checkpoint", tally.absorbed_by_checkpoint);
 }
 
+// A frame's header and its sealed page leave in one write: a commit costs one write call per
+// page it changes, not two (the device's writes are bound by these calls and the sync). The
+// workload's fault points above still cover a write failing with its header held back.
+TEST(WalWritesTest, EachFrameOfACommitIsOneWrite) {
+  ::outreach::testing::TempDir dir;
+  const std::string path = dir.File("frames.db");
+  OpenOptions options;
+  options.kdf = KdfParams::FastForTests();
+  options.base_vfs = FaultVfs::Name();
+  options.wal_autocheckpoint_pages = 10'000;  // no checkpoint writes to the database file
+  auto db = Database::Create(path, KeySource::Passcode(kPasscode), options);
+  ASSERT_THAT(db.status(), IsOk());
+  ASSERT_THAT((*db)->Exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL)"), IsOk());
+  const auto wal_size = [&] { return std::filesystem::file_size(path + "-wal"); };
+  const std::uintmax_t before = wal_size();
+  FaultVfs::Disarm();  // counters from zero
+  ASSERT_THAT((*db)->Exec("BEGIN; INSERT INTO notes(body) SELECT printf('%.500c', 'n') FROM "
+                          "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                          "WHERE i < 40) SELECT i FROM n); COMMIT;"),
+              IsOk());
+  const FaultCounts counts = FaultVfs::Counts();
+  constexpr std::uintmax_t kFrameBytes = 24 + 4096;
+  const std::uintmax_t frames = (wal_size() - before) / kFrameBytes;
+  EXPECT_GE(frames, 5u) << "40 rows of 500 bytes span several pages";
+  EXPECT_EQ(static_cast<std::uintmax_t>(counts.writes), frames);
+}
+
 // A sync fault is SQLITE_IOERR_FSYNC whatever the kind, and a read fault has no ENOSPC, so only
 // writes run both kinds.
 INSTANTIATE_TEST_SUITE_P(
