@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "core/merge/admission.h"
@@ -413,6 +414,7 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
     OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
   }
   std::set<std::string> rebuild;
+  std::map<std::string, std::set<std::string>> fold;  // record -> its accepted changes not sent back
   for (const PushResult& result : results) {
     auto record_id = store_->OutboxRecord(result.change_id);
     if (record_id.status().code() == StatusCode::kNotFound) continue;
@@ -423,8 +425,11 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
       OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(result.change_id));
       rebuild.insert(*record_id);
     } else {
-      OUTREACH_RETURN_IF_ERROR(MarkAccepted(result.change_id));
+      fold[*record_id].insert(result.change_id);
     }
+  }
+  for (const auto& [record_id, change_ids] : fold) {
+    OUTREACH_RETURN_IF_ERROR(FoldAccepted(record_id, change_ids));
   }
   for (const model::RecordState& record : records) {
     // Joined, not replaced (see ApplyServerRecord).

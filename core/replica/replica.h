@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -258,6 +259,9 @@ class Replica {
   // `confirmed`: the record's confirmed state when the caller has just computed it (saves
   // reading it back).
   Status Rebuild(std::string_view record_id, const model::RecordState* confirmed = nullptr);
+  // Folds the accepted `change_ids` of one record into its confirmed state and takes them out
+  // of the outbox (MarkAccepted, ApplySyncAnswer); the caller saves the clock.
+  Status FoldAccepted(std::string_view record_id, const std::set<std::string>& change_ids);
   // Stores `view` with its current values; `equals_confirmed`: it is the confirmed state.
   Status SaveView(const model::RecordState& view, bool equals_confirmed);
   // CheckViews for one record whose view state is `expected`: the stored collection, values

@@ -3,6 +3,7 @@
 // a create that never left). Each step is one transaction.
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "core/merge/merge.h"
 #include "core/replica/internal/change_builder.h"
@@ -61,26 +62,34 @@ auto RewriteOf(const schema::SchemaRegistry& schemas, const model::Change& origi
 Status Replica::MarkAccepted(std::string_view change_id) {
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
   OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
-  // The server's state of the record (ApplyServerRecord) includes the change from now on; until
-  // it arrives, keep showing it by folding it into the confirmed state.
+  const std::string id(change_id);
+  OUTREACH_RETURN_IF_ERROR(FoldAccepted(record_id, std::set<std::string>{id}));
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
+  return txn.Commit();
+}
+
+Status Replica::FoldAccepted(std::string_view record_id, const std::set<std::string>& change_ids) {
+  // The server's state of the record (ApplyServerRecord) includes the changes from now on;
+  // until it arrives (or for good, when the server's answer left the record out because this
+  // device can make it exactly), keep showing them by folding them into the confirmed state,
+  // in writing order, with the merge the server ran.
   OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
   OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
   model::RecordState state = confirmed.value_or(model::RecordState{});
+  model::Hlc newest;
   for (const OutboxEntry& entry : pending) {
-    if (entry.change.change_id != change_id) continue;
+    if (change_ids.count(entry.change.change_id) == 0) continue;
     const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
     if (schema != nullptr) (void)merge::MergeInPlace(*schema, state, entry.change);
+    newest = std::max(newest, entry.change.version.hlc);
   }
-  if (!state.id.empty()) OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
-  // The change leaves the outbox: from now on the saved clock must cover its reading, and
-  // re-stamping must never go below it (the server has it).
-  OUTREACH_RETURN_IF_ERROR(SaveClock());
-  for (const OutboxEntry& entry : pending) {
-    if (entry.change.change_id == change_id) OUTREACH_RETURN_IF_ERROR(RaiseFloor(entry.change.version.hlc));
-  }
-  OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(change_id));
-  OUTREACH_RETURN_IF_ERROR(Rebuild(record_id));
-  return txn.Commit();
+  for (const std::string& id : change_ids) OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(id));
+  if (state.id.empty()) return Rebuild(record_id);
+  OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
+  // The changes left the outbox: re-stamping must never go below them (the server has them),
+  // and the caller saves the clock, which covers them, in the same transaction.
+  if (!newest.IsZero()) OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
+  return Rebuild(record_id, &state);
 }
 
 Status Replica::MarkRejected(std::string_view change_id, std::string_view reason) {

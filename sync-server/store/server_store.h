@@ -48,6 +48,7 @@ struct StoredRecord {
   std::string collection;
   std::string state;
   int conflicts = 0;  // open on it, for the administrators' queue
+  std::int64_t sequence = 0;  // of its latest change, as loaded (SaveRecord assigns the next)
 };
 
 // A change the server has seen: what became of it.
@@ -90,8 +91,8 @@ class PushTransaction {
   virtual ~PushTransaction() = default;
   virtual Result<std::optional<RememberedChange>> FindChange(std::string_view change_id) = 0;
   virtual Result<std::optional<StoredRecord>> LoadRecord(std::string_view record_id) = 0;
-  // Stores the record under the next sequence number.
-  virtual Status SaveRecord(std::string_view record_id, const StoredRecord& record) = 0;
+  // Stores the record under the next sequence number, which it returns.
+  virtual Result<std::int64_t> SaveRecord(std::string_view record_id, const StoredRecord& record) = 0;
   virtual Status RememberChange(std::string_view change_id, std::string_view device_id,
                                 const RememberedChange& change) = 0;
   // Raises the highest reading stored for `device_id` (StoredReading) to `reading`, if the

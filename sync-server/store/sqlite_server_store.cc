@@ -119,16 +119,16 @@ class SqlitePushTransaction final : public PushTransaction {
 
   Result<std::optional<StoredRecord>> LoadRecord(std::string_view record_id) override {
     OUTREACH_ASSIGN_OR_RETURN(auto select, connection_.statements.Get(
-        "SELECT team_id, collection, state, conflicts FROM records WHERE id = ?"));
+        "SELECT team_id, collection, state, conflicts, sequence FROM records WHERE id = ?"));
     OUTREACH_RETURN_IF_ERROR(select->BindText(1, record_id));
     OUTREACH_ASSIGN_OR_RETURN(bool found, select->Step());
     if (!found) return std::optional<StoredRecord>();
     return std::optional<StoredRecord>(StoredRecord{
         std::string(select->ColumnText(0)), std::string(select->ColumnText(1)),
-        BlobText(*select, 2), static_cast<int>(select->ColumnInt64(3))});
+        BlobText(*select, 2), static_cast<int>(select->ColumnInt64(3)), select->ColumnInt64(4)});
   }
 
-  Status SaveRecord(std::string_view record_id, const StoredRecord& record) override {
+  Result<std::int64_t> SaveRecord(std::string_view record_id, const StoredRecord& record) override {
     OUTREACH_ASSIGN_OR_RETURN(auto upsert, connection_.statements.Get(
         "INSERT INTO records(id, team_id, collection, sequence, conflicts, state) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
@@ -139,7 +139,8 @@ class SqlitePushTransaction final : public PushTransaction {
     OUTREACH_RETURN_IF_ERROR(upsert->BindInt64(4, ++last_sequence_));
     OUTREACH_RETURN_IF_ERROR(upsert->BindInt64(5, record.conflicts));
     OUTREACH_RETURN_IF_ERROR(upsert->BindBlob(6, Bytes(record.state)));
-    return upsert->Step().status();
+    OUTREACH_RETURN_IF_ERROR(upsert->Step().status());
+    return last_sequence_;
   }
 
   Status RememberChange(std::string_view change_id, std::string_view device_id,

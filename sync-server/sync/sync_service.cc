@@ -1,5 +1,8 @@
 #include "sync-server/sync/sync_service.h"
 
+#include <unordered_map>
+#include <unordered_set>
+
 #include "core/base/hex.h"
 #include "core/base/secure_bytes.h"
 #include "core/merge/admission.h"
@@ -65,6 +68,45 @@ struct Applied {
   // The change breaks a rule of its schema on the record as its author had seen it: the
   // whole push is refused (422), like a change invalid on its own.
   bool invalid = false;
+  std::int64_t sequence_before = 0;  // the record's, before the change (0: it did not exist)
+  std::int64_t sequence_saved = 0;   // the record's after it, when the change wrote it
+};
+
+// Records a push wrote whose new state the pushing device can make itself, exactly: it held
+// the record as it was (its sequence at or below the device's cursor, or no record yet), and
+// each of the push's changes to it applied as written. Its answer leaves them out; the device
+// folds its accepted changes into what it holds (Replica::MarkAccepted), with the same merge
+// code, so its copy is byte for byte the server's. Half a push's answer, and no decoding of
+// its own records back on a slow tablet. A record anyone changed after the push is sent.
+class FoldedRecords {
+ public:
+  explicit FoldedRecords(std::int64_t cursor) : cursor_(cursor) {}
+
+  void Note(const std::string& record_id, const Applied& applied) {
+    const auto [it, first] = records_.try_emplace(record_id);
+    Folded& record = it->second;
+    if (first) record.exact = applied.sequence_before <= cursor_;
+    record.exact = record.exact && applied.result.outcome == Outcome::kApplied;
+    if (applied.sequence_saved != 0) record.sequence = applied.sequence_saved;
+  }
+
+  // Whether the record stored under `sequence` is one the device can fold.
+  bool Skips(std::int64_t sequence) const { return exact_sequences_.count(sequence) > 0; }
+
+  void Seal() {
+    for (const auto& [id, record] : records_) {
+      if (record.exact && record.sequence != 0) exact_sequences_.insert(record.sequence);
+    }
+  }
+
+ private:
+  struct Folded {
+    bool exact = true;
+    std::int64_t sequence = 0;
+  };
+  std::int64_t cursor_;
+  std::unordered_map<std::string, Folded> records_;
+  std::unordered_set<std::int64_t> exact_sequences_;
 };
 
 // The schema's rules across fields on the record as merged (merged_rules.h). Problems the
@@ -121,6 +163,7 @@ Result<Applied> ApplyChange(PushTransaction& push, const schema::RecordSchema& s
     conflicts_before = stored->conflicts;
   }
   Applied applied{{change.change_id, Outcome::kRejected, ""}};
+  if (stored) applied.sequence_before = stored->sequence;
   ChangeResult& result = applied.result;
   if (!stored && change.kind != model::ChangeKind::kCreate) {
     result.reason = "not_found: record " + change.record_id + " does not exist";
@@ -146,9 +189,11 @@ Result<Applied> ApplyChange(PushTransaction& push, const schema::RecordSchema& s
                                  ? OpenConflicts(schema, state)
                                  : 0) +
                             static_cast<int>(rule_problems);
-      OUTREACH_RETURN_IF_ERROR(push.SaveRecord(
-          change.record_id, StoredRecord{device.user.team_id, change.collection,
-                                         protocol::EncodeRecordState(state), conflicts}));
+      OUTREACH_ASSIGN_OR_RETURN(
+          applied.sequence_saved,
+          push.SaveRecord(change.record_id, StoredRecord{device.user.team_id, change.collection,
+                                                         protocol::EncodeRecordState(state),
+                                                         conflicts}));
     }
   }
   OUTREACH_RETURN_IF_ERROR(push.RememberChange(
@@ -232,6 +277,7 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
   if (!invalid.empty()) return InvalidChanges(std::move(invalid));
 
   SyncReply reply;
+  FoldedRecords folded(*after);
   if (!request.changes.empty()) {
     auto push = store_->BeginPush();
     if (!push.ok()) return StoreFailure(push.status());
@@ -248,6 +294,7 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
         invalid.push_back(std::move(applied->result));
         continue;
       }
+      folded.Note(change.record_id, *applied);
       const Outcome outcome = applied->result.outcome;
       reply.changes_applied += outcome == Outcome::kApplied || outcome == Outcome::kMerged ||
                                outcome == Outcome::kConflict;
@@ -264,6 +311,7 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
       return StoreFailure(raised);
     }
     if (Status committed = (*push)->Commit(); !committed.ok()) return StoreFailure(committed);
+    folded.Seal();
   }
 
   std::uint32_t page_size = request.page_size == 0 ? limits_.default_page_size : request.page_size;
@@ -273,7 +321,7 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
   std::int64_t last = *after;
   for (PulledRecord& record : page->records) {
     last = record.sequence;
-    reply.encoded_records.push_back(std::move(record.state));
+    if (!folded.Skips(record.sequence)) reply.encoded_records.push_back(std::move(record.state));
   }
   reply.response.cursor = MakeCursor(device.user.team_id, last);
   reply.response.has_more = page->has_more;

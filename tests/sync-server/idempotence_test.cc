@@ -56,7 +56,10 @@ TEST_F(IdempotenceTest, SamePushTenTimesIsAppliedOnce) {
     }
     EXPECT_EQ(answer.changes_applied, attempt == 0 ? 3 : 0);
     // Every attempt pulls from the same cursor and ends at the same one: no new sequence.
-    EXPECT_EQ(answer.encoded_records.size(), 2u);
+    // The first answer leaves out the records the device can fold itself (it held them as
+    // they were); a replay's duplicates cannot be folded (the device may have applied the
+    // first answer), so both records come back.
+    EXPECT_EQ(answer.encoded_records.size(), attempt == 0 ? 0u : 2u);
     if (attempt == 0) first_cursor = answer.response.cursor;
     EXPECT_EQ(answer.response.cursor, first_cursor);
   }

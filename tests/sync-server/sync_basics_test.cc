@@ -73,6 +73,38 @@ TEST_F(SyncBasicsTest, LaterPullsCarryOnlyWhatChangedAfterTheCursor) {
   ExpectSameRecord(*ana_, *ben_, ids[1]);
 }
 
+// A push's answer leaves out the records the pushing device can make itself (it held them as
+// they were, and its changes applied as written): it folds its accepted changes into them, and
+// its copy is byte for byte what a teammate pulls. A record changed by someone else since the
+// device's cursor comes back in the answer, merged.
+TEST_F(SyncBasicsTest, APushAnswerLeavesOutOnlyWhatThePusherCanFoldExactly) {
+  const auto ids = CreateYoungPeople(*ana_, {"Skye", "Jay"});
+  ASSERT_EQ(ids.size(), 2u);
+  const SyncRound pushed = Synced(*ana_);
+  ASSERT_EQ(pushed.results.size(), 2u);
+  for (const auto& result : pushed.results) EXPECT_EQ(result.outcome, protocol::Outcome::kApplied);
+  EXPECT_TRUE(pushed.pulled.empty()) << "its own new records are not sent back";
+  EXPECT_EQ(Ids(Synced(*ben_).pulled), (std::set<std::string>{ids[0], ids[1]}));
+  ExpectSameRecord(*ana_, *ben_, ids[0]);
+  ExpectSameRecord(*ana_, *ben_, ids[1]);
+
+  // Ben edits Skye and syncs; Ana, who has not seen that, edits Skye and Jay.
+  server_->clock().Advance(1000);
+  ASSERT_THAT(ben_->replica().Update(ids[0], Json{{"known_as", "S"}}), IsOk());
+  EXPECT_TRUE(Synced(*ben_).pulled.empty()) << "Ben held Skye as she was";
+  ASSERT_THAT(ana_->replica().Update(ids[0], Json{{"address", "1 High St"}}), IsOk());
+  ASSERT_THAT(ana_->replica().Update(ids[1], Json{{"address", "2 Low Rd"}}), IsOk());
+  const SyncRound merged = Synced(*ana_);
+  EXPECT_EQ(Ids(merged.pulled), std::set<std::string>{ids[0]})
+      << "Skye changed after Ana's cursor: sent back merged; Jay is Ana's to fold";
+  Synced(*ben_);
+  ExpectSameRecord(*ana_, *ben_, ids[0]);
+  ExpectSameRecord(*ana_, *ben_, ids[1]);
+  ASSERT_OK_AND_ASSIGN(auto skye, ana_->replica().Get(ids[0]));
+  EXPECT_EQ(skye.values["known_as"], "S");
+  EXPECT_EQ(skye.values["address"], "1 High St");
+}
+
 TEST_F(SyncBasicsTest, AnotherTeamReceivesNothingOfTheTeam) {
   auto cat = NewDevice("cat");
   ASSERT_TRUE(cat);
@@ -81,8 +113,9 @@ TEST_F(SyncBasicsTest, AnotherTeamReceivesNothingOfTheTeam) {
   ASSERT_EQ(north_ids.size() + south_ids.size(), 2u);
   const std::string& skye = north_ids[0];
   const std::string& own = south_ids[0];
-  EXPECT_EQ(Ids(Synced(*ana_).pulled), std::set<std::string>{skye});
-  EXPECT_EQ(Ids(Synced(*cat).pulled), std::set<std::string>{own}) << "only its own team's record";
+  Synced(*ana_);
+  Synced(*cat);
+  EXPECT_EQ(Ids(Synced(*ben_).pulled), std::set<std::string>{skye}) << "only its own team's record";
   ASSERT_OK_AND_ASSIGN(auto visible, cat->replica().Query("young_person"));
   ASSERT_EQ(visible.size(), 1u);
   EXPECT_EQ(visible[0]["id"], own);
