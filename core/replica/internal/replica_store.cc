@@ -153,6 +153,15 @@ Status ReplicaStore::RemoveView(std::string_view record_id) {
   return remove->Run();
 }
 
+Result<bool> ReplicaStore::MarkViewConfirmed(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement update,
+                            Cached("UPDATE local_view SET state = NULL WHERE record_id = ? RETURNING 1"));
+  OUTREACH_RETURN_IF_ERROR(update->BindText(1, record_id));
+  OUTREACH_ASSIGN_OR_RETURN(const bool updated, update->Step());
+  if (updated) OUTREACH_RETURN_IF_ERROR(update->Step().status());  // runs the statement to its end
+  return updated;
+}
+
 Status ReplicaStore::AddToOutbox(const model::Change& change) {
   // Writing order: after every entry, and after every position ever pushed ("pushed_up_to",
   // replica_outbox.cc), so a later change is never taken for one that may have left. This

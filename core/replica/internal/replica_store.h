@@ -45,6 +45,9 @@ class ReplicaStore {
   Status SaveConfirmed(const model::RecordState& state);
   // Forgets the view of a record nothing is left of (its only pending create was discarded).
   Status RemoveView(std::string_view record_id);
+  // The record's view is its confirmed state from now on (its values are unchanged): false
+  // when it has no view row.
+  Result<bool> MarkViewConfirmed(std::string_view record_id);
 
   Status AddToOutbox(const model::Change& change);
   // Entries in writing order; `record_id` empty for all records.

@@ -2,8 +2,12 @@
 // with them) applied in one transaction, equal in effect to the call-by-call path.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/merge/merge.h"
 #include "core/model/canonical_json.h"
+#include "core/model/record_codec.h"
+#include "core/replica/internal/replica_store.h"
 #include "core/replica/replica.h"
 #include "core/schema/schema_registry.h"
 #include "tests/core/replica/replica_fixture.h"
@@ -57,6 +61,52 @@ TEST_F(ReplicaSyncAnswerTest, AcceptedChangesLeaveTheOutboxAndTheViewStaysTheSam
   ASSERT_OK_AND_ASSIGN(std::string later, replica_->Create("young_person", YoungPerson("Lou")));
   ASSERT_OK_AND_ASSIGN(auto newest, replica_->Outbox(OutboxStatus::kPending));
   EXPECT_GT(newest.back().change.version.hlc, pending.back().change.version.hlc);
+}
+
+// An answer that leaves out records this device can make itself (the server's push answer
+// does so when the device held them as they were): their accepted changes are folded into the
+// confirmed state, which must then be byte for byte the server's merge. A change written after
+// the push stays pending on top.
+TEST_F(ReplicaSyncAnswerTest, FoldedChangesGiveTheServersStateAndLaterEditsStayOnTop) {
+  ASSERT_OK_AND_ASSIGN(std::string whole, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(std::string part, replica_->Create("young_person", YoungPerson("Jay")));
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(whole, Json{{"known_as", "Sky"}}), IsOk());
+  ASSERT_THAT(replica_->MarkSending(), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto pushed, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pushed.size(), 3u);
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(part, Json{{"known_as", "J"}}), IsOk());  // after the push left
+
+  const schema::RecordSchema& schema = *schemas_->Find("young_person");
+  std::map<std::string, model::RecordState> server;
+  std::vector<PushResult> results;
+  for (const auto& entry : pushed) {
+    results.push_back(PushResult{entry.change.change_id, false, ""});
+    model::RecordState& state = server[entry.change.record_id];
+    state = merge::Merge(schema, state, entry.change).state;
+  }
+  ASSERT_THAT(replica_->ApplySyncAnswer(results, {}), IsOk());
+
+  ASSERT_OK_AND_ASSIGN(auto left, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].change.record_id, part);
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+  ASSERT_OK_AND_ASSIGN(RecordView whole_view, replica_->Get(whole));
+  EXPECT_FALSE(whole_view.has_pending_changes);
+  ASSERT_OK_AND_ASSIGN(RecordView part_view, replica_->Get(part));
+  EXPECT_TRUE(part_view.has_pending_changes);
+  EXPECT_EQ(part_view.values["known_as"], "J");
+
+  // Byte for byte: the record with nothing pending is stored as its confirmed state, which
+  // is the server's; the other's confirmed state shows once its last change is folded too.
+  ASSERT_OK_AND_ASSIGN(auto tables, detail::ReplicaStore::Open(db_.get()));
+  ASSERT_OK_AND_ASSIGN(auto stored_whole, tables->LoadView(whole));
+  ASSERT_TRUE(stored_whole.has_value());
+  EXPECT_EQ(model::CanonicalRecord(*stored_whole), model::CanonicalRecord(server[whole]));
+  ASSERT_OK_AND_ASSIGN(auto confirmed_part, tables->LoadConfirmed(part));
+  ASSERT_TRUE(confirmed_part.has_value());
+  EXPECT_EQ(model::CanonicalRecord(*confirmed_part), model::CanonicalRecord(server[part]));
 }
 
 TEST_F(ReplicaSyncAnswerTest, AnAnswerThatFailsChangesNothing) {
