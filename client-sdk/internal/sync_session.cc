@@ -1,6 +1,7 @@
 #include "client-sdk/internal/sync_session.h"
 
 #include <algorithm>
+#include <future>
 
 #include "client-sdk/internal/device_state.h"
 #include "client-sdk/transport/http_client.h"
@@ -118,6 +119,67 @@ class PushEstimate {
   std::int64_t changes_ = 0;
 };
 
+// One request of the session, made ready to send: a batch of the outbox (possibly empty: a
+// pull) with the cursor it pulls from.
+struct PreparedRequest {
+  protocol::SyncRequest request;
+  std::string body;
+  std::int64_t last_sequence = 0;  // outbox position of its last change
+};
+
+Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::string& cursor,
+                                       std::string_view server_version,
+                                       const SyncOptions& options, std::size_t batch_size,
+                                       std::int64_t after_sequence) {
+  PreparedRequest prepared;
+  OUTREACH_ASSIGN_OR_RETURN(auto batch,
+                            context.replica->Outbox(replica::OutboxStatus::kPending,
+                                                    static_cast<std::int64_t>(batch_size),
+                                                    after_sequence));
+  // From here on these readings may be on the server even if its answer never arrives.
+  if (!batch.empty()) OUTREACH_RETURN_IF_ERROR(context.replica->MarkSending());
+  protocol::SyncRequest& request = prepared.request;
+  request.version = RequestVersion(server_version);
+  request.cursor = cursor;
+  request.page_size = options.page_size;
+  OUTREACH_ASSIGN_OR_RETURN(request.schemas_hash, context.state->GetOr(kSchemasHash));
+  for (auto& entry : batch) {
+    prepared.last_sequence = entry.sequence;
+    request.changes.push_back(std::move(entry.change));
+  }
+  prepared.body = protocol::EncodeBinary(request);
+  return prepared;
+}
+
+// A request sent while the previous answer is being applied: a push's next batch leaves as
+// soon as the previous answer is in, so the server applies it while this device applies that
+// answer. The device and the server then work at once instead of in turn. Its thread uses only
+// the HTTP client, which nothing else uses until the answer is taken.
+class RequestAhead {
+ public:
+  ~RequestAhead() {
+    if (answer_.valid()) answer_.wait();  // never leave its thread running
+  }
+  bool on_its_way() const { return answer_.valid(); }
+  const PreparedRequest& request() const { return prepared_; }  // read-only while on its way
+  void Send(HttpClient* http, PreparedRequest prepared, const RequestOptions& options) {
+    prepared_ = std::move(prepared);
+    answer_ = std::async(std::launch::async, [http, body = &prepared_.body, options] {
+      return http->Post("/v1/sync", std::string(protocol::kBinaryContentType), *body, options);
+    });
+  }
+  // Waits for its answer; `prepared` is the request it answers.
+  Result<HttpResult> Take(PreparedRequest& prepared) {
+    Result<HttpResult> answer = answer_.get();
+    prepared = std::move(prepared_);
+    return answer;
+  }
+
+ private:
+  PreparedRequest prepared_;
+  std::future<Result<HttpResult>> answer_;
+};
+
 }  // namespace
 
 Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& options) {
@@ -139,65 +201,78 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
   request_options.accept = std::string(protocol::kBinaryContentType);
   request_options.cancel = options.cancel;
 
+  // A push's size is known before it leaves: reported then (a batch sent ahead, once the
+  // answer before it is reported), with the rest of the outbox after it, so a slow upload
+  // shows how much is on its way.
+  const auto report_leaving = [&](const PreparedRequest& prepared) {
+    progress.phase = SyncPhase::kPush;
+    progress.changes_total = pending;
+    const auto changes = static_cast<std::int64_t>(prepared.request.changes.size());
+    push_estimate.Made(prepared.body.size(), prepared.request.changes.size());
+    const std::int64_t left_after = pending - progress.changes_done - changes;
+    progress.bytes_leaving = static_cast<std::int64_t>(prepared.body.size());
+    progress.bytes_total = progress.bytes_done + progress.bytes_leaving +
+                           push_estimate.Rest(left_after);
+    if (options.progress) options.progress(progress);
+    progress.bytes_leaving = 0;
+  };
+
+  RequestAhead ahead;
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) return AbortedError("sync cancelled");
-    OUTREACH_ASSIGN_OR_RETURN(auto batch,
-                              context.replica->Outbox(replica::OutboxStatus::kPending,
-                                                      static_cast<std::int64_t>(batch_size)));
-    // From here on these readings may be on the server even if its answer never arrives.
-    if (!batch.empty()) OUTREACH_RETURN_IF_ERROR(context.replica->MarkSending());
-    protocol::SyncRequest request;
-    request.version = RequestVersion(server_version);
-    request.cursor = cursor;
-    request.page_size = options.page_size;
-    OUTREACH_ASSIGN_OR_RETURN(request.schemas_hash, context.state->GetOr(kSchemasHash));
-    for (auto& entry : batch) request.changes.push_back(std::move(entry.change));
-    const std::string body = protocol::EncodeBinary(request);
-    progress.phase = batch.empty() ? SyncPhase::kPull : SyncPhase::kPush;
-    // SyncProgress: the total is the outbox for a push and unknown (0) for a pull.
-    progress.changes_total = progress.phase == SyncPhase::kPush ? pending : 0;
-    if (progress.phase == SyncPhase::kPush) {
-      // A push's size is known before it leaves: reported now, with the rest of the outbox
-      // after it, so a slow upload shows how much is on its way.
-      push_estimate.Made(body.size(), batch.size());
-      const std::int64_t left_after = pending - progress.changes_done -
-                                      static_cast<std::int64_t>(batch.size());
-      progress.bytes_leaving = static_cast<std::int64_t>(body.size());
-      progress.bytes_total = progress.bytes_done + progress.bytes_leaving +
-                             push_estimate.Rest(left_after);
-      if (options.progress) options.progress(progress);
-      progress.bytes_leaving = 0;
+    PreparedRequest current;
+    const bool was_ahead = ahead.on_its_way();
+    if (!was_ahead) {
+      OUTREACH_ASSIGN_OR_RETURN(
+          current, PrepareRequest(context, cursor, server_version, options, batch_size, 0));
+      if (!current.request.changes.empty()) report_leaving(current);
     }
-
-    OUTREACH_ASSIGN_OR_RETURN(
-        HttpResult answer,
-        context.http->Post("/v1/sync", std::string(protocol::kBinaryContentType), body,
-                           request_options));
+    Result<HttpResult> sent =
+        was_ahead ? ahead.Take(current)
+                  : context.http->Post("/v1/sync", std::string(protocol::kBinaryContentType),
+                                       current.body, request_options);
+    const protocol::SyncRequest& request = current.request;
+    OUTREACH_ASSIGN_OR_RETURN(HttpResult answer, std::move(sent));
     ++summary.requests;
-    summary.bytes_sent += static_cast<std::int64_t>(body.size());
+    summary.bytes_sent += static_cast<std::int64_t>(current.body.size());
     summary.bytes_received += static_cast<std::int64_t>(answer.body.size());
     progress.bytes_done = summary.bytes_sent + summary.bytes_received;
+    progress.phase = request.changes.empty() ? SyncPhase::kPull : SyncPhase::kPush;
+    progress.changes_total = progress.phase == SyncPhase::kPush ? pending : 0;
 
     if (answer.status == 200) {
       OUTREACH_ASSIGN_OR_RETURN(protocol::SyncResponse response,
                                 protocol::DecodeBinaryResponse(answer.body));
       OUTREACH_RETURN_IF_ERROR(NoteServerVersion(context, response, server_version));
+      // Before the next batch leaves: the reload uses the HTTP client.
       OUTREACH_RETURN_IF_ERROR(ReloadSchemasIfChanged(context, response));
+      // Unless this was the last (a pull with nothing more), the next request leaves now: the
+      // rest of the outbox after this batch, or the next page, from this answer's cursor.
+      if (!request.changes.empty() || response.has_more) {
+        OUTREACH_ASSIGN_OR_RETURN(
+            PreparedRequest next, PrepareRequest(context, response.cursor, server_version,
+                                                 options, batch_size, current.last_sequence));
+        ahead.Send(context.http, std::move(next), request_options);
+      }
       OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, summary));
       cursor = response.cursor;
       progress.changes_done = progress.phase == SyncPhase::kPush ? summary.pushed + summary.rejected
                                                                  : summary.pulled;
       // What is left: the rest of the outbox for a push; for a pull with more to come, one more
       // page like this one (the server does not say how many).
-      const std::int64_t exchange = static_cast<std::int64_t>(body.size() + answer.body.size());
+      const std::int64_t exchange = static_cast<std::int64_t>(current.body.size() + answer.body.size());
       progress.bytes_total =
           progress.bytes_done + (progress.phase == SyncPhase::kPush
                                      ? push_estimate.Rest(pending - progress.changes_done)
                                      : (response.has_more ? exchange : 0));
       if (options.progress) options.progress(progress);
+      if (ahead.on_its_way() && !ahead.request().request.changes.empty()) {
+        report_leaving(ahead.request());
+      }
       if (request.changes.empty() && !response.has_more) break;
       continue;
     }
+    // Any refusal: whatever else happens, the next request is made afresh from the outbox.
     OUTREACH_ASSIGN_OR_RETURN(protocol::ErrorBody error, ReadError(answer));
     if (!downgraded && RefusedAsNewerMinor(request, answer, error)) {
       // Once: write 1.0, which every 1.x server reads, from now on (kept: a 1.1 server's

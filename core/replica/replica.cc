@@ -283,8 +283,9 @@ Result<bool> Replica::HoldsCollection(std::string_view collection) {
   return store_->HoldsCollection(collection);
 }
 
-Result<std::vector<OutboxEntry>> Replica::Outbox(OutboxStatus status, std::int64_t limit) {
-  return store_->LoadOutbox(status, {}, limit);
+Result<std::vector<OutboxEntry>> Replica::Outbox(OutboxStatus status, std::int64_t limit,
+                                                 std::int64_t after_sequence) {
+  return store_->LoadOutbox(status, {}, limit, after_sequence);
 }
 
 Result<std::int64_t> Replica::OutboxCount(OutboxStatus status) {

@@ -151,8 +151,10 @@ class Replica {
   // would leave those records unreadable.
   Result<bool> HoldsCollection(std::string_view collection);
 
-  // In writing order; at most `limit` (a push batch), -1 for all.
-  Result<std::vector<OutboxEntry>> Outbox(OutboxStatus status, std::int64_t limit = -1);
+  // In writing order; at most `limit` (a push batch), -1 for all; after position
+  // `after_sequence` (OutboxEntry::sequence: the next batch while one is on its way).
+  Result<std::vector<OutboxEntry>> Outbox(OutboxStatus status, std::int64_t limit = -1,
+                                          std::int64_t after_sequence = 0);
   Result<std::int64_t> OutboxCount(OutboxStatus status);
 
   // Drops a rejected change; the record is shown again without it. A rejected create of a

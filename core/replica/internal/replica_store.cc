@@ -179,18 +179,20 @@ Status ReplicaStore::AddToOutbox(const model::Change& change) {
 
 Result<std::vector<OutboxEntry>> ReplicaStore::LoadOutbox(std::optional<OutboxStatus> status,
                                                           std::string_view record_id,
-                                                          std::int64_t limit) {
+                                                          std::int64_t limit,
+                                                          std::int64_t after_sequence) {
   // One statement per shape, so each can use its index: a single statement with
   // "(?2 = '' OR record_id = ?2)" scans the whole outbox for every record, which made syncing
   // and writing quadratic in the outbox's length.
   const char* sql =
       record_id.empty()
           ? "SELECT seq, change, status, reason FROM outbox WHERE (?1 IS NULL OR status = ?1) "
-            "AND ?2 = '' ORDER BY seq LIMIT ?3"
+            "AND ?2 = '' AND seq > ?4 ORDER BY seq LIMIT ?3"
           : "SELECT seq, change, status, reason FROM outbox WHERE record_id = ?2 "
-            "AND (?1 IS NULL OR status = ?1) ORDER BY seq LIMIT ?3";
+            "AND (?1 IS NULL OR status = ?1) AND seq > ?4 ORDER BY seq LIMIT ?3";
   OUTREACH_ASSIGN_OR_RETURN(CachedStatement select, Cached(sql));
   OUTREACH_RETURN_IF_ERROR(select->BindInt64(3, limit));
+  OUTREACH_RETURN_IF_ERROR(select->BindInt64(4, after_sequence));
   if (status.has_value()) {
     OUTREACH_RETURN_IF_ERROR(select->BindText(1, StatusText(*status)));
   } else {

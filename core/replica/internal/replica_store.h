@@ -50,11 +50,12 @@ class ReplicaStore {
   Result<bool> MarkViewConfirmed(std::string_view record_id);
 
   Status AddToOutbox(const model::Change& change);
-  // Entries in writing order; `record_id` empty for all records.
-  // At most `limit` entries (-1: all), in writing order.
+  // Entries in writing order; `record_id` empty for all records. At most `limit` entries
+  // (-1: all), after position `after_sequence`.
   Result<std::vector<OutboxEntry>> LoadOutbox(std::optional<OutboxStatus> status,
                                               std::string_view record_id = {},
-                                              std::int64_t limit = -1);
+                                              std::int64_t limit = -1,
+                                              std::int64_t after_sequence = 0);
   // The record a change in the outbox belongs to; not_found if it is not there.
   Result<std::int64_t> CountOutbox(OutboxStatus status);
   Result<std::string> OutboxRecord(std::string_view change_id);
