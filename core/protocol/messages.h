@@ -25,8 +25,12 @@ struct ProtocolVersion {
 
   bool operator==(const ProtocolVersion&) const = default;
 };
-// 1.1 added SyncRequest::schemas_hash.
-inline constexpr ProtocolVersion kProtocolVersion{1, 1};
+// 1.1 added SyncRequest::schemas_hash. 1.2 adds no field: a device writing it folds its
+// accepted changes into what it holds with this merge code (merge rules 1), so the server may
+// leave records the device can make exactly out of a push's answer
+// (sync-server/sync/folded_records.h). A change of the merge rules needs a new minor.
+inline constexpr ProtocolVersion kProtocolVersion{1, 2};
+inline constexpr std::uint8_t kFoldingMinor = 2;
 
 inline constexpr std::string_view kBinaryContentType = "application/vnd.outreach.sync.v1+cereal";
 inline constexpr std::string_view kJsonContentType = "application/json";

@@ -88,11 +88,11 @@ Status Replica::FoldAccepted(std::string_view record_id, const std::set<std::str
     newest = std::max(newest, entry.change.version.hlc);
   }
   for (const std::string& id : change_ids) OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(id));
-  if (state.id.empty()) return Rebuild(record_id);
-  OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
   // The changes left the outbox: re-stamping must never go below them (the server has them),
   // and the caller saves the clock, which covers them, in the same transaction.
   if (!newest.IsZero()) OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
+  if (state.id.empty()) return Rebuild(record_id);
+  OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
   if (all_pending_folded && !newest.IsZero()) {
     // The view was the confirmed state with exactly these changes applied, in this order, by
     // the same merge: it is the new confirmed state, byte for byte, and only stops being

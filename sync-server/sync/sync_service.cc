@@ -1,8 +1,5 @@
 #include "sync-server/sync/sync_service.h"
 
-#include <unordered_map>
-#include <unordered_set>
-
 #include "core/base/hex.h"
 #include "core/base/secure_bytes.h"
 #include "core/merge/admission.h"
@@ -19,6 +16,7 @@
 #include "sync-server/auth/credentials.h"
 #include "sync-server/sync/change_checks.h"
 #include "sync-server/sync/cursor.h"
+#include "sync-server/sync/folded_records.h"
 #include "sync-server/sync/merged_rules.h"
 
 namespace outreach::server {
@@ -70,43 +68,6 @@ struct Applied {
   bool invalid = false;
   std::int64_t sequence_before = 0;  // the record's, before the change (0: it did not exist)
   std::int64_t sequence_saved = 0;   // the record's after it, when the change wrote it
-};
-
-// Records a push wrote whose new state the pushing device can make itself, exactly: it held
-// the record as it was (its sequence at or below the device's cursor, or no record yet), and
-// each of the push's changes to it applied as written. Its answer leaves them out; the device
-// folds its accepted changes into what it holds (Replica::MarkAccepted), with the same merge
-// code, so its copy is byte for byte the server's. Half a push's answer, and no decoding of
-// its own records back on a slow tablet. A record anyone changed after the push is sent.
-class FoldedRecords {
- public:
-  explicit FoldedRecords(std::int64_t cursor) : cursor_(cursor) {}
-
-  void Note(const std::string& record_id, const Applied& applied) {
-    const auto [it, first] = records_.try_emplace(record_id);
-    Folded& record = it->second;
-    if (first) record.exact = applied.sequence_before <= cursor_;
-    record.exact = record.exact && applied.result.outcome == Outcome::kApplied;
-    if (applied.sequence_saved != 0) record.sequence = applied.sequence_saved;
-  }
-
-  // Whether the record stored under `sequence` is one the device can fold.
-  bool Skips(std::int64_t sequence) const { return exact_sequences_.count(sequence) > 0; }
-
-  void Seal() {
-    for (const auto& [id, record] : records_) {
-      if (record.exact && record.sequence != 0) exact_sequences_.insert(record.sequence);
-    }
-  }
-
- private:
-  struct Folded {
-    bool exact = true;
-    std::int64_t sequence = 0;
-  };
-  std::int64_t cursor_;
-  std::unordered_map<std::string, Folded> records_;
-  std::unordered_set<std::int64_t> exact_sequences_;
 };
 
 // The schema's rules across fields on the record as merged (merged_rules.h). Problems the
@@ -277,7 +238,7 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
   if (!invalid.empty()) return InvalidChanges(std::move(invalid));
 
   SyncReply reply;
-  FoldedRecords folded(*after);
+  FoldedRecords folded(*after, request.version.minor >= protocol::kFoldingMinor);
   if (!request.changes.empty()) {
     auto push = store_->BeginPush();
     if (!push.ok()) return StoreFailure(push.status());
@@ -294,7 +255,8 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
         invalid.push_back(std::move(applied->result));
         continue;
       }
-      folded.Note(change.record_id, *applied);
+      folded.Note(change.record_id, applied->result.outcome, applied->sequence_before,
+                  applied->sequence_saved);
       const Outcome outcome = applied->result.outcome;
       reply.changes_applied += outcome == Outcome::kApplied || outcome == Outcome::kMerged ||
                                outcome == Outcome::kConflict;

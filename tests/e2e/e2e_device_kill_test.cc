@@ -154,20 +154,24 @@ TEST(EndToEndDeviceKill, ADeviceKilledMidSyncLosesAndDuplicatesNothing) {
 
   // Killed mid-sync several times; a kill that comes after the child finished does not count.
   // The moment is uniform over the time a sync takes from its first progress line (a push
-  // about to leave) to its end, as measured on the last sync that ran to the end: a push in
-  // flight, an answer being applied, a page pulled. Seeded, so a failing moment replays
-  // closely; the timing of the fault is the test's input, not a wait.
+  // about to leave) to its end, as measured on the last sync that ran to the end (the first
+  // round only measures): a push in flight, an answer being applied, a page pulled. Seeded,
+  // so a failing moment replays closely; the timing of the fault is the test's input.
   const int wanted_kills = Scaled(6, 3);
   const int per_round = Scaled(1500, 300);
   int kills = 0;
-  std::int64_t sync_ms = 50;  // until one sync has been seen to the end
+  std::int64_t sync_ms = 0;  // 0: no sync seen to the end yet, so this one is not killed
+  std::int64_t longest_delay_ms = 0;
   for (int round = 0; kills < wanted_kills; ++round) {
-    ASSERT_LT(round, 4 * wanted_kills) << "the kills kept missing the syncs: " << kills;
+    ASSERT_LT(round, 4 * wanted_kills + 1) << "the kills kept missing the syncs: " << kills;
     RecordProperty("rounds", round + 1);
     work_offline(per_round);
     if (::testing::Test::HasFatalFailure()) return;
     CliSync child(field);
-    const std::int64_t delay_ms = static_cast<std::int64_t>(random() % std::max<std::int64_t>(1, sync_ms));
+    const bool measuring = sync_ms == 0;
+    const std::int64_t delay_ms =
+        measuring ? std::int64_t{120'000} : static_cast<std::int64_t>(random() % sync_ms);
+    if (!measuring) longest_delay_ms = std::max(longest_delay_ms, delay_ms);
     if (child.AwaitProgressLines(1)) {
       const auto first_line = CliSync::Clock::now();
       const auto moment = first_line + std::chrono::milliseconds(delay_ms);
@@ -175,8 +179,8 @@ TEST(EndToEndDeviceKill, ADeviceKilledMidSyncLosesAndDuplicatesNothing) {
       if (read == CliSync::Progress::kStillRunning) {
         child.Kill();
       } else {
-        sync_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      CliSync::Clock::now() - first_line).count();
+        sync_ms = std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                CliSync::Clock::now() - first_line).count());
       }
     }
     const int status = child.Wait();
@@ -191,6 +195,8 @@ TEST(EndToEndDeviceKill, ADeviceKilledMidSyncLosesAndDuplicatesNothing) {
     }
   }
   RecordProperty("kills", kills);
+  RecordProperty("sync_ms", static_cast<int>(sync_ms));
+  RecordProperty("longest_delay_ms", static_cast<int>(longest_delay_ms));
 
   // A clean sync, by the same CLI, to the end.
   {

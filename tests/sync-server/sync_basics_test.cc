@@ -105,6 +105,22 @@ TEST_F(SyncBasicsTest, APushAnswerLeavesOutOnlyWhatThePusherCanFoldExactly) {
   EXPECT_EQ(skye.values["address"], "1 High St");
 }
 
+// A device writing 1.0 or 1.1 never said it folds with this server's merge rules: its
+// records come back in the answer to its push, as before 1.2.
+TEST_F(SyncBasicsTest, ADeviceOnAnOlderMinorGetsItsOwnRecordsBack) {
+  const auto ids = CreateYoungPeople(*ana_, {"Skye", "Jay"});
+  ASSERT_EQ(ids.size(), 2u);
+  ASSERT_OK_AND_ASSIGN(protocol::SyncRequest push, ana_->PendingRequest());
+  push.version = protocol::ProtocolVersion{1, 1};
+  auto reply = server_->service().Sync(ServerDevice(*ana_), push);
+  ASSERT_EQ(HttpStatus(reply), 200);
+  EXPECT_EQ(std::get<SyncReply>(reply).encoded_records.size(), 2u);
+  push.version = protocol::kProtocolVersion;  // the same push again: duplicates come back too
+  reply = server_->service().Sync(ServerDevice(*ana_), push);
+  ASSERT_EQ(HttpStatus(reply), 200);
+  EXPECT_EQ(std::get<SyncReply>(reply).encoded_records.size(), 2u);
+}
+
 TEST_F(SyncBasicsTest, AnotherTeamReceivesNothingOfTheTeam) {
   auto cat = NewDevice("cat");
   ASSERT_TRUE(cat);

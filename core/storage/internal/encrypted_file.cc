@@ -25,7 +25,11 @@ struct EncryptedFile {
   std::uint32_t last_frame_page_number = 0;
   // A frame header SQLite has written but that is not on disk yet: it goes out with its page,
   // in one write instead of two (half the write calls of a commit). Any other operation on
-  // the file writes it first, so no one can observe the difference.
+  // the file writes it first, so no one can observe the difference. A commit frame's header
+  // is never held: SQLite also rewrites frame headers alone (new checksums at commit, after a
+  // page of the transaction was rewritten in place), each followed by a read of the next
+  // frame except the last, the commit frame's, which under synchronous=NORMAL nothing
+  // follows: held, it would be lost if the app died then, and the commit with it.
   std::int64_t pending_header_offset = -1;
   std::uint8_t pending_header[kFrameHeaderSize];
   // SQLite only guarantees 8-byte alignment for the sqlite3_file memory this struct lives in.
@@ -246,6 +250,13 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
   if (in_frame == 0 && (amount == kFrameHeaderSize || amount == kFrameSize)) {
     self->last_frame_header_offset = frame_start;
     self->last_frame_page_number = BigEndian32(data);
+    const bool commit_frame = BigEndian32(data + 4) != 0;  // its database size after commit
+    if (commit_frame) {
+      const int rc = RealWrite(self, data, kFrameHeaderSize, offset);
+      if (rc != SQLITE_OK || amount == kFrameHeaderSize) return rc;
+      return WriteWalPage(self, self->last_frame_page_number, data + kFrameHeaderSize,
+                          offset + kFrameHeaderSize);
+    }
     std::memcpy(self->pending_header, data, kFrameHeaderSize);
     self->pending_header_offset = frame_start;
     if (amount == kFrameHeaderSize) return SQLITE_OK;
@@ -309,7 +320,6 @@ int FileLock(sqlite3_file* file, int level) {
   return Self(file)->real->pMethods->xLock(Self(file)->real, level);
 }
 int FileUnlock(sqlite3_file* file, int level) {
-  if (const int rc = FlushPendingHeader(Self(file)); rc != SQLITE_OK) return rc;
   return Self(file)->real->pMethods->xUnlock(Self(file)->real, level);
 }
 int FileCheckReservedLock(sqlite3_file* file, int* out) {
