@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <utility>
 
 namespace outreach::storage::detail {
 namespace {
@@ -25,13 +26,15 @@ struct EncryptedFile {
   std::uint32_t last_frame_page_number = 0;
   // A frame header SQLite has written but that is not on disk yet: it goes out with its page,
   // in one write instead of two (half the write calls of a commit). Any other operation on
-  // the file writes it first, so no one can observe the difference. A commit frame's header
-  // is never held: SQLite also rewrites frame headers alone (new checksums at commit, after a
-  // page of the transaction was rewritten in place), each followed by a read of the next
-  // frame except the last, the commit frame's, which under synchronous=NORMAL nothing
-  // follows: held, it would be lost if the app died then, and the commit with it.
+  // the file writes it first, so no one can observe the difference. A rewritten header is
+  // never held: at commit, after a page of the transaction was rewritten in place, SQLite
+  // reads each frame from there on whole and writes its header back alone (new checksums);
+  // the last is the commit frame's, which under synchronous=NORMAL nothing follows: held, it
+  // would be lost if the app died then, and the commit with it. `just_read_frame` is the
+  // frame read whole by the call before, if it was one.
   std::int64_t pending_header_offset = -1;
   std::uint8_t pending_header[kFrameHeaderSize];
+  std::int64_t just_read_frame = -1;
   // SQLite only guarantees 8-byte alignment for the sqlite3_file memory this struct lives in.
   std::uint8_t scratch[kFrameSize];
 };
@@ -171,8 +174,10 @@ int ReadWal(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_t off
   const std::int64_t frame_start = FrameStart(offset);
   const std::int64_t in_frame = offset - frame_start;
   if (in_frame == 0 && amount == kFrameSize) {
-    // Recovery reads whole frames. A frame that fails to open comes back with a zeroed page,
-    // so SQLite's frame checksum fails and recovery ends there, as at a torn tail (FORMAT.md).
+    // Recovery reads whole frames, and so does a rewrite of checksums before each header it
+    // writes back. A frame that fails to open comes back with a zeroed page, so SQLite's
+    // frame checksum fails and recovery ends there, as at a torn tail (FORMAT.md).
+    self->just_read_frame = frame_start;
     const int rc = RealRead(self, out, amount, offset);
     if (rc != SQLITE_OK) return rc;
     if (!self->context->cipher().OpenInPlace(BigEndian32(out), out + kFrameHeaderSize)) {
@@ -232,6 +237,7 @@ int WriteWalPage(EncryptedFile* self, std::uint32_t page_number, const std::uint
 }
 
 int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int64_t offset) {
+  const std::int64_t rewrite_of = std::exchange(self->just_read_frame, -1);
   if (int rc = SQLITE_OK; RefusedAfterFailure(self, &rc)) return rc;
   const std::int64_t frame_start = FrameStart(offset);
   const std::int64_t in_frame = offset - frame_start;
@@ -250,8 +256,7 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
   if (in_frame == 0 && (amount == kFrameHeaderSize || amount == kFrameSize)) {
     self->last_frame_header_offset = frame_start;
     self->last_frame_page_number = BigEndian32(data);
-    const bool commit_frame = BigEndian32(data + 4) != 0;  // its database size after commit
-    if (commit_frame) {
+    if (frame_start == rewrite_of) {
       const int rc = RealWrite(self, data, kFrameHeaderSize, offset);
       if (rc != SQLITE_OK || amount == kFrameHeaderSize) return rc;
       return WriteWalPage(self, self->last_frame_page_number, data + kFrameHeaderSize,
