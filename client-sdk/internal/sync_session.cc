@@ -1,9 +1,9 @@
 #include "client-sdk/internal/sync_session.h"
 
 #include <algorithm>
-#include <future>
 
 #include "client-sdk/internal/device_state.h"
+#include "client-sdk/internal/request_ahead.h"
 #include "client-sdk/transport/http_client.h"
 #include "core/protocol/binary_codec.h"
 #include "core/protocol/json_codec.h"
@@ -119,14 +119,6 @@ class PushEstimate {
   std::int64_t changes_ = 0;
 };
 
-// One request of the session, made ready to send: a batch of the outbox (possibly empty: a
-// pull) with the cursor it pulls from.
-struct PreparedRequest {
-  protocol::SyncRequest request;
-  std::string body;
-  std::int64_t last_sequence = 0;  // outbox position of its last change
-};
-
 Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::string& cursor,
                                        std::string_view server_version,
                                        const SyncOptions& options, std::size_t batch_size,
@@ -150,35 +142,6 @@ Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::st
   prepared.body = protocol::EncodeBinary(request);
   return prepared;
 }
-
-// A request sent while the previous answer is being applied: a push's next batch leaves as
-// soon as the previous answer is in, so the server applies it while this device applies that
-// answer. The device and the server then work at once instead of in turn. Its thread uses only
-// the HTTP client, which nothing else uses until the answer is taken.
-class RequestAhead {
- public:
-  ~RequestAhead() {
-    if (answer_.valid()) answer_.wait();  // never leave its thread running
-  }
-  bool on_its_way() const { return answer_.valid(); }
-  const PreparedRequest& request() const { return prepared_; }  // read-only while on its way
-  void Send(HttpClient* http, PreparedRequest prepared, const RequestOptions& options) {
-    prepared_ = std::move(prepared);
-    answer_ = std::async(std::launch::async, [http, body = &prepared_.body, options] {
-      return http->Post("/v1/sync", std::string(protocol::kBinaryContentType), *body, options);
-    });
-  }
-  // Waits for its answer; `prepared` is the request it answers.
-  Result<HttpResult> Take(PreparedRequest& prepared) {
-    Result<HttpResult> answer = answer_.get();
-    prepared = std::move(prepared_);
-    return answer;
-  }
-
- private:
-  PreparedRequest prepared_;
-  std::future<Result<HttpResult>> answer_;
-};
 
 }  // namespace
 
@@ -217,7 +180,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     progress.bytes_leaving = 0;
   };
 
-  RequestAhead ahead;
+  RequestAhead ahead(options.cancel);
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) return AbortedError("sync cancelled");
     PreparedRequest current;

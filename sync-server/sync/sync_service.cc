@@ -238,7 +238,7 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
   if (!invalid.empty()) return InvalidChanges(std::move(invalid));
 
   SyncReply reply;
-  FoldedRecords folded(*after, request.version.minor >= protocol::kFoldingMinor);
+  FoldedRecords folded(*after, protocol::FoldsExactly(request.version));
   if (!request.changes.empty()) {
     auto push = store_->BeginPush();
     if (!push.ok()) return StoreFailure(push.status());

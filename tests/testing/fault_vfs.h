@@ -15,6 +15,7 @@ struct FaultCounts {
   int reads = 0;
   int writes = 0;
   int syncs = 0;
+  int frame_header_writes = 0;  // writes of 24 bytes: a WAL frame header alone
 };
 
 class FaultVfs {

@@ -175,7 +175,7 @@ int ReadWal(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_t off
   const std::int64_t in_frame = offset - frame_start;
   if (in_frame == 0 && amount == kFrameSize) {
     // Recovery reads whole frames, and so does a rewrite of checksums before each header it
-    // writes back. A frame that fails to open comes back with a zeroed page, so SQLite's
+    // writes back. A frame that fails to open comes back with a zeroed header, so SQLite's
     // frame checksum fails and recovery ends there, as at a torn tail (FORMAT.md).
     self->just_read_frame = frame_start;
     const int rc = RealRead(self, out, amount, offset);
