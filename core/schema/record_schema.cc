@@ -133,7 +133,20 @@ const FieldSpec* RecordSchema::Field(std::string_view name) const {
 std::vector<ValidationProblem> RecordSchema::Validate(const nlohmann::json& values,
                                                       ValidationMode mode) const {
   if (!values.is_object()) return validator_.Validate(values);
-  nlohmann::json effective = values;
+  return Validate(nlohmann::json(values), mode);
+}
+
+std::vector<ValidationProblem> RecordSchema::Validate(nlohmann::json&& values,
+                                                      ValidationMode mode) const {
+  if (!values.is_object()) return validator_.Validate(values);
+  // The derived fields the caller wrote, before absent lists are filled in below.
+  std::vector<const FieldSpec*> written_derived;
+  if (mode != ValidationMode::kStoredState) {
+    for (const FieldSpec& field : fields_) {
+      if (!field.derived.empty() && values.contains(field.name)) written_derived.push_back(&field);
+    }
+  }
+  nlohmann::json& effective = values;
   // Merge never stores an empty list: an append or set field with nothing in it is absent from
   // a record (and from the change that created it). Absent and empty are the same list, so a
   // device creating {"summary": []} and the server validating the change it sent agree.
@@ -143,11 +156,10 @@ std::vector<ValidationProblem> RecordSchema::Validate(const nlohmann::json& valu
   }
   if (mode == ValidationMode::kStoredState) return validator_.Validate(effective);
   std::vector<ValidationProblem> problems;
-  for (const FieldSpec& field : fields_) {
-    if (field.derived.empty() || !values.contains(field.name)) continue;
+  for (const FieldSpec* field : written_derived) {
     problems.push_back(
-        {detail::AppendPointerToken("", field.name), "derived: computed by the engine"});
-    effective.erase(field.name);
+        {detail::AppendPointerToken("", field->name), "derived: computed by the engine"});
+    effective.erase(field->name);
   }
   // Rules that read derived fields (a rationale when assessed_level differs from
   // computed_level) judge the values the engine is about to compute.

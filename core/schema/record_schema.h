@@ -65,6 +65,8 @@ class RecordSchema {
   // "derived: computed by the engine" per derived field present. Unknown fields are accepted.
   // Empty if valid. Messages carry no field values (ProblemsToStatus turns them into a Status).
   std::vector<ValidationProblem> Validate(const nlohmann::json& values, ValidationMode mode) const;
+  // The same, working on `values` in place (no copy of the record).
+  std::vector<ValidationProblem> Validate(nlohmann::json&& values, ValidationMode mode) const;
 
   // Whether a change written against `change_version` of this type may be applied here: true for
   // the same major version, whatever the minor. An older minor lacks only optional fields; a

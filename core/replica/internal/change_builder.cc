@@ -130,7 +130,7 @@ Json ValuesAfterPatch(const schema::RecordSchema& schema, const model::RecordSta
 std::vector<schema::ValidationProblem> ProblemsOf(const schema::RecordSchema& schema,
                                                   const std::string& id, Json values) {
   values["id"] = id;
-  return schema.Validate(values, schema::ValidationMode::kUserInput);
+  return schema.Validate(std::move(values), schema::ValidationMode::kUserInput);
 }
 
 Status ValidateEdit(const schema::RecordSchema& schema, const model::RecordState& view,
