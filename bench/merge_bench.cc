@@ -194,6 +194,8 @@ class PlainInserts {
     }
     Exec(db_, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
               " PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0; PRAGMA cache_size=-8192;"
+              " PRAGMA wal_autocheckpoint=" +
+                  std::to_string(outreach::storage::OpenOptions{}.wal_autocheckpoint_pages) + ";"
               " CREATE TABLE view(id INTEGER PRIMARY KEY, state BLOB, vals TEXT);"
               " CREATE TABLE outbox(id INTEGER PRIMARY KEY, change BLOB);");
     sqlite3_prepare_v2(db_, "INSERT INTO view(state, vals) VALUES (?, ?)", -1, &insert_view_, nullptr);

@@ -60,7 +60,9 @@ class PlainStore : public Store {
     }
     Exec("PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA temp_store=MEMORY;"
          " PRAGMA mmap_size=0; PRAGMA cache_size=-" + std::to_string(kCacheKib) +
-         "; PRAGMA synchronous=" + synchronous);
+         "; PRAGMA synchronous=" + synchronous +
+         "; PRAGMA wal_autocheckpoint=" +
+         std::to_string(outreach::storage::OpenOptions{}.wal_autocheckpoint_pages));
   }
   ~PlainStore() override { sqlite3_close(db_); }
   void Exec(const std::string& sql) override {

@@ -40,7 +40,11 @@ struct OpenOptions {
   // FULL: a commit is on disk when Commit() returns (a flat battery loses nothing reported).
   Synchronous synchronous = Synchronous::kFull;
   // WAL pages after which a commit checkpoints into the database; 0 never does so by itself.
-  int wal_autocheckpoint_pages = 1000;
+  // 4000 (16 MiB), not SQLite's 1000: a checkpoint reads and authenticates every page it
+  // copies, and the pages each write rewrites (index leaves, page 1) are copied once per
+  // checkpoint, so fewer, larger checkpoints cost a write much less (merge_bench's
+  // replica.create: about 1.9x plain SQLite at 1000, about 1.6x at 4000 on both sides).
+  int wal_autocheckpoint_pages = 4000;
   int busy_timeout_ms = 5000;
   // SQLite's page cache for this connection, in KiB (decrypted pages).
   int cache_size_kib = 8192;
