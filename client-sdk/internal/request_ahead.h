@@ -17,7 +17,8 @@ namespace outreach::client {
 // One request of a sync, made ready to send: a batch of the outbox (possibly empty: a pull)
 // with the cursor it pulls from.
 struct PreparedRequest {
-  protocol::SyncRequest request;
+  protocol::SyncRequest request;  // its head (version, cursor); the changes are in `body` only
+  std::size_t changes = 0;        // how many changes `body` carries
   std::string body;
   std::int64_t last_sequence = 0;  // outbox position of its last change
 };

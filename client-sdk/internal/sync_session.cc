@@ -30,7 +30,7 @@ Status Refused(const HttpResult& answer, const protocol::ErrorBody& error) {
 // Applies one 200 answer in one transaction: the results of the pushed changes, the pulled
 // records, and the new cursor.
 Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& response,
-                   SyncSummary& summary) {
+                   const std::vector<std::string>& stored_records, SyncSummary& summary) {
   std::vector<replica::PushResult> results;
   for (const auto& result : response.results) {
     const bool rejected = result.outcome == Outcome::kRejected;
@@ -41,7 +41,7 @@ Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& res
   }
   summary.pulled += static_cast<std::int64_t>(response.records.size());
   return context.replica->InOneTransaction([&]() -> Status {
-    OUTREACH_RETURN_IF_ERROR(context.replica->ApplySyncAnswer(results, response.records));
+    OUTREACH_RETURN_IF_ERROR(context.replica->ApplySyncAnswer(results, response.records, &stored_records));
     return context.state->Set(kCursor, response.cursor);
   });
 }
@@ -125,9 +125,8 @@ Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::st
                                        std::int64_t after_sequence) {
   PreparedRequest prepared;
   OUTREACH_ASSIGN_OR_RETURN(auto batch,
-                            context.replica->Outbox(replica::OutboxStatus::kPending,
-                                                    static_cast<std::int64_t>(batch_size),
-                                                    after_sequence));
+                            context.replica->PendingForPush(static_cast<std::int64_t>(batch_size),
+                                                            after_sequence));
   // From here on these readings may be on the server even if its answer never arrives.
   if (!batch.empty()) OUTREACH_RETURN_IF_ERROR(context.replica->MarkSending());
   protocol::SyncRequest& request = prepared.request;
@@ -135,11 +134,15 @@ Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::st
   request.cursor = cursor;
   request.page_size = options.page_size;
   OUTREACH_ASSIGN_OR_RETURN(request.schemas_hash, context.state->GetOr(kSchemasHash));
+  // The changes go as the outbox stores them: the protocol's own archive, never decoded here.
+  std::vector<std::string> changes;
+  changes.reserve(batch.size());
   for (auto& entry : batch) {
     prepared.last_sequence = entry.sequence;
-    request.changes.push_back(std::move(entry.change));
+    changes.push_back(std::move(entry.change));
   }
-  prepared.body = protocol::EncodeBinary(request);
+  prepared.changes = changes.size();
+  prepared.body = protocol::EncodeBinary(request, changes);
   return prepared;
 }
 
@@ -170,8 +173,8 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
   const auto report_leaving = [&](const PreparedRequest& prepared) {
     progress.phase = SyncPhase::kPush;
     progress.changes_total = pending;
-    const auto changes = static_cast<std::int64_t>(prepared.request.changes.size());
-    push_estimate.Made(prepared.body.size(), prepared.request.changes.size());
+    const auto changes = static_cast<std::int64_t>(prepared.changes);
+    push_estimate.Made(prepared.body.size(), prepared.changes);
     const std::int64_t left_after = pending - progress.changes_done - changes;
     progress.bytes_leaving = static_cast<std::int64_t>(prepared.body.size());
     progress.bytes_total = progress.bytes_done + progress.bytes_leaving +
@@ -188,7 +191,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     if (!was_ahead) {
       OUTREACH_ASSIGN_OR_RETURN(
           current, PrepareRequest(context, cursor, server_version, options, batch_size, 0));
-      if (!current.request.changes.empty()) report_leaving(current);
+      if (current.changes > 0) report_leaving(current);
     }
     Result<HttpResult> sent =
         was_ahead ? ahead.Take(current)
@@ -200,24 +203,25 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     summary.bytes_sent += static_cast<std::int64_t>(current.body.size());
     summary.bytes_received += static_cast<std::int64_t>(answer.body.size());
     progress.bytes_done = summary.bytes_sent + summary.bytes_received;
-    progress.phase = request.changes.empty() ? SyncPhase::kPull : SyncPhase::kPush;
+    progress.phase = current.changes == 0 ? SyncPhase::kPull : SyncPhase::kPush;
     progress.changes_total = progress.phase == SyncPhase::kPush ? pending : 0;
 
     if (answer.status == 200) {
+      std::vector<std::string> stored_records;  // the records as they came: stored as they are
       OUTREACH_ASSIGN_OR_RETURN(protocol::SyncResponse response,
-                                protocol::DecodeBinaryResponse(answer.body));
+                                protocol::DecodeBinaryResponse(answer.body, {}, &stored_records));
       OUTREACH_RETURN_IF_ERROR(NoteServerVersion(context, response, server_version));
       // Before the next batch leaves: the reload uses the HTTP client.
       OUTREACH_RETURN_IF_ERROR(ReloadSchemasIfChanged(context, response));
       // Unless this was the last (a pull with nothing more), the next request leaves now: the
       // rest of the outbox after this batch, or the next page, from this answer's cursor.
-      if (!request.changes.empty() || response.has_more) {
+      if (current.changes > 0 || response.has_more) {
         OUTREACH_ASSIGN_OR_RETURN(
             PreparedRequest next, PrepareRequest(context, response.cursor, server_version,
                                                  options, batch_size, current.last_sequence));
         ahead.Send(context.http, std::move(next), request_options);
       }
-      OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, summary));
+      OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, stored_records, summary));
       cursor = response.cursor;
       progress.changes_done = progress.phase == SyncPhase::kPush ? summary.pushed + summary.rejected
                                                                  : summary.pulled;
@@ -229,10 +233,10 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
                                      ? push_estimate.Rest(pending - progress.changes_done)
                                      : (response.has_more ? exchange : 0));
       if (options.progress) options.progress(progress);
-      if (ahead.on_its_way() && !ahead.request().request.changes.empty()) {
+      if (ahead.on_its_way() && ahead.request().changes > 0) {
         report_leaving(ahead.request());
       }
-      if (request.changes.empty() && !response.has_more) break;
+      if (current.changes == 0 && !response.has_more) break;
       continue;
     }
     // Any refusal: whatever else happens, the next request is made afresh from the outbox.

@@ -183,13 +183,21 @@ void WriteResponseHead(OutArchive& ar, const SyncResponse& response) {
 
 }  // namespace
 
-std::string EncodeBinary(const SyncRequest& request) {
+std::string EncodeBinary(const SyncRequest& request) { return EncodeBinary(request, {}); }
+
+std::string EncodeBinary(const SyncRequest& request,
+                         std::span<const std::string> encoded_changes) {
   // Written as `request.version`: a device talking to a 1.0 server leaves out what 1.0 does
   // not read (that server refuses trailing bytes).
   return Frame(MessageKind::kSyncRequest, request.version, Archive([&](OutArchive& ar) {
                  Io(ar, request.cursor);
                  ar(request.page_size);
-                 Io(ar, request.changes);
+                 internal::WriteCount(ar, request.changes.size() + encoded_changes.size());
+                 for (const auto& change : request.changes) Io(ar, change);
+                 // Same bytes Io(change) would write: the outbox keeps changes in this format.
+                 for (const auto& bytes : encoded_changes) {
+                   ar(cereal::binary_data(bytes.data(), bytes.size()));
+                 }
                  if (request.version.minor >= 1) Io(ar, request.schemas_hash);  // since 1.1
                }));
 }
@@ -225,7 +233,8 @@ Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimit
   return request;
 }
 
-Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLimits& limits) {
+Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLimits& limits,
+                                          std::vector<std::string>* stored_records) {
   OUTREACH_ASSIGN_OR_RETURN(std::string archive,
                             Unframe(body, MessageKind::kSyncResponse, limits));
   SyncResponse response;
@@ -246,8 +255,18 @@ Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLim
     ar(response.has_more, response.server_time_ms, response.directives.wipe,
        response.directives.schemas_changed);
     Io(ar, response.schemas_hash);
-    Io(ar, response.records);
-    for (const auto& record : response.records) CheckShape(record);
+    const std::size_t records = internal::ReadCount(ar);
+    for (std::size_t i = 0; i < records; ++i) {
+      const std::size_t at = archive.size() - internal::BytesLeftToRead();
+      model::RecordState& record = response.records.emplace_back();
+      Io(ar, record);
+      CheckShape(record);
+      if (stored_records != nullptr) {
+        // The bytes it came in are its stored form (EncodeRecordState): kept, not re-encoded.
+        const std::size_t end = archive.size() - internal::BytesLeftToRead();
+        stored_records->emplace_back(archive, at, end - at);
+      }
+    }
   }, NewerMinor(response.version)));
   return response;
 }
@@ -266,13 +285,18 @@ std::string EncodeStored(const T& value) {
   return bytes;
 }
 
-template <typename T>
-Status DecodeStored(std::string_view bytes, T& value) {
+// A stored archive with its header byte back, as cereal reads it.
+std::string WithHeader(std::string_view bytes) {
   std::string archive;
   archive.reserve(bytes.size() + 1);
   archive.push_back(kLittleEndianHeader);
   archive.append(bytes);
-  return Unarchive(archive, [&](InArchive& ar) {
+  return archive;
+}
+
+template <typename T>
+Status DecodeStored(std::string_view bytes, T& value) {
+  return Unarchive(WithHeader(bytes), [&](InArchive& ar) {
     Io(ar, value);
     CheckShape(value);
   });
@@ -294,6 +318,15 @@ Result<model::Change> DecodeChange(std::string_view bytes) {
   model::Change change;
   OUTREACH_RETURN_IF_ERROR(DecodeStored(bytes, change));
   return change;
+}
+
+Result<model::Change> DecodeChangeHead(std::string_view bytes) {
+  model::Change head;
+  // The rest of the change follows its head: not trailing garbage, just unread.
+  OUTREACH_RETURN_IF_ERROR(Unarchive(
+      WithHeader(bytes), [&](InArchive& ar) { internal::ReadChangeHead(ar, head); },
+      /*newer_minor=*/true));
+  return head;
 }
 
 }  // namespace outreach::protocol

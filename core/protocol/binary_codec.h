@@ -22,6 +22,10 @@ struct DecodeLimits {
 };
 
 std::string EncodeBinary(const SyncRequest& request);
+// A device's push: `encoded_changes` (EncodeChange bytes, as its outbox stores them) are
+// written after `request.changes`, as they are.
+std::string EncodeBinary(const SyncRequest& request,
+                         std::span<const std::string> encoded_changes);
 std::string EncodeBinary(const SyncResponse& response);
 // The server's pull path: `encoded_records` (EncodeRecordState bytes, as it stores them) are
 // sent after `response.records` without being decoded and encoded again.
@@ -31,8 +35,11 @@ std::string EncodeBinary(const SyncResponse& response,
 // invalid_argument: malformed; failed_precondition: another major version (the message names
 // both); resource_exhausted: decompresses beyond the limit.
 Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimits& limits = {});
+// `stored_records`, if given, receives each record's bytes as they came (EncodeRecordState's
+// form, checked by the decode), in the order of `records`: a device stores them as they are.
 Result<SyncResponse> DecodeBinaryResponse(std::string_view body,
-                                          const DecodeLimits& limits = {});
+                                          const DecodeLimits& limits = {},
+                                          std::vector<std::string>* stored_records = nullptr);
 
 // One record state in the same archive format, uncompressed: how the server and the devices
 // store it (a device's confirmed states and views, the server's records).
@@ -41,5 +48,8 @@ Result<model::RecordState> DecodeRecordState(std::string_view bytes);
 // One change, likewise: how a device keeps its outbox.
 std::string EncodeChange(const model::Change& change);
 Result<model::Change> DecodeChange(std::string_view bytes);
+// Only the head of a stored change (ids, collection, team, schema version, kind, version): what
+// bookkeeping needs, without reading its writes. The other fields are left empty.
+Result<model::Change> DecodeChangeHead(std::string_view bytes);
 
 }  // namespace outreach::protocol

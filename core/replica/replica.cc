@@ -288,6 +288,11 @@ Result<std::vector<OutboxEntry>> Replica::Outbox(OutboxStatus status, std::int64
   return store_->LoadOutbox(status, {}, limit, after_sequence);
 }
 
+Result<std::vector<StoredOutboxEntry>> Replica::PendingForPush(std::int64_t limit,
+                                                                std::int64_t after_sequence) {
+  return store_->LoadPendingEncoded(limit, after_sequence);
+}
+
 Result<std::int64_t> Replica::OutboxCount(OutboxStatus status) {
   return store_->CountOutbox(status);
 }
@@ -396,7 +401,11 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
 }
 
 Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
-                                const std::vector<model::RecordState>& records) {
+                                const std::vector<model::RecordState>& records,
+                                const std::vector<std::string>* stored_records) {
+  if (stored_records != nullptr && stored_records->size() != records.size()) {
+    return InvalidArgumentError("stored records do not match the records");
+  }
   std::set<std::string> pulled;
   model::Hlc newest;
   for (const model::RecordState& record : records) {
@@ -432,12 +441,19 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
   for (const auto& [record_id, change_ids] : fold) {
     OUTREACH_RETURN_IF_ERROR(FoldAccepted(record_id, change_ids));
   }
-  for (const model::RecordState& record : records) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const model::RecordState& record = records[i];
     // Joined, not replaced (see ApplyServerRecord).
     OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));
-    if (confirmed.has_value()) *confirmed = merge::JoinStates(*confirmed, record);
+    if (confirmed.has_value()) {
+      *confirmed = merge::JoinStates(*confirmed, record);
+      OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(*confirmed));
+    } else if (stored_records != nullptr) {
+      OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmedBytes(record.id, (*stored_records)[i]));
+    } else {
+      OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(record));
+    }
     const model::RecordState& joined = confirmed.has_value() ? *confirmed : record;
-    OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(joined));
     OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &joined));
     rebuild.erase(record.id);
   }

@@ -74,6 +74,13 @@ struct OutboxEntry {
   std::string reason;  // why the server rejected it (ids and field names only)
 };
 
+// A pending change as the outbox stores it: the protocol's change archive
+// (protocol::EncodeChange), which a push request carries as is.
+struct StoredOutboxEntry {
+  std::int64_t sequence = 0;  // order of writing
+  std::string change;
+};
+
 class Replica {
  public:
   // Opens the replica tables in `db` (creating them if new) and restores the device's clock.
@@ -155,6 +162,10 @@ class Replica {
   // `after_sequence` (OutboxEntry::sequence: the next batch while one is on its way).
   Result<std::vector<OutboxEntry>> Outbox(OutboxStatus status, std::int64_t limit = -1,
                                           std::int64_t after_sequence = 0);
+  // The next push batch: pending changes as stored, in writing order, at most `limit`, after
+  // position `after_sequence`. A push sends them without decoding them.
+  Result<std::vector<StoredOutboxEntry>> PendingForPush(std::int64_t limit,
+                                                        std::int64_t after_sequence);
   Result<std::int64_t> OutboxCount(OutboxStatus status);
 
   // Drops a rejected change; the record is shown again without it. A rejected create of a
@@ -210,8 +221,11 @@ class Replica {
   // an accepted change whose record came back in `records` simply leaves the outbox (the
   // server's state holds it), and each record is rebuilt once. Results for changes no longer
   // in the outbox (discarded meanwhile) are skipped.
+  // `stored_records`, if given, are `records` as the protocol encoded them
+  // (protocol::DecodeBinaryResponse): a record new to this device is stored in those bytes.
   Status ApplySyncAnswer(const std::vector<PushResult>& results,
-                         const std::vector<model::RecordState>& records);
+                         const std::vector<model::RecordState>& records,
+                         const std::vector<std::string>* stored_records = nullptr);
   // The server's state of a record is joined into the confirmed state; pending changes are
   // re-applied on top (rebase; those the server already has are duplicates and change nothing).
   Status ApplyServerRecord(const model::RecordState& server_state);

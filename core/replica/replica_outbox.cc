@@ -73,19 +73,36 @@ Status Replica::FoldAccepted(std::string_view record_id, const std::set<std::str
   // until it arrives (or for good, when the server's answer left the record out because this
   // device can make it exactly), keep showing them by folding them into the confirmed state,
   // in writing order, with the merge the server ran.
+  OUTREACH_ASSIGN_OR_RETURN(const auto heads, store_->LoadPendingHeads(record_id));
+  model::Hlc newest;
+  bool all_pending_folded = !heads.empty();
+  for (const model::Change& head : heads) {
+    if (change_ids.count(head.change_id) == 0) {
+      all_pending_folded = false;
+    } else {
+      newest = std::max(newest, head.version.hlc);
+    }
+  }
+  if (all_pending_folded) {
+    // Most folds (a push of records nobody else touched): the view is the confirmed state
+    // with exactly these changes applied, in this order, by the same merge, so it is the new
+    // confirmed state byte for byte, taken as stored (CheckViews verifies views against a
+    // rebuild).
+    OUTREACH_ASSIGN_OR_RETURN(const bool promoted, store_->PromoteViewToConfirmed(record_id));
+    if (promoted) {
+      for (const std::string& id : change_ids) OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(id));
+      // The changes left the outbox: re-stamping must never go below them (the server has
+      // them), and the caller saves the clock, which covers them, in the same transaction.
+      return RaiseFloor(newest);
+    }
+  }
   OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
   OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
   model::RecordState state = confirmed.value_or(model::RecordState{});
-  model::Hlc newest;
-  bool all_pending_folded = true;
   for (const OutboxEntry& entry : pending) {
-    if (change_ids.count(entry.change.change_id) == 0) {
-      all_pending_folded = false;
-      continue;
-    }
+    if (change_ids.count(entry.change.change_id) == 0) continue;
     const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
     if (schema != nullptr) (void)merge::MergeInPlace(*schema, state, entry.change);
-    newest = std::max(newest, entry.change.version.hlc);
   }
   for (const std::string& id : change_ids) OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(id));
   // The changes left the outbox: re-stamping must never go below them (the server has them),

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "core/model/record_codec.h"
+#include "core/protocol/internal/plain_json.h"
 
 namespace outreach::protocol::internal {
 namespace {
@@ -60,6 +61,8 @@ bool IsUtf8(std::string_view text) {
 
 }  // namespace
 
+std::size_t BytesLeftToRead() { return BytesLeft(); }
+
 InputBounds::InputBounds(const std::streambuf* buffer) { current_input = buffer; }
 InputBounds::~InputBounds() { current_input = nullptr; }
 
@@ -88,66 +91,24 @@ void Io(InArchive& ar, std::string& value) {
   if (!IsUtf8(value)) throw DecodeError{"text is not UTF-8"};
 }
 
-namespace {
-
-// True if `text` means exactly its bytes inside JSON quotes: no quote, backslash or control
-// character (the only characters dump() escapes; UTF-8 is written as is).
-bool IsPlainText(const std::string& text) {
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte == '"' || byte == '\\' || byte < 0x20) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 void Io(OutArchive& ar, const model::Json& value) {
-  // Most values are plain strings or booleans: written without the serializer, byte for byte
-  // what dump() writes (tested). Text that is not UTF-8 goes to dump(), which refuses it.
-  if (value.is_boolean()) {
-    Io(ar, std::string(value.get<bool>() ? "true" : "false"));
-    return;
-  }
-  if (value.is_string()) {
-    const std::string& text = value.get_ref<const std::string&>();
-    if (IsPlainText(text) && IsUtf8(text)) {
-      std::string quoted;
-      quoted.reserve(text.size() + 2);
-      quoted.append(1, '"').append(text).append(1, '"');
-      Io(ar, quoted);
-      return;
-    }
-  }
-  Io(ar, value.dump());
+  // Most values are plain (plain_json.h): written without the serializer, byte for byte what
+  // dump() writes (tested). Text that is not UTF-8 goes to dump(), which refuses it.
+  std::string text;
+  if (!WritePlainJson(value, IsUtf8, text)) text = value.dump();
+  Io(ar, text);
 }
-
-namespace {
-
-// Most values are plain strings or booleans: read those without the JSON parser (its setup
-// costs more than the value). A string qualifies only when its JSON text has no escape, quote
-// or control character inside, so it means exactly its bytes (already checked as UTF-8).
-bool ReadPlainValue(const std::string& text, model::Json& value) {
-  if (text == "true" || text == "false") {
-    value = text == "true";
-    return true;
-  }
-  if (text.size() < 2 || text.front() != '"' || text.back() != '"') return false;
-  std::string inside = text.substr(1, text.size() - 2);
-  if (!IsPlainText(inside)) return false;
-  value = std::move(inside);
-  return true;
-}
-
-}  // namespace
 
 void Io(InArchive& ar, model::Json& value) {
   std::string text;
   Io(ar, text);
-  if (ReadPlainValue(text, value)) return;
-  value = model::Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) throw DecodeError{"value is not JSON"};
-  if (!model::JsonWithinLimits(value)) throw DecodeError{"value nests too deep"};
+  if (!ReadPlainJson(text, value)) {
+    value = model::Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded()) throw DecodeError{"value is not JSON"};
+  }
+  if (value.is_structured() && !model::JsonWithinLimits(value)) {
+    throw DecodeError{"value nests too deep"};
+  }
 }
 
 void Io(OutArchive& ar, const model::Hlc& value) { ar(value.physical_ms, value.counter); }
@@ -208,7 +169,7 @@ void Io(OutArchive& ar, const model::Change& value) {
         value.deletion_base);
 }
 
-void Io(InArchive& ar, model::Change& value) {
+void ReadChangeHead(InArchive& ar, model::Change& value) {
   IoAll(ar, value.change_id, value.record_id, value.collection, value.team, value.schema_version);
   std::uint8_t kind = 0;
   ar(kind);
@@ -217,9 +178,13 @@ void Io(InArchive& ar, model::Change& value) {
     throw DecodeError{"unknown change kind"};
   }
   value.kind = static_cast<model::ChangeKind>(kind);
-  IoAll(ar, value.version, value.author, value.author_role, value.reason, value.registers,
-        value.appends, value.sets, value.delete_seen, value.delete_seen_items,
-        value.deletion_base);
+  Io(ar, value.version);
+}
+
+void Io(InArchive& ar, model::Change& value) {
+  ReadChangeHead(ar, value);
+  IoAll(ar, value.author, value.author_role, value.reason, value.registers, value.appends,
+        value.sets, value.delete_seen, value.delete_seen_items, value.deletion_base);
 }
 
 }  // namespace outreach::protocol::internal

@@ -34,6 +34,9 @@ class InputBounds {
   InputBounds& operator=(const InputBounds&) = delete;
 };
 
+// The bytes InputBounds' buffer has left to read (the position of the next field).
+std::size_t BytesLeftToRead();
+
 // One pair per type: writing takes a const value, reading fills a default-constructed one.
 #define OUTREACH_ARCHIVE_IO(Type)             \
   void Io(OutArchive& ar, const Type& value); \
@@ -56,6 +59,10 @@ OUTREACH_ARCHIVE_IO(model::SetRemoval)
 OUTREACH_ARCHIVE_IO(model::SetWrite)
 OUTREACH_ARCHIVE_IO(model::Change)
 #undef OUTREACH_ARCHIVE_IO
+
+// A change's head: its ids, collection, team, schema version, kind and version, the fields
+// written first; the rest (author, reason, writes) is left unread.
+void ReadChangeHead(InArchive& ar, model::Change& value);
 
 // Counts written before containers; on reading, checked against the bytes left.
 void WriteCount(OutArchive& ar, std::size_t count);

@@ -141,9 +141,13 @@ Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json
 }
 
 Status ReplicaStore::SaveConfirmed(const model::RecordState& state) {
+  return SaveConfirmedBytes(state.id, protocol::EncodeRecordState(state));
+}
+
+Status ReplicaStore::SaveConfirmedBytes(std::string_view record_id, std::string_view state) {
   OUTREACH_ASSIGN_OR_RETURN(CachedStatement upsert, Cached("INSERT OR REPLACE INTO confirmed(record_id, state) VALUES (?, ?)"));
-  OUTREACH_RETURN_IF_ERROR(upsert->BindText(1, state.id));
-  OUTREACH_RETURN_IF_ERROR(upsert->BindBlob(2, AsBytes(protocol::EncodeRecordState(state))));
+  OUTREACH_RETURN_IF_ERROR(upsert->BindText(1, record_id));
+  OUTREACH_RETURN_IF_ERROR(upsert->BindBlob(2, AsBytes(state)));
   return upsert->Run();
 }
 
@@ -160,6 +164,18 @@ Result<bool> ReplicaStore::MarkViewConfirmed(std::string_view record_id) {
   OUTREACH_ASSIGN_OR_RETURN(const bool updated, update->Step());
   if (updated) OUTREACH_RETURN_IF_ERROR(update->Step().status());  // runs the statement to its end
   return updated;
+}
+
+Result<bool> ReplicaStore::PromoteViewToConfirmed(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(
+      CachedStatement copy,
+      Cached("INSERT OR REPLACE INTO confirmed(record_id, state) SELECT record_id, state "
+             "FROM local_view WHERE record_id = ? AND state IS NOT NULL RETURNING 1"));
+  OUTREACH_RETURN_IF_ERROR(copy->BindText(1, record_id));
+  OUTREACH_ASSIGN_OR_RETURN(const bool copied, copy->Step());
+  if (!copied) return false;
+  OUTREACH_RETURN_IF_ERROR(copy->Step().status());  // runs the statement to its end
+  return MarkViewConfirmed(record_id);
 }
 
 Status ReplicaStore::AddToOutbox(const model::Change& change) {
@@ -208,6 +224,38 @@ Result<std::vector<OutboxEntry>> ReplicaStore::LoadOutbox(std::optional<OutboxSt
                                   select->ColumnText(2) == "pending" ? OutboxStatus::kPending
                                                                    : OutboxStatus::kRejected,
                                   std::string(select->ColumnText(3))});
+  }
+  return entries;
+}
+
+Result<std::vector<model::Change>> ReplicaStore::LoadPendingHeads(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement select,
+                            Cached("SELECT change FROM outbox WHERE record_id = ? AND "
+                                   "status = 'pending' ORDER BY seq"));
+  OUTREACH_RETURN_IF_ERROR(select->BindText(1, record_id));
+  std::vector<model::Change> heads;
+  while (true) {
+    OUTREACH_ASSIGN_OR_RETURN(bool has_row, select->Step());
+    if (!has_row) break;
+    auto head = protocol::DecodeChangeHead(AsText(select->ColumnBlob(0)));
+    if (!head.ok()) return CorruptError("a stored change does not decode");
+    heads.push_back(*std::move(head));
+  }
+  return heads;
+}
+
+Result<std::vector<StoredOutboxEntry>> ReplicaStore::LoadPendingEncoded(
+    std::int64_t limit, std::int64_t after_sequence) {
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement select,
+                            Cached("SELECT seq, change FROM outbox WHERE status = 'pending' "
+                                   "AND seq > ? ORDER BY seq LIMIT ?"));
+  OUTREACH_RETURN_IF_ERROR(select->BindInt64(1, after_sequence));
+  OUTREACH_RETURN_IF_ERROR(select->BindInt64(2, limit));
+  std::vector<StoredOutboxEntry> entries;
+  while (true) {
+    OUTREACH_ASSIGN_OR_RETURN(bool has_row, select->Step());
+    if (!has_row) break;
+    entries.push_back(StoredOutboxEntry{select->ColumnInt64(0), std::string(AsText(select->ColumnBlob(1)))});
   }
   return entries;
 }

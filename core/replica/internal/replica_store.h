@@ -43,13 +43,25 @@ class ReplicaStore {
   Status SaveView(const model::RecordState& state, const model::Json& values, bool deleted,
                   bool equals_confirmed = false);
   Status SaveConfirmed(const model::RecordState& state);
+  // The same with the state as the protocol encodes it (protocol::EncodeRecordState).
+  Status SaveConfirmedBytes(std::string_view record_id, std::string_view state);
   // Forgets the view of a record nothing is left of (its only pending create was discarded).
   Status RemoveView(std::string_view record_id);
   // The record's view is its confirmed state from now on (its values are unchanged): false
   // when it has no view row.
   Result<bool> MarkViewConfirmed(std::string_view record_id);
+  // The view's own state becomes the record's confirmed state, copied as stored (nothing
+  // decoded or encoded), and the view is marked confirmed: false, changing nothing, when the
+  // view holds no state of its own.
+  Result<bool> PromoteViewToConfirmed(std::string_view record_id);
 
   Status AddToOutbox(const model::Change& change);
+  // The heads (protocol::DecodeChangeHead) of a record's pending changes, in writing order.
+  Result<std::vector<model::Change>> LoadPendingHeads(std::string_view record_id);
+  // Pending entries as stored (the protocol's change archive, ready to splice into a
+  // request), in writing order, at most `limit`, after position `after_sequence`.
+  Result<std::vector<StoredOutboxEntry>> LoadPendingEncoded(std::int64_t limit,
+                                                            std::int64_t after_sequence);
   // Entries in writing order; `record_id` empty for all records. At most `limit` entries
   // (-1: all), after position `after_sequence`.
   Result<std::vector<OutboxEntry>> LoadOutbox(std::optional<OutboxStatus> status,

@@ -40,6 +40,41 @@ TEST(BinaryCodec, StoredRecordStatesSpliceIntoAResponse) {
   ASSERT_OK_AND_ASSIGN(SyncResponse decoded, DecodeBinaryResponse(EncodeBinary(response, stored)));
   ASSERT_EQ(decoded.records.size(), 4u);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(decoded.records[i], SampleRecord(i));
+  // A device keeps each record's bytes as they came: exactly its stored form.
+  std::vector<std::string> kept;
+  ASSERT_OK(DecodeBinaryResponse(EncodeBinary(response, stored), {}, &kept).status());
+  EXPECT_EQ(kept, stored);
+}
+
+// A device's push carries its outbox's stored changes as they are: the same request, byte for
+// byte, as one encoded from the decoded changes.
+TEST(BinaryCodec, StoredChangesSpliceIntoARequest) {
+  const SyncRequest request = SampleRequest(4);
+  SyncRequest head = request;
+  head.changes.clear();
+  std::vector<std::string> stored;
+  for (const model::Change& change : request.changes) stored.push_back(EncodeChange(change));
+  const std::string spliced = EncodeBinary(head, stored);
+  EXPECT_EQ(spliced, EncodeBinary(request));
+  ASSERT_OK_AND_ASSIGN(SyncRequest decoded, DecodeBinaryRequest(spliced));
+  EXPECT_EQ(decoded, request);
+}
+
+// A change's head is read without its writes: ids, kind and version come back, the rest stays
+// empty, and bytes cut inside the head are refused.
+TEST(BinaryCodec, AChangeHeadIsReadAlone) {
+  const model::Change change = testing::SampleChange(2);
+  const std::string bytes = EncodeChange(change);
+  ASSERT_OK_AND_ASSIGN(model::Change head, DecodeChangeHead(bytes));
+  EXPECT_EQ(head.change_id, change.change_id);
+  EXPECT_EQ(head.record_id, change.record_id);
+  EXPECT_EQ(head.collection, change.collection);
+  EXPECT_EQ(head.kind, change.kind);
+  EXPECT_EQ(head.version, change.version);
+  EXPECT_TRUE(head.registers.empty());
+  EXPECT_TRUE(head.author.empty());
+  EXPECT_THAT(DecodeChangeHead(bytes.substr(0, change.change_id.size())).status(),
+              StatusIs(StatusCode::kInvalidArgument));
 }
 
 TEST(BinaryCodec, RecordStateRoundTrips) {

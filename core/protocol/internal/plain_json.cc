@@ -1,0 +1,104 @@
+#include "core/protocol/internal/plain_json.h"
+
+namespace outreach::protocol::internal {
+namespace {
+
+bool WritePlainScalar(const model::Json& value, bool (*is_utf8)(std::string_view),
+                      std::string& out) {
+  if (value.is_boolean()) {
+    out += value.get<bool>() ? "true" : "false";
+    return true;
+  }
+  if (!value.is_string()) return false;
+  const std::string& text = value.get_ref<const std::string&>();
+  if (!IsPlainText(text) || !is_utf8(text)) return false;
+  out.append(1, '"').append(text).append(1, '"');
+  return true;
+}
+
+// Reads a quoted plain string at `at`; moves `at` past its closing quote.
+bool ReadPlainString(std::string_view text, std::size_t& at, std::string_view& inside) {
+  if (at >= text.size() || text[at] != '"') return false;
+  const std::size_t close = text.find('"', at + 1);
+  if (close == std::string_view::npos) return false;
+  inside = text.substr(at + 1, close - at - 1);
+  if (!IsPlainText(inside)) return false;  // a backslash: an escape, left to the parser
+  at = close + 1;
+  return true;
+}
+
+bool ReadPlainScalar(std::string_view text, std::size_t& at, model::Json& value) {
+  for (const std::string_view word : {std::string_view("true"), std::string_view("false")}) {
+    if (text.substr(at, word.size()) == word) {
+      value = word == "true";
+      at += word.size();
+      return true;
+    }
+  }
+  std::string_view inside;
+  if (!ReadPlainString(text, at, inside)) return false;
+  value = std::string(inside);
+  return true;
+}
+
+}  // namespace
+
+bool IsPlainText(std::string_view text) {
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte == '"' || byte == '\\' || byte < 0x20) return false;
+  }
+  return true;
+}
+
+bool WritePlainJson(const model::Json& value, bool (*is_utf8)(std::string_view), std::string& out) {
+  if (!value.is_object()) return WritePlainScalar(value, is_utf8, out);
+  const std::size_t start = out.size();
+  out += '{';
+  // In the object's own (sorted) order, as dump() writes it.
+  for (const auto& [key, member] : value.items()) {
+    if (out.size() > start + 1) out += ',';
+    const bool plain = IsPlainText(key) && is_utf8(key);
+    if (plain) out.append(1, '"').append(key).append("\":");
+    if (!plain || !WritePlainScalar(member, is_utf8, out)) {
+      out.resize(start);
+      return false;
+    }
+  }
+  out += '}';
+  return true;
+}
+
+bool ReadPlainJson(std::string_view text, model::Json& value) {
+  std::size_t at = 0;
+  if (text.empty() || text.front() != '{') {
+    model::Json scalar;
+    if (!ReadPlainScalar(text, at, scalar) || at != text.size()) return false;
+    value = std::move(scalar);
+    return true;
+  }
+  model::Json object = model::Json::object();
+  at = 1;
+  if (text == "{}") {
+    value = std::move(object);
+    return true;
+  }
+  while (true) {
+    std::string_view key;
+    if (!ReadPlainString(text, at, key) || at >= text.size() || text[at] != ':') return false;
+    ++at;
+    model::Json member;
+    if (!ReadPlainScalar(text, at, member)) return false;
+    // A repeated key: the parser's rule (the last one wins) applies, not this reader's.
+    if (!object.emplace(std::string(key), std::move(member)).second) return false;
+    if (at >= text.size()) return false;
+    if (text[at] == '}') break;
+    if (text[at] != ',') return false;
+    ++at;
+  }
+  if (at + 1 != text.size()) return false;  // trailing bytes after the object
+  value = std::move(object);
+  return true;
+}
+
+}  // namespace outreach::protocol::internal

@@ -1,0 +1,26 @@
+// Plain JSON: the values most records hold (a string or boolean, or a flat object of them such
+// as an append entry {"author":..,"at":..,"text":..}) written and read without nlohmann's
+// serializer and parser, which cost several times the value itself. Byte for byte what dump()
+// writes, and exactly what parse() reads (both tested); anything else is left to nlohmann.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/model/record_state.h"
+
+namespace outreach::protocol::internal {
+
+// True if `text` means exactly its bytes inside JSON quotes: no quote, backslash or control
+// character (the only characters dump() escapes; UTF-8 is written as is).
+bool IsPlainText(std::string_view text);
+
+// Appends dump()'s text of `value` to `out` and returns true if `value` is plain (see above);
+// false, writing nothing, otherwise. `is_utf8` checks a string's bytes: dump() refuses others.
+bool WritePlainJson(const model::Json& value, bool (*is_utf8)(std::string_view), std::string& out);
+
+// Reads `text` (already checked as UTF-8) into `value` and returns true if it is plain JSON
+// without whitespace; false, leaving `value` alone, otherwise (the full parser decides).
+bool ReadPlainJson(std::string_view text, model::Json& value);
+
+}  // namespace outreach::protocol::internal

@@ -1,0 +1,115 @@
+// The plain-JSON fast path must agree with nlohmann exactly: what it writes is dump()'s text,
+// and what it reads is parse()'s value; anything it declines goes to nlohmann unchanged.
+#include "core/protocol/internal/plain_json.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/protocol/binary_codec.h"
+#include "protocol_samples.h"
+#include "tests/testing/status_matchers.h"
+
+namespace outreach::protocol::internal {
+namespace {
+
+using model::Json;
+
+// UTF-8 as dump() judges it (it throws on anything else).
+bool AnyUtf8(std::string_view text) {
+  try {
+    (void)Json(std::string(text)).dump();
+    return true;
+  } catch (const Json::exception&) {
+    return false;
+  }
+}
+
+std::vector<Json> SampleValues() {
+  return {"plain text", "", "quote \" inside", "back\\slash", "tab\tand\nnewline",
+          "caf\u00e9 \u2014 \U0001F600", "\u0001", "\u007f del", "/slash", true, false,
+          nullptr, 7, -1.5, Json::array({"a", true}), Json::object(),
+          Json{{"author", "w1"}, {"at", "2026-01-01T00:00:00Z"}, {"text", "seen near the park"}},
+          Json{{"code", "older_partner"}}, Json{{"flag", false}, {"name", "x"}},
+          Json{{"text", "with \"quotes\""}}, Json{{"key \"q\"", "v"}}, Json{{"n", 1}},
+          Json{{"nested", Json{{"a", "b"}}}}, Json{{"list", Json::array()}},
+          Json{{"null", nullptr}}, Json{{"caf\u00e9", "\u2014"}}};
+}
+
+TEST(PlainJson, WritesExactlyWhatDumpWrites) {
+  for (const Json& value : SampleValues()) {
+    std::string fast = "prefix";
+    if (WritePlainJson(value, AnyUtf8, fast)) {
+      EXPECT_EQ(fast, "prefix" + value.dump()) << value.dump();
+    } else {
+      EXPECT_EQ(fast, "prefix") << "a declined value must leave nothing behind: " << value.dump();
+    }
+  }
+  // The values records hold most are taken by the fast path.
+  std::string out;
+  EXPECT_TRUE(WritePlainJson(SampleValues()[16], AnyUtf8, out));
+  EXPECT_TRUE(WritePlainJson(SampleValues()[0], AnyUtf8, out));
+  EXPECT_FALSE(WritePlainJson(Json{{"text", "with \"quotes\""}}, AnyUtf8, out));
+}
+
+TEST(PlainJson, ReadsExactlyWhatParseReads) {
+  const std::vector<std::string> texts = {
+      "true", "false", "\"x\"", "\"\"", "{}", "{\"a\":\"b\"}", "{\"a\":true,\"b\":\"c\"}",
+      // Declined (nlohmann decides): escapes, whitespace, numbers, nesting, repeats, junk.
+      "{\"a\":\"b\\\"c\"}", "{ \"a\":\"b\"}", "{\"a\": \"b\"}", "{\"a\":1}", "{\"a\":{}}",
+      "{\"a\":\"x\",\"a\":\"y\"}", "{\"a\":\"b\"}x", "{\"a\":\"b\",}", "{\"a\"}", "{\"a\":}",
+      "{\"a\":tru}", "{\"a\":\"b\"", "{", "\"unterminated", "\"a\"b\"", "null", "{\"a\":null}",
+      "{\"b\":\"1\",\"a\":\"2\"}", "truex", " true"};
+  for (const std::string& text : texts) {
+    Json fast = "untouched";
+    const Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (ReadPlainJson(text, fast)) {
+      ASSERT_FALSE(parsed.is_discarded()) << text;
+      EXPECT_EQ(fast, parsed) << text;
+      EXPECT_EQ(fast.dump(), parsed.dump()) << text;
+    } else {
+      EXPECT_EQ(fast, "untouched") << text;
+    }
+  }
+  Json value;
+  EXPECT_TRUE(ReadPlainJson("{\"author\":\"w1\",\"text\":\"seen\"}", value));
+  EXPECT_FALSE(ReadPlainJson("{\"a\":\"x\",\"a\":\"y\"}", value));
+}
+
+// Random texts built from the pieces plain JSON is made of, and the ones it is not: wherever
+// the fast reader takes one, parse() reads the same value from it.
+TEST(PlainJson, AgreesWithTheParserOnRandomTexts) {
+  const std::vector<std::string> pieces = {"{", "}", "\"", ":", ",", "a", "b", "true", "false",
+                                           "\\", " ", "1", "\"k\"", "\"v\"", "null", "\n"};
+  std::mt19937 random(20261126);
+  int taken = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string text;
+    const int length = 1 + static_cast<int>(random() % 12);
+    for (int k = 0; k < length; ++k) text += pieces[random() % pieces.size()];
+    Json fast;
+    if (!ReadPlainJson(text, fast)) continue;
+    ++taken;
+    const Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(parsed.is_discarded()) << text;
+    ASSERT_EQ(fast, parsed) << text;
+  }
+  EXPECT_GT(taken, 100);  // the generator does reach the fast path
+}
+
+// Through the archive: a record whose values are flat objects comes back equal, in the same
+// bytes as before this path existed (the serializer's).
+TEST(PlainJson, RecordsWithFlatObjectsRoundTripInTheSerializersBytes) {
+  model::RecordState state = testing::SampleRecord(2);
+  const Json entry{{"author", "w1"}, {"at", "2026-01-01T00:00:00Z"}, {"text", "seen \u2014 ok"}};
+  state.registers["risk"].candidates.at(0).value = entry;
+  const std::string bytes = EncodeRecordState(state);
+  EXPECT_NE(bytes.find(entry.dump()), std::string::npos);
+  ASSERT_OK_AND_ASSIGN(model::RecordState decoded, DecodeRecordState(bytes));
+  EXPECT_EQ(decoded, state);
+}
+
+}  // namespace
+}  // namespace outreach::protocol::internal
