@@ -167,14 +167,18 @@ Result<bool> ReplicaStore::MarkViewConfirmed(std::string_view record_id) {
 }
 
 Result<bool> ReplicaStore::PromoteViewToConfirmed(std::string_view record_id) {
+  // Read, then written with VALUES: an INSERT ... SELECT needs a statement journal, and inside
+  // a sync answer's savepoint SQLite truncates that in-memory journal by walking it from its
+  // start at every statement's end, which made a batch's folds quadratic.
   OUTREACH_ASSIGN_OR_RETURN(
-      CachedStatement copy,
-      Cached("INSERT OR REPLACE INTO confirmed(record_id, state) SELECT record_id, state "
-             "FROM local_view WHERE record_id = ? AND state IS NOT NULL RETURNING 1"));
-  OUTREACH_RETURN_IF_ERROR(copy->BindText(1, record_id));
-  OUTREACH_ASSIGN_OR_RETURN(const bool copied, copy->Step());
-  if (!copied) return false;
-  OUTREACH_RETURN_IF_ERROR(copy->Step().status());  // runs the statement to its end
+      CachedStatement select,
+      Cached("SELECT state FROM local_view WHERE record_id = ? AND state IS NOT NULL"));
+  OUTREACH_RETURN_IF_ERROR(select->BindText(1, record_id));
+  OUTREACH_ASSIGN_OR_RETURN(const bool found, select->Step());
+  if (!found) return false;
+  const std::string state(AsText(select->ColumnBlob(0)));
+  OUTREACH_RETURN_IF_ERROR(select->Reset());
+  OUTREACH_RETURN_IF_ERROR(SaveConfirmedBytes(record_id, state));
   return MarkViewConfirmed(record_id);
 }
 
