@@ -14,6 +14,7 @@
 #include <valijson/validator.hpp>
 #include <vector>
 
+#include "core/schema/internal/fast_validator.h"
 #include "core/schema/internal/instance_limits.h"
 #include "core/schema/internal/problem_text.h"
 #include "core/schema/internal/schema_bundle.h"
@@ -23,6 +24,8 @@
 namespace outreach::schema::detail {
 
 struct JsonSchemaValidator::Compiled {
+  // Decides most valid instances without valijson (fast_validator.h); none when turned off.
+  std::optional<FastValidator> fast;
   valijson::Schema schema;
   // One schema per entry of the top-level "allOf", if it has two or more. valijson stops an
   // allOf at its first failing entry, so an invalid instance is checked against each entry on
@@ -91,10 +94,12 @@ JsonSchemaValidator& JsonSchemaValidator::operator=(JsonSchemaValidator&&) noexc
 JsonSchemaValidator::~JsonSchemaValidator() = default;
 
 Result<JsonSchemaValidator> JsonSchemaValidator::Compile(const nlohmann::json& schema,
-                                                         const SchemaDocuments& documents) {
+                                                         const SchemaDocuments& documents,
+                                                         FastPath fast_path) {
   OUTREACH_ASSIGN_OR_RETURN(const nlohmann::json bundled, BundleSchema(schema, documents));
   OUTREACH_ASSIGN_OR_RETURN(const nlohmann::json prepared, PrepareSchemaForValijson(bundled));
   auto compiled = std::make_unique<Compiled>();
+  if (fast_path == FastPath::kOn) compiled->fast.emplace(prepared);
   try {
     Populate(prepared, compiled->schema);
     compiled->top_level_rules = PopulateTopLevelRules(prepared);
@@ -105,10 +110,19 @@ Result<JsonSchemaValidator> JsonSchemaValidator::Compile(const nlohmann::json& s
   return JsonSchemaValidator(std::move(compiled));
 }
 
+FastVerdict JsonSchemaValidator::FastVerdictOf(const nlohmann::json& instance) const {
+  try {
+    return compiled_->fast ? compiled_->fast->Check(instance) : FastVerdict::kUnknown;
+  } catch (const std::exception&) {
+    return FastVerdict::kUnknown;  // valijson decides, and says what it could not check
+  }
+}
+
 std::vector<ValidationProblem> JsonSchemaValidator::Validate(const nlohmann::json& instance) const {
   std::vector<ValidationProblem> limit_problems = CheckInstanceLimits(instance);
   if (!limit_problems.empty()) return limit_problems;
 
+  if (FastVerdictOf(instance) == FastVerdict::kValid) return {};
   std::vector<RephrasedProblem> rephrased;
   try {
     const valijson::adapters::NlohmannJsonAdapter adapter(instance);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/base/status.h"
+#include "core/schema/internal/fast_validator.h"
 #include "core/schema/internal/schema_bundle.h"
 #include "core/schema/validation_problem.h"
 
@@ -26,8 +27,11 @@ class JsonSchemaValidator {
   // rejects the schema (bad keyword value, "$ref" to a missing pointer), a "$ref" names
   // nothing known, or a "pattern" is not a valid ECMAScript regex. `documents` need not
   // outlive the call.
+  // `fast_path` kOff: valijson alone, the reference the fast path is tested against.
+  enum class FastPath { kOn, kOff };
   static Result<JsonSchemaValidator> Compile(const nlohmann::json& schema,
-                                             const SchemaDocuments& documents = {});
+                                             const SchemaDocuments& documents = {},
+                                             FastPath fast_path = FastPath::kOn);
 
   JsonSchemaValidator(JsonSchemaValidator&&) noexcept;
   JsonSchemaValidator& operator=(JsonSchemaValidator&&) noexcept;
@@ -41,6 +45,9 @@ class JsonSchemaValidator {
   // broken entry only. Documents over the limits of instance_limits.h get only those problems.
   // Const and safe to call from several threads at once.
   std::vector<ValidationProblem> Validate(const nlohmann::json& instance) const;
+  // The fast path's answer alone (fast_validator.h): Validate takes its "valid" and asks
+  // valijson otherwise. Tests hold it to the suite's answers and to valijson's.
+  FastVerdict FastVerdictOf(const nlohmann::json& instance) const;
 
  private:
   struct Compiled;

@@ -1,0 +1,119 @@
+// The fast path against valijson on the real record schemas: a valid record of every type is
+// decided without valijson, and on thousands of randomly broken copies every answer the fast
+// path gives alone is valijson's. (json_schema_suite_test.cc holds it to the suite's answers.)
+#include "core/schema/internal/fast_validator.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/schema/internal/json_schema_validator.h"
+#include "core/schema/schema_registry.h"
+#include "tests/core/schema/schema_test_util.h"
+
+namespace outreach::schema::detail {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char* kCollections[] = {"young_person", "contact",  "cse_screening",
+                                        "missing_episode", "referral", "intelligence_report",
+                                        "consent"};
+
+// Values a broken record may hold where another belongs.
+std::vector<Json> Replacements() {
+  return {nullptr, true, false, 0, -3, 7, 1.5, 1e300, "", "x", std::string(300, 'y'),
+          "0190a2b4-1c2d-7e3f-8a9b-0c1d2e3f4a5b", "0190A2B4-1C2D-7E3F-8A9B-0C1D2E3F4A5B",
+          "2026-02-30T10:00:00Z", "2026-01-01T10:00:00Z", "2026-01-01", "caf\u00e9", "\u00e9",
+          std::string("nul\0inside", 10), "submitted", "reviewed", "draft", Json::array(),
+          Json::array({"a", "a"}), Json::object(), Json{{"code", "older_partner"}},
+          Json{{"id", "0190a2b4-1c2d-7e3f-8a9b-0c1d2e3f4a5b"}, {"text", "t"}}};
+}
+
+// Every node of `value` by JSON pointer.
+void Pointers(const Json& value, const Json::json_pointer& at, std::vector<Json::json_pointer>& out) {
+  out.push_back(at);
+  if (value.is_object()) {
+    for (const auto& [key, child] : value.items()) Pointers(child, at / key, out);
+  } else if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) Pointers(value[i], at / i, out);
+  }
+}
+
+// One random break: a value replaced, a member removed, a member added, an item repeated.
+Json Broken(const Json& record, std::mt19937& random) {
+  static const std::vector<Json> replacements = Replacements();
+  Json broken = record;
+  const int changes = 1 + static_cast<int>(random() % 3);
+  for (int n = 0; n < changes; ++n) {
+    std::vector<Json::json_pointer> pointers;
+    Pointers(broken, Json::json_pointer(), pointers);
+    const Json::json_pointer at = pointers[random() % pointers.size()];
+    Json& target = broken[at];
+    switch (random() % 4) {
+      case 0:
+        target = replacements[random() % replacements.size()];
+        break;
+      case 1:
+        if (!at.empty()) {
+          Json& parent = broken[at.parent_pointer()];
+          if (parent.is_array()) {
+            parent.erase(static_cast<std::size_t>(std::stoul(at.back())));
+          } else {
+            parent.erase(at.back());
+          }
+        }
+        break;
+      case 2:
+        if (target.is_object()) target["status"] = replacements[random() % replacements.size()];
+        break;
+      default:
+        if (target.is_array() && !target.empty()) target.push_back(target[0]);
+        break;
+    }
+  }
+  return broken;
+}
+
+TEST(FastValidatorTest, DecidesValidRecordsAlone) {
+  for (const char* collection : kCollections) {
+    SCOPED_TRACE(collection);
+    const RecordSchema* schema = testing::RealSchemas()->Find(collection);
+    ASSERT_NE(schema, nullptr);
+    auto validator = JsonSchemaValidator::Compile(schema->document());
+    ASSERT_TRUE(validator.ok());
+    EXPECT_EQ(validator->FastVerdictOf(testing::ValidExample(collection)), FastVerdict::kValid);
+  }
+}
+
+TEST(FastValidatorTest, AgreesWithValijsonOnBrokenRecords) {
+  std::mt19937 random(20261126);
+  int conclusive = 0, invalid = 0, total = 0;
+  for (const char* collection : kCollections) {
+    SCOPED_TRACE(collection);
+    const Json& document = testing::RealSchemas()->Find(collection)->document();
+    auto with_fast = JsonSchemaValidator::Compile(document);
+    auto valijson = JsonSchemaValidator::Compile(document, {}, JsonSchemaValidator::FastPath::kOff);
+    ASSERT_TRUE(with_fast.ok() && valijson.ok());
+    const Json example = testing::ValidExample(collection);
+    for (int i = 0; i < 1500; ++i) {
+      const Json record = Broken(example, random);
+      const FastVerdict fast = with_fast->FastVerdictOf(record);
+      ++total;
+      if (fast == FastVerdict::kUnknown) continue;
+      ++conclusive;
+      const bool valid = valijson->Validate(record).empty();
+      invalid += !valid;
+      ASSERT_EQ(fast == FastVerdict::kValid, valid) << collection << ": " << record.dump();
+    }
+  }
+  // Both answers are exercised, and most records are decided without valijson.
+  EXPECT_GT(invalid, total / 10);
+  EXPECT_GT(conclusive, total / 2);
+}
+
+}  // namespace
+}  // namespace outreach::schema::detail
