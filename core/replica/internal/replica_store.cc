@@ -126,8 +126,16 @@ Result<std::optional<model::RecordState>> ReplicaStore::LoadConfirmed(std::strin
 
 Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json& values,
                               bool deleted, bool equals_confirmed) {
-  OUTREACH_ASSIGN_OR_RETURN(CachedStatement upsert, Cached("INSERT OR REPLACE INTO local_view(record_id, collection, deleted, "
-                                "state, vals) VALUES (?, ?, ?, ?, ?)"));
+  // Updated in place, not replaced: REPLACE deletes the row and inserts it again at the end
+  // of the table with a new rowid, so a change of one record dirtied its old leaf, the last
+  // leaf and its index entries (each a whole sealed page) instead of its own leaf alone. The
+  // indexed columns are set only when they change (any column named in SET rewrites its index
+  // entries).
+  OUTREACH_ASSIGN_OR_RETURN(
+      CachedStatement upsert,
+      Cached("INSERT INTO local_view(record_id, collection, deleted, state, vals) VALUES "
+             "(?, ?, ?, ?, ?) ON CONFLICT(record_id) DO UPDATE SET state = excluded.state, "
+             "vals = excluded.vals"));
   OUTREACH_RETURN_IF_ERROR(upsert->BindText(1, state.id));
   OUTREACH_RETURN_IF_ERROR(upsert->BindText(2, state.collection));
   OUTREACH_RETURN_IF_ERROR(upsert->BindInt64(3, deleted ? 1 : 0));
@@ -137,7 +145,14 @@ Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json
     OUTREACH_RETURN_IF_ERROR(upsert->BindBlob(4, AsBytes(protocol::EncodeRecordState(state))));
   }
   OUTREACH_RETURN_IF_ERROR(upsert->BindText(5, values.dump()));
-  return upsert->Run();
+  OUTREACH_RETURN_IF_ERROR(upsert->Run());
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement indexed,
+                            Cached("UPDATE local_view SET collection = ?2, deleted = ?3 WHERE "
+                                   "record_id = ?1 AND (collection != ?2 OR deleted != ?3)"));
+  OUTREACH_RETURN_IF_ERROR(indexed->BindText(1, state.id));
+  OUTREACH_RETURN_IF_ERROR(indexed->BindText(2, state.collection));
+  OUTREACH_RETURN_IF_ERROR(indexed->BindInt64(3, deleted ? 1 : 0));
+  return indexed->Run();
 }
 
 Status ReplicaStore::SaveConfirmed(const model::RecordState& state) {
@@ -145,7 +160,10 @@ Status ReplicaStore::SaveConfirmed(const model::RecordState& state) {
 }
 
 Status ReplicaStore::SaveConfirmedBytes(std::string_view record_id, std::string_view state) {
-  OUTREACH_ASSIGN_OR_RETURN(CachedStatement upsert, Cached("INSERT OR REPLACE INTO confirmed(record_id, state) VALUES (?, ?)"));
+  // In place when the record is known (see SaveView).
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement upsert,
+                            Cached("INSERT INTO confirmed(record_id, state) VALUES (?, ?) "
+                                   "ON CONFLICT(record_id) DO UPDATE SET state = excluded.state"));
   OUTREACH_RETURN_IF_ERROR(upsert->BindText(1, record_id));
   OUTREACH_RETURN_IF_ERROR(upsert->BindBlob(2, AsBytes(state)));
   return upsert->Run();
@@ -385,7 +403,8 @@ Result<std::optional<std::string>> ReplicaStore::GetMeta(std::string_view key) {
 }
 
 Status ReplicaStore::SetMeta(std::string_view key, std::string_view value) {
-  OUTREACH_ASSIGN_OR_RETURN(CachedStatement upsert, Cached("INSERT OR REPLACE INTO replica_meta(key, value) VALUES (?, ?)"));
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement upsert, Cached("INSERT INTO replica_meta(key, value) VALUES (?, ?) "
+                                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
   OUTREACH_RETURN_IF_ERROR(upsert->BindText(1, key));
   OUTREACH_RETURN_IF_ERROR(upsert->BindText(2, value));
   return upsert->Run();
