@@ -136,8 +136,9 @@ std::vector<ValidationProblem> RecordSchema::Validate(const nlohmann::json& valu
   return Validate(nlohmann::json(values), mode);
 }
 
-std::vector<ValidationProblem> RecordSchema::Validate(nlohmann::json&& values,
-                                                      ValidationMode mode) const {
+std::vector<ValidationProblem> RecordSchema::Validate(
+    nlohmann::json&& values, ValidationMode mode,
+    const std::set<std::string, std::less<>>* only_fields) const {
   if (!values.is_object()) return validator_.Validate(values);
   // The derived fields the caller wrote, before absent lists are filled in below.
   std::vector<const FieldSpec*> written_derived;
@@ -154,7 +155,7 @@ std::vector<ValidationProblem> RecordSchema::Validate(nlohmann::json&& values,
     const bool list = field.policy == MergePolicy::kAppend || field.policy == MergePolicy::kSet;
     if (list && !effective.contains(field.name)) effective[field.name] = nlohmann::json::array();
   }
-  if (mode == ValidationMode::kStoredState) return validator_.Validate(effective);
+  if (mode == ValidationMode::kStoredState) return validator_.Validate(effective, only_fields);
   std::vector<ValidationProblem> problems;
   for (const FieldSpec* field : written_derived) {
     problems.push_back(
@@ -165,7 +166,7 @@ std::vector<ValidationProblem> RecordSchema::Validate(nlohmann::json&& values,
   // computed_level) judge the values the engine is about to compute.
   const nlohmann::json derived = ComputeDerived(*this, effective);
   for (auto it = derived.begin(); it != derived.end(); ++it) effective[it.key()] = it.value();
-  std::vector<ValidationProblem> schema_problems = validator_.Validate(effective);
+  std::vector<ValidationProblem> schema_problems = validator_.Validate(effective, only_fields);
   problems.insert(problems.end(), schema_problems.begin(), schema_problems.end());
   return problems;
 }

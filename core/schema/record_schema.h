@@ -5,6 +5,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,8 +66,12 @@ class RecordSchema {
   // "derived: computed by the engine" per derived field present. Unknown fields are accepted.
   // Empty if valid. Messages carry no field values (ProblemsToStatus turns them into a Status).
   std::vector<ValidationProblem> Validate(const nlohmann::json& values, ValidationMode mode) const;
-  // The same, working on `values` in place (no copy of the record).
-  std::vector<ValidationProblem> Validate(nlohmann::json&& values, ValidationMode mode) const;
+  // The same, working on `values` in place (no copy of the record). With `only_fields`, the
+  // caller keeps only problems of those top-level fields (a partial write): problems of other
+  // fields may be left out, which lets the fast path decide more writes without valijson.
+  std::vector<ValidationProblem> Validate(
+      nlohmann::json&& values, ValidationMode mode,
+      const std::set<std::string, std::less<>>* only_fields = nullptr) const;
 
   // Whether a change written against `change_version` of this type may be applied here: true for
   // the same major version, whatever the minor. An older minor lacks only optional fields; a

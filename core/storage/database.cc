@@ -235,6 +235,8 @@ Result<std::string> Database::IntegrityCheck() {
 
 std::int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
+std::int64_t Database::LastChanges() const { return sqlite3_changes64(db_); }
+
 Status Database::StatusFromSqlite(int rc, std::string_view action) const {
   return detail::StatusFromSqlite(db_, rc, action, context_.get());
 }

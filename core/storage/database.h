@@ -96,6 +96,9 @@ class Database {
   Result<std::string> IntegrityCheck();
 
   std::int64_t LastInsertRowId() const;
+  // Rows the last INSERT, UPDATE or DELETE on this connection wrote (an upsert whose update
+  // was skipped by its WHERE wrote none).
+  std::int64_t LastChanges() const;
   const std::string& path() const { return path_; }
 
  private:

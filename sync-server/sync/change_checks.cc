@@ -53,13 +53,16 @@ std::optional<std::string> ContentProblem(const schema::SchemaRegistry& schemas,
   if (change.kind == model::ChangeKind::kDelete || change.kind == model::ChangeKind::kRestore) {
     return std::nullopt;
   }
-  std::vector<schema::ValidationProblem> problems =
-      schema->Validate(WrittenValues(change), schema::ValidationMode::kUserInput);
-  if (change.kind != model::ChangeKind::kCreate) {
-    std::set<std::string> written{"id"};
-    for (const auto& [field, write] : change.registers) written.insert(field);
-    for (const auto& [field, write] : change.appends) written.insert(field);
-    for (const auto& [field, write] : change.sets) written.insert(field);
+  // An update writes some fields: only their problems count (the rest of the record is
+  // the stored one's, checked with the merged record's rules).
+  const bool partial = change.kind != model::ChangeKind::kCreate;
+  std::set<std::string, std::less<>> written{"id"};
+  for (const auto& [field, write] : change.registers) written.insert(field);
+  for (const auto& [field, write] : change.appends) written.insert(field);
+  for (const auto& [field, write] : change.sets) written.insert(field);
+  std::vector<schema::ValidationProblem> problems = schema->Validate(
+      WrittenValues(change), schema::ValidationMode::kUserInput, partial ? &written : nullptr);
+  if (partial) {
     std::erase_if(problems, [&](const schema::ValidationProblem& problem) {
       return written.count(ProblemField(problem)) == 0;
     });

@@ -129,30 +129,37 @@ Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json
   // Updated in place, not replaced: REPLACE deletes the row and inserts it again at the end
   // of the table with a new rowid, so a change of one record dirtied its old leaf, the last
   // leaf and its index entries (each a whole sealed page) instead of its own leaf alone. The
-  // indexed columns are set only when they change (any column named in SET rewrites its index
-  // entries).
+  // indexed columns are left out of the SET (a column named there rewrites its index entries);
+  // when they do change (a delete or restore), the update is skipped and made in full below.
   OUTREACH_ASSIGN_OR_RETURN(
       CachedStatement upsert,
       Cached("INSERT INTO local_view(record_id, collection, deleted, state, vals) VALUES "
              "(?, ?, ?, ?, ?) ON CONFLICT(record_id) DO UPDATE SET state = excluded.state, "
-             "vals = excluded.vals"));
+             "vals = excluded.vals WHERE local_view.collection = excluded.collection AND "
+             "local_view.deleted = excluded.deleted"));
+  // NULL while the view equals the confirmed state (stored once, in `confirmed`).
+  const std::optional<std::string> own_state =
+      equals_confirmed ? std::nullopt : std::optional(protocol::EncodeRecordState(state));
+  const auto bind_state = [&own_state](storage::Statement& statement, int index) {
+    return own_state ? statement.BindBlob(index, AsBytes(*own_state)) : statement.BindNull(index);
+  };
   OUTREACH_RETURN_IF_ERROR(upsert->BindText(1, state.id));
   OUTREACH_RETURN_IF_ERROR(upsert->BindText(2, state.collection));
   OUTREACH_RETURN_IF_ERROR(upsert->BindInt64(3, deleted ? 1 : 0));
-  if (equals_confirmed) {
-    OUTREACH_RETURN_IF_ERROR(upsert->BindNull(4));
-  } else {
-    OUTREACH_RETURN_IF_ERROR(upsert->BindBlob(4, AsBytes(protocol::EncodeRecordState(state))));
-  }
-  OUTREACH_RETURN_IF_ERROR(upsert->BindText(5, values.dump()));
+  OUTREACH_RETURN_IF_ERROR(bind_state(*upsert, 4));
+  const std::string vals = values.dump();
+  OUTREACH_RETURN_IF_ERROR(upsert->BindText(5, vals));
   OUTREACH_RETURN_IF_ERROR(upsert->Run());
-  OUTREACH_ASSIGN_OR_RETURN(CachedStatement indexed,
-                            Cached("UPDATE local_view SET collection = ?2, deleted = ?3 WHERE "
-                                   "record_id = ?1 AND (collection != ?2 OR deleted != ?3)"));
-  OUTREACH_RETURN_IF_ERROR(indexed->BindText(1, state.id));
-  OUTREACH_RETURN_IF_ERROR(indexed->BindText(2, state.collection));
-  OUTREACH_RETURN_IF_ERROR(indexed->BindInt64(3, deleted ? 1 : 0));
-  return indexed->Run();
+  if (db_->LastChanges() > 0) return Status::Ok();
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement update,
+                            Cached("UPDATE local_view SET collection = ?2, deleted = ?3, "
+                                   "state = ?4, vals = ?5 WHERE record_id = ?1"));
+  OUTREACH_RETURN_IF_ERROR(update->BindText(1, state.id));
+  OUTREACH_RETURN_IF_ERROR(update->BindText(2, state.collection));
+  OUTREACH_RETURN_IF_ERROR(update->BindInt64(3, deleted ? 1 : 0));
+  OUTREACH_RETURN_IF_ERROR(bind_state(*update, 4));
+  OUTREACH_RETURN_IF_ERROR(update->BindText(5, vals));
+  return update->Run();
 }
 
 Status ReplicaStore::SaveConfirmed(const model::RecordState& state) {

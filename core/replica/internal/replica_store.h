@@ -117,6 +117,7 @@ class ReplicaStore {
         : statement_(std::exchange(other.statement_, nullptr)) {}
     CachedStatement& operator=(CachedStatement&&) = delete;
     storage::Statement* operator->() const { return statement_; }
+    storage::Statement& operator*() const { return *statement_; }
 
    private:
     storage::Statement* statement_;

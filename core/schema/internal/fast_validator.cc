@@ -345,16 +345,20 @@ constexpr int kMaxDepth = 256;
 
 }  // namespace
 
+// The root's properties a partial check looks at (FastValidator::CheckFields); null: all.
+using Fields = std::set<std::string, std::less<>>;
+
 struct FastValidator::Nodes {
   std::vector<Node> nodes;
   int root = 0;
 
-  FastVerdict Check(int index, const Json& instance, int depth) const {
+  // `only` (non-null at the root alone, and through its "$ref"s): see CheckFields.
+  FastVerdict Check(int index, const Json& instance, int depth, const Fields* only = nullptr) const {
     if (depth > kMaxDepth) return FastVerdict::kUnknown;
     const Node& node = nodes[static_cast<std::size_t>(index)];
     if (node.unsupported) return FastVerdict::kUnknown;
     if (node.always_false) return FastVerdict::kInvalid;
-    if (node.ref >= 0) return Check(node.ref, instance, depth + 1);
+    if (node.ref >= 0) return Check(node.ref, instance, depth + 1, only);
     AllOf all;
     if (node.types && !all.Add(CheckType(*node.types, instance))) return all.result();
     if (node.allowed && !all.Add(CheckAllowed(*node.allowed, instance))) return all.result();
@@ -365,7 +369,9 @@ struct FastValidator::Nodes {
       if (node.maximum && !all.Holds(number <= *node.maximum)) return all.result();
     }
     if (instance.is_array() && !all.Add(CheckArray(node, instance, depth))) return all.result();
-    if (instance.is_object() && !all.Add(CheckObject(node, instance, depth))) return all.result();
+    if (instance.is_object() && !all.Add(CheckObject(node, instance, depth, only))) {
+      return all.result();
+    }
     for (const int entry : node.all_of) {
       if (!all.Add(Check(entry, instance, depth + 1))) return all.result();
     }
@@ -448,7 +454,8 @@ struct FastValidator::Nodes {
     return all.result();
   }
 
-  FastVerdict CheckObject(const Node& node, const Json& instance, int depth) const {
+  FastVerdict CheckObject(const Node& node, const Json& instance, int depth,
+                          const Fields* only) const {
     AllOf all;
     if (node.min_properties && !all.Holds(instance.size() >= *node.min_properties)) {
       return all.result();
@@ -457,9 +464,11 @@ struct FastValidator::Nodes {
       return all.result();
     }
     for (const std::string& name : node.required) {
+      if (only != nullptr && only->count(name) == 0) continue;
       if (!all.Holds(instance.contains(name))) return all.result();
     }
     for (const auto& [name, member] : instance.items()) {
+      if (only != nullptr && only->count(name) == 0) continue;
       const auto property = node.properties.find(name);
       if (property == node.properties.end()) continue;
       if (!all.Add(Check(property->second, member, depth + 1))) return all.result();
@@ -513,6 +522,10 @@ FastValidator::~FastValidator() = default;
 
 FastVerdict FastValidator::Check(const nlohmann::json& instance) const {
   return nodes_->Check(nodes_->root, instance, 0);
+}
+
+FastVerdict FastValidator::CheckFields(const nlohmann::json& instance, const Fields& fields) const {
+  return nodes_->Check(nodes_->root, instance, 0, &fields);
 }
 
 }  // namespace outreach::schema::detail

@@ -10,6 +10,8 @@
 
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <set>
+#include <string>
 
 namespace outreach::schema::detail {
 
@@ -26,6 +28,12 @@ class FastValidator {
 
   // Const and safe to call from several threads at once.
   FastVerdict Check(const nlohmann::json& instance) const;
+  // The same, except that the root's "required" and "properties" are checked for `fields`
+  // only: "valid" means every problem valijson would report lies outside `fields` (another
+  // missing property, or another one's value). Its other keywords (record rules) are checked
+  // whole.
+  FastVerdict CheckFields(const nlohmann::json& instance,
+                          const std::set<std::string, std::less<>>& fields) const;
 
  private:
   struct Nodes;

@@ -110,19 +110,23 @@ Result<JsonSchemaValidator> JsonSchemaValidator::Compile(const nlohmann::json& s
   return JsonSchemaValidator(std::move(compiled));
 }
 
-FastVerdict JsonSchemaValidator::FastVerdictOf(const nlohmann::json& instance) const {
+FastVerdict JsonSchemaValidator::FastVerdictOf(
+    const nlohmann::json& instance, const std::set<std::string, std::less<>>* only_fields) const {
   try {
-    return compiled_->fast ? compiled_->fast->Check(instance) : FastVerdict::kUnknown;
+    if (!compiled_->fast) return FastVerdict::kUnknown;
+    return only_fields != nullptr ? compiled_->fast->CheckFields(instance, *only_fields)
+                                  : compiled_->fast->Check(instance);
   } catch (const std::exception&) {
     return FastVerdict::kUnknown;  // valijson decides, and says what it could not check
   }
 }
 
-std::vector<ValidationProblem> JsonSchemaValidator::Validate(const nlohmann::json& instance) const {
+std::vector<ValidationProblem> JsonSchemaValidator::Validate(
+    const nlohmann::json& instance, const std::set<std::string, std::less<>>* only_fields) const {
   std::vector<ValidationProblem> limit_problems = CheckInstanceLimits(instance);
   if (!limit_problems.empty()) return limit_problems;
 
-  if (FastVerdictOf(instance) == FastVerdict::kValid) return {};
+  if (FastVerdictOf(instance, only_fields) == FastVerdict::kValid) return {};
   std::vector<RephrasedProblem> rephrased;
   try {
     const valijson::adapters::NlohmannJsonAdapter adapter(instance);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -44,10 +45,15 @@ class JsonSchemaValidator {
   // only the first as valijson alone would; an "allOf" deeper down still reports its first
   // broken entry only. Documents over the limits of instance_limits.h get only those problems.
   // Const and safe to call from several threads at once.
-  std::vector<ValidationProblem> Validate(const nlohmann::json& instance) const;
+  // `only_fields` (a partial write): the caller keeps only problems under those top-level
+  // properties, so the fast path may leave the others unchecked (FastValidator::CheckFields).
+  std::vector<ValidationProblem> Validate(
+      const nlohmann::json& instance,
+      const std::set<std::string, std::less<>>* only_fields = nullptr) const;
   // The fast path's answer alone (fast_validator.h): Validate takes its "valid" and asks
   // valijson otherwise. Tests hold it to the suite's answers and to valijson's.
-  FastVerdict FastVerdictOf(const nlohmann::json& instance) const;
+  FastVerdict FastVerdictOf(const nlohmann::json& instance,
+                            const std::set<std::string, std::less<>>* only_fields = nullptr) const;
 
  private:
   struct Compiled;

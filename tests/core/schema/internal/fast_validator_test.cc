@@ -115,5 +115,43 @@ TEST(FastValidatorTest, AgreesWithValijsonOnBrokenRecords) {
   EXPECT_GT(conclusive, total / 2);
 }
 
+// The top-level field a problem is under ("" for the record itself).
+std::string FieldOf(const ValidationProblem& problem) {
+  if (problem.pointer.size() < 2) return "";
+  return problem.pointer.substr(1, problem.pointer.find('/', 1) - 1);
+}
+
+// A partial write (an update) keeps only problems of the fields it writes: where the fast path
+// calls those fields valid, valijson reports no problem under any of them.
+TEST(FastValidatorTest, APartialCheckMissesNoProblemOfTheFieldsItChecks) {
+  std::mt19937 random(112026);
+  int decided = 0, total = 0;
+  for (const char* collection : kCollections) {
+    SCOPED_TRACE(collection);
+    const Json& document = testing::RealSchemas()->Find(collection)->document();
+    auto with_fast = JsonSchemaValidator::Compile(document);
+    auto valijson = JsonSchemaValidator::Compile(document, {}, JsonSchemaValidator::FastPath::kOff);
+    ASSERT_TRUE(with_fast.ok() && valijson.ok());
+    const Json example = testing::ValidExample(collection);
+    for (int i = 0; i < 1500; ++i) {
+      const Json record = Broken(example, random);
+      if (!record.is_object()) continue;
+      std::set<std::string, std::less<>> fields{"id"};
+      for (const auto& [name, value] : record.items()) {
+        if (random() % 3 == 0) fields.insert(name);
+      }
+      ++total;
+      if (with_fast->FastVerdictOf(record, &fields) != FastVerdict::kValid) continue;
+      ++decided;
+      for (const ValidationProblem& problem : valijson->Validate(record)) {
+        ASSERT_EQ(fields.count(FieldOf(problem)), 0u)
+            << collection << ": " << problem.pointer << " " << problem.message << " in "
+            << record.dump();
+      }
+    }
+  }
+  EXPECT_GT(decided, total / 2);
+}
+
 }  // namespace
 }  // namespace outreach::schema::detail
