@@ -110,13 +110,6 @@ Status Replica::FoldAccepted(std::string_view record_id, const std::set<std::str
   if (!newest.IsZero()) OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
   if (state.id.empty()) return Rebuild(record_id);
   OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
-  if (all_pending_folded && !newest.IsZero()) {
-    // The view was the confirmed state with exactly these changes applied, in this order, by
-    // the same merge: it is the new confirmed state, byte for byte, and only stops being
-    // stored apart (CheckViews verifies views against a rebuild).
-    OUTREACH_ASSIGN_OR_RETURN(const bool marked, store_->MarkViewConfirmed(record_id));
-    if (marked) return Status::Ok();
-  }
   return Rebuild(record_id, &state);
 }
 

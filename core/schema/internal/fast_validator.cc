@@ -1,5 +1,6 @@
 #include "core/schema/internal/fast_validator.h"
 
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -51,7 +52,8 @@ struct Node {
   bool always_false = false;  // the boolean schema false
   int ref = -1;               // a "$ref": its target decides, its siblings are ignored
   std::optional<std::uint8_t> types;
-  std::optional<std::vector<Json>> allowed;  // "enum", or "const" as one value
+  // "enum" and "const" (as a one-value list): each must hold on its own.
+  std::vector<std::vector<Json>> allowed;
   std::vector<std::string> required;
   std::map<std::string, int, std::less<>> properties;
   int items = -1;
@@ -156,11 +158,11 @@ class Compiler {
     if (keyword == "type") return Types(value, node);
     if (keyword == "enum") {
       if (!value.is_array()) return false;
-      node.allowed = std::vector<Json>(value.begin(), value.end());
+      node.allowed.emplace_back(value.begin(), value.end());
       return true;
     }
     if (keyword == "const") {
-      node.allowed = std::vector<Json>{value};
+      node.allowed.push_back(std::vector<Json>{value});
       return true;
     }
     if (keyword == "required") {
@@ -361,10 +363,21 @@ struct FastValidator::Nodes {
     if (node.ref >= 0) return Check(node.ref, instance, depth + 1, only);
     AllOf all;
     if (node.types && !all.Add(CheckType(*node.types, instance))) return all.result();
-    if (node.allowed && !all.Add(CheckAllowed(*node.allowed, instance))) return all.result();
+    for (const auto& allowed : node.allowed) {
+      if (!all.Add(CheckAllowed(allowed, instance))) return all.result();
+    }
     if (instance.is_string() && !all.Add(CheckString(node, instance))) return all.result();
-    if (instance.is_number()) {
-      const double number = instance.get<double>();
+    if (instance.is_number() && (node.minimum || node.maximum)) {
+      // valijson reads an integer as int64_t (one past INT64_MAX wraps negative): such
+      // numbers, and NaN, are its own business.
+      if (instance.is_number_unsigned() &&
+          instance.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+        return all.Add(FastVerdict::kUnknown), all.result();
+      }
+      const double number = instance.is_number_float()
+                                ? instance.get<double>()
+                                : static_cast<double>(instance.get<std::int64_t>());
+      if (std::isnan(number)) return all.Add(FastVerdict::kUnknown), all.result();
       if (node.minimum && !all.Holds(number >= *node.minimum)) return all.result();
       if (node.maximum && !all.Holds(number <= *node.maximum)) return all.result();
     }
