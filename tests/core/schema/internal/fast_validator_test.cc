@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -79,6 +80,19 @@ Json Broken(const Json& record, std::mt19937& random) {
   return broken;
 }
 
+// One schema compiled twice: with the fast path, and valijson alone (the reference).
+struct Compared {
+  JsonSchemaValidator with_fast;
+  JsonSchemaValidator valijson;
+};
+
+std::optional<Compared> CompileBoth(const Json& schema) {
+  auto with_fast = JsonSchemaValidator::Compile(schema);
+  auto valijson = JsonSchemaValidator::Compile(schema, {}, JsonSchemaValidator::FastPath::kOff);
+  if (!with_fast.ok() || !valijson.ok()) return std::nullopt;
+  return Compared{std::move(with_fast).value(), std::move(valijson).value()};
+}
+
 TEST(FastValidatorTest, DecidesValidRecordsAlone) {
   for (const char* collection : kCollections) {
     SCOPED_TRACE(collection);
@@ -96,17 +110,16 @@ TEST(FastValidatorTest, AgreesWithValijsonOnBrokenRecords) {
   for (const char* collection : kCollections) {
     SCOPED_TRACE(collection);
     const Json& document = testing::RealSchemas()->Find(collection)->document();
-    auto with_fast = JsonSchemaValidator::Compile(document);
-    auto valijson = JsonSchemaValidator::Compile(document, {}, JsonSchemaValidator::FastPath::kOff);
-    ASSERT_TRUE(with_fast.ok() && valijson.ok());
+    std::optional<Compared> compiled = CompileBoth(document);
+    ASSERT_TRUE(compiled.has_value());
     const Json example = testing::ValidExample(collection);
     for (int i = 0; i < 1500; ++i) {
       const Json record = Broken(example, random);
-      const FastVerdict fast = with_fast->FastVerdictOf(record);
+      const FastVerdict fast = compiled->with_fast.FastVerdictOf(record);
       ++total;
       if (fast == FastVerdict::kUnknown) continue;
       ++conclusive;
-      const bool valid = valijson->Validate(record).empty();
+      const bool valid = compiled->valijson.Validate(record).empty();
       invalid += !valid;
       ASSERT_EQ(fast == FastVerdict::kValid, valid) << collection << ": " << record.dump();
     }
@@ -131,14 +144,13 @@ TEST(FastValidatorTest, AgreesWithValijsonOnKeywordCorners) {
                             Json{{"n", 18446744073709551615ULL}}, Json{{"n", 4}}};
   int decided = 0;
   for (const Json& schema : schemas) {
-    auto with_fast = JsonSchemaValidator::Compile(schema);
-    auto valijson = JsonSchemaValidator::Compile(schema, {}, JsonSchemaValidator::FastPath::kOff);
-    ASSERT_TRUE(with_fast.ok() && valijson.ok()) << schema.dump();
+    std::optional<Compared> compiled = CompileBoth(schema);
+    ASSERT_TRUE(compiled.has_value()) << schema.dump();
     for (const Json& instance : instances) {
-      const FastVerdict fast = with_fast->FastVerdictOf(instance);
+      const FastVerdict fast = compiled->with_fast.FastVerdictOf(instance);
       if (fast == FastVerdict::kUnknown) continue;
       ++decided;
-      EXPECT_EQ(fast == FastVerdict::kValid, valijson->Validate(instance).empty())
+      EXPECT_EQ(fast == FastVerdict::kValid, compiled->valijson.Validate(instance).empty())
           << schema.dump() << " on " << instance.dump();
     }
   }
@@ -159,9 +171,8 @@ TEST(FastValidatorTest, APartialCheckMissesNoProblemOfTheFieldsItChecks) {
   for (const char* collection : kCollections) {
     SCOPED_TRACE(collection);
     const Json& document = testing::RealSchemas()->Find(collection)->document();
-    auto with_fast = JsonSchemaValidator::Compile(document);
-    auto valijson = JsonSchemaValidator::Compile(document, {}, JsonSchemaValidator::FastPath::kOff);
-    ASSERT_TRUE(with_fast.ok() && valijson.ok());
+    std::optional<Compared> compiled = CompileBoth(document);
+    ASSERT_TRUE(compiled.has_value());
     const Json example = testing::ValidExample(collection);
     for (int i = 0; i < 1500; ++i) {
       const Json record = Broken(example, random);
@@ -171,9 +182,9 @@ TEST(FastValidatorTest, APartialCheckMissesNoProblemOfTheFieldsItChecks) {
         if (random() % 3 == 0) fields.insert(name);
       }
       ++total;
-      if (with_fast->FastVerdictOf(record, &fields) != FastVerdict::kValid) continue;
+      if (compiled->with_fast.FastVerdictOf(record, &fields) != FastVerdict::kValid) continue;
       ++decided;
-      for (const ValidationProblem& problem : valijson->Validate(record)) {
+      for (const ValidationProblem& problem : compiled->valijson.Validate(record)) {
         ASSERT_EQ(fields.count(FieldOf(problem)), 0u)
             << collection << ": " << problem.pointer << " " << problem.message << " in "
             << record.dump();
