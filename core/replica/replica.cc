@@ -154,6 +154,8 @@ Result<std::string> Replica::AddLocalChange(std::string_view id, std::string_vie
   const Json values = merge::CurrentValues(*schema, view);
 
   OUTREACH_RETURN_IF_ERROR(store_->AddToOutbox(change));
+  // The record's confirmed state must outlive the view it is about to leave.
+  OUTREACH_RETURN_IF_ERROR(store_->KeepViewAsPendingBase(change.record_id));
   OUTREACH_RETURN_IF_ERROR(store_->SaveView(view, values, merge::IsDeleted(view)));
   // The outbox entry carries this reading, so the clock cannot go back across a restart.
   return change.change_id;
@@ -303,7 +305,8 @@ Status Replica::InOneTransaction(const std::function<Status()>& steps) {
   return txn.Commit();
 }
 
-Status Replica::Rebuild(std::string_view record_id, const model::RecordState* confirmed_state) {
+Status Replica::Rebuild(std::string_view record_id, const model::RecordState* confirmed_state,
+                        std::string_view encoded_confirmed) {
   // The view is the confirmed state with every pending change applied on top, in writing order
   // (order does not matter to Merge; it keeps the outbox readable).
   std::optional<model::RecordState> loaded;
@@ -314,8 +317,9 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
   OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
   if (pending.empty()) {
     // Most records after a pull: the view is the confirmed state itself, stored once.
-    if (confirmed_state == nullptr) return store_->RemoveView(record_id);
-    return SaveView(*confirmed_state, /*equals_confirmed=*/true);
+    if (confirmed_state == nullptr) return store_->RemoveRecord(record_id);
+    OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record_id).status());
+    return SaveView(*confirmed_state, encoded_confirmed);
   }
   model::RecordState view = confirmed_state != nullptr ? *confirmed_state : model::RecordState{};
   for (const OutboxEntry& entry : pending) {
@@ -327,23 +331,31 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
           store_->SetOutboxStatus(entry.change.change_id, OutboxStatus::kRejected, result.reason));
     }
   }
-  if (view.id.empty()) return store_->RemoveView(record_id);  // a never-confirmed create, discarded
-  return SaveView(view, /*equals_confirmed=*/false);
+  if (view.id.empty()) return store_->RemoveRecord(record_id);  // a never-confirmed create, discarded
+  OUTREACH_RETURN_IF_ERROR(store_->SavePendingBase(record_id, confirmed_state));
+  return SaveView(view);
 }
 
-Status Replica::SaveView(const model::RecordState& view, bool equals_confirmed) {
+Status Replica::SaveView(const model::RecordState& view, std::string_view encoded) {
   const schema::RecordSchema* schema = schemas_->Find(view.collection);
   if (schema == nullptr) return CorruptError("record " + view.id + " has an unknown collection");
   return store_->SaveView(view, merge::CurrentValues(*schema, view), merge::IsDeleted(view),
-                          equals_confirmed);
+                          encoded);
 }
 
 Status Replica::CheckViews() {
-  OUTREACH_ASSIGN_OR_RETURN(auto ids, store_->ViewRecordIds());
+  OUTREACH_ASSIGN_OR_RETURN(auto ids, store_->StoredRecordIds());
   for (const std::string& id : ids) {
     OUTREACH_ASSIGN_OR_RETURN(auto stored, store_->LoadView(id));
     OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(id));
     OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, id));
+    // Without a pending_base row the view is taken for the confirmed state, which only holds
+    // while nothing is pending.
+    OUTREACH_ASSIGN_OR_RETURN(const bool has_base, store_->HasPendingBase(id));
+    if (has_base != !pending.empty()) {
+      return CorruptError("record " + id + (has_base ? " keeps a confirmed state apart with nothing pending"
+                                                     : " has pending changes but no confirmed state apart"));
+    }
     model::RecordState expected = confirmed.value_or(model::RecordState{});
     for (const OutboxEntry& entry : pending) {
       const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
@@ -394,9 +406,9 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
   // Joined, not replaced: a server copy taken before a change it has just accepted must not
   // drop that change from what this device treats as confirmed (and from its bases).
   OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(server_state.id));
-  OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(
-      merge::JoinStates(confirmed.value_or(model::RecordState{}), server_state)));
-  OUTREACH_RETURN_IF_ERROR(Rebuild(server_state.id));
+  const model::RecordState joined =
+      merge::JoinStates(confirmed.value_or(model::RecordState{}), server_state);
+  OUTREACH_RETURN_IF_ERROR(Rebuild(server_state.id, &joined));
   return txn.Commit();
 }
 
@@ -447,14 +459,13 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
     OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));
     if (confirmed.has_value()) {
       *confirmed = merge::JoinStates(*confirmed, record);
-      OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(*confirmed));
-    } else if (stored_records != nullptr) {
-      OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmedBytes(record.id, (*stored_records)[i]));
+      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &*confirmed));
     } else {
-      OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(record));
+      // New to this device: kept in the bytes it came in, when they are at hand.
+      const std::string_view encoded =
+          stored_records != nullptr ? std::string_view((*stored_records)[i]) : std::string_view();
+      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &record, encoded));
     }
-    const model::RecordState& joined = confirmed.has_value() ? *confirmed : record;
-    OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &joined));
     rebuild.erase(record.id);
   }
   for (const std::string& id : rebuild) OUTREACH_RETURN_IF_ERROR(Rebuild(id));

@@ -272,14 +272,18 @@ class Replica {
   // change's id, or "" if the change would write nothing (then nothing is stored).
   Result<std::string> AddLocalChange(std::string_view id, std::string_view collection,
                                      model::ChangeKind kind, const ChangeBuild& build);
-  // `confirmed`: the record's confirmed state when the caller has just computed it (saves
-  // reading it back).
-  Status Rebuild(std::string_view record_id, const model::RecordState* confirmed = nullptr);
+  // Stores the record's view (confirmed + pending) and, while anything is pending, its
+  // confirmed state apart. `confirmed`: the record's confirmed state when the caller has just
+  // computed it (saves reading it back; it replaces the stored one); `encoded_confirmed`, if
+  // not empty, is it as the protocol encodes it.
+  Status Rebuild(std::string_view record_id, const model::RecordState* confirmed = nullptr,
+                 std::string_view encoded_confirmed = {});
   // Folds the accepted `change_ids` of one record into its confirmed state and takes them out
   // of the outbox (MarkAccepted, ApplySyncAnswer); the caller saves the clock.
   Status FoldAccepted(std::string_view record_id, const std::set<std::string>& change_ids);
-  // Stores `view` with its current values; `equals_confirmed`: it is the confirmed state.
-  Status SaveView(const model::RecordState& view, bool equals_confirmed);
+  // Stores `view` with its current values; `encoded`, if not empty, is `view` as the protocol
+  // encodes it.
+  Status SaveView(const model::RecordState& view, std::string_view encoded = {});
   // CheckViews for one record whose view state is `expected`: the stored collection, values
   // and deleted flag say what it says.
   Status CheckViewColumns(const std::string& id, const model::RecordState& expected);

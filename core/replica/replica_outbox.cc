@@ -86,9 +86,9 @@ Status Replica::FoldAccepted(std::string_view record_id, const std::set<std::str
   if (all_pending_folded) {
     // Most folds (a push of records nobody else touched): the view is the confirmed state
     // with exactly these changes applied, in this order, by the same merge, so it is the new
-    // confirmed state byte for byte, taken as stored (CheckViews verifies views against a
-    // rebuild).
-    OUTREACH_ASSIGN_OR_RETURN(const bool promoted, store_->PromoteViewToConfirmed(record_id));
+    // confirmed state byte for byte, as stored (CheckViews verifies views against a rebuild):
+    // the confirmed state kept apart under them goes, and nothing else is written.
+    OUTREACH_ASSIGN_OR_RETURN(const bool promoted, store_->RemovePendingBase(record_id));
     if (promoted) {
       for (const std::string& id : change_ids) OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(id));
       // The changes left the outbox: re-stamping must never go below them (the server has
@@ -109,7 +109,6 @@ Status Replica::FoldAccepted(std::string_view record_id, const std::set<std::str
   // and the caller saves the clock, which covers them, in the same transaction.
   if (!newest.IsZero()) OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
   if (state.id.empty()) return Rebuild(record_id);
-  OUTREACH_RETURN_IF_ERROR(store_->SaveConfirmed(state));
   return Rebuild(record_id, &state);
 }
 
@@ -297,7 +296,7 @@ Status Replica::WithdrawCreate(std::string_view id) {
   for (const OutboxEntry& entry : changes) {
     OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(entry.change.change_id));
   }
-  OUTREACH_RETURN_IF_ERROR(store_->RemoveView(id));
+  OUTREACH_RETURN_IF_ERROR(store_->RemoveRecord(id));
   return txn.Commit();
 }
 

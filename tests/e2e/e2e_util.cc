@@ -169,7 +169,7 @@ CanonicalStates DeviceStates(const std::string& dir, const std::string& passcode
   if (!db.ok()) throw std::runtime_error("open " + dir + ": " + db.status().ToString());
   auto tables = replica::detail::ReplicaStore::Open(db->get());
   if (!tables.ok()) throw std::runtime_error("replica tables: " + tables.status().ToString());
-  auto ids = (*tables)->ViewRecordIds();
+  auto ids = (*tables)->StoredRecordIds();
   if (!ids.ok()) throw std::runtime_error("record ids: " + ids.status().ToString());
   CanonicalStates states;
   for (const std::string& id : *ids) {

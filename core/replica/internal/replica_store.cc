@@ -8,11 +8,11 @@ namespace {
 
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE IF NOT EXISTS replica_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS confirmed(record_id TEXT NOT NULL UNIQUE, state BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS local_view(
   record_id TEXT NOT NULL UNIQUE, collection TEXT NOT NULL, deleted INTEGER NOT NULL,
   state BLOB, vals TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS local_view_by_collection ON local_view(collection, deleted);
+CREATE TABLE IF NOT EXISTS pending_base(record_id TEXT NOT NULL UNIQUE, state BLOB);
 CREATE TABLE IF NOT EXISTS outbox(
   seq INTEGER PRIMARY KEY, change_id TEXT NOT NULL UNIQUE,
   record_id TEXT NOT NULL, change BLOB NOT NULL,
@@ -22,15 +22,33 @@ CREATE INDEX IF NOT EXISTS outbox_by_record ON outbox(record_id, seq);
 
 // Rows of about 1-2 KB live in rowid tables: in a WITHOUT ROWID table (an index b-tree) a row
 // over ~1,000 bytes spills into an overflow page of its own, a mostly empty page sealed and
-// written per record; a rowid table keeps rows up to ~4 KB inline, several to a page. States and changes are stored in the protocol's binary archive (as the
-// server stores them): a third of the JSON's size and several times cheaper to write and read.
-// A view's state is NULL while it equals the confirmed state (no pending change), which is
-// most records: they are then stored once, not twice.
+// written per record; a rowid table keeps rows up to ~4 KB inline, several to a page. States
+// and changes are stored in the protocol's binary archive (as the server stores them): a third
+// of the JSON's size and several times cheaper to write and read.
+//
+// Each record is stored once, in its view row (layout 3). Its confirmed state is kept apart,
+// in pending_base, only while it has pending changes: a pulled record is one row, and a push
+// the server accepts only drops the pending_base row (the view already is the new confirmed
+// state), where layout 2 copied every pushed state into a confirmed table and rewrote the view.
+// (`local_view.state` is declared nullable because layout 2 stored NULL there; it is never
+// NULL from layout 3 on.)
 
-// Stored states and changes changed from JSON to binary: a database of the older layout is
-// refused by name rather than misread.
+// Stored states and changes changed from JSON to binary in layout 2 (a database of the JSON
+// layout is refused by name rather than misread); layout 3 moved the confirmed state into the
+// view, and a layout-2 database is moved on open (MigrateFromLayout2).
 constexpr const char* kFormatKey = "replica_format";
-constexpr const char* kFormat = "2";
+constexpr const char* kFormat = "3";
+
+// Layout 2 kept every confirmed state in `confirmed` and a view's own state (NULL: none
+// pending, the confirmed state) in local_view. One-off, inside Open's transaction.
+constexpr const char* kMigrateFromLayout2 = R"sql(
+INSERT INTO pending_base(record_id, state)
+  SELECT v.record_id, c.state FROM local_view v LEFT JOIN confirmed c ON c.record_id = v.record_id
+  WHERE v.state IS NOT NULL;
+UPDATE local_view SET state = (SELECT c.state FROM confirmed c WHERE c.record_id = local_view.record_id)
+  WHERE state IS NULL;
+DROP TABLE confirmed;
+)sql";
 
 const char* StatusText(OutboxStatus status) {
   return status == OutboxStatus::kPending ? "pending" : "rejected";
@@ -82,9 +100,11 @@ Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(storage::Database* db) 
   OUTREACH_ASSIGN_OR_RETURN(auto format, store->GetMeta(kFormatKey));
   if (!format.has_value() && !existed) {
     OUTREACH_RETURN_IF_ERROR(store->SetMeta(kFormatKey, kFormat));
+  } else if (format == std::optional<std::string>("2")) {
+    OUTREACH_RETURN_IF_ERROR(store->MigrateFromLayout2());
   } else if (format.value_or("1") != kFormat) {
     return FailedPreconditionError("the device's records are in layout " + format.value_or("1") +
-                                   "; this version reads layout " + kFormat +
+                                   "; this version reads layouts 2 and " + kFormat +
                                    " only: sync with the old version, then wipe and enrol again");
   }
   OUTREACH_RETURN_IF_ERROR(txn.Commit());
@@ -102,30 +122,58 @@ Result<ReplicaStore::CachedStatement> ReplicaStore::Cached(const char* sql) {
   return CachedStatement(&found->second);
 }
 
+Status ReplicaStore::MigrateFromLayout2() {
+  OUTREACH_RETURN_IF_ERROR(db_->Exec(kMigrateFromLayout2));
+  OUTREACH_ASSIGN_OR_RETURN(auto orphans,
+                            db_->Prepare("SELECT count(*) FROM local_view WHERE state IS NULL"));
+  OUTREACH_RETURN_IF_ERROR(orphans.Step().status());
+  if (orphans.ColumnInt64(0) != 0) {
+    return CorruptError("a layout-2 view has neither a state nor a confirmed state");
+  }
+  return SetMeta(kFormatKey, kFormat);
+}
+
 Result<std::optional<model::RecordState>> ReplicaStore::LoadState(const char* sql,
                                                                   std::string_view record_id) {
   OUTREACH_ASSIGN_OR_RETURN(CachedStatement select, Cached(sql));
   OUTREACH_RETURN_IF_ERROR(select->BindText(1, record_id));
   OUTREACH_ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return std::optional<model::RecordState>();
-  if (select->ColumnIsNull(0)) return CorruptError("a view has no state and no confirmed state");
+  if (select->ColumnIsNull(0)) return CorruptError("a stored view has no state");
   auto state = protocol::DecodeRecordState(AsText(select->ColumnBlob(0)));
   if (!state.ok()) return CorruptError("a stored record state does not decode");
   return std::optional<model::RecordState>(*std::move(state));
 }
 
 Result<std::optional<model::RecordState>> ReplicaStore::LoadView(std::string_view record_id) {
-  return LoadState("SELECT COALESCE(v.state, c.state) FROM local_view v "
-                   "LEFT JOIN confirmed c ON c.record_id = v.record_id WHERE v.record_id = ?",
-                   record_id);
+  return LoadState("SELECT state FROM local_view WHERE record_id = ?", record_id);
 }
 
 Result<std::optional<model::RecordState>> ReplicaStore::LoadConfirmed(std::string_view record_id) {
-  return LoadState("SELECT state FROM confirmed WHERE record_id = ?", record_id);
+  {
+    OUTREACH_ASSIGN_OR_RETURN(CachedStatement base,
+                              Cached("SELECT state FROM pending_base WHERE record_id = ?"));
+    OUTREACH_RETURN_IF_ERROR(base->BindText(1, record_id));
+    OUTREACH_ASSIGN_OR_RETURN(const bool found, base->Step());
+    if (found) {
+      if (base->ColumnIsNull(0)) return std::optional<model::RecordState>();  // never confirmed
+      auto state = protocol::DecodeRecordState(AsText(base->ColumnBlob(0)));
+      if (!state.ok()) return CorruptError("a stored record state does not decode");
+      return std::optional<model::RecordState>(*std::move(state));
+    }
+  }
+  return LoadView(record_id);  // nothing pending: the view is the confirmed state
+}
+
+Result<bool> ReplicaStore::HasPendingBase(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement select,
+                            Cached("SELECT 1 FROM pending_base WHERE record_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(select->BindText(1, record_id));
+  return select->Step();
 }
 
 Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json& values,
-                              bool deleted, bool equals_confirmed) {
+                              bool deleted, std::string_view encoded_state) {
   // Updated in place, not replaced: REPLACE deletes the row and inserts it again at the end
   // of the table with a new rowid, so a change of one record dirtied its old leaf, the last
   // leaf and its index entries (each a whole sealed page) instead of its own leaf alone. The
@@ -137,74 +185,82 @@ Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json
              "(?, ?, ?, ?, ?) ON CONFLICT(record_id) DO UPDATE SET state = excluded.state, "
              "vals = excluded.vals WHERE local_view.collection = excluded.collection AND "
              "local_view.deleted = excluded.deleted"));
-  // NULL while the view equals the confirmed state (stored once, in `confirmed`).
-  const std::optional<std::string> own_state =
-      equals_confirmed ? std::nullopt : std::optional(protocol::EncodeRecordState(state));
-  const auto bind_state = [&own_state](storage::Statement& statement, int index) {
-    return own_state ? statement.BindBlob(index, AsBytes(*own_state)) : statement.BindNull(index);
-  };
-  OUTREACH_RETURN_IF_ERROR(upsert->BindText(1, state.id));
-  OUTREACH_RETURN_IF_ERROR(upsert->BindText(2, state.collection));
-  OUTREACH_RETURN_IF_ERROR(upsert->BindInt64(3, deleted ? 1 : 0));
-  OUTREACH_RETURN_IF_ERROR(bind_state(*upsert, 4));
+  std::string encoded;
+  if (encoded_state.empty()) {
+    encoded = protocol::EncodeRecordState(state);
+    encoded_state = encoded;
+  }
   const std::string vals = values.dump();
-  OUTREACH_RETURN_IF_ERROR(upsert->BindText(5, vals));
+  const auto bind = [&](storage::Statement& statement) -> Status {
+    OUTREACH_RETURN_IF_ERROR(statement.BindText(1, state.id));
+    OUTREACH_RETURN_IF_ERROR(statement.BindText(2, state.collection));
+    OUTREACH_RETURN_IF_ERROR(statement.BindInt64(3, deleted ? 1 : 0));
+    OUTREACH_RETURN_IF_ERROR(statement.BindBlob(4, AsBytes(encoded_state)));
+    return statement.BindText(5, vals);
+  };
+  OUTREACH_RETURN_IF_ERROR(bind(*upsert));
   OUTREACH_RETURN_IF_ERROR(upsert->Run());
   if (db_->LastChanges() > 0) return Status::Ok();
   OUTREACH_ASSIGN_OR_RETURN(CachedStatement update,
                             Cached("UPDATE local_view SET collection = ?2, deleted = ?3, "
                                    "state = ?4, vals = ?5 WHERE record_id = ?1"));
-  OUTREACH_RETURN_IF_ERROR(update->BindText(1, state.id));
-  OUTREACH_RETURN_IF_ERROR(update->BindText(2, state.collection));
-  OUTREACH_RETURN_IF_ERROR(update->BindInt64(3, deleted ? 1 : 0));
-  OUTREACH_RETURN_IF_ERROR(bind_state(*update, 4));
-  OUTREACH_RETURN_IF_ERROR(update->BindText(5, vals));
+  OUTREACH_RETURN_IF_ERROR(bind(*update));
   return update->Run();
 }
 
-Status ReplicaStore::SaveConfirmed(const model::RecordState& state) {
-  return SaveConfirmedBytes(state.id, protocol::EncodeRecordState(state));
-}
-
-Status ReplicaStore::SaveConfirmedBytes(std::string_view record_id, std::string_view state) {
-  // In place when the record is known (see SaveView).
+Status ReplicaStore::SavePendingBase(std::string_view record_id,
+                                     const model::RecordState* confirmed) {
   OUTREACH_ASSIGN_OR_RETURN(CachedStatement upsert,
-                            Cached("INSERT INTO confirmed(record_id, state) VALUES (?, ?) "
+                            Cached("INSERT INTO pending_base(record_id, state) VALUES (?, ?) "
                                    "ON CONFLICT(record_id) DO UPDATE SET state = excluded.state"));
   OUTREACH_RETURN_IF_ERROR(upsert->BindText(1, record_id));
-  OUTREACH_RETURN_IF_ERROR(upsert->BindBlob(2, AsBytes(state)));
+  if (confirmed == nullptr) {
+    OUTREACH_RETURN_IF_ERROR(upsert->BindNull(2));
+  } else {
+    OUTREACH_RETURN_IF_ERROR(upsert->BindBlob(2, AsBytes(protocol::EncodeRecordState(*confirmed))));
+  }
   return upsert->Run();
 }
 
-Status ReplicaStore::RemoveView(std::string_view record_id) {
+Status ReplicaStore::KeepViewAsPendingBase(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(const bool kept, HasPendingBase(record_id));
+  if (kept) return Status::Ok();
+  // Read, then written with VALUES: an INSERT ... SELECT needs a statement journal, and inside
+  // a sync answer's savepoint SQLite truncates that in-memory journal by walking it from its
+  // start at every statement's end, which makes a batch of them quadratic.
+  std::optional<std::string> state;
+  {
+    OUTREACH_ASSIGN_OR_RETURN(CachedStatement select,
+                              Cached("SELECT state FROM local_view WHERE record_id = ?"));
+    OUTREACH_RETURN_IF_ERROR(select->BindText(1, record_id));
+    OUTREACH_ASSIGN_OR_RETURN(const bool found, select->Step());
+    if (found && select->ColumnIsNull(0)) return CorruptError("a stored view has no state");
+    if (found) state = std::string(AsText(select->ColumnBlob(0)));
+  }
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement insert,
+                            Cached("INSERT INTO pending_base(record_id, state) VALUES (?, ?)"));
+  OUTREACH_RETURN_IF_ERROR(insert->BindText(1, record_id));
+  if (state.has_value()) {
+    OUTREACH_RETURN_IF_ERROR(insert->BindBlob(2, AsBytes(*state)));
+  } else {
+    OUTREACH_RETURN_IF_ERROR(insert->BindNull(2));
+  }
+  return insert->Run();
+}
+
+Result<bool> ReplicaStore::RemovePendingBase(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement remove,
+                            Cached("DELETE FROM pending_base WHERE record_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(remove->BindText(1, record_id));
+  OUTREACH_RETURN_IF_ERROR(remove->Run());
+  return db_->LastChanges() > 0;
+}
+
+Status ReplicaStore::RemoveRecord(std::string_view record_id) {
+  OUTREACH_RETURN_IF_ERROR(RemovePendingBase(record_id).status());
   OUTREACH_ASSIGN_OR_RETURN(CachedStatement remove, Cached("DELETE FROM local_view WHERE record_id = ?"));
   OUTREACH_RETURN_IF_ERROR(remove->BindText(1, record_id));
   return remove->Run();
-}
-
-Result<bool> ReplicaStore::MarkViewConfirmed(std::string_view record_id) {
-  OUTREACH_ASSIGN_OR_RETURN(CachedStatement update,
-                            Cached("UPDATE local_view SET state = NULL WHERE record_id = ? RETURNING 1"));
-  OUTREACH_RETURN_IF_ERROR(update->BindText(1, record_id));
-  OUTREACH_ASSIGN_OR_RETURN(const bool updated, update->Step());
-  if (updated) OUTREACH_RETURN_IF_ERROR(update->Step().status());  // runs the statement to its end
-  return updated;
-}
-
-Result<bool> ReplicaStore::PromoteViewToConfirmed(std::string_view record_id) {
-  // Read, then written with VALUES: an INSERT ... SELECT needs a statement journal, and inside
-  // a sync answer's savepoint SQLite truncates that in-memory journal by walking it from its
-  // start at every statement's end, which made a batch's folds quadratic.
-  OUTREACH_ASSIGN_OR_RETURN(
-      CachedStatement select,
-      Cached("SELECT state FROM local_view WHERE record_id = ? AND state IS NOT NULL"));
-  OUTREACH_RETURN_IF_ERROR(select->BindText(1, record_id));
-  OUTREACH_ASSIGN_OR_RETURN(const bool found, select->Step());
-  if (!found) return false;
-  const std::string state(AsText(select->ColumnBlob(0)));
-  OUTREACH_RETURN_IF_ERROR(select->Reset());
-  OUTREACH_RETURN_IF_ERROR(SaveConfirmedBytes(record_id, state));
-  return MarkViewConfirmed(record_id);
 }
 
 Status ReplicaStore::AddToOutbox(const model::Change& change) {
@@ -327,8 +383,10 @@ Status ReplicaStore::RemoveFromOutbox(std::string_view change_id) {
   return remove->Run();
 }
 
-Result<std::vector<std::string>> ReplicaStore::ViewRecordIds() {
-  OUTREACH_ASSIGN_OR_RETURN(auto select, db_->Prepare("SELECT record_id FROM local_view ORDER BY record_id"));
+Result<std::vector<std::string>> ReplicaStore::StoredRecordIds() {
+  OUTREACH_ASSIGN_OR_RETURN(auto select, db_->Prepare("SELECT record_id FROM local_view UNION "
+                                                      "SELECT record_id FROM pending_base "
+                                                      "ORDER BY record_id"));
   std::vector<std::string> ids;
   while (true) {
     OUTREACH_ASSIGN_OR_RETURN(bool has_row, select.Step());

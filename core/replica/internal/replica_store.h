@@ -2,11 +2,16 @@
 // writes them. No merge logic here; Replica decides, the store persists.
 //   replica_meta(key, value)                    the device clock (last HLC, offset), its floor,
 //                                               the last outbox position pushed
-//   confirmed(record_id, state)                 record state as last received from the server
 //   local_view(record_id, collection, deleted, state, vals)
-//                                               confirmed + pending changes (NULL: none
-//                                               pending, the confirmed state), its values
+//                                               the record as the device shows it: the
+//                                               confirmed state with pending changes on top,
+//                                               and its values (what queries read)
+//   pending_base(record_id, state)              the confirmed state under a record's pending
+//                                               changes (NULL: the server has not confirmed
+//                                               the record yet); a row exactly while the
+//                                               record has pending changes
 //   outbox(seq, change_id, record_id, change, status, reason)
+// A record without a pending_base row has nothing pending: its view is its confirmed state.
 #pragma once
 
 #include <map>
@@ -37,23 +42,26 @@ class ReplicaStore {
   Result<storage::Transaction> Begin();
 
   Result<std::optional<model::RecordState>> LoadView(std::string_view record_id);
+  // The record's state as last confirmed by the server: its pending_base row while it has
+  // pending changes, its view otherwise. None: the server has not confirmed it yet (or the
+  // device has no such record).
   Result<std::optional<model::RecordState>> LoadConfirmed(std::string_view record_id);
-  // `equals_confirmed`: the view is the confirmed state (no pending change), so only its
-  // values are stored and LoadView reads the confirmed state.
+  // Stores the view; `encoded_state`, if not empty, is `state` as the protocol encodes it
+  // (protocol::EncodeRecordState), stored as is.
   Status SaveView(const model::RecordState& state, const model::Json& values, bool deleted,
-                  bool equals_confirmed = false);
-  Status SaveConfirmed(const model::RecordState& state);
-  // The same with the state as the protocol encodes it (protocol::EncodeRecordState).
-  Status SaveConfirmedBytes(std::string_view record_id, std::string_view state);
-  // Forgets the view of a record nothing is left of (its only pending create was discarded).
-  Status RemoveView(std::string_view record_id);
-  // The record's view is its confirmed state from now on (its values are unchanged): false
-  // when it has no view row.
-  Result<bool> MarkViewConfirmed(std::string_view record_id);
-  // The view's own state becomes the record's confirmed state, copied as stored (nothing
-  // decoded or encoded), and the view is marked confirmed: false, changing nothing, when the
-  // view holds no state of its own.
-  Result<bool> PromoteViewToConfirmed(std::string_view record_id);
+                  std::string_view encoded_state = {});
+  // The confirmed state under the record's pending changes (nullptr: not confirmed yet).
+  Status SavePendingBase(std::string_view record_id, const model::RecordState* confirmed);
+  // Before the record's first pending change is stored: its view, as stored, is its confirmed
+  // state (none if it has no view) and becomes its pending_base. Nothing if it has one already.
+  Status KeepViewAsPendingBase(std::string_view record_id);
+  Result<bool> HasPendingBase(std::string_view record_id);
+  // The record has nothing pending any more (its view is its confirmed state): false when it
+  // had no pending_base row.
+  Result<bool> RemovePendingBase(std::string_view record_id);
+  // Forgets a record nothing is left of (its only pending create was discarded or withdrawn):
+  // its view and its pending_base.
+  Status RemoveRecord(std::string_view record_id);
 
   Status AddToOutbox(const model::Change& change);
   // The heads (protocol::DecodeChangeHead) of a record's pending changes, in writing order.
@@ -76,8 +84,8 @@ class ReplicaStore {
   Status ReplaceInOutbox(const model::Change& change);
   Status RemoveFromOutbox(std::string_view change_id);
 
-  // Every record id with a stored view.
-  Result<std::vector<std::string>> ViewRecordIds();
+  // Every record id with a stored view or pending_base.
+  Result<std::vector<std::string>> StoredRecordIds();
   // The columns of a stored view other than its state, as written (for Replica::CheckViews).
   struct ViewColumns {
     std::string collection;
@@ -103,6 +111,8 @@ class ReplicaStore {
 
  private:
   explicit ReplicaStore(storage::Database* db) : db_(db) {}
+  // Layout 2 -> 3, inside Open's transaction.
+  Status MigrateFromLayout2();
   Result<std::optional<model::RecordState>> LoadState(const char* sql, std::string_view record_id);
   // A cached statement lent to one scope, reset when the scope ends: a SELECT left on a row
   // would keep a read transaction open, and a WAL that cannot be checkpointed past it grows

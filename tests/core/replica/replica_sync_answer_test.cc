@@ -154,10 +154,13 @@ TEST_F(ReplicaSyncAnswerTest, APulledRecordIsStoredInTheBytesItCameIn) {
   EXPECT_FALSE(replica_->ApplySyncAnswer({}, {server}, &unpaired).ok());
   EXPECT_FALSE(replica_->Get(id).ok());
   ASSERT_THAT(replica_->ApplySyncAnswer({}, {server}, &stored), IsOk());
-  ASSERT_OK_AND_ASSIGN(auto tables, detail::ReplicaStore::Open(db_.get()));
-  ASSERT_OK_AND_ASSIGN(auto confirmed, tables->LoadConfirmed(id));
-  ASSERT_TRUE(confirmed.has_value());
-  EXPECT_EQ(protocol::EncodeRecordState(*confirmed), stored[0]);
+  ASSERT_OK_AND_ASSIGN(auto select, db_->Prepare("SELECT state FROM local_view WHERE record_id = ?"));
+  ASSERT_OK(select.BindText(1, id));
+  ASSERT_OK_AND_ASSIGN(const bool found, select.Step());
+  ASSERT_TRUE(found);
+  const auto blob = select.ColumnBlob(0);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(blob.data()), blob.size()), stored[0]);
+  ASSERT_OK(select.Reset());
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 }
 

@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "core/merge/merge.h"
 #include "core/model/hybrid_clock.h"
@@ -20,14 +24,26 @@ using ::outreach::testing::StatusIs;
 
 class ReplicaTest : public testing::ReplicaFixture {
  protected:
-  // 1 when the record's view is stored as "the confirmed state" (state IS NULL), 0 when it
-  // holds its own state, -1 when there is no stored view.
-  int StoredStateIsNull(const std::string& id) {
-    auto select = db_->Prepare("SELECT state IS NULL FROM local_view WHERE record_id = ?");
-    if (!select.ok() || !select->BindText(1, id).ok()) return -1;
+  // One column of a row, read as bytes; nullopt when there is no row, "NULL" for a NULL value.
+  std::optional<std::string> Column(const std::string& sql, const std::string& id) {
+    auto select = db_->Prepare(sql);
+    if (!select.ok() || !select->BindText(1, id).ok()) return std::nullopt;
     auto found = select->Step();
-    if (!found.ok() || !*found) return -1;
-    return static_cast<int>(select->ColumnInt64(0));
+    if (!found.ok() || !*found) return std::nullopt;
+    if (select->ColumnIsNull(0)) return "NULL";
+    const auto blob = select->ColumnBlob(0);
+    return std::string(reinterpret_cast<const char*>(blob.data()), blob.size());
+  }
+  std::optional<std::string> ViewState(const std::string& id) {
+    return Column("SELECT state FROM local_view WHERE record_id = ?", id);
+  }
+  std::optional<std::string> PendingBase(const std::string& id) {
+    return Column("SELECT state FROM pending_base WHERE record_id = ?", id);
+  }
+  std::string OnlyPendingChange() {
+    auto outbox = replica_->Outbox(OutboxStatus::kPending);
+    EXPECT_TRUE(outbox.ok() && outbox->size() == 1u);
+    return outbox.ok() && !outbox->empty() ? outbox->front().change.change_id : "";
   }
 };
 
@@ -270,21 +286,96 @@ TEST_F(ReplicaTest, ADatabaseOfAnOlderLayoutIsRefusedByName) {
               StatusIs(StatusCode::kFailedPrecondition));
 }
 
-// Most records have no pending change: their view is stored as "the confirmed state" and must
-// read back as exactly that, and as their own state again once a local edit is pending.
-TEST_F(ReplicaTest, AViewWithoutPendingChangesReadsTheConfirmedState) {
+// Layout 3: a record is stored once, in its view; its confirmed state is kept apart exactly
+// while something is pending on it, and an accepted push only drops that copy.
+TEST_F(ReplicaTest, ARecordIsStoredOnceAndItsConfirmedStateApartOnlyWhilePending) {
   ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
-  ASSERT_OK_AND_ASSIGN(auto outbox, replica_->Outbox(OutboxStatus::kPending));
-  ASSERT_OK(replica_->MarkAccepted(outbox[0].change.change_id));
-  EXPECT_EQ(StoredStateIsNull(id), 1) << "stored once, as the confirmed state";
+  EXPECT_EQ(PendingBase(id), "NULL") << "a pending create: nothing confirmed yet";
+  ASSERT_OK(replica_->MarkAccepted(OnlyPendingChange()));
+  EXPECT_EQ(PendingBase(id), std::nullopt) << "nothing pending: the view is the confirmed state";
+  const std::optional<std::string> confirmed = ViewState(id);
+  ASSERT_TRUE(confirmed.has_value() && *confirmed != "NULL");
   EXPECT_THAT(replica_->CheckViews(), IsOk());
-  ASSERT_OK_AND_ASSIGN(auto confirmed, replica_->Get(id));
-  EXPECT_EQ(confirmed.values.value("known_as", ""), "Skye");
+
   ASSERT_OK(replica_->Update(id, Json{{"known_as", "Sky"}}));
-  EXPECT_EQ(StoredStateIsNull(id), 0) << "a pending edit stores the view's own state";
+  EXPECT_EQ(PendingBase(id), confirmed) << "the confirmed state, as stored, kept under the edit";
+  EXPECT_NE(ViewState(id), confirmed);
   ASSERT_OK_AND_ASSIGN(auto edited, replica_->Get(id));
   EXPECT_EQ(edited.values.value("known_as", ""), "Sky");
+  EXPECT_TRUE(edited.has_pending_changes);
   EXPECT_THAT(replica_->CheckViews(), IsOk());
+
+  // Refused: the view goes back to the confirmed state and the copy goes.
+  ASSERT_OK(replica_->MarkRejected(OnlyPendingChange(), "not allowed"));
+  EXPECT_EQ(PendingBase(id), std::nullopt);
+  EXPECT_EQ(ViewState(id), confirmed);
+  ASSERT_OK_AND_ASSIGN(auto back, replica_->Get(id));
+  EXPECT_EQ(back.values.value("known_as", ""), "Skye");
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
+// A device database of layout 2 (every confirmed state in a `confirmed` table, a view's state
+// NULL while it equalled it) is moved to layout 3 when opened, every record reading as before.
+TEST_F(ReplicaTest, ADatabaseOfLayout2IsMovedToLayout3WhenOpened) {
+  ASSERT_OK_AND_ASSIGN(std::string synced, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK(replica_->MarkAccepted(OnlyPendingChange()));
+  ASSERT_OK_AND_ASSIGN(std::string edited, replica_->Create("young_person", YoungPerson("Jay")));
+  ASSERT_OK(replica_->MarkAccepted(OnlyPendingChange()));
+  ASSERT_OK(replica_->Update(edited, Json{{"known_as", "J"}}));
+  ASSERT_OK_AND_ASSIGN(std::string created, replica_->Create("young_person", YoungPerson("Lou")));
+  std::map<std::string, std::pair<Json, bool>> before;
+  for (const std::string& id : {synced, edited, created}) {
+    ASSERT_OK_AND_ASSIGN(auto view, replica_->Get(id));
+    before[id] = {view.values, view.has_pending_changes};
+  }
+  const std::optional<std::string> edited_base = PendingBase(edited);
+  replica_.reset();
+  // The same records as layout 2 wrote them.
+  ASSERT_OK(db_->Exec(R"sql(
+    CREATE TABLE confirmed(record_id TEXT NOT NULL UNIQUE, state BLOB NOT NULL);
+    INSERT INTO confirmed SELECT record_id, state FROM local_view
+      WHERE record_id NOT IN (SELECT record_id FROM pending_base);
+    INSERT INTO confirmed SELECT record_id, state FROM pending_base WHERE state IS NOT NULL;
+    UPDATE local_view SET state = NULL WHERE record_id NOT IN (SELECT record_id FROM pending_base);
+    DROP TABLE pending_base;
+    UPDATE replica_meta SET value = '2' WHERE key = 'replica_format';)sql"));
+
+  replica_ = OpenReplica("worker");
+  ASSERT_NE(replica_, nullptr);
+  EXPECT_EQ(Column("SELECT value FROM replica_meta WHERE key = ?", "replica_format"), "3");
+  EXPECT_FALSE(db_->Prepare("SELECT 1 FROM confirmed").ok()) << "the old table is gone";
+  for (const std::string& id : {synced, edited, created}) {
+    ASSERT_OK_AND_ASSIGN(auto view, replica_->Get(id));
+    EXPECT_EQ(view.values, before[id].first) << id;
+    EXPECT_EQ(view.has_pending_changes, before[id].second) << id;
+  }
+  EXPECT_EQ(PendingBase(synced), std::nullopt);
+  EXPECT_EQ(PendingBase(edited), edited_base);
+  EXPECT_EQ(PendingBase(created), "NULL");
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+  // And it syncs on: the server accepts both pending changes.
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 2u);
+  for (const OutboxEntry& entry : pending) ASSERT_OK(replica_->MarkAccepted(entry.change.change_id));
+  EXPECT_EQ(PendingBase(edited), std::nullopt);
+  EXPECT_EQ(PendingBase(created), std::nullopt);
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
+// Without its pending_base row a record's view would be taken for its confirmed state: the
+// self-check finds a missing copy under pending changes, and a stray one with none.
+TEST_F(ReplicaTest, CheckViewsFindsAConfirmedStateMissingOrKeptForNothing) {
+  ASSERT_OK_AND_ASSIGN(std::string synced, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK(replica_->MarkAccepted(OnlyPendingChange()));
+  ASSERT_OK_AND_ASSIGN(std::string pending, replica_->Create("young_person", YoungPerson("Jay")));
+  ASSERT_THAT(replica_->CheckViews(), IsOk());
+  ASSERT_OK(db_->Exec("SAVEPOINT tamper"));
+  ASSERT_OK(db_->Exec("DELETE FROM pending_base WHERE record_id = '" + pending + "'"));
+  EXPECT_THAT(replica_->CheckViews(), StatusIs(StatusCode::kCorrupt));
+  ASSERT_OK(db_->Exec("ROLLBACK TO tamper; RELEASE tamper"));
+  ASSERT_OK(db_->Exec("INSERT INTO pending_base SELECT record_id, state FROM local_view "
+                      "WHERE record_id = '" + synced + "'"));
+  EXPECT_THAT(replica_->CheckViews(), StatusIs(StatusCode::kCorrupt));
 }
 
 // Review finding (d): queries read the stored values and deleted flag, so CheckViews compares
