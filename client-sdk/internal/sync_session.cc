@@ -102,6 +102,14 @@ bool RefusedAsNewerMinor(const protocol::SyncRequest& request, const HttpResult&
   return request.version.minor > 0 && answer.status == 400 && error.error == "malformed_body";
 }
 
+// Decodes the stored changes a refused push carried: corrupt if one does not decode.
+Status CheckStoredBatch(const SyncContext& context, const PreparedRequest& pushed) {
+  return context.replica
+      ->Outbox(replica::OutboxStatus::kPending, static_cast<std::int64_t>(pushed.changes),
+               pushed.after_sequence)
+      .status();
+}
+
 // The bytes a push of the rest of the outbox will take, estimated at the bytes per change of
 // the push bodies made so far (zstd makes a body much smaller than its changes as stored).
 class PushEstimate {
@@ -137,6 +145,7 @@ Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::st
   // The changes go as the outbox stores them: the protocol's own archive, never decoded here.
   std::vector<std::string> changes;
   changes.reserve(batch.size());
+  prepared.after_sequence = after_sequence;
   for (auto& entry : batch) {
     prepared.last_sequence = entry.sequence;
     changes.push_back(std::move(entry.change));
@@ -241,6 +250,12 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     }
     // Any refusal: whatever else happens, the next request is made afresh from the outbox.
     OUTREACH_ASSIGN_OR_RETURN(protocol::ErrorBody error, ReadError(answer));
+    if (answer.status == 400 && error.error == "malformed_body" && current.changes > 0) {
+      // The changes left as the outbox stores them, never decoded here: one that does not
+      // decode is this device's own damage, said as such (corrupt), not taken for a server
+      // that reads an older protocol.
+      OUTREACH_RETURN_IF_ERROR(CheckStoredBatch(context, current));
+    }
     if (!downgraded && RefusedAsNewerMinor(request, answer, error)) {
       // Once: write 1.0, which every 1.x server reads, from now on (kept: a 1.1 server's
       // answer raises it again). A 1.0 body refused too is malformed indeed.
