@@ -309,30 +309,41 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
                         std::string_view encoded_confirmed) {
   // The view is the confirmed state with every pending change applied on top, in writing order
   // (order does not matter to Merge; it keeps the outbox readable).
+  const bool confirmed_given = confirmed_state != nullptr;
   std::optional<model::RecordState> loaded;
-  if (confirmed_state == nullptr) {
+  if (!confirmed_given) {
     OUTREACH_ASSIGN_OR_RETURN(loaded, store_->LoadConfirmed(record_id));
     if (loaded.has_value()) confirmed_state = &*loaded;
   }
   OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
-  if (pending.empty()) {
-    // Most records after a pull: the view is the confirmed state itself, stored once.
-    if (confirmed_state == nullptr) return store_->RemoveRecord(record_id);
-    OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record_id).status());
-    return SaveView(*confirmed_state, encoded_confirmed);
-  }
   model::RecordState view = confirmed_state != nullptr ? *confirmed_state : model::RecordState{};
+  std::size_t still_pending = 0;
   for (const OutboxEntry& entry : pending) {
     const schema::RecordSchema* schema = schemas_->Find(entry.change.collection);
-    if (schema == nullptr) continue;
+    ++still_pending;
+    if (schema == nullptr) continue;  // kept pending, for a schema that knows it
     const auto result = merge::MergeInPlace(*schema, view, entry.change);
     if (result.outcome == merge::Outcome::kRejected) {
+      // Refused by the merge (it changed nothing): no longer pending.
+      --still_pending;
       OUTREACH_RETURN_IF_ERROR(
           store_->SetOutboxStatus(entry.change.change_id, OutboxStatus::kRejected, result.reason));
     }
   }
-  if (view.id.empty()) return store_->RemoveRecord(record_id);  // a never-confirmed create, discarded
-  OUTREACH_RETURN_IF_ERROR(store_->SavePendingBase(record_id, confirmed_state));
+  if (still_pending == 0 && confirmed_state != nullptr) {
+    // Most records after a pull: nothing pending, the view is the confirmed state itself,
+    // stored once.
+    OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record_id).status());
+    return SaveView(*confirmed_state, encoded_confirmed);
+  }
+  // Nothing confirmed and nothing applied: a never-confirmed create, discarded or refused.
+  if (view.id.empty()) return store_->RemoveRecord(record_id);
+  // Loaded from its pending_base row, the confirmed state is stored there already.
+  bool base_stored = false;
+  if (!confirmed_given) {
+    OUTREACH_ASSIGN_OR_RETURN(base_stored, store_->HasPendingBase(record_id));
+  }
+  if (!base_stored) OUTREACH_RETURN_IF_ERROR(store_->SavePendingBase(record_id, confirmed_state));
   return SaveView(view);
 }
 

@@ -222,7 +222,8 @@ class Replica {
   // server's state holds it), and each record is rebuilt once. Results for changes no longer
   // in the outbox (discarded meanwhile) are skipped.
   // `stored_records`, if given, are `records` as the protocol encoded them
-  // (protocol::DecodeBinaryResponse): a record new to this device is stored in those bytes.
+  // (protocol::DecodeBinaryResponse): a record new to this device is stored in those bytes
+  // (unless changes of it are pending here, which its view then shows on top).
   Status ApplySyncAnswer(const std::vector<PushResult>& results,
                          const std::vector<model::RecordState>& records,
                          const std::vector<std::string>* stored_records = nullptr);

@@ -240,13 +240,18 @@ Status Replica::SendAgainAfterFixedCreate(const OutboxEntry& follower) {
   // A fresh change id (the server remembers the old one as refused) and reading, at the end of
   // the outbox, after the fixed create.
   const model::Json no_patch = model::Json::object();
+  // In a savepoint of its own: a refusal is kept below, so whatever the attempt wrote before it
+  // failed must go with it (a storage error can carry these codes too).
+  OUTREACH_ASSIGN_OR_RETURN(auto attempt, store_->Begin());
   auto sent = AddLocalChange(original.record_id, original.collection, original.kind,
                              RewriteOf(*schemas_, original, no_patch, nullptr));
   const StatusCode code = sent.status().code();
   if (sent.ok()) {
+    OUTREACH_RETURN_IF_ERROR(attempt.Commit());
     // Written again, or nothing left to write: the fixed create already says it.
     return store_->RemoveFromOutbox(original.change_id);
   }
+  OUTREACH_RETURN_IF_ERROR(attempt.Rollback());
   if (code != StatusCode::kInvalidArgument && code != StatusCode::kFailedPrecondition) {
     return sent.status();
   }

@@ -40,13 +40,16 @@ constexpr const char* kFormatKey = "replica_format";
 constexpr const char* kFormat = "3";
 
 // Layout 2 kept every confirmed state in `confirmed` and a view's own state (NULL: none
-// pending, the confirmed state) in local_view. One-off, inside Open's transaction.
+// pending, the confirmed state) in local_view. Whether a record has pending changes is read
+// from the outbox, not from the view: layout 2 also left a view its own state (equal to the
+// confirmed one) when the merge refused every pending change. One-off, inside Open's
+// transaction.
 constexpr const char* kMigrateFromLayout2 = R"sql(
 INSERT INTO pending_base(record_id, state)
   SELECT v.record_id, c.state FROM local_view v LEFT JOIN confirmed c ON c.record_id = v.record_id
-  WHERE v.state IS NOT NULL;
+  WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = v.record_id AND o.status = 'pending');
 UPDATE local_view SET state = (SELECT c.state FROM confirmed c WHERE c.record_id = local_view.record_id)
-  WHERE state IS NULL;
+  WHERE record_id NOT IN (SELECT record_id FROM pending_base);
 DROP TABLE confirmed;
 )sql";
 
@@ -128,7 +131,7 @@ Status ReplicaStore::MigrateFromLayout2() {
                             db_->Prepare("SELECT count(*) FROM local_view WHERE state IS NULL"));
   OUTREACH_RETURN_IF_ERROR(orphans.Step().status());
   if (orphans.ColumnInt64(0) != 0) {
-    return CorruptError("a layout-2 view has neither a state nor a confirmed state");
+    return CorruptError("a layout-2 view has neither a state of its own nor a confirmed state");
   }
   return SetMeta(kFormatKey, kFormat);
 }
@@ -225,9 +228,9 @@ Status ReplicaStore::SavePendingBase(std::string_view record_id,
 Status ReplicaStore::KeepViewAsPendingBase(std::string_view record_id) {
   OUTREACH_ASSIGN_OR_RETURN(const bool kept, HasPendingBase(record_id));
   if (kept) return Status::Ok();
-  // Read, then written with VALUES: an INSERT ... SELECT needs a statement journal, and inside
-  // a sync answer's savepoint SQLite truncates that in-memory journal by walking it from its
-  // start at every statement's end, which makes a batch of them quadratic.
+  // Read, then written with VALUES, like every copy here: an INSERT ... SELECT needs a
+  // statement journal, which inside a savepoint SQLite truncates by walking it from its start
+  // at every statement's end (quadratic over a transaction's copies).
   std::optional<std::string> state;
   {
     OUTREACH_ASSIGN_OR_RETURN(CachedStatement select,

@@ -52,8 +52,9 @@ class ReplicaStore {
                   std::string_view encoded_state = {});
   // The confirmed state under the record's pending changes (nullptr: not confirmed yet).
   Status SavePendingBase(std::string_view record_id, const model::RecordState* confirmed);
-  // Before the record's first pending change is stored: its view, as stored, is its confirmed
-  // state (none if it has no view) and becomes its pending_base. Nothing if it has one already.
+  // When the record gets a pending change, before its view changes: the view, as stored, is
+  // its confirmed state (none if it has no view) and becomes its pending_base. Nothing if it
+  // has one already.
   Status KeepViewAsPendingBase(std::string_view record_id);
   Result<bool> HasPendingBase(std::string_view record_id);
   // The record has nothing pending any more (its view is its confirmed state): false when it

@@ -323,6 +323,11 @@ TEST_F(ReplicaTest, ADatabaseOfLayout2IsMovedToLayout3WhenOpened) {
   ASSERT_OK(replica_->MarkAccepted(OnlyPendingChange()));
   ASSERT_OK(replica_->Update(edited, Json{{"known_as", "J"}}));
   ASSERT_OK_AND_ASSIGN(std::string created, replica_->Create("young_person", YoungPerson("Lou")));
+  // Refused by the server: layout 2 left such a view its own state (equal to the confirmed
+  // one) with nothing pending.
+  ASSERT_OK(replica_->Update(synced, Json{{"known_as", "Sky"}}));
+  ASSERT_OK_AND_ASSIGN(auto outbox, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_OK(replica_->MarkRejected(outbox.back().change.change_id, "not allowed"));
   std::map<std::string, std::pair<Json, bool>> before;
   for (const std::string& id : {synced, edited, created}) {
     ASSERT_OK_AND_ASSIGN(auto view, replica_->Get(id));
@@ -336,9 +341,12 @@ TEST_F(ReplicaTest, ADatabaseOfLayout2IsMovedToLayout3WhenOpened) {
     INSERT INTO confirmed SELECT record_id, state FROM local_view
       WHERE record_id NOT IN (SELECT record_id FROM pending_base);
     INSERT INTO confirmed SELECT record_id, state FROM pending_base WHERE state IS NOT NULL;
-    UPDATE local_view SET state = NULL WHERE record_id NOT IN (SELECT record_id FROM pending_base);
+    UPDATE local_view SET state = NULL WHERE record_id NOT IN (SELECT record_id FROM pending_base)
+      AND record_id NOT IN (SELECT record_id FROM outbox WHERE status = 'rejected');
     DROP TABLE pending_base;
     UPDATE replica_meta SET value = '2' WHERE key = 'replica_format';)sql"));
+  ASSERT_EQ(Column("SELECT count(*) FROM local_view WHERE state IS NOT NULL AND record_id = ?", synced),
+            "1") << "a view of its own with nothing pending, as layout 2 could leave";
 
   replica_ = OpenReplica("worker");
   ASSERT_NE(replica_, nullptr);
