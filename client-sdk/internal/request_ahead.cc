@@ -4,17 +4,32 @@
 #include <system_error>
 #include <utility>
 
+#include "core/protocol/binary_codec.h"
+
 namespace outreach::client {
 namespace {
 
 constexpr auto kCancelCheck = std::chrono::milliseconds(50);
 
-Result<HttpResult> PostSync(HttpClient* http, const std::string& body,
-                            const RequestOptions& options) {
-  return http->Post("/v1/sync", std::string(protocol::kBinaryContentType), body, options);
-}
-
 }  // namespace
+
+Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
+                                      const RequestOptions& options,
+                                      const replica::Replica* values_of) {
+  OUTREACH_ASSIGN_OR_RETURN(
+      HttpResult http_answer,
+      http->Post("/v1/sync", std::string(protocol::kBinaryContentType), body, options));
+  ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}};
+  if (answer.http.status != 200) return answer;
+  answer.response = protocol::DecodeBinaryResponse(answer.http.body, {}, &answer.stored_records);
+  if (values_of == nullptr || !answer.response->ok()) return answer;
+  const auto& records = (*answer.response)->records;
+  answer.record_values.reserve(records.size());
+  for (const model::RecordState& record : records) {
+    answer.record_values.push_back(values_of->ValuesText(record).value_or(""));
+  }
+  return answer;
+}
 
 RequestAhead::~RequestAhead() {
   if (!answer_.valid()) return;
@@ -22,27 +37,28 @@ RequestAhead::~RequestAhead() {
   answer_.wait();  // never leave its thread running: it uses the HTTP client
 }
 
-void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptions options) {
+void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptions options,
+                        const replica::Replica* values_of) {
   prepared_ = std::move(prepared);
   cancel_.store(false);
   options.cancel = &cancel_;
   try {
-    answer_ = std::async(std::launch::async, [http, body = &prepared_.body, options] {
-      return PostSync(http, *body, options);
+    answer_ = std::async(std::launch::async, [http, body = &prepared_.body, options, values_of] {
+      return SendAndReceive(http, *body, options, values_of);
     });
   } catch (const std::system_error&) {
     // No thread to be had: the request goes now, on this one.
-    std::promise<Result<HttpResult>> answered;
-    answered.set_value(PostSync(http, prepared_.body, options));
+    std::promise<Result<ReceivedAnswer>> answered;
+    answered.set_value(SendAndReceive(http, prepared_.body, options, values_of));
     answer_ = answered.get_future();
   }
 }
 
-Result<HttpResult> RequestAhead::Take(PreparedRequest& prepared) {
+Result<ReceivedAnswer> RequestAhead::Take(PreparedRequest& prepared) {
   while (answer_.wait_for(kCancelCheck) != std::future_status::ready) {
     if (user_cancel_ != nullptr && user_cancel_->load()) cancel_.store(true);
   }
-  Result<HttpResult> answer = answer_.get();
+  Result<ReceivedAnswer> answer = answer_.get();
   prepared = std::move(prepared_);
   return answer;
 }

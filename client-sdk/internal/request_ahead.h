@@ -7,10 +7,14 @@
 #include <atomic>
 #include <cstdint>
 #include <future>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "client-sdk/transport/http_client.h"
+#include "core/base/status.h"
 #include "core/protocol/messages.h"
+#include "core/replica/replica.h"
 
 namespace outreach::client {
 
@@ -24,6 +28,22 @@ struct PreparedRequest {
   std::int64_t last_sequence = 0;   // outbox position of its last change
 };
 
+// An answer as it arrived. The thread that received it decodes a 200's body and makes each
+// record's values (decoding a page and listing its records are a good part of applying it,
+// and that thread is otherwise idle).
+struct ReceivedAnswer {
+  HttpResult http;
+  std::optional<Result<protocol::SyncResponse>> response;  // a 200's
+  std::vector<std::string> stored_records;  // its records as they came (DecodeBinaryResponse)
+  std::vector<std::string> record_values;   // Replica::ValuesText of each ("": not made)
+};
+
+// Posts a sync request and decodes a 200 answer; `values_of` (may be null) makes the records'
+// values (only its schemas are read).
+Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
+                                      const RequestOptions& options,
+                                      const replica::Replica* values_of);
+
 class RequestAhead {
  public:
   // `user_cancel` (may be null): the sync's cancel flag, passed on to the request on its way.
@@ -36,16 +56,18 @@ class RequestAhead {
 
   bool on_its_way() const { return answer_.valid(); }
   const PreparedRequest& request() const { return prepared_; }  // read-only while on its way
-  // `options.cancel` is replaced by this request's own flag.
-  void Send(HttpClient* http, PreparedRequest prepared, RequestOptions options);
+  // `options.cancel` is replaced by this request's own flag. `values_of`: SendAndReceive's; it
+  // must live until the answer is taken.
+  void Send(HttpClient* http, PreparedRequest prepared, RequestOptions options,
+            const replica::Replica* values_of);
   // Waits for its answer, passing a cancel of the sync on; `prepared` is the request it answers.
-  Result<HttpResult> Take(PreparedRequest& prepared);
+  Result<ReceivedAnswer> Take(PreparedRequest& prepared);
 
  private:
   const std::atomic<bool>* user_cancel_;
   std::atomic<bool> cancel_{false};
   PreparedRequest prepared_;
-  std::future<Result<HttpResult>> answer_;
+  std::future<Result<ReceivedAnswer>> answer_;
 };
 
 }  // namespace outreach::client

@@ -1,6 +1,8 @@
 #include "client-sdk/internal/sync_session.h"
 
 #include <algorithm>
+#include <future>
+#include <system_error>
 
 #include "client-sdk/internal/device_state.h"
 #include "client-sdk/internal/request_ahead.h"
@@ -29,8 +31,10 @@ Status Refused(const HttpResult& answer, const protocol::ErrorBody& error) {
 
 // Applies one 200 answer in one transaction: the results of the pushed changes, the pulled
 // records, and the new cursor.
+// `record_values`: the records' values made as they arrived (null: none).
 Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& response,
-                   const std::vector<std::string>& stored_records, SyncSummary& summary) {
+                   const std::vector<std::string>& stored_records,
+                   const std::vector<std::string>* record_values, SyncSummary& summary) {
   std::vector<replica::PushResult> results;
   for (const auto& result : response.results) {
     const bool rejected = result.outcome == Outcome::kRejected;
@@ -41,7 +45,8 @@ Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& res
   }
   summary.pulled += static_cast<std::int64_t>(response.records.size());
   return context.replica->InOneTransaction([&]() -> Status {
-    OUTREACH_RETURN_IF_ERROR(context.replica->ApplySyncAnswer(results, response.records, &stored_records));
+    OUTREACH_RETURN_IF_ERROR(context.replica->ApplySyncAnswer(results, response.records,
+                                                              &stored_records, record_values));
     return context.state->Set(kCursor, response.cursor);
   });
 }
@@ -65,14 +70,14 @@ Result<int> MarkInvalid(const SyncContext& context, const protocol::ErrorBody& e
 
 // Before an answer is applied: when the server says its schemas are not the ones this device
 // sent (directive) or its hash is not the stored one (a 1.0 server), fetch and reload them, so
-// records of a collection added since are known when they are applied.
-Status ReloadSchemasIfChanged(SyncContext& context, const protocol::SyncResponse& response) {
+// records of a collection added since are known when they are applied. True if reloaded.
+Result<bool> ReloadSchemasIfChanged(SyncContext& context, const protocol::SyncResponse& response) {
   OUTREACH_ASSIGN_OR_RETURN(const std::string device_hash, context.state->GetOr(kSchemasHash));
   const bool changed = response.directives.schemas_changed ||
                        (!response.schemas_hash.empty() && response.schemas_hash != device_hash);
-  if (!changed) return Status::Ok();
+  if (!changed) return false;
   OUTREACH_ASSIGN_OR_RETURN(context.replica, context.reload_schemas());
-  return Status::Ok();
+  return true;
 }
 
 // The version this device writes its requests in: its own, but no newer minor than the
@@ -192,6 +197,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     progress.bytes_leaving = 0;
   };
 
+  std::future<void> freeing;  // declared before `ahead`: waited for after its thread
   RequestAhead ahead(options.cancel);
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) return AbortedError("sync cancelled");
@@ -202,12 +208,12 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
           current, PrepareRequest(context, cursor, server_version, options, batch_size, 0));
       if (current.changes > 0) report_leaving(current);
     }
-    Result<HttpResult> sent =
-        was_ahead ? ahead.Take(current)
-                  : context.http->Post("/v1/sync", std::string(protocol::kBinaryContentType),
-                                       current.body, request_options);
+    Result<ReceivedAnswer> sent = was_ahead ? ahead.Take(current)
+                                            : SendAndReceive(context.http, current.body,
+                                                             request_options, context.replica);
     const protocol::SyncRequest& request = current.request;
-    OUTREACH_ASSIGN_OR_RETURN(HttpResult answer, std::move(sent));
+    OUTREACH_ASSIGN_OR_RETURN(ReceivedAnswer received, std::move(sent));
+    const HttpResult& answer = received.http;
     ++summary.requests;
     summary.bytes_sent += static_cast<std::int64_t>(current.body.size());
     summary.bytes_received += static_cast<std::int64_t>(answer.body.size());
@@ -216,21 +222,25 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     progress.changes_total = progress.phase == SyncPhase::kPush ? pending : 0;
 
     if (answer.status == 200) {
-      std::vector<std::string> stored_records;  // the records as they came: stored as they are
-      OUTREACH_ASSIGN_OR_RETURN(protocol::SyncResponse response,
-                                protocol::DecodeBinaryResponse(answer.body, {}, &stored_records));
+      OUTREACH_ASSIGN_OR_RETURN(protocol::SyncResponse response, std::move(*received.response));
+      // The records as they came: stored as they are.
+      std::vector<std::string> stored_records = std::move(received.stored_records);
       OUTREACH_RETURN_IF_ERROR(NoteServerVersion(context, response, server_version));
-      // Before the next batch leaves: the reload uses the HTTP client.
-      OUTREACH_RETURN_IF_ERROR(ReloadSchemasIfChanged(context, response));
+      // Before the next batch leaves: the reload uses the HTTP client. The values made on the
+      // old schemas are not those of the new.
+      OUTREACH_ASSIGN_OR_RETURN(const bool reloaded, ReloadSchemasIfChanged(context, response));
+      const std::vector<std::string>* record_values =
+          reloaded || received.record_values.empty() ? nullptr : &received.record_values;
       // Unless this was the last (a pull with nothing more), the next request leaves now: the
       // rest of the outbox after this batch, or the next page, from this answer's cursor.
       if (current.changes > 0 || response.has_more) {
         OUTREACH_ASSIGN_OR_RETURN(
             PreparedRequest next, PrepareRequest(context, response.cursor, server_version,
                                                  options, batch_size, current.last_sequence));
-        ahead.Send(context.http, std::move(next), request_options);
+        ahead.Send(context.http, std::move(next), request_options, context.replica);
       }
-      OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, stored_records, summary));
+      OUTREACH_RETURN_IF_ERROR(
+          ApplyAnswer(context, response, stored_records, record_values, summary));
       cursor = response.cursor;
       progress.changes_done = progress.phase == SyncPhase::kPush ? summary.pushed + summary.rejected
                                                                  : summary.pulled;
@@ -246,6 +256,19 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
         report_leaving(ahead.request());
       }
       if (current.changes == 0 && !response.has_more) break;
+      // A page's records are thousands of small allocations: freed on another thread while
+      // this one goes on (the last waits in `freeing`'s destructor).
+      try {
+        freeing = std::async(std::launch::async, [gone = std::move(response),
+                                                  also = std::move(stored_records),
+                                                  values = std::move(received.record_values)]() mutable {
+          const protocol::SyncResponse response_freed = std::move(gone);
+          const std::vector<std::string> records_freed = std::move(also);
+          const std::vector<std::string> values_freed = std::move(values);
+        });
+      } catch (const std::system_error&) {
+        // No thread to be had: freed here, as the captures go.
+      }
       continue;
     }
     // Any refusal: whatever else happens, the next request is made afresh from the outbox.

@@ -156,7 +156,7 @@ Result<std::string> Replica::AddLocalChange(std::string_view id, std::string_vie
   OUTREACH_RETURN_IF_ERROR(store_->AddToOutbox(change));
   // The record's confirmed state must outlive the view it is about to leave.
   OUTREACH_RETURN_IF_ERROR(store_->KeepViewAsPendingBase(change.record_id));
-  OUTREACH_RETURN_IF_ERROR(store_->SaveView(view, values, merge::IsDeleted(view)));
+  OUTREACH_RETURN_IF_ERROR(store_->SaveView(view, values.dump(), merge::IsDeleted(view)));
   // The outbox entry carries this reading, so the clock cannot go back across a restart.
   return change.change_id;
 }
@@ -306,7 +306,7 @@ Status Replica::InOneTransaction(const std::function<Status()>& steps) {
 }
 
 Status Replica::Rebuild(std::string_view record_id, const model::RecordState* confirmed_state,
-                        std::string_view encoded_confirmed) {
+                        std::string_view encoded_confirmed, std::string_view confirmed_values) {
   // The view is the confirmed state with every pending change applied on top, in writing order
   // (order does not matter to Merge; it keeps the outbox readable).
   const bool confirmed_given = confirmed_state != nullptr;
@@ -334,7 +334,7 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
     // Most records after a pull: nothing pending, the view is the confirmed state itself,
     // stored once.
     OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record_id).status());
-    return SaveView(*confirmed_state, encoded_confirmed);
+    return SaveView(*confirmed_state, encoded_confirmed, confirmed_values);
   }
   // Nothing confirmed and nothing applied: a never-confirmed create, discarded or refused.
   if (view.id.empty()) return store_->RemoveRecord(record_id);
@@ -347,11 +347,18 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
   return SaveView(view);
 }
 
-Status Replica::SaveView(const model::RecordState& view, std::string_view encoded) {
-  const schema::RecordSchema* schema = schemas_->Find(view.collection);
-  if (schema == nullptr) return CorruptError("record " + view.id + " has an unknown collection");
-  return store_->SaveView(view, merge::CurrentValues(*schema, view), merge::IsDeleted(view),
-                          encoded);
+Status Replica::SaveView(const model::RecordState& view, std::string_view encoded,
+                        std::string_view values) {
+  if (!values.empty()) return store_->SaveView(view, values, merge::IsDeleted(view), encoded);
+  const std::optional<std::string> computed = ValuesText(view);
+  if (!computed) return CorruptError("record " + view.id + " has an unknown collection");
+  return store_->SaveView(view, *computed, merge::IsDeleted(view), encoded);
+}
+
+std::optional<std::string> Replica::ValuesText(const model::RecordState& state) const {
+  const schema::RecordSchema* schema = schemas_->Find(state.collection);
+  if (schema == nullptr) return std::nullopt;
+  return merge::CurrentValues(*schema, state).dump();
 }
 
 Status Replica::CheckViews() {
@@ -425,9 +432,11 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
 
 Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
                                 const std::vector<model::RecordState>& records,
-                                const std::vector<std::string>* stored_records) {
-  if (stored_records != nullptr && stored_records->size() != records.size()) {
-    return InvalidArgumentError("stored records do not match the records");
+                                const std::vector<std::string>* stored_records,
+                                const std::vector<std::string>* record_values) {
+  if ((stored_records != nullptr && stored_records->size() != records.size()) ||
+      (record_values != nullptr && record_values->size() != records.size())) {
+    return InvalidArgumentError("stored records or values do not match the records");
   }
   std::set<std::string> pulled;
   model::Hlc newest;
@@ -472,10 +481,12 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
       *confirmed = merge::JoinStates(*confirmed, record);
       OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &*confirmed));
     } else {
-      // New to this device: kept in the bytes it came in, when they are at hand.
-      const std::string_view encoded =
-          stored_records != nullptr ? std::string_view((*stored_records)[i]) : std::string_view();
-      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &record, encoded));
+      // New to this device: kept in the bytes it came in, with the values made for it, when
+      // they are at hand.
+      const auto at = [i](const std::vector<std::string>* column) {
+        return column != nullptr ? std::string_view((*column)[i]) : std::string_view();
+      };
+      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &record, at(stored_records), at(record_values)));
     }
     rebuild.erase(record.id);
   }

@@ -224,9 +224,18 @@ class Replica {
   // `stored_records`, if given, are `records` as the protocol encoded them
   // (protocol::DecodeBinaryResponse): a record new to this device is stored in those bytes
   // (unless changes of it are pending here, which its view then shows on top).
+  // `record_values`, if given, are ValuesText of each of `records` (empty: not made), made by
+  // this replica: a record new to this device is listed with them.
   Status ApplySyncAnswer(const std::vector<PushResult>& results,
                          const std::vector<model::RecordState>& records,
-                         const std::vector<std::string>* stored_records = nullptr);
+                         const std::vector<std::string>* stored_records = nullptr,
+                         const std::vector<std::string>* record_values = nullptr);
+
+  // The values a record shows on its own (merge::CurrentValues, as JSON text: what queries
+  // read), nullopt for a collection these schemas do not know. Reads only the schemas, never
+  // the store: safe on another thread while this replica works (a sync decodes and prepares
+  // the next page while it applies one).
+  std::optional<std::string> ValuesText(const model::RecordState& state) const;
   // The server's state of a record is joined into the confirmed state; pending changes are
   // re-applied on top (rebase; those the server already has are duplicates and change nothing).
   Status ApplyServerRecord(const model::RecordState& server_state);
@@ -278,13 +287,14 @@ class Replica {
   // computed it (saves reading it back; it replaces the stored one); `encoded_confirmed`, if
   // not empty, is it as the protocol encodes it.
   Status Rebuild(std::string_view record_id, const model::RecordState* confirmed = nullptr,
-                 std::string_view encoded_confirmed = {});
+                 std::string_view encoded_confirmed = {}, std::string_view confirmed_values = {});
   // Folds the accepted `change_ids` of one record into its confirmed state and takes them out
   // of the outbox (MarkAccepted, ApplySyncAnswer); the caller saves the clock.
   Status FoldAccepted(std::string_view record_id, const std::set<std::string>& change_ids);
-  // Stores `view` with its current values; `encoded`, if not empty, is `view` as the protocol
-  // encodes it.
-  Status SaveView(const model::RecordState& view, std::string_view encoded = {});
+  // Stores `view` with its current values; `encoded` and `values`, if not empty, are `view` as
+  // the protocol encodes it and its values (ValuesText).
+  Status SaveView(const model::RecordState& view, std::string_view encoded = {},
+                  std::string_view values = {});
   // CheckViews for one record whose view state is `expected`: the stored collection, values
   // and deleted flag say what it says.
   Status CheckViewColumns(const std::string& id, const model::RecordState& expected);

@@ -58,6 +58,24 @@ TEST_F(ValidationTest, InvalidValueRefusesThePushListingTheChange) {
   EXPECT_EQ(StoreCounts(), std::make_pair(std::int64_t{2}, std::int64_t{2}));
 }
 
+// A large push is checked in two halves at once (SyncService::ContentProblems): invalid
+// changes in both are listed, in the push's order, and nothing is written.
+TEST_F(ValidationTest, ALargePushListsEveryInvalidChangeInOrder) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 600; ++i) names.push_back("Person " + std::to_string(i));
+  ASSERT_EQ(CreateYoungPeople(*ana_, names).size(), names.size());
+  ASSERT_OK_AND_ASSIGN(protocol::SyncRequest request, ana_->PendingRequest());
+  ASSERT_EQ(request.changes.size(), 602u);
+  const std::vector<std::size_t> broken{7, 299, 302, 590};
+  for (const std::size_t i : broken) request.changes[i].registers["known_as"].value = "";
+  const ServiceError error = ExpectRefused(request, 422);
+  ASSERT_EQ(error.body.rejected.size(), broken.size());
+  for (std::size_t k = 0; k < broken.size(); ++k) {
+    EXPECT_EQ(error.body.rejected[k].change_id, request.changes[broken[k]].change_id) << k;
+    EXPECT_THAT(error.body.rejected[k].reason, HasSubstr("/known_as"));
+  }
+}
+
 TEST_F(ValidationTest, UnknownCollectionIsInvalid) {
   protocol::SyncRequest request = honest_;
   request.changes[1].collection = "gang_map";

@@ -175,7 +175,7 @@ Result<bool> ReplicaStore::HasPendingBase(std::string_view record_id) {
   return select->Step();
 }
 
-Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json& values,
+Status ReplicaStore::SaveView(const model::RecordState& state, std::string_view values,
                               bool deleted, std::string_view encoded_state) {
   // Updated in place, not replaced: REPLACE deletes the row and inserts it again at the end
   // of the table with a new rowid, so a change of one record dirtied its old leaf, the last
@@ -193,13 +193,12 @@ Status ReplicaStore::SaveView(const model::RecordState& state, const model::Json
     encoded = protocol::EncodeRecordState(state);
     encoded_state = encoded;
   }
-  const std::string vals = values.dump();
   const auto bind = [&](storage::Statement& statement) -> Status {
     OUTREACH_RETURN_IF_ERROR(statement.BindText(1, state.id));
     OUTREACH_RETURN_IF_ERROR(statement.BindText(2, state.collection));
     OUTREACH_RETURN_IF_ERROR(statement.BindInt64(3, deleted ? 1 : 0));
     OUTREACH_RETURN_IF_ERROR(statement.BindBlob(4, AsBytes(encoded_state)));
-    return statement.BindText(5, vals);
+    return statement.BindText(5, values);
   };
   OUTREACH_RETURN_IF_ERROR(bind(*upsert));
   OUTREACH_RETURN_IF_ERROR(upsert->Run());

@@ -46,9 +46,9 @@ class ReplicaStore {
   // pending changes, its view otherwise. None: the server has not confirmed it yet (or the
   // device has no such record).
   Result<std::optional<model::RecordState>> LoadConfirmed(std::string_view record_id);
-  // Stores the view; `encoded_state`, if not empty, is `state` as the protocol encodes it
-  // (protocol::EncodeRecordState), stored as is.
-  Status SaveView(const model::RecordState& state, const model::Json& values, bool deleted,
+  // Stores the view with its values (JSON text, what queries read); `encoded_state`, if not
+  // empty, is `state` as the protocol encodes it (protocol::EncodeRecordState), stored as is.
+  Status SaveView(const model::RecordState& state, std::string_view values, bool deleted,
                   std::string_view encoded_state = {});
   // The confirmed state under the record's pending changes (nullptr: not confirmed yet).
   Status SavePendingBase(std::string_view record_id, const model::RecordState* confirmed);

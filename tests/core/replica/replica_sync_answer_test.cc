@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 
 #include "core/merge/merge.h"
+#include "core/merge/record_view.h"
 #include "core/model/canonical_json.h"
 #include "core/model/record_codec.h"
 #include "core/protocol/binary_codec.h"
@@ -223,6 +225,42 @@ TEST_F(ReplicaSyncAnswerTest, ARebuildThatRefusesEveryPendingChangeKeepsNothingA
   ASSERT_OK_AND_ASSIGN(auto tables, detail::ReplicaStore::Open(db_.get()));
   ASSERT_OK_AND_ASSIGN(const bool kept_apart, tables->HasPendingBase(id));
   EXPECT_FALSE(kept_apart);
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
+
+// A pulled record new to the device is listed with the values made for it as it arrived
+// (Replica::ValuesText, made on the thread that received the page), exactly what the device
+// would make itself; values that do not pair with the records are refused, changing nothing.
+TEST_F(ReplicaSyncAnswerTest, APulledRecordIsListedWithTheValuesMadeAsItArrived) {
+  const schema::RecordSchema& schema = *schemas_->Find("young_person");
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_THAT(replica_->WithdrawCreate(id), IsOk());
+  const model::RecordState server = merge::Merge(schema, {}, pending[0].change).state;
+  const std::optional<std::string> values = replica_->ValuesText(server);
+  ASSERT_TRUE(values.has_value());
+  EXPECT_EQ(model::Json::parse(*values), merge::CurrentValues(schema, server));
+  model::RecordState unknown = server;
+  unknown.collection = "no_such_collection";
+  EXPECT_FALSE(replica_->ValuesText(unknown).has_value());
+
+  const std::vector<std::string> unpaired;
+  EXPECT_FALSE(replica_->ApplySyncAnswer({}, {server}, nullptr, &unpaired).ok());
+  EXPECT_FALSE(replica_->Get(id).ok());
+  // The same values written with a space (which parsing skips), so the row shows they were
+  // used as given, not made again.
+  const std::vector<std::string> given{"{ " + values->substr(1)};
+  ASSERT_THAT(replica_->ApplySyncAnswer({}, {server}, nullptr, &given), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto select, db_->Prepare("SELECT vals FROM local_view WHERE record_id = ?"));
+  ASSERT_OK(select.BindText(1, id));
+  ASSERT_OK_AND_ASSIGN(const bool found, select.Step());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(select.ColumnText(0), given[0]);
+  ASSERT_OK(select.Reset());
+  ASSERT_OK_AND_ASSIGN(auto listed, replica_->Query("young_person"));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].value("known_as", ""), "Skye");
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 }
 
