@@ -68,8 +68,12 @@ struct SyncOptions {
   // Called on the syncing thread; see SyncProgress for when.
   std::function<void(const SyncProgress&)> progress;
   const std::atomic<bool>* cancel = nullptr;  // set to true to stop (aborted; nothing lost)
-  std::size_t push_batch = 1000;               // changes per request
-  std::uint32_t page_size = 1000;              // records per pulled page
+  // Changes per request, and records per pulled page. A request leaves while the answer
+  // before it is applied (and a page is decoded as it arrives), so smaller ones overlap more
+  // of a sync; a page decoded ahead is held beside the one being applied, so its size bounds
+  // the device's memory (~50 MB at 500 ~1 KB records).
+  std::size_t push_batch = 500;
+  std::uint32_t page_size = 500;
 };
 
 struct SyncSummary {

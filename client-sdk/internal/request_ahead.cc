@@ -1,6 +1,7 @@
 #include "client-sdk/internal/request_ahead.h"
 
 #include <chrono>
+#include <exception>
 #include <system_error>
 #include <utility>
 
@@ -23,10 +24,15 @@ Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
   if (answer.http.status != 200) return answer;
   answer.response = protocol::DecodeBinaryResponse(answer.http.body, {}, &answer.stored_records);
   if (values_of == nullptr || !answer.response->ok()) return answer;
-  const auto& records = (*answer.response)->records;
-  answer.record_values.reserve(records.size());
-  for (const model::RecordState& record : records) {
-    answer.record_values.push_back(values_of->ValuesText(record).value_or(""));
+  // Only a head start: if making them fails, the applying thread makes them itself.
+  try {
+    const auto& records = (*answer.response)->records;
+    answer.record_values.reserve(records.size());
+    for (const model::RecordState& record : records) {
+      answer.record_values.push_back(values_of->ValuesText(record).value_or(""));
+    }
+  } catch (const std::exception&) {
+    answer.record_values.clear();
   }
   return answer;
 }

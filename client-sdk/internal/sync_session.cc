@@ -1,8 +1,6 @@
 #include "client-sdk/internal/sync_session.h"
 
 #include <algorithm>
-#include <future>
-#include <system_error>
 
 #include "client-sdk/internal/device_state.h"
 #include "client-sdk/internal/request_ahead.h"
@@ -107,12 +105,13 @@ bool RefusedAsNewerMinor(const protocol::SyncRequest& request, const HttpResult&
   return request.version.minor > 0 && answer.status == 400 && error.error == "malformed_body";
 }
 
-// Decodes the stored changes a refused push carried: corrupt if one does not decode.
-Status CheckStoredBatch(const SyncContext& context, const PreparedRequest& pushed) {
-  return context.replica
-      ->Outbox(replica::OutboxStatus::kPending, static_cast<std::int64_t>(pushed.changes),
-               pushed.after_sequence)
-      .status();
+// Reads back the body a refused push sent, its stored changes with it: corrupt if it does not
+// decode (exactly what the server saw, whatever the outbox holds by now).
+Status CheckSentBody(const PreparedRequest& pushed) {
+  if (protocol::DecodeBinaryRequest(pushed.body).ok()) return Status::Ok();
+  return CorruptError("a stored change of the outbox does not decode (a push of " +
+                      std::to_string(pushed.changes) + " changes after outbox position " +
+                      std::to_string(pushed.after_sequence) + " was refused as malformed)");
 }
 
 // The bytes a push of the rest of the outbox will take, estimated at the bytes per change of
@@ -197,7 +196,6 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     progress.bytes_leaving = 0;
   };
 
-  std::future<void> freeing;  // declared before `ahead`: waited for after its thread
   RequestAhead ahead(options.cancel);
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) return AbortedError("sync cancelled");
@@ -208,9 +206,11 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
           current, PrepareRequest(context, cursor, server_version, options, batch_size, 0));
       if (current.changes > 0) report_leaving(current);
     }
+    // Values are made ahead only: made here they would cost what applying costs, and for
+    // records that may not need them.
     Result<ReceivedAnswer> sent = was_ahead ? ahead.Take(current)
                                             : SendAndReceive(context.http, current.body,
-                                                             request_options, context.replica);
+                                                             request_options, nullptr);
     const protocol::SyncRequest& request = current.request;
     OUTREACH_ASSIGN_OR_RETURN(ReceivedAnswer received, std::move(sent));
     const HttpResult& answer = received.http;
@@ -256,19 +256,6 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
         report_leaving(ahead.request());
       }
       if (current.changes == 0 && !response.has_more) break;
-      // A page's records are thousands of small allocations: freed on another thread while
-      // this one goes on (the last waits in `freeing`'s destructor).
-      try {
-        freeing = std::async(std::launch::async, [gone = std::move(response),
-                                                  also = std::move(stored_records),
-                                                  values = std::move(received.record_values)]() mutable {
-          const protocol::SyncResponse response_freed = std::move(gone);
-          const std::vector<std::string> records_freed = std::move(also);
-          const std::vector<std::string> values_freed = std::move(values);
-        });
-      } catch (const std::system_error&) {
-        // No thread to be had: freed here, as the captures go.
-      }
       continue;
     }
     // Any refusal: whatever else happens, the next request is made afresh from the outbox.
@@ -277,7 +264,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       // The changes left as the outbox stores them, never decoded here: one that does not
       // decode is this device's own damage, said as such (corrupt), not taken for a server
       // that reads an older protocol.
-      OUTREACH_RETURN_IF_ERROR(CheckStoredBatch(context, current));
+      OUTREACH_RETURN_IF_ERROR(CheckSentBody(current));
     }
     if (!downgraded && RefusedAsNewerMinor(request, answer, error)) {
       // Once: write 1.0, which every 1.x server reads, from now on (kept: a 1.1 server's

@@ -4,7 +4,8 @@
 // top (through the same Merge the server runs). A write, its validation and its outbox entry
 // commit in one transaction: a crash or a flat battery never leaves one without the other.
 //
-// Not thread-safe: one thread at a time (the SDK serialises calls).
+// Not thread-safe: one thread at a time (the SDK serialises calls), except ValuesText, which
+// reads only the schemas (never replaced in a replica's life) and may run beside any call.
 #pragma once
 
 #include <cstdint>

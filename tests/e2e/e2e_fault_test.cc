@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/protocol/messages.h"
 #include "core/storage/database.h"
 #include "core/storage/key_source.h"
 #include "tests/e2e/e2e_util.h"
@@ -235,6 +236,15 @@ TEST(EndToEndFaults, ADamagedOutboxChangeIsReportedAsCorruptAndKept) {
   EXPECT_EQ(status.pending, 2);
   const std::string stats = server.Admin({"stats"});
   EXPECT_EQ(stats.substr(0, stats.find(" devices=")), "records=0 changes=0 last_sequence=0");
+  // Not taken for a server that reads only 1.0: the version it showed is kept.
+  reopened->reset();
+  ASSERT_OK_AND_ASSIGN(auto db, storage::Database::Open(field + "/device.db",
+                                                        storage::KeySource::Passcode(kDevicePasscode)));
+  ASSERT_OK_AND_ASSIGN(auto select,
+                       db->Prepare("SELECT value FROM client_state WHERE key = 'server_protocol'"));
+  ASSERT_OK_AND_ASSIGN(const bool found, select.Step());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(select.ColumnText(0), protocol::VersionString(protocol::kProtocolVersion));
 }
 
 }  // namespace

@@ -262,6 +262,19 @@ TEST_F(ReplicaSyncAnswerTest, APulledRecordIsListedWithTheValuesMadeAsItArrived)
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].value("known_as", ""), "Skye");
   EXPECT_THAT(replica_->CheckViews(), IsOk());
+
+  // Values made from the pulled record alone are not the values of a record the device holds
+  // already (joined) or has changes of pending (on top): not used there.
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  const std::vector<std::string> stale{*values};
+  ASSERT_THAT(replica_->ApplySyncAnswer({}, {server}, nullptr, &stale), IsOk());
+  ASSERT_OK_AND_ASSIGN(RecordView edited, replica_->Get(id));
+  EXPECT_EQ(edited.values.value("known_as", ""), "Sky");
+  ASSERT_OK_AND_ASSIGN(auto relisted, replica_->Query("young_person"));
+  ASSERT_EQ(relisted.size(), 1u);
+  EXPECT_EQ(relisted[0].value("known_as", ""), "Sky") << "the list shows the pending edit";
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
 }
 
 }  // namespace
