@@ -24,8 +24,7 @@ struct PreparedRequest {
   protocol::SyncRequest request;  // its head (version, cursor); the changes are in `body` only
   std::size_t changes = 0;        // how many changes `body` carries
   std::string body;
-  std::int64_t after_sequence = 0;  // outbox position its changes start after
-  std::int64_t last_sequence = 0;   // outbox position of its last change
+  std::int64_t last_sequence = 0;  // outbox position of its last change
 };
 
 // An answer as it arrived. The thread that received it decodes a 200's body and makes each

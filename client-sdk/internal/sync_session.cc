@@ -110,8 +110,7 @@ bool RefusedAsNewerMinor(const protocol::SyncRequest& request, const HttpResult&
 Status CheckSentBody(const PreparedRequest& pushed) {
   if (protocol::DecodeBinaryRequest(pushed.body).ok()) return Status::Ok();
   return CorruptError("a stored change of the outbox does not decode (a push of " +
-                      std::to_string(pushed.changes) + " changes after outbox position " +
-                      std::to_string(pushed.after_sequence) + " was refused as malformed)");
+                      std::to_string(pushed.changes) + " changes was refused as malformed)");
 }
 
 // The bytes a push of the rest of the outbox will take, estimated at the bytes per change of
@@ -149,7 +148,6 @@ Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::st
   // The changes go as the outbox stores them: the protocol's own archive, never decoded here.
   std::vector<std::string> changes;
   changes.reserve(batch.size());
-  prepared.after_sequence = after_sequence;
   for (auto& entry : batch) {
     prepared.last_sequence = entry.sequence;
     changes.push_back(std::move(entry.change));

@@ -151,12 +151,10 @@ Result<std::string> Replica::AddLocalChange(std::string_view id, std::string_vie
   if (result.outcome == merge::Outcome::kRejected) return InvalidArgumentError(result.reason);
   // The edit was validated (AddValidatedPatchWrites) as the values it leaves: a local write has
   // seen everything on this replica, so the merge result is exactly that, plus derived fields.
-  const Json values = merge::CurrentValues(*schema, view);
-
   OUTREACH_RETURN_IF_ERROR(store_->AddToOutbox(change));
   // The record's confirmed state must outlive the view it is about to leave.
   OUTREACH_RETURN_IF_ERROR(store_->KeepViewAsPendingBase(change.record_id));
-  OUTREACH_RETURN_IF_ERROR(store_->SaveView(view, values.dump(), merge::IsDeleted(view)));
+  OUTREACH_RETURN_IF_ERROR(SaveView(view));
   // The outbox entry carries this reading, so the clock cannot go back across a restart.
   return change.change_id;
 }
@@ -349,10 +347,13 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
 
 Status Replica::SaveView(const model::RecordState& view, std::string_view encoded,
                         std::string_view values) {
-  if (!values.empty()) return store_->SaveView(view, values, merge::IsDeleted(view), encoded);
-  const std::optional<std::string> computed = ValuesText(view);
-  if (!computed) return CorruptError("record " + view.id + " has an unknown collection");
-  return store_->SaveView(view, *computed, merge::IsDeleted(view), encoded);
+  std::optional<std::string> computed;
+  if (values.empty()) {
+    computed = ValuesText(view);
+    if (!computed) return CorruptError("record " + view.id + " has an unknown collection");
+    values = *computed;
+  }
+  return store_->SaveView(view, values, merge::IsDeleted(view), encoded);
 }
 
 std::optional<std::string> Replica::ValuesText(const model::RecordState& state) const {
