@@ -5,6 +5,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 #include "core/model/record_codec.h"
 #include "core/protocol/internal/model_archive.h"
@@ -278,6 +279,31 @@ TEST(BinaryCodec, ADecompressionBombStopsAtTheLimit) {
   EXPECT_LT(body.size(), 4096u);
   EXPECT_THAT(DecodeBinaryRequest(body, DecodeLimits{1 << 20}).status(),
               StatusIs(StatusCode::kResourceExhausted));
+}
+
+// Each thread keeps its zstd contexts from one message to the next (zstd_frame.cc): a body cut
+// off mid-frame must leave nothing behind for the next body decoded on that thread.
+TEST(BinaryCodec, ABodyCutShortDoesNotSpoilTheNextOne) {
+  const SyncRequest request = SampleRequest(3);
+  const std::string body = EncodeBinary(request);
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_THAT(DecodeBinaryRequest(body.substr(0, body.size() / 2)).status(),
+                StatusIs(StatusCode::kInvalidArgument));
+    ASSERT_OK_AND_ASSIGN(SyncRequest decoded, DecodeBinaryRequest(body));
+    EXPECT_EQ(decoded, request);
+  }
+}
+
+// A frame whose header claims more than the limit is refused as too large: the declared size
+// only sizes the first buffer, bounded, and decoding still stops at the limit.
+TEST(BinaryCodec, AFrameClaimingAHugeSizeStopsAtTheLimit) {
+  const std::string zeros(4 << 20, '\0');
+  const std::string compressed = internal::Compress(zeros);
+  ASSERT_EQ(ZSTD_getFrameContentSize(compressed.data(), compressed.size()), zeros.size());
+  EXPECT_THAT(internal::Decompress(compressed, 1 << 20).status(),
+              StatusIs(StatusCode::kResourceExhausted));
+  ASSERT_OK_AND_ASSIGN(std::string whole, internal::Decompress(compressed, 8 << 20));
+  EXPECT_EQ(whole, zeros);
 }
 
 TEST(BinaryCodec, GarbageIsNotAMessage) {
