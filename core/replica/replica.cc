@@ -314,6 +314,12 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
     if (loaded.has_value()) confirmed_state = &*loaded;
   }
   OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
+  if (pending.empty() && confirmed_state != nullptr) {
+    // Most records after a pull: nothing pending, the view is the confirmed state itself,
+    // stored once (and not copied to get there).
+    OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record_id).status());
+    return SaveView(*confirmed_state, encoded_confirmed, confirmed_values);
+  }
   model::RecordState view = confirmed_state != nullptr ? *confirmed_state : model::RecordState{};
   std::size_t still_pending = 0;
   for (const OutboxEntry& entry : pending) {
@@ -329,8 +335,7 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
     }
   }
   if (still_pending == 0 && confirmed_state != nullptr) {
-    // Most records after a pull: nothing pending, the view is the confirmed state itself,
-    // stored once.
+    // The merge refused every pending change: as above.
     OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record_id).status());
     return SaveView(*confirmed_state, encoded_confirmed, confirmed_values);
   }
@@ -476,17 +481,21 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
   }
   for (std::size_t i = 0; i < records.size(); ++i) {
     const model::RecordState& record = records[i];
+    // Kept in the bytes it came in, with the values made for it, when they are at hand.
+    const auto at = [i](const std::vector<std::string>* column) {
+      return column != nullptr ? std::string_view((*column)[i]) : std::string_view();
+    };
     // Joined, not replaced (see ApplyServerRecord).
     OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));
     if (confirmed.has_value()) {
       *confirmed = merge::JoinStates(*confirmed, record);
-      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &*confirmed));
+      // Usually the server's copy already holds all this device had: the join is that copy,
+      // and it too is kept as it came.
+      const bool as_sent = *confirmed == record;
+      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &*confirmed, as_sent ? at(stored_records) : "",
+                                       as_sent ? at(record_values) : ""));
     } else {
-      // New to this device: kept in the bytes it came in, with the values made for it, when
-      // they are at hand.
-      const auto at = [i](const std::vector<std::string>* column) {
-        return column != nullptr ? std::string_view((*column)[i]) : std::string_view();
-      };
+      // New to this device.
       OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &record, at(stored_records), at(record_values)));
     }
     rebuild.erase(record.id);

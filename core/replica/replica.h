@@ -223,10 +223,11 @@ class Replica {
   // server's state holds it), and each record is rebuilt once. Results for changes no longer
   // in the outbox (discarded meanwhile) are skipped.
   // `stored_records`, if given, are `records` as the protocol encoded them
-  // (protocol::DecodeBinaryResponse): a record new to this device is stored in those bytes
-  // (unless changes of it are pending here, which its view then shows on top).
+  // (protocol::DecodeBinaryResponse): a record new to this device, or one whose join with
+  // what this device holds is the server's copy itself, is stored in those bytes (unless
+  // changes of it are pending here, which its view then shows on top).
   // `record_values`, if given, are ValuesText of each of `records` (empty: not made), made by
-  // this replica: a record new to this device is listed with them.
+  // this replica: such a record is listed with them.
   Status ApplySyncAnswer(const std::vector<PushResult>& results,
                          const std::vector<model::RecordState>& records,
                          const std::vector<std::string>* stored_records = nullptr,

@@ -277,5 +277,69 @@ TEST_F(ReplicaSyncAnswerTest, APulledRecordIsListedWithTheValuesMadeAsItArrived)
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 }
 
+// The encoding of `state` with a space after the JSON value `json` (which parsing skips): bytes
+// that decode to `state` but are not what encoding it writes, so a row shows which it holds.
+std::string SpacedEncoding(const model::RecordState& state, const std::string& json) {
+  std::string bytes = protocol::EncodeRecordState(state);
+  const auto length = [](std::size_t size) {
+    std::string count(8, '\0');
+    count[0] = static_cast<char>(size);
+    return count;
+  };
+  const std::size_t at = bytes.find(length(json.size()) + json);
+  if (at == std::string::npos) return bytes;
+  bytes.replace(at, 8 + json.size(), length(json.size() + 1) + json + " ");
+  return bytes;
+}
+
+std::string StoredColumn(storage::Database& db, const char* column, const std::string& id) {
+  auto select = db.Prepare(std::string("SELECT ") + column + " FROM local_view WHERE record_id = ?");
+  if (!select.ok() || !select->BindText(1, id).ok()) return "";
+  auto found = select->Step();
+  if (!found.ok() || !*found) return "";
+  const auto blob = select->ColumnBlob(0);
+  return std::string(reinterpret_cast<const char*>(blob.data()), blob.size());
+}
+
+// A record the device holds, nothing pending, that the server sends with all the device had
+// and more: the join is the server's copy, kept in the bytes it came in with the values made
+// for it. A copy that lacks what the device holds is joined, and the join stored anew.
+TEST_F(ReplicaSyncAnswerTest, AHeldRecordTheServerSendsWholeIsStoredAsItCame) {
+  const schema::RecordSchema& schema = *schemas_->Find("young_person");
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto created, replica_->Outbox(OutboxStatus::kPending));
+  const model::RecordState first = merge::Merge(schema, {}, created[0].change).state;
+  ASSERT_THAT(replica_->ApplySyncAnswer({PushResult{created[0].change.change_id, false, ""}},
+                                        {first}),
+              IsOk());
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto edited, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(edited.size(), 1u);
+  const model::RecordState second = merge::Merge(schema, first, edited[0].change).state;
+
+  const std::vector<std::string> stored{SpacedEncoding(second, "\"team-a\"")};
+  ASSERT_NE(stored[0], protocol::EncodeRecordState(second));
+  const std::optional<std::string> values = replica_->ValuesText(second);
+  ASSERT_TRUE(values.has_value());
+  const std::vector<std::string> given{"{ " + values->substr(1)};
+  ASSERT_THAT(replica_->ApplySyncAnswer({PushResult{edited[0].change.change_id, false, ""}},
+                                        {second}, &stored, &given),
+              IsOk());
+  EXPECT_EQ(StoredColumn(*db_, "state", id), stored[0]);
+  EXPECT_EQ(StoredColumn(*db_, "vals", id), given[0]);
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+
+  // An older copy (a page read before the edit): the device keeps the edit, joined.
+  const std::vector<std::string> older{SpacedEncoding(first, "\"team-a\"")};
+  const std::vector<std::string> older_values{*replica_->ValuesText(first)};
+  ASSERT_THAT(replica_->ApplySyncAnswer({}, {first}, &older, &older_values), IsOk());
+  EXPECT_EQ(StoredColumn(*db_, "state", id), protocol::EncodeRecordState(second));
+  EXPECT_EQ(model::Json::parse(StoredColumn(*db_, "vals", id)), model::Json::parse(*values));
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
+  EXPECT_EQ(view.values.value("known_as", ""), "Sky");
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
 }  // namespace
 }  // namespace outreach::replica
