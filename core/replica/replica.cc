@@ -491,7 +491,8 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
       *confirmed = merge::JoinStates(*confirmed, record);
       // Usually the server's copy already holds all this device had: the join is that copy,
       // and it too is kept as it came.
-      const bool as_sent = *confirmed == record;
+      const bool as_sent =
+          (stored_records != nullptr || record_values != nullptr) && *confirmed == record;
       OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &*confirmed, as_sent ? at(stored_records) : "",
                                        as_sent ? at(record_values) : ""));
     } else {

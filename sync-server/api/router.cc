@@ -95,7 +95,8 @@ HttpResponse Router::Sync(const HttpRequest& request) {
                              std::string(protocol::kJsonContentType));
   }
   Result<protocol::SyncRequest> decoded =
-      binary ? protocol::DecodeBinaryRequest(request.body)
+      binary ? protocol::DecodeBinaryRequest(request.body,
+                                             protocol::DecodeLimits{kMaxDecompressedRequestBytes})
              : [&]() -> Result<protocol::SyncRequest> {
                  OUTREACH_ASSIGN_OR_RETURN(Json json, protocol::ParseJsonBody(request.body));
                  return protocol::SyncRequestFromJson(json);

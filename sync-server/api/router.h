@@ -8,6 +8,8 @@
 //   GET  /metrics    Prometheus text
 #pragma once
 
+#include <cstddef>
+
 #include "sync-server/http/http_types.h"
 
 namespace outreach::schema {
@@ -19,6 +21,11 @@ namespace outreach::server {
 class Metrics;
 class ServerStore;
 class SyncService;
+
+// A binary push decompresses to at most this (413 beyond): a push of the most changes allowed
+// is a few MiB, and the codec's own default (256 MiB) would let one small body take more
+// memory than the whole server may use.
+inline constexpr std::size_t kMaxDecompressedRequestBytes = 64 * 1024 * 1024;
 
 class Router {
  public:

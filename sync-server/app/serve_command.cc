@@ -61,15 +61,21 @@ Status PrepareTls(const std::string& data_dir, HttpServerOptions& http) {
 }
 
 // glibc's defaults hand freed memory back to the kernel as soon as 128 KiB is free at the top
-// of a heap, and map every block over 128 KiB (at first) afresh. A push decodes a few MiB of
-// small objects and frees them all: with the defaults every request grew the heap again, and
-// the kernel faulted in and zeroed those pages each time (about a tenth of the server's time
-// on a push). The server's memory is its own to keep: it keeps what it freed, up to these.
+// of a heap, and map blocks over 128 KiB afresh. A push decodes a few MiB of small objects and
+// frees them all: with the defaults every request grew the heap again, and the kernel faulted
+// in and zeroed those pages each time (about a tenth of the server's time on a push). So the
+// server keeps what it freed, up to a bound: each thread's heap keeps up to 16 MiB, blocks
+// up to 4 MiB (a batch's body and buffers) come from the heaps, and at most 4 heaps exist, so
+// kept memory stays well within the server's budget.
 void KeepFreedMemoryForTheNextRequest() {
-  constexpr int kKeepAtTop = 64 * 1024 * 1024;
-  constexpr int kMapAbove = 32 * 1024 * 1024;
+#ifdef __GLIBC__
+  constexpr int kKeepAtTop = 16 * 1024 * 1024;
+  constexpr int kMapAbove = 4 * 1024 * 1024;
+  constexpr int kHeaps = 4;
   mallopt(M_TRIM_THRESHOLD, kKeepAtTop);
   mallopt(M_MMAP_THRESHOLD, kMapAbove);
+  mallopt(M_ARENA_MAX, kHeaps);
+#endif
 }
 
 }  // namespace

@@ -124,7 +124,7 @@ TEST_F(RouterEncodingTest, AnotherMajorProtocolVersionIsUnsupported) {
 }
 
 TEST_F(RouterEncodingTest, BodyDecompressingPastTheLimitIs413) {
-  const std::size_t limit = protocol::DecodeLimits{}.max_decompressed_bytes;
+  const std::size_t limit = kMaxDecompressedRequestBytes;
   const std::string bomb = RequestHeader('\1') + ZerosFrame(limit + (1 << 20));
   ASSERT_LT(bomb.size(), 1u << 20) << "small on the wire";
   EXPECT_EQ(ErrorOf(Post("/v1/sync", kBinary, bomb, enrolled_.token), 413), "body_too_large");

@@ -11,53 +11,52 @@ namespace {
 
 // One context of each kind per thread, kept: a compression context at level 3 is over a MiB
 // of tables, and making one per message had the allocator map, fault in and zero that memory
-// again for every request and answer (a good part of the server's time on a push).
-struct CompressionContext {
-  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> context{ZSTD_createCCtx(), ZSTD_freeCCtx};
-};
-struct DecompressionContext {
-  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> context{ZSTD_createDCtx(), ZSTD_freeDCtx};
-};
+// again for every request and answer (a good part of the server's time on a push). Made again
+// on the next call if making one failed.
+using CompressionContext = std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)>;
+using DecompressionContext = std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)>;
 
-// Room made before decompressing, from the size the frame declares: never more than the limit,
-// nor more than kMaxExpansion times the input (a declared size is not trusted beyond that; a
-// frame that truly expands more grows the buffer as it goes).
-constexpr std::size_t kMaxExpansion = 32;
-
-}  // namespace
-
-std::string Compress(std::string_view plain, int level) {
-  thread_local CompressionContext compressor;
-  if (!compressor.context) throw std::bad_alloc();
-  std::string out(ZSTD_compressBound(plain.size()), '\0');
-  const std::size_t size = ZSTD_compressCCtx(compressor.context.get(), out.data(), out.size(),
-                                             plain.data(), plain.size(), level);
-  // Compressing into a buffer of compressBound bytes cannot fail except on allocation failure.
-  if (ZSTD_isError(size)) throw std::bad_alloc();
-  out.resize(size);
-  return out;
+ZSTD_CCtx* ThreadCompressor() {
+  thread_local CompressionContext context(nullptr, ZSTD_freeCCtx);
+  if (!context) context.reset(ZSTD_createCCtx());
+  return context.get();
 }
 
-Result<std::string> Decompress(std::string_view compressed, std::size_t max_output) {
-  thread_local DecompressionContext decompressor;
-  ZSTD_DCtx* context = decompressor.context.get();
-  if (context == nullptr) return Status(StatusCode::kResourceExhausted, "no memory for zstd");
-  // A frame a former call left unfinished (an error) must not carry over into this one.
-  ZSTD_DCtx_reset(context, ZSTD_reset_session_only);
+thread_local DecompressionContext decompressor(nullptr, ZSTD_freeDCtx);
+
+// A frame with a large window makes the context keep a buffer of that window's size (up to
+// 128 MiB). Our encoders' windows are at most 2 MiB; a context grown past this is dropped
+// after the call rather than kept for the thread's life.
+constexpr std::size_t kLargestKeptContext = 8 * 1024 * 1024;
+
+// The room made before decompressing, from the size the frame declares. The declaration is not
+// trusted: the room is also bounded by the limit, by kMaxExpansion times the input, and by
+// kMaxInitialRoom, so a lying header costs at most that; a frame that truly expands more grows
+// the buffer as it goes.
+constexpr std::size_t kMaxExpansion = 32;
+constexpr std::size_t kMaxInitialRoom = 8 * 1024 * 1024;
+
+std::size_t InitialRoom(std::string_view compressed, std::size_t max_output) {
+  const unsigned long long declared = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+  if (declared == ZSTD_CONTENTSIZE_UNKNOWN || declared == ZSTD_CONTENTSIZE_ERROR) return 0;
+  const std::size_t bound =
+      std::min({max_output, compressed.size() * kMaxExpansion, kMaxInitialRoom});
+  return static_cast<std::size_t>(std::min<unsigned long long>(declared, bound));
+}
+
+Result<std::string> DecompressWith(ZSTD_DCtx* context, std::string_view compressed,
+                                   std::size_t max_output) {
   const Status too_large(StatusCode::kResourceExhausted, "decompressed body too large");
   std::string out;
-  const unsigned long long declared = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
-  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR) {
-    const std::size_t bound = std::min(max_output, compressed.size() * kMaxExpansion);
-    out.reserve(static_cast<std::size_t>(std::min<unsigned long long>(declared, bound)));
-  }
+  out.reserve(InitialRoom(compressed, max_output));
   ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
   std::size_t frame_open = 1;  // ZSTD_decompressStream's hint: 0 once a frame is complete
   while (input.pos < input.size || frame_open != 0) {
     const std::size_t old_size = out.size();
     if (old_size > max_output) return too_large;
-    // Into the room reserved, else at least a block's worth more.
-    const std::size_t chunk = std::max(ZSTD_DStreamOutSize(), out.capacity() - old_size);
+    // Into the room made, else a block's worth more.
+    const std::size_t room = out.capacity() - old_size;
+    const std::size_t chunk = room > 0 ? room : ZSTD_DStreamOutSize();
     out.resize(old_size + chunk);
     ZSTD_outBuffer output{out.data() + old_size, chunk, 0};
     frame_open = ZSTD_decompressStream(context, &output, &input);
@@ -69,6 +68,33 @@ Result<std::string> Decompress(std::string_view compressed, std::size_t max_outp
     }
   }
   if (out.size() > max_output) return too_large;
+  return out;
+}
+
+}  // namespace
+
+std::string Compress(std::string_view plain, int level) {
+  ZSTD_CCtx* context = ThreadCompressor();
+  if (context == nullptr) throw std::bad_alloc();
+  std::string out(ZSTD_compressBound(plain.size()), '\0');
+  // Every parameter is set afresh by this call: nothing carries over from the last message.
+  const std::size_t size =
+      ZSTD_compressCCtx(context, out.data(), out.size(), plain.data(), plain.size(), level);
+  // Compressing into a buffer of compressBound bytes cannot fail except on allocation failure.
+  if (ZSTD_isError(size)) throw std::bad_alloc();
+  out.resize(size);
+  return out;
+}
+
+Result<std::string> Decompress(std::string_view compressed, std::size_t max_output) {
+  if (!decompressor) decompressor.reset(ZSTD_createDCtx());
+  if (!decompressor) return Status(StatusCode::kResourceExhausted, "no memory for zstd");
+  // A frame a former call left unfinished (an error) must not carry over into this one.
+  ZSTD_DCtx_reset(decompressor.get(), ZSTD_reset_session_only);
+  Result<std::string> out = DecompressWith(decompressor.get(), compressed, max_output);
+  if (!out.ok() || ZSTD_sizeof_DCtx(decompressor.get()) > kLargestKeptContext) {
+    decompressor.reset();
+  }
   return out;
 }
 

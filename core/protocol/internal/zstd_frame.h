@@ -12,8 +12,9 @@ namespace outreach::protocol::internal {
 
 std::string Compress(std::string_view plain, int level = 3);
 
-// Streams the frame(s) so a lying content size cannot make us allocate: resource_exhausted once
-// the output would pass `max_output`, invalid_argument for bytes that are not zstd.
+// Streams the frame(s): resource_exhausted once the output would pass `max_output`,
+// invalid_argument for bytes that are not zstd. The size a frame declares only sizes the first
+// buffer, within a small bound (zstd_frame.cc), so a lying header cannot make us allocate much.
 Result<std::string> Decompress(std::string_view compressed, std::size_t max_output);
 
 }  // namespace outreach::protocol::internal

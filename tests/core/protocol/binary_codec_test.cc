@@ -1,5 +1,6 @@
 #include "core/protocol/binary_codec.h"
 
+#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -294,16 +295,31 @@ TEST(BinaryCodec, ABodyCutShortDoesNotSpoilTheNextOne) {
   }
 }
 
-// A frame whose header claims more than the limit is refused as too large: the declared size
-// only sizes the first buffer, bounded, and decoding still stops at the limit.
-TEST(BinaryCodec, AFrameClaimingAHugeSizeStopsAtTheLimit) {
-  const std::string zeros(4 << 20, '\0');
-  const std::string compressed = internal::Compress(zeros);
-  ASSERT_EQ(ZSTD_getFrameContentSize(compressed.data(), compressed.size()), zeros.size());
-  EXPECT_THAT(internal::Decompress(compressed, 1 << 20).status(),
-              StatusIs(StatusCode::kResourceExhausted));
-  ASSERT_OK_AND_ASSIGN(std::string whole, internal::Decompress(compressed, 8 << 20));
-  EXPECT_EQ(whole, zeros);
+// This process's peak resident memory in KiB, after `ResetPeakMemory`.
+long PeakMemoryKib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+bool ResetPeakMemory() { return static_cast<bool>(std::ofstream("/proc/self/clear_refs") << "5"); }
+
+// A frame whose header claims a gigabyte, followed by junk: refused as not zstd, and the claim
+// only sized a small first buffer (zstd_frame.cc), never memory in proportion to it or to the
+// input.
+TEST(BinaryCodec, AFrameClaimingAHugeSizeTakesLittleMemory) {
+  std::string frame("\x28\xb5\x2f\xfd\xe0", 5);  // magic; 8-byte content size, one segment
+  const std::uint64_t claimed = std::uint64_t{1} << 30;
+  for (int i = 0; i < 8; ++i) frame += static_cast<char>((claimed >> (8 * i)) & 0xff);
+  ASSERT_EQ(ZSTD_getFrameContentSize(frame.data(), frame.size()), claimed);
+  frame += std::string(2 << 20, '\x5a');
+  if (!ResetPeakMemory()) GTEST_SKIP() << "cannot reset the peak memory reading";
+  const long before = PeakMemoryKib();
+  EXPECT_THAT(internal::Decompress(frame, 256 << 20).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_LT(PeakMemoryKib() - before, 24 * 1024) << "KiB taken for a frame that is junk";
 }
 
 TEST(BinaryCodec, GarbageIsNotAMessage) {

@@ -263,8 +263,8 @@ TEST_F(ReplicaSyncAnswerTest, APulledRecordIsListedWithTheValuesMadeAsItArrived)
   EXPECT_EQ(listed[0].value("known_as", ""), "Skye");
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 
-  // Values made from the pulled record alone are not the values of a record the device holds
-  // already (joined) or has changes of pending (on top): not used there.
+  // Values made from the pulled record alone are not the values of a record with changes
+  // pending here (shown on top): not used there.
   clock_.Advance(1000);
   ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
   const std::vector<std::string> stale{*values};
