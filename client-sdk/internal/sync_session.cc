@@ -284,9 +284,12 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       OUTREACH_ASSIGN_OR_RETURN(const int marked, MarkInvalid(context, error, summary));
       if (marked > 0) continue;
     }
-    if (answer.status == 413 && error.error == "too_many_changes" && batch_size > 1) {
-      // The server takes fewer changes per push than this device sends: halve and go on.
-      batch_size /= 2;
+    if (answer.status == 413 && current.changes > 1 &&
+        (error.error == "too_many_changes" || error.error == "body_too_large")) {
+      // The server takes fewer changes, or fewer bytes, per push than this batch held (long
+      // notes make a big body): half of what was sent, and go on. A single change too large
+      // for the server stays refused, below.
+      batch_size = current.changes / 2;
       continue;
     }
     if (answer.status == 403 && error.wipe) {

@@ -175,8 +175,8 @@ TEST_F(BadInput, ARevokedSdkDeviceWipesItself) {
   EXPECT_THAT(device->List("contact"), StatusIs(StatusCode::kFailedPrecondition));
 }
 
-// The server here takes 50 changes per push; the SDK sends 1,000 by default and halves its
-// batch on "too_many_changes" until the server takes it.
+// The server here takes 50 changes per push; the SDK sends 500 by default and halves the batch
+// it sent on "too_many_changes" until the server takes it.
 TEST_F(BadInput, AnSdkDeviceAdaptsToTheServersPushLimit) {
   auto device = EnrolDevice(dir_.File("busy-tablet"), server_, server_.NewUserCode("north", "dee", "worker", false));
   for (int i = 0; i < 70; ++i) ASSERT_OK(device->Create("contact", ContactValues("dee", i)).status());
@@ -184,6 +184,31 @@ TEST_F(BadInput, AnSdkDeviceAdaptsToTheServersPushLimit) {
   EXPECT_EQ(summary.pushed, 70);
   ASSERT_OK_AND_ASSIGN(auto status, device->GetStatus());
   EXPECT_EQ(status.pending, 0);
+}
+
+// The server here takes bodies of at most 1 MiB. Contacts with long summaries (60 KB each, of
+// text that compresses little) make a batch of 40 too big: the SDK halves the batch it sent on
+// "body_too_large" until each push fits, and every contact reaches the server.
+TEST_F(BadInput, AnSdkDeviceSplitsABatchTooBigForTheServersBodyLimit) {
+  auto device = EnrolDevice(dir_.File("wordy-tablet"), server_, server_.NewUserCode("north", "eve", "worker", false));
+  std::uint32_t seed = 7;
+  for (int i = 0; i < 40; ++i) {
+    Json values = ContactValues("eve", i);
+    std::string text;
+    while (text.size() < 60'000) {
+      seed = seed * 1'103'515'245u + 12'345u;
+      text += static_cast<char>('a' + (seed >> 16) % 26);
+      if ((seed >> 8) % 7 == 0) text += ' ';
+    }
+    values["summary"][0]["text"] = text;
+    ASSERT_OK(device->Create("contact", values).status());
+  }
+  ASSERT_OK_AND_ASSIGN(auto summary, device->Sync());
+  EXPECT_EQ(summary.pushed, 40);
+  EXPECT_GT(summary.requests, 2) << "the first batch was refused as too big, then split";
+  ASSERT_OK_AND_ASSIGN(auto status, device->GetStatus());
+  EXPECT_EQ(status.pending, 0);
+  EXPECT_EQ(StoreCounts().substr(0, 11), "records=41 ");
 }
 
 }  // namespace
