@@ -314,12 +314,13 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
     if (loaded.has_value()) confirmed_state = &*loaded;
   }
   OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record_id));
-  if (pending.empty() && confirmed_state != nullptr) {
-    // Most records after a pull: nothing pending, the view is the confirmed state itself,
-    // stored once (and not copied to get there).
+  // Nothing pending: the view is the confirmed state itself, stored once.
+  const auto save_confirmed_as_view = [&]() -> Status {
     OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record_id).status());
     return SaveView(*confirmed_state, encoded_confirmed, confirmed_values);
-  }
+  };
+  // Most records after a pull: not copied to get there.
+  if (pending.empty() && confirmed_state != nullptr) return save_confirmed_as_view();
   model::RecordState view = confirmed_state != nullptr ? *confirmed_state : model::RecordState{};
   std::size_t still_pending = 0;
   for (const OutboxEntry& entry : pending) {
@@ -334,11 +335,8 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
           store_->SetOutboxStatus(entry.change.change_id, OutboxStatus::kRejected, result.reason));
     }
   }
-  if (still_pending == 0 && confirmed_state != nullptr) {
-    // The merge refused every pending change: as above.
-    OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record_id).status());
-    return SaveView(*confirmed_state, encoded_confirmed, confirmed_values);
-  }
+  // The merge refused every pending change.
+  if (still_pending == 0 && confirmed_state != nullptr) return save_confirmed_as_view();
   // Nothing confirmed and nothing applied: a never-confirmed create, discarded or refused.
   if (view.id.empty()) return store_->RemoveRecord(record_id);
   // Loaded from its pending_base row, the confirmed state is stored there already.
