@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <system_error>
 #include <utility>
 
@@ -40,7 +41,7 @@ Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
 RequestAhead::~RequestAhead() {
   if (!answer_.valid()) return;
   cancel_.store(true);
-  answer_.wait();  // never leave its thread running: it uses the HTTP client
+  answer_.wait();  // never leave its thread running: it uses the HTTP client, and this object
 }
 
 void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptions options,
@@ -49,14 +50,31 @@ void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptio
   cancel_.store(false);
   options.cancel = &cancel_;
   try {
-    answer_ = std::async(std::launch::async, [http, body = &prepared_.body, options, values_of] {
-      return SendAndReceive(http, *body, options, values_of);
+    answer_ = std::async(std::launch::async, [this, http, options, values_of] {
+      // Before the request leaves: after it, this thread holds up the answer (the server
+      // takes about as long to answer as freeing takes).
+      FreeWaiting();
+      return SendAndReceive(http, prepared_.body, options, values_of);
     });
   } catch (const std::system_error&) {
     // No thread to be had: the request goes now, on this one.
     std::promise<Result<ReceivedAnswer>> answered;
     answered.set_value(SendAndReceive(http, prepared_.body, options, values_of));
     answer_ = answered.get_future();
+  }
+}
+
+void RequestAhead::FreeLater(AppliedAnswer applied) {
+  auto handed = std::make_unique<AppliedAnswer>(std::move(applied));
+  std::lock_guard lock(waiting_mutex_);
+  std::swap(handed, waiting_);  // the one waiting before, if any, is freed here on leaving
+}
+
+void RequestAhead::FreeWaiting() {
+  std::unique_ptr<AppliedAnswer> freed;
+  {
+    std::lock_guard lock(waiting_mutex_);
+    freed = std::move(waiting_);
   }
 }
 

@@ -2,11 +2,16 @@
 // next batch (or the next page) leaves as soon as the previous answer is in, so the server
 // works on it while the device applies that answer: the two work at once instead of in turn.
 // Its thread uses only the HTTP client, which nothing else uses until the answer is taken.
+// That thread first frees the answer applied before: a page's decoded records are many small
+// allocations, and freeing them took the applying thread about as long as applying them (made
+// on another thread, each free also waited on that thread's allocator).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <future>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +48,13 @@ Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
                                       const RequestOptions& options,
                                       const replica::Replica* values_of);
 
+// An answer once applied, waiting to be freed.
+struct AppliedAnswer {
+  ReceivedAnswer received;
+  protocol::SyncResponse response;
+  std::vector<std::string> stored_records;
+};
+
 class RequestAhead {
  public:
   // `user_cancel` (may be null): the sync's cancel flag, passed on to the request on its way.
@@ -61,12 +73,20 @@ class RequestAhead {
             const replica::Replica* values_of);
   // Waits for its answer, passing a cancel of the sync on; `prepared` is the request it answers.
   Result<ReceivedAnswer> Take(PreparedRequest& prepared);
+  // Hands over an applied answer, freed by the thread of the next request before it leaves (or
+  // when this object goes). At most one waits: handing over another while one waits frees the
+  // one waiting, here.
+  void FreeLater(AppliedAnswer applied);
 
  private:
+  void FreeWaiting();
+
   const std::atomic<bool>* user_cancel_;
   std::atomic<bool> cancel_{false};
   PreparedRequest prepared_;
   std::future<Result<ReceivedAnswer>> answer_;
+  std::mutex waiting_mutex_;
+  std::unique_ptr<AppliedAnswer> waiting_;  // to be freed
 };
 
 }  // namespace outreach::client

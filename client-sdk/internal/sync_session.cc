@@ -253,7 +253,10 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       if (ahead.on_its_way() && ahead.request().changes > 0) {
         report_leaving(ahead.request());
       }
-      if (current.changes == 0 && !response.has_more) break;
+      const bool last = current.changes == 0 && !response.has_more;
+      ahead.FreeLater(
+          AppliedAnswer{std::move(received), std::move(response), std::move(stored_records)});
+      if (last) break;
       continue;
     }
     // Any refusal: whatever else happens, the next request is made afresh from the outbox.
