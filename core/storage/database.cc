@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "core/storage/database_internal.h"
+#include "core/storage/internal/background_checkpointer.h"
 #include "core/storage/internal/encrypted_vfs.h"
 #include "core/storage/internal/file_util.h"
 #include "core/storage/internal/page_cipher.h"
@@ -57,6 +59,21 @@ int DenyFileAttach(void*, int action, const char* file_name, const char*, const 
   return name.empty() || name == ":memory:" ? SQLITE_OK : SQLITE_DENY;
 }
 
+// SQLite's WAL hook, called after every commit: the background checkpointer is told, and the
+// writer copies for itself only when that has fallen behind or failed (PASSIVE, as SQLite's own
+// autocheckpoint hook does).
+int AfterWalCommit(void* checkpointer, sqlite3* db, const char* name, int wal_frames) {
+  if (static_cast<detail::BackgroundCheckpointer*>(checkpointer)->AfterCommit(wal_frames)) {
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  return SQLITE_OK;
+}
+
+int OpenFlags(bool creating) {
+  return SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
+         (creating ? SQLITE_OPEN_CREATE : 0);
+}
+
 // Removes whatever a failed Create left, key file first.
 void RemoveCreatedFiles(const std::string& path) {
   (void)detail::ShredFile(Database::KeyFilePath(path));
@@ -71,6 +88,9 @@ Database::Database(std::string path, sqlite3* db, std::shared_ptr<detail::Databa
     : path_(std::move(path)), db_(db), context_(std::move(context)), token_(std::move(token)) {}
 
 Database::~Database() {
+  // First: its thread may be copying, and closing the writer's connection last lets SQLite
+  // checkpoint and remove the WAL as before.
+  checkpointer_.reset();
   if (db_ != nullptr) {
     // After a page failed authentication nothing may be written, not even the checkpoint
     // SQLite runs on close: it would build on tampered data, and the files must stay as found.
@@ -140,17 +160,48 @@ Status Database::Wipe(const std::string& path) {
 Result<std::unique_ptr<Database>> Database::Connect(const std::string& path, UnlockedKey key,
                                                     const OpenOptions& options, bool creating) {
   OUTREACH_ASSIGN_OR_RETURN(std::string vfs_name, detail::EncryptedVfsName(options.base_vfs));
+  const bool in_background =
+      options.checkpoint_in_background && options.wal_autocheckpoint_pages > 0;
+  SecureBytes checkpointer_key;
+  if (in_background) checkpointer_key = SecureBytes::CopyOf(key.data_key.span());
   auto context = std::make_shared<detail::DatabaseContext>(path, std::move(key.data_key),
                                                            key.database_id);
   std::string token = detail::RegisterContext(context);
   sqlite3* db = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
-                    SQLITE_OPEN_EXRESCODE | (creating ? SQLITE_OPEN_CREATE : 0);
-  const int rc = sqlite3_open_v2(UriFromPath(path, token).c_str(), &db, flags, vfs_name.c_str());
+  const int rc = sqlite3_open_v2(UriFromPath(path, token).c_str(), &db, OpenFlags(creating),
+                                 vfs_name.c_str());
   std::unique_ptr<Database> database(new Database(path, db, std::move(context), std::move(token)));
   if (rc != SQLITE_OK) return database->StatusFromSqlite(rc, "open");
   OUTREACH_RETURN_IF_ERROR(database->Configure(options, creating));
+  if (in_background) {
+    OUTREACH_RETURN_IF_ERROR(database->StartBackgroundCheckpoints(
+        vfs_name, std::move(checkpointer_key), key.database_id, options.wal_autocheckpoint_pages));
+  }
   return database;
+}
+
+Status Database::StartBackgroundCheckpoints(const std::string& vfs_name, SecureBytes data_key,
+                                            const DatabaseId& database_id, int pages) {
+  auto context = std::make_shared<detail::DatabaseContext>(path_, std::move(data_key), database_id);
+  std::string token = detail::RegisterContext(std::move(context));
+  sqlite3* connection = nullptr;
+  const int rc = sqlite3_open_v2(UriFromPath(path_, token).c_str(), &connection,
+                                 OpenFlags(/*creating=*/false), vfs_name.c_str());
+  // A connection learns that the database is in WAL mode when it first reads it; until then
+  // a checkpoint on it does nothing.
+  const int read = rc == SQLITE_OK ? sqlite3_exec(connection, "SELECT count(*) FROM sqlite_schema",
+                                                  nullptr, nullptr, nullptr)
+                                   : rc;
+  if (read != SQLITE_OK) {
+    sqlite3_close_v2(connection);
+    detail::UnregisterContext(token);
+    return StatusFromSqlite(read, "open the checkpointing connection");
+  }
+  checkpointer_ = std::make_unique<detail::BackgroundCheckpointer>(connection, std::move(token),
+                                                                   context_, pages);
+  // Replaces SQLite's own autocheckpoint hook (set by the wal_autocheckpoint pragma).
+  sqlite3_wal_hook(db_, AfterWalCommit, checkpointer_.get());
+  return Status::Ok();
 }
 
 Status Database::Configure(const OpenOptions& options, bool creating) {
@@ -239,6 +290,10 @@ std::int64_t Database::LastChanges() const { return sqlite3_changes64(db_); }
 
 Status Database::StatusFromSqlite(int rc, std::string_view action) const {
   return detail::StatusFromSqlite(db_, rc, action, context_.get());
+}
+
+std::int64_t DatabaseInternal::BackgroundFramesCopied(const Database& db) {
+  return db.checkpointer_ == nullptr ? -1 : db.checkpointer_->frames_copied();
 }
 
 }  // namespace outreach::storage

@@ -22,6 +22,7 @@ struct sqlite3;
 namespace outreach::storage {
 
 namespace detail {
+class BackgroundCheckpointer;
 class DatabaseContext;
 }
 
@@ -45,6 +46,10 @@ struct OpenOptions {
   // checkpoint, so fewer, larger checkpoints cost a write much less (merge_bench's
   // replica.create: about 1.9x plain SQLite at 1000, about 1.6x at 4000 on both sides).
   int wal_autocheckpoint_pages = 4000;
+  // Those checkpoints run on a thread and connection of their own, not in the commit that
+  // filled the WAL, so the writer goes on meanwhile (internal/background_checkpointer.h). The
+  // writer still copies for itself if the WAL reaches twice its size.
+  bool checkpoint_in_background = false;
   int busy_timeout_ms = 5000;
   // SQLite's page cache for this connection, in KiB (decrypted pages).
   int cache_size_kib = 8192;
@@ -116,11 +121,16 @@ class Database {
   static Result<std::unique_ptr<Database>> Connect(const std::string& path, UnlockedKey key,
                                                    const OpenOptions& options, bool creating);
   Status Configure(const OpenOptions& options, bool creating);
+  // A second connection, with a context of its own under `data_key`, for
+  // OpenOptions::checkpoint_in_background.
+  Status StartBackgroundCheckpoints(const std::string& vfs_name, SecureBytes data_key,
+                                    const DatabaseId& database_id, int pages);
 
   std::string path_;
   sqlite3* db_ = nullptr;
   std::shared_ptr<detail::DatabaseContext> context_;
   std::string token_;
+  std::unique_ptr<detail::BackgroundCheckpointer> checkpointer_;  // null: the writer copies
 };
 
 }  // namespace outreach::storage

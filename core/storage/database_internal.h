@@ -11,6 +11,9 @@ namespace outreach::storage {
 class DatabaseInternal {
  public:
   static sqlite3* Handle(const Database& db) { return db.db_; }
+  // WAL frames the background checkpointer found copied, summed over its checkpoints; -1
+  // without one (OpenOptions::checkpoint_in_background).
+  static std::int64_t BackgroundFramesCopied(const Database& db);
 };
 
 }  // namespace outreach::storage

@@ -453,8 +453,11 @@ Result<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& pa
   options.cache_size_kib = 32 * 1024;
   std::error_code error;
   const bool exists = std::filesystem::exists(path, error);
-  auto writer = exists ? storage::Database::Open(path, key, options)
-                       : storage::Database::Create(path, key, options);
+  // The writer's checkpoints run beside it: a push does not wait for the WAL to be copied.
+  storage::OpenOptions writer_options = options;
+  writer_options.checkpoint_in_background = true;
+  auto writer = exists ? storage::Database::Open(path, key, writer_options)
+                       : storage::Database::Create(path, key, writer_options);
   if (!writer.ok()) return writer.status();
   OUTREACH_RETURN_IF_ERROR((*writer)->Exec(kSchema));
   OUTREACH_ASSIGN_OR_RETURN(auto reader, storage::Database::Open(path, key, options));
