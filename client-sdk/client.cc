@@ -24,7 +24,7 @@ std::string DatabasePath(const std::string& dir) { return dir + "/device.db"; }
 
 storage::OpenOptions StoreOptions(const ClientOptions& options) {
   storage::OpenOptions open;
-  // Applying a pulled page does not wait for the WAL to be copied into the database.
+  // Applying a pulled page leaves copying the WAL into the database to a thread of its own.
   open.checkpoint_in_background = true;
   if (options.fast_kdf_for_tests) open.kdf = storage::KdfParams::FastForTests();
   return open;

@@ -58,6 +58,7 @@ void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptio
     });
   } catch (const std::system_error&) {
     // No thread to be had: the request goes now, on this one.
+    FreeWaiting();
     std::promise<Result<ReceivedAnswer>> answered;
     answered.set_value(SendAndReceive(http, prepared_.body, options, values_of));
     answer_ = answered.get_future();

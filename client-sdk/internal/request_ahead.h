@@ -1,8 +1,8 @@
 // RequestAhead: a sync request sent while the previous answer is being applied. A push's
 // next batch (or the next page) leaves as soon as the previous answer is in, so the server
 // works on it while the device applies that answer: the two work at once instead of in turn.
-// Its thread uses only the HTTP client, which nothing else uses until the answer is taken.
-// That thread first frees the answer applied before: a page's decoded records are many small
+// Its thread uses the HTTP client, which nothing else uses until the answer is taken. It first
+// frees an answer already applied (FreeLater): a page's decoded records are many small
 // allocations, and freeing them took the applying thread about as long as applying them (made
 // on another thread, each free also waited on that thread's allocator).
 #pragma once
@@ -73,9 +73,9 @@ class RequestAhead {
             const replica::Replica* values_of);
   // Waits for its answer, passing a cancel of the sync on; `prepared` is the request it answers.
   Result<ReceivedAnswer> Take(PreparedRequest& prepared);
-  // Hands over an applied answer, freed by the thread of the next request before it leaves (or
-  // when this object goes). At most one waits: handing over another while one waits frees the
-  // one waiting, here.
+  // Hands over an applied answer, freed by the thread of a later request before it leaves (the
+  // next request usually left before this answer was applied), or when this object goes. At
+  // most one waits: handing over another while one waits frees the one waiting, here.
   void FreeLater(AppliedAnswer applied);
 
  private:
@@ -86,7 +86,7 @@ class RequestAhead {
   PreparedRequest prepared_;
   std::future<Result<ReceivedAnswer>> answer_;
   std::mutex waiting_mutex_;
-  std::unique_ptr<AppliedAnswer> waiting_;  // to be freed
+  std::unique_ptr<AppliedAnswer> waiting_;  // to be freed; guarded by waiting_mutex_
 };
 
 }  // namespace outreach::client

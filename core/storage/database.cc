@@ -61,9 +61,11 @@ int DenyFileAttach(void*, int action, const char* file_name, const char*, const 
 
 // SQLite's WAL hook, called after every commit: the background checkpointer is told, and the
 // writer copies for itself only when that has fallen behind or failed (PASSIVE, as SQLite's own
-// autocheckpoint hook does).
-int AfterWalCommit(void* checkpointer, sqlite3* db, const char* name, int wal_frames) {
-  if (static_cast<detail::BackgroundCheckpointer*>(checkpointer)->AfterCommit(wal_frames)) {
+// autocheckpoint hook does), after the copy under way, so its own is not refused as busy.
+int AfterWalCommit(void* arg, sqlite3* db, const char* name, int wal_frames) {
+  auto* checkpointer = static_cast<detail::BackgroundCheckpointer*>(arg);
+  if (checkpointer->AfterCommit(wal_frames)) {
+    const auto held_off = checkpointer->HoldOff();
     sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   }
   return SQLITE_OK;
@@ -89,7 +91,8 @@ Database::Database(std::string path, sqlite3* db, std::shared_ptr<detail::Databa
 
 Database::~Database() {
   // First: its thread may be copying, and closing the writer's connection last lets SQLite
-  // checkpoint and remove the WAL as before.
+  // checkpoint and remove the WAL as before. The hook goes with it.
+  if (checkpointer_ != nullptr) sqlite3_wal_hook(db_, nullptr, nullptr);
   checkpointer_.reset();
   if (db_ != nullptr) {
     // After a page failed authentication nothing may be written, not even the checkpoint
@@ -182,25 +185,29 @@ Result<std::unique_ptr<Database>> Database::Connect(const std::string& path, Unl
 
 Status Database::StartBackgroundCheckpoints(const std::string& vfs_name, SecureBytes data_key,
                                             const DatabaseId& database_id, int pages) {
-  auto context = std::make_shared<detail::DatabaseContext>(path_, std::move(data_key), database_id);
-  std::string token = detail::RegisterContext(std::move(context));
+  auto context = std::make_shared<detail::DatabaseContext>(path_, std::move(data_key), database_id,
+                                                           context_);
+  std::string token = detail::RegisterContext(context);
   sqlite3* connection = nullptr;
-  const int rc = sqlite3_open_v2(UriFromPath(path_, token).c_str(), &connection,
-                                 OpenFlags(/*creating=*/false), vfs_name.c_str());
+  int rc = sqlite3_open_v2(UriFromPath(path_, token).c_str(), &connection,
+                           OpenFlags(/*creating=*/false), vfs_name.c_str());
   // A connection learns that the database is in WAL mode when it first reads it; until then
   // a checkpoint on it does nothing.
-  const int read = rc == SQLITE_OK ? sqlite3_exec(connection, "SELECT count(*) FROM sqlite_schema",
-                                                  nullptr, nullptr, nullptr)
-                                   : rc;
-  if (read != SQLITE_OK) {
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_exec(connection, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
+  }
+  if (rc != SQLITE_OK) {
+    const Status status =
+        detail::StatusFromSqlite(connection, rc, "open the checkpointing connection", context.get());
     sqlite3_close_v2(connection);
     detail::UnregisterContext(token);
-    return StatusFromSqlite(read, "open the checkpointing connection");
+    return status;
   }
-  checkpointer_ = std::make_unique<detail::BackgroundCheckpointer>(connection, std::move(token),
-                                                                   context_, pages);
-  // Replaces SQLite's own autocheckpoint hook (set by the wal_autocheckpoint pragma).
-  sqlite3_wal_hook(db_, AfterWalCommit, checkpointer_.get());
+  checkpointer_ =
+      detail::BackgroundCheckpointer::Start(connection, std::move(token), context_, pages);
+  // Without a thread, SQLite's own autocheckpoint hook (the wal_autocheckpoint pragma) stays;
+  // with one, this hook replaces it.
+  if (checkpointer_ != nullptr) sqlite3_wal_hook(db_, AfterWalCommit, checkpointer_.get());
   return Status::Ok();
 }
 
@@ -268,6 +275,9 @@ Result<Transaction> Database::Begin(TransactionMode mode) {
 }
 
 Status Database::Checkpoint() {
+  // The background copy would hold SQLite's checkpoint lock, refusing this one as busy.
+  const auto held_off =
+      checkpointer_ != nullptr ? checkpointer_->HoldOff() : std::unique_lock<std::mutex>();
   const int rc = sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   return rc == SQLITE_OK ? Status::Ok() : StatusFromSqlite(rc, "checkpoint");
 }
@@ -292,8 +302,12 @@ Status Database::StatusFromSqlite(int rc, std::string_view action) const {
   return detail::StatusFromSqlite(db_, rc, action, context_.get());
 }
 
-std::int64_t DatabaseInternal::BackgroundFramesCopied(const Database& db) {
-  return db.checkpointer_ == nullptr ? -1 : db.checkpointer_->frames_copied();
+std::int64_t DatabaseInternal::BackgroundCopies(const Database& db) {
+  return db.checkpointer_ == nullptr ? -1 : db.checkpointer_->copies();
+}
+
+std::int64_t DatabaseInternal::WriterCopies(const Database& db) {
+  return db.checkpointer_ == nullptr ? -1 : db.checkpointer_->writer_copies();
 }
 
 }  // namespace outreach::storage

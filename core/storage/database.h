@@ -48,7 +48,10 @@ struct OpenOptions {
   int wal_autocheckpoint_pages = 4000;
   // Those checkpoints run on a thread and connection of their own, not in the commit that
   // filled the WAL, so the writer goes on meanwhile (internal/background_checkpointer.h). The
-  // writer still copies for itself if the WAL reaches twice its size.
+  // writer still copies for itself once the WAL reaches twice that size (after the copy under
+  // way). Costs a thread, a second connection (its file descriptors) and a second copy of the
+  // data key in guarded memory. Needs writes to begin IMMEDIATE (Begin's default): a
+  // deferred transaction that reads, then writes, may now be refused as busy at once.
   bool checkpoint_in_background = false;
   int busy_timeout_ms = 5000;
   // SQLite's page cache for this connection, in KiB (decrypted pages).
@@ -95,7 +98,7 @@ class Database {
   // one commit (its Rollback undoes only its own part).
   Result<Transaction> Begin(TransactionMode mode = TransactionMode::kImmediate);
 
-  // Copies the WAL into the database and truncates the WAL.
+  // Copies the WAL into the database and truncates the WAL (after a background copy under way).
   Status Checkpoint();
   // PRAGMA integrity_check: "ok" or SQLite's list of problems.
   Result<std::string> IntegrityCheck();

@@ -4,6 +4,8 @@
 // pages to a file the encrypting VFS does not seal.
 #pragma once
 
+#include <cstdint>
+
 #include "core/storage/database.h"
 
 namespace outreach::storage {
@@ -11,9 +13,11 @@ namespace outreach::storage {
 class DatabaseInternal {
  public:
   static sqlite3* Handle(const Database& db) { return db.db_; }
-  // WAL frames the background checkpointer found copied, summed over its checkpoints; -1
-  // without one (OpenOptions::checkpoint_in_background).
-  static std::int64_t BackgroundFramesCopied(const Database& db);
+  // With OpenOptions::checkpoint_in_background (-1 without): the background checkpointer's
+  // copies that found frames copied, and the times the writer copied for itself. A WAL hook set
+  // through Handle() replaces both.
+  static std::int64_t BackgroundCopies(const Database& db);
+  static std::int64_t WriterCopies(const Database& db);
 };
 
 }  // namespace outreach::storage

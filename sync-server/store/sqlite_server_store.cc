@@ -453,7 +453,7 @@ Result<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& pa
   options.cache_size_kib = 32 * 1024;
   std::error_code error;
   const bool exists = std::filesystem::exists(path, error);
-  // The writer's checkpoints run beside it: a push does not wait for the WAL to be copied.
+  // The writer's checkpoints run beside it: a push leaves copying the WAL to a thread of its own.
   storage::OpenOptions writer_options = options;
   writer_options.checkpoint_in_background = true;
   auto writer = exists ? storage::Database::Open(path, key, writer_options)

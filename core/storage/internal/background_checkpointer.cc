@@ -2,34 +2,25 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <system_error>
+
 #include "core/storage/internal/vfs_context.h"
 
 namespace outreach::storage::detail {
-namespace {
 
-constexpr int kRestartWaitMs = 200;
-
-bool Busy(int rc) { return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED; }
-
-// PASSIVE first: copies what no reader still needs and never waits, while the writer goes on
-// committing. Then RESTART, which waits for the writer's transaction to end (kRestartWaitMs at
-// most) and holds the next one off while it copies the few frames committed meanwhile, so the
-// WAL is written again from its start: after PASSIVE alone, a writer that commits while it
-// runs always finds frames left, and the WAL only grows. Busy is no failure: the writer (or a
-// reader) was still there; the next commit asks again.
-// `copied`: the frames the PASSIVE step found copied when it ended (-1: none could be).
-int CopyAndRestart(sqlite3* connection, int& copied) {
-  int frames = 0;
-  int rc = sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_PASSIVE, &frames,
-                                     &copied);
-  if (rc == SQLITE_OK) {
-    rc = sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_RESTART, nullptr,
-                                   nullptr);
+std::unique_ptr<BackgroundCheckpointer> BackgroundCheckpointer::Start(
+    sqlite3* connection, std::string token, std::shared_ptr<const DatabaseContext> writer,
+    int pages) {
+  std::unique_ptr<BackgroundCheckpointer> checkpointer(
+      new BackgroundCheckpointer(connection, std::move(token), std::move(writer), pages));
+  try {
+    checkpointer->thread_ = std::thread([raw = checkpointer.get()] { raw->Run(); });
+  } catch (const std::system_error&) {
+    return nullptr;  // closes the connection; checkpoints stay the writer's, as without this
   }
-  return Busy(rc) ? SQLITE_OK : rc;
+  return checkpointer;
 }
-
-}  // namespace
 
 BackgroundCheckpointer::BackgroundCheckpointer(sqlite3* connection, std::string token,
                                                std::shared_ptr<const DatabaseContext> writer,
@@ -37,35 +28,46 @@ BackgroundCheckpointer::BackgroundCheckpointer(sqlite3* connection, std::string 
     : connection_(connection),
       token_(std::move(token)),
       writer_(std::move(writer)),
-      pages_(pages),
-      thread_([this] { Run(); }) {
-  sqlite3_busy_timeout(connection_, kRestartWaitMs);
-}
+      pages_(pages) {}
 
 BackgroundCheckpointer::~BackgroundCheckpointer() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
+  if (thread_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
   }
-  wake_.notify_one();
-  thread_.join();
   // Not the last connection (the writer's is still open): closing copies nothing.
   sqlite3_close_v2(connection_);
   UnregisterContext(token_);
 }
 
 bool BackgroundCheckpointer::AfterCommit(int wal_frames) {
-  if (wal_frames < pages_) return false;
+  // After a page failed authentication nothing is copied (see ~Database).
+  if (wal_frames < pages_ || writer_->poisoned()) return false;
   std::lock_guard lock(mutex_);
-  if (failed_) return true;
-  requested_ = true;
-  wake_.notify_one();
-  return wal_frames >= pages_ * kWriterTakesOverAt;
+  if (wal_frames < copied_) copied_ = 0;  // the WAL was written again from its start
+  const bool writer_copies = failed_ || wal_frames >= pages_ * kWriterTakesOverAt;
+  writer_copies_ += writer_copies;
+  // A copy per `pages` new frames, not per commit: each costs two syncs, which the writer's
+  // own commits then wait behind.
+  if (!failed_ && wal_frames - copied_ >= pages_) {
+    requested_ = true;
+    wake_.notify_one();
+  }
+  return writer_copies;
 }
 
-std::int64_t BackgroundCheckpointer::frames_copied() const {
+std::int64_t BackgroundCheckpointer::copies() const {
   std::lock_guard lock(mutex_);
-  return frames_copied_;
+  return copies_;
+}
+
+std::int64_t BackgroundCheckpointer::writer_copies() const {
+  std::lock_guard lock(mutex_);
+  return writer_copies_;
 }
 
 void BackgroundCheckpointer::Run() {
@@ -74,20 +76,27 @@ void BackgroundCheckpointer::Run() {
     wake_.wait(lock, [this] { return stopping_ || requested_; });
     if (stopping_) return;
     requested_ = false;
-    // After a page failed authentication nothing may be written (see ~Database).
-    if (writer_->poisoned()) {
-      failed_ = true;
-      return;
-    }
     lock.unlock();
+    int frames = 0;
     int copied = 0;
-    const int rc = CopyAndRestart(connection_, copied);
+    int rc = SQLITE_OK;
+    {
+      std::lock_guard copying(copying_);
+      // PASSIVE: copies what no reader still needs, never waits, and the writer goes on
+      // committing meanwhile. Busy: the writer's own copy is running (its connection holds
+      // SQLite's checkpoint lock), which is no failure. A page that fails authentication
+      // poisons this connection and the writer's (their contexts share failures).
+      rc = sqlite3_wal_checkpoint_v2(connection_, "main", SQLITE_CHECKPOINT_PASSIVE, &frames,
+                                     &copied);
+    }
     lock.lock();
-    if (copied > 0) frames_copied_ += copied;
+    if ((rc & 0xff) == SQLITE_BUSY) continue;
     if (rc != SQLITE_OK) {
-      failed_ = true;  // from now on the writer checkpoints for itself, as without this thread
+      failed_ = true;  // from now on the writer copies for itself, as without this thread
       return;
     }
+    copies_ += copied > 0;
+    copied_ = std::max(copied_, copied);
   }
 }
 

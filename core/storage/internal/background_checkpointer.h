@@ -6,7 +6,12 @@
 //
 // Its connection has a DatabaseContext of its own: the VFS's checkpoint flag (in_checkpoint)
 // belongs to a context, and the writer must never see it set while it reads the WAL (it would
-// be handed sealed pages).
+// be handed sealed pages). That context shares page failures with the writer's.
+//
+// A copy starts once `pages` frames were added since the last copy's end. SQLite writes the
+// WAL again from its start when a transaction that began after a complete copy commits; under
+// steady commits none may, so the writer copies the rest itself once the WAL reaches twice the
+// limit, after the copy under way (HoldOff), as it did without this thread.
 #pragma once
 
 #include <condition_variable>
@@ -24,41 +29,50 @@ class DatabaseContext;
 
 class BackgroundCheckpointer {
  public:
-  // `connection`: open on the database, under `token` (its own context); from now on used only
-  // by this object. `writer`: the writing connection's context: once it is poisoned, nothing
-  // more is copied. A checkpoint is started once the WAL holds `pages` frames; the writer
-  // copies for itself past `pages` * kWriterTakesOverAt (the thread fell behind, or failed).
-  BackgroundCheckpointer(sqlite3* connection, std::string token,
-                         std::shared_ptr<const DatabaseContext> writer, int pages);
-  // Waits for a checkpoint under way, then closes the connection.
+  static constexpr int kWriterTakesOverAt = 2;
+
+  // `connection`: open on the database under `token` (a context of its own); from now on this
+  // object's, closed and unregistered when it goes. `writer`: the writing connection's
+  // context; once it is poisoned nothing more is copied, by either. A checkpoint starts once
+  // the WAL holds `pages` frames. Null when no thread can be had: the writer keeps copying for
+  // itself.
+  static std::unique_ptr<BackgroundCheckpointer> Start(
+      sqlite3* connection, std::string token, std::shared_ptr<const DatabaseContext> writer,
+      int pages);
+  // Waits for a copy under way, then closes the connection.
   ~BackgroundCheckpointer();
   BackgroundCheckpointer(const BackgroundCheckpointer&) = delete;
   BackgroundCheckpointer& operator=(const BackgroundCheckpointer&) = delete;
 
-  static constexpr int kWriterTakesOverAt = 2;
-
   // After each commit of the writer, with the frames its WAL holds: true when the writer must
-  // checkpoint itself now.
+  // copy for itself now (holding this off meanwhile).
   bool AfterCommit(int wal_frames);
+  // While held, no copy of this thread runs (one under way is waited for).
+  std::unique_lock<std::mutex> HoldOff() { return std::unique_lock(copying_); }
 
-  // WAL frames its checkpoints found copied, summed over them (for tests: more than 0 once
-  // one has copied anything).
-  std::int64_t frames_copied() const;
+  // For tests: copies of this thread that found frames copied; times the writer copied.
+  std::int64_t copies() const;
+  std::int64_t writer_copies() const;
 
  private:
+  BackgroundCheckpointer(sqlite3* connection, std::string token,
+                         std::shared_ptr<const DatabaseContext> writer, int pages);
   void Run();
 
   sqlite3* connection_;
   const std::string token_;
   const std::shared_ptr<const DatabaseContext> writer_;
   const int pages_;
+  std::mutex copying_;  // held by a copy, of this thread or (HoldOff) of the writer
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  bool requested_ = false;  // guarded by mutex_
-  bool stopping_ = false;   // guarded by mutex_
-  bool failed_ = false;     // guarded by mutex_: a checkpoint failed; the writer copies again
-  std::int64_t frames_copied_ = 0;  // guarded by mutex_
-  std::thread thread_;      // last: started once everything above is set
+  bool requested_ = false;         // guarded by mutex_
+  bool stopping_ = false;          // guarded by mutex_
+  bool failed_ = false;            // guarded by mutex_: a copy failed; the writer copies again
+  int copied_ = 0;  // guarded by mutex_: frames of the WAL known copied (its last copy's end)
+  std::int64_t copies_ = 0;        // guarded by mutex_
+  std::int64_t writer_copies_ = 0;  // guarded by mutex_
+  std::thread thread_;
 };
 
 }  // namespace outreach::storage::detail

@@ -21,6 +21,7 @@ Registry& TheRegistry() {
 
 void DatabaseContext::RecordPageFailure(const PageFailure& failure) {
   poisoned_.store(true);
+  if (shares_failures_with_) shares_failures_with_->RecordPageFailure(failure);
   std::lock_guard lock(mu_);
   page_failure_ = failure;
 }

@@ -25,13 +25,21 @@ struct PageFailure {
 
 class DatabaseContext {
  public:
-  DatabaseContext(std::string path, SecureBytes data_key, const DatabaseId& database_id)
-      : path_(std::move(path)), cipher_(std::move(data_key), database_id) {}
+  // `shares_failures_with` (may be null): the writer's context, for the connection of its
+  // background checkpointer: a failure seen by either connection makes both refuse writes,
+  // and one seen by the checkpointer is the writer's to report.
+  DatabaseContext(std::string path, SecureBytes data_key, const DatabaseId& database_id,
+                  std::shared_ptr<DatabaseContext> shares_failures_with = nullptr)
+      : path_(std::move(path)),
+        cipher_(std::move(data_key), database_id),
+        shares_failures_with_(std::move(shares_failures_with)) {}
 
   const std::string& path() const { return path_; }
-  // True once any page failed authentication on this connection: from then on its files
-  // refuse every write (FORMAT.md, "Errors").
-  bool poisoned() const { return poisoned_.load(); }
+  // True once any page failed authentication on this connection (or on the one it shares
+  // failures with): from then on its files refuse every write (FORMAT.md, "Errors").
+  bool poisoned() const {
+    return poisoned_.load() || (shares_failures_with_ && shares_failures_with_->poisoned());
+  }
   const PageCipher& cipher() const { return cipher_; }
 
   // Set between SQLITE_FCNTL_CKPT_START and _DONE on this connection's database file: the
@@ -50,6 +58,7 @@ class DatabaseContext {
  private:
   const std::string path_;
   const PageCipher cipher_;
+  const std::shared_ptr<DatabaseContext> shares_failures_with_;
   std::atomic<bool> poisoned_{false};
   std::mutex mu_;
   std::optional<PageFailure> page_failure_;  // guarded by mu_

@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/storage/database.h"
 #include "core/storage/database_internal.h"
@@ -18,6 +20,7 @@ namespace outreach::storage {
 namespace {
 
 using ::outreach::testing::IsOk;
+using ::outreach::testing::StatusIs;
 
 constexpr int kPages = 100;
 constexpr char kMarker[] = "SAFEGUARDING-MARKER-";
@@ -62,6 +65,15 @@ void ExpectRows(Database& db, int count) {
   EXPECT_EQ(seen, count);
 }
 
+// A new database at `path` with `batches` batches of 50 rows, committed back to back.
+void CreateWithRows(const std::string& path, const OpenOptions& options, int batches,
+                    std::unique_ptr<Database>* db) {
+  ASSERT_OK_AND_ASSIGN(*db, Database::Create(path, KeySource::Passcode("pin"), options));
+  for (int batch = 0; batch < batches; ++batch) {
+    ASSERT_NO_FATAL_FAILURE(InsertBatch(**db, batch * 50, 50));
+  }
+}
+
 bool Eventually(const std::function<bool()>& done) {
   for (int i = 0; i < 400 && !done(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -74,10 +86,12 @@ TEST(BackgroundCheckpointTest, TheWalIsCopiedOnItsOwnThreadWhileTheWriterGoesOn)
   const std::string path = dir.File("server.db");
   ASSERT_OK_AND_ASSIGN(auto writer, Database::Create(path, KeySource::Passcode("pin"),
                                                      BackgroundOptions()));
-  // As on the server: a reader connection open beside the writer.
+  // As on the server: a reader connection (without a checkpointer) open beside the writer.
   InsertBatch(*writer, 0, 1);
+  OpenOptions reader_options = BackgroundOptions();
+  reader_options.checkpoint_in_background = false;
   ASSERT_OK_AND_ASSIGN(auto reader,
-                       Database::Open(path, KeySource::Passcode("pin"), BackgroundOptions()));
+                       Database::Open(path, KeySource::Passcode("pin"), reader_options));
   // 1,000 rows of 3 KB, read back after every commit while the copying goes on beside.
   for (int batch = 0; batch < 20; ++batch) {
     ASSERT_NO_FATAL_FAILURE(InsertBatch(*writer, 1 + batch * 50, 50));
@@ -86,11 +100,8 @@ TEST(BackgroundCheckpointTest, TheWalIsCopiedOnItsOwnThreadWhileTheWriterGoesOn)
   ASSERT_NO_FATAL_FAILURE(ExpectRows(*reader, 1001));
   EXPECT_TRUE(Eventually([&] { return testing::FileSize(path) > 3 * 1024 * 1024; }))
       << "the database file holds the rows: " << testing::FileSize(path) << " bytes";
-  EXPECT_GT(DatabaseInternal::BackgroundFramesCopied(*writer), 0) << "copied by its own thread";
-  // Bounded: the writer copies for itself once the WAL is twice the limit (200 pages), and a
-  // copied WAL is written again from its start.
-  EXPECT_LT(testing::FileSize(path + "-wal"), 2 * 1024 * 1024);
-  EXPECT_EQ(DatabaseInternal::BackgroundFramesCopied(*reader), 0) << "a reader never commits";
+  EXPECT_GT(DatabaseInternal::BackgroundCopies(*writer), 0) << "copied by its own thread";
+  EXPECT_EQ(DatabaseInternal::BackgroundCopies(*reader), -1);
 
   reader.reset();
   writer.reset();
@@ -100,14 +111,61 @@ TEST(BackgroundCheckpointTest, TheWalIsCopiedOnItsOwnThreadWhileTheWriterGoesOn)
   EXPECT_EQ(check, "ok");
 }
 
+TEST(BackgroundCheckpointTest, UnderSteadyCommitsTheWalStaysBounded) {
+  testing::TempDir dir;
+  const std::string path = dir.File("device.db");
+  // Commits back to back: the WAL is written from its start again when a transaction begins
+  // after a complete copy, or else once the writer copies the rest itself, at twice the limit
+  // (200 pages), so it never holds more than that and a commit's frames (about 55).
+  std::unique_ptr<Database> db;
+  ASSERT_NO_FATAL_FAILURE(CreateWithRows(path, BackgroundOptions(), 40, &db));
+  constexpr std::int64_t kFrameBytes = 24 + 4096;
+  EXPECT_LT(testing::FileSize(path + "-wal"), (2 * kPages + 2 * 60) * kFrameBytes);
+  ASSERT_NO_FATAL_FAILURE(ExpectRows(*db, 2000));
+  // The copies did happen, though, and a checkpoint asked for meanwhile waits its turn.
+  EXPECT_GT(DatabaseInternal::BackgroundCopies(*db) + DatabaseInternal::WriterCopies(*db), 0);
+  EXPECT_THAT(db->Checkpoint(), IsOk());
+  EXPECT_EQ(testing::FileSize(path + "-wal"), 0);
+}
+
+TEST(BackgroundCheckpointTest, ADamagedFrameItFindsMakesTheWriterReadOnly) {
+  testing::TempDir dir;
+  const std::string path = dir.File("device.db");
+  OpenOptions options = BackgroundOptions();
+  options.cache_size_kib = 8192;  // the writer keeps the damaged page cached: only the copy reads it
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path, KeySource::Passcode("pin"), options));
+  ASSERT_NO_FATAL_FAILURE(InsertBatch(*db, 0, 50));
+  ASSERT_THAT(db->Checkpoint(), IsOk());
+  // Rewrite one row: its page goes to the WAL; damage every frame so far.
+  ASSERT_THAT(db->Exec("UPDATE notes SET body = 'changed' WHERE id = 7"), IsOk());
+  constexpr std::int64_t kWalHeader = 32, kFrameBytes = 24 + 4096;
+  const std::int64_t frames = (testing::FileSize(path + "-wal") - kWalHeader) / kFrameBytes;
+  ASSERT_GE(frames, 1);
+  for (std::int64_t frame = 0; frame < frames; ++frame) {
+    testing::FlipByte(path + "-wal", kWalHeader + frame * kFrameBytes + 24 + 10);
+  }
+  // More commits fill the WAL past the limit: the checkpointer's copy reads the damaged frame.
+  Status refused;
+  for (int row = 100; row < 100 + 2000 && refused.ok(); ++row) {
+    refused = db->Exec("INSERT INTO notes(id, body) VALUES (" + std::to_string(row) + ", '" +
+                       std::string(3000, 'y') + "')");
+    if (refused.ok() && row > 300) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // The writer was told (it never copied for itself, which would have found the frame too):
+  // from then on it writes nothing, and closing copies nothing either.
+  EXPECT_THAT(refused, StatusIs(StatusCode::kCorrupt));
+  EXPECT_EQ(DatabaseInternal::WriterCopies(*db), 0);
+  const auto database_after = testing::ReadFileBytes(path);
+  EXPECT_FALSE(db->Exec("INSERT INTO notes(id, body) VALUES (5000, 'z')").ok());
+  db.reset();
+  EXPECT_EQ(testing::ReadFileBytes(path), database_after);
+}
+
 TEST(BackgroundCheckpointTest, WhatItCopiesStaysSealedOnDisk) {
   testing::TempDir dir;
   const std::string path = dir.File("device.db");
-  ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path, KeySource::Passcode("pin"),
-                                                 BackgroundOptions()));
-  for (int batch = 0; batch < 10; ++batch) {
-    ASSERT_NO_FATAL_FAILURE(InsertBatch(*db, batch * 50, 50));
-  }
+  std::unique_ptr<Database> db;
+  ASSERT_NO_FATAL_FAILURE(CreateWithRows(path, BackgroundOptions(), 10, &db));
   ASSERT_TRUE(Eventually([&] { return testing::FileSize(path) > 1024 * 1024; }));
   std::vector<std::string> hits;
   EXPECT_EQ(testing::CountOccurrences(dir.path(), {kMarker}, &hits), 0) << hits.front();
@@ -120,13 +178,12 @@ TEST(BackgroundCheckpointTest, WithoutItTheWriterCopiesAsBefore) {
   const std::string path = dir.File("plain.db");
   OpenOptions options = BackgroundOptions();
   options.checkpoint_in_background = false;
-  ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path, KeySource::Passcode("pin"), options));
-  for (int batch = 0; batch < 10; ++batch) {
-    ASSERT_NO_FATAL_FAILURE(InsertBatch(*db, batch * 50, 50));
-  }
+  std::unique_ptr<Database> db;
+  ASSERT_NO_FATAL_FAILURE(CreateWithRows(path, options, 10, &db));
   // Copied by the commits themselves, before they returned.
   EXPECT_GT(testing::FileSize(path), 1024 * 1024);
-  EXPECT_EQ(DatabaseInternal::BackgroundFramesCopied(*db), -1);
+  EXPECT_EQ(DatabaseInternal::BackgroundCopies(*db), -1);
+  EXPECT_EQ(DatabaseInternal::WriterCopies(*db), -1);
 }
 
 }  // namespace
