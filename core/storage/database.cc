@@ -66,7 +66,12 @@ int AfterWalCommit(void* arg, sqlite3* db, const char* name, int wal_frames) {
   auto* checkpointer = static_cast<detail::BackgroundCheckpointer*>(arg);
   if (checkpointer->AfterCommit(wal_frames)) {
     const auto held_off = checkpointer->HoldOff();
-    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    int frames = 0;
+    int copied = 0;
+    if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) ==
+        SQLITE_OK) {
+      checkpointer->WriterCopied(copied);
+    }
   }
   return SQLITE_OK;
 }
@@ -178,13 +183,15 @@ Result<std::unique_ptr<Database>> Database::Connect(const std::string& path, Unl
   OUTREACH_RETURN_IF_ERROR(database->Configure(options, creating));
   if (in_background) {
     OUTREACH_RETURN_IF_ERROR(database->StartBackgroundCheckpoints(
-        vfs_name, std::move(checkpointer_key), key.database_id, options.wal_autocheckpoint_pages));
+        vfs_name, std::move(checkpointer_key), key.database_id, options.wal_autocheckpoint_pages,
+        options.busy_timeout_ms));
   }
   return database;
 }
 
 Status Database::StartBackgroundCheckpoints(const std::string& vfs_name, SecureBytes data_key,
-                                            const DatabaseId& database_id, int pages) {
+                                            const DatabaseId& database_id, int pages,
+                                            int busy_timeout_ms) {
   auto context = std::make_shared<detail::DatabaseContext>(path_, std::move(data_key), database_id,
                                                            context_);
   std::string token = detail::RegisterContext(context);
@@ -192,8 +199,9 @@ Status Database::StartBackgroundCheckpoints(const std::string& vfs_name, SecureB
   int rc = sqlite3_open_v2(UriFromPath(path_, token).c_str(), &connection,
                            OpenFlags(/*creating=*/false), vfs_name.c_str());
   // A connection learns that the database is in WAL mode when it first reads it; until then
-  // a checkpoint on it does nothing.
+  // a checkpoint on it does nothing. (Its checkpoints are PASSIVE, which never wait.)
   if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(connection, busy_timeout_ms);
     rc = sqlite3_exec(connection, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
   }
   if (rc != SQLITE_OK) {

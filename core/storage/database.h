@@ -50,8 +50,7 @@ struct OpenOptions {
   // filled the WAL, so the writer goes on meanwhile (internal/background_checkpointer.h). The
   // writer still copies for itself once the WAL reaches twice that size (after the copy under
   // way). Costs a thread, a second connection (its file descriptors) and a second copy of the
-  // data key in guarded memory. Needs writes to begin IMMEDIATE (Begin's default): a
-  // deferred transaction that reads, then writes, may now be refused as busy at once.
+  // data key in guarded memory.
   bool checkpoint_in_background = false;
   int busy_timeout_ms = 5000;
   // SQLite's page cache for this connection, in KiB (decrypted pages).
@@ -127,7 +126,7 @@ class Database {
   // A second connection, with a context of its own under `data_key`, for
   // OpenOptions::checkpoint_in_background.
   Status StartBackgroundCheckpoints(const std::string& vfs_name, SecureBytes data_key,
-                                    const DatabaseId& database_id, int pages);
+                                    const DatabaseId& database_id, int pages, int busy_timeout_ms);
 
   std::string path_;
   sqlite3* db_ = nullptr;

@@ -45,19 +45,30 @@ BackgroundCheckpointer::~BackgroundCheckpointer() {
 }
 
 bool BackgroundCheckpointer::AfterCommit(int wal_frames) {
+  std::lock_guard lock(mutex_);
+  if (wal_frames < last_frames_) {  // the WAL was written again from its start
+    copied_ = 0;
+    ++generation_;
+  }
+  last_frames_ = wal_frames;
   // After a page failed authentication nothing is copied (see ~Database).
   if (wal_frames < pages_ || writer_->poisoned()) return false;
-  std::lock_guard lock(mutex_);
-  if (wal_frames < copied_) copied_ = 0;  // the WAL was written again from its start
   const bool writer_copies = failed_ || wal_frames >= pages_ * kWriterTakesOverAt;
   writer_copies_ += writer_copies;
-  // A copy per `pages` new frames, not per commit: each costs two syncs, which the writer's
-  // own commits then wait behind.
-  if (!failed_ && wal_frames - copied_ >= pages_) {
+  // The first copy of a WAL once it holds `pages` frames, then one per quarter of that: not
+  // per commit (each copy costs two syncs, which the writer's commits wait behind), and
+  // often enough that the writer, at twice the limit, only has a short tail left to copy.
+  const int step = copied_ == 0 ? pages_ : std::max(1, pages_ / 4);
+  if (!writer_copies && wal_frames - copied_ >= step) {
     requested_ = true;
     wake_.notify_one();
   }
   return writer_copies;
+}
+
+void BackgroundCheckpointer::WriterCopied(int copied) {
+  std::lock_guard lock(mutex_);
+  copied_ = std::max(copied_, copied);
 }
 
 std::int64_t BackgroundCheckpointer::copies() const {
@@ -76,6 +87,11 @@ void BackgroundCheckpointer::Run() {
     wake_.wait(lock, [this] { return stopping_ || requested_; });
     if (stopping_) return;
     requested_ = false;
+    if (writer_->poisoned()) {  // nothing is copied after a page failed authentication
+      failed_ = true;
+      return;
+    }
+    const std::int64_t generation = generation_;
     lock.unlock();
     int frames = 0;
     int copied = 0;
@@ -83,9 +99,9 @@ void BackgroundCheckpointer::Run() {
     {
       std::lock_guard copying(copying_);
       // PASSIVE: copies what no reader still needs, never waits, and the writer goes on
-      // committing meanwhile. Busy: the writer's own copy is running (its connection holds
-      // SQLite's checkpoint lock), which is no failure. A page that fails authentication
-      // poisons this connection and the writer's (their contexts share failures).
+      // committing meanwhile. Busy: another connection or process is checkpointing, which is
+      // no failure. A page that fails authentication poisons this connection and the
+      // writer's (their contexts share failures).
       rc = sqlite3_wal_checkpoint_v2(connection_, "main", SQLITE_CHECKPOINT_PASSIVE, &frames,
                                      &copied);
     }
@@ -96,7 +112,8 @@ void BackgroundCheckpointer::Run() {
       return;
     }
     copies_ += copied > 0;
-    copied_ = std::max(copied_, copied);
+    // Unless the WAL was written again from its start meanwhile (its positions are new).
+    if (generation == generation_) copied_ = std::max(copied_, copied);
   }
 }
 

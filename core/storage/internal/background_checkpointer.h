@@ -8,10 +8,12 @@
 // belongs to a context, and the writer must never see it set while it reads the WAL (it would
 // be handed sealed pages). That context shares page failures with the writer's.
 //
-// A copy starts once `pages` frames were added since the last copy's end. SQLite writes the
-// WAL again from its start when a transaction that began after a complete copy commits; under
-// steady commits none may, so the writer copies the rest itself once the WAL reaches twice the
-// limit, after the copy under way (HoldOff), as it did without this thread.
+// A copy starts once the WAL holds `pages` frames, then per quarter of that added. SQLite
+// writes the WAL again from its start when a transaction that began after a complete copy
+// writes, and no reader is using the WAL; under steady commits that may not happen, so the
+// writer copies the rest itself once the WAL reaches twice the limit, after the copy under way
+// (HoldOff), as it did without this thread. While a reader keeps using the WAL, it grows past
+// that, as it does with SQLite's own autocheckpoint.
 #pragma once
 
 #include <condition_variable>
@@ -33,9 +35,8 @@ class BackgroundCheckpointer {
 
   // `connection`: open on the database under `token` (a context of its own); from now on this
   // object's, closed and unregistered when it goes. `writer`: the writing connection's
-  // context; once it is poisoned nothing more is copied, by either. A checkpoint starts once
-  // the WAL holds `pages` frames. Null when no thread can be had: the writer keeps copying for
-  // itself.
+  // context; once it is poisoned nothing more is copied, by either. `pages`: the writer's
+  // wal_autocheckpoint. Null when no thread can be had: the writer keeps copying for itself.
   static std::unique_ptr<BackgroundCheckpointer> Start(
       sqlite3* connection, std::string token, std::shared_ptr<const DatabaseContext> writer,
       int pages);
@@ -45,8 +46,10 @@ class BackgroundCheckpointer {
   BackgroundCheckpointer& operator=(const BackgroundCheckpointer&) = delete;
 
   // After each commit of the writer, with the frames its WAL holds: true when the writer must
-  // copy for itself now (holding this off meanwhile).
+  // copy for itself now (holding this off meanwhile), then tell WriterCopied what SQLite says
+  // is copied.
   bool AfterCommit(int wal_frames);
+  void WriterCopied(int copied);
   // While held, no copy of this thread runs (one under way is waited for).
   std::unique_lock<std::mutex> HoldOff() { return std::unique_lock(copying_); }
 
@@ -70,6 +73,8 @@ class BackgroundCheckpointer {
   bool stopping_ = false;          // guarded by mutex_
   bool failed_ = false;            // guarded by mutex_: a copy failed; the writer copies again
   int copied_ = 0;  // guarded by mutex_: frames of the WAL known copied (its last copy's end)
+  int last_frames_ = 0;          // guarded by mutex_: the WAL's frames at the last commit
+  std::int64_t generation_ = 0;  // guarded by mutex_: times the WAL was written from its start
   std::int64_t copies_ = 0;        // guarded by mutex_
   std::int64_t writer_copies_ = 0;  // guarded by mutex_
   std::thread thread_;

@@ -38,7 +38,9 @@ Status StatusFromSqlite(sqlite3* db, int rc, std::string_view action, DatabaseCo
     if (refusal && (rc == SQLITE_IOERR_WRITE || primary == SQLITE_ERROR)) {
       // Refused for a failure found by the background checkpointer's connection, not yet
       // reported (DatabaseContext shares failures): that failure, named, is the error.
-      if (failure) return CorruptError(DescribeFailure(*failure, context->path()));
+      if (failure && rc == SQLITE_IOERR_WRITE) {
+        return CorruptError(DescribeFailure(*failure, context->path()));
+      }
       return FailedPreconditionError(std::string(action) + ": refused by the encrypting VFS: " +
                                      *refusal);
     }

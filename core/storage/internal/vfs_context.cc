@@ -20,10 +20,13 @@ Registry& TheRegistry() {
 }  // namespace
 
 void DatabaseContext::RecordPageFailure(const PageFailure& failure) {
-  poisoned_.store(true);
+  // Recorded before poisoned is seen: a write refused for it finds what to report.
   if (shares_failures_with_) shares_failures_with_->RecordPageFailure(failure);
-  std::lock_guard lock(mu_);
-  page_failure_ = failure;
+  {
+    std::lock_guard lock(mu_);
+    page_failure_ = failure;
+  }
+  poisoned_.store(true);
 }
 
 void DatabaseContext::RecordRefusal(std::string reason) {

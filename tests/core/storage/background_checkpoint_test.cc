@@ -149,7 +149,8 @@ TEST(BackgroundCheckpointTest, ADamagedFrameItFindsMakesTheWriterReadOnly) {
   for (int row = 100; row < 100 + 2000 && refused.ok(); ++row) {
     refused = db->Exec("INSERT INTO notes(id, body) VALUES (" + std::to_string(row) + ", '" +
                        std::string(3000, 'y') + "')");
-    if (refused.ok() && row > 300) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Time for the copy to run before the writer would reach twice the limit itself.
+    if (refused.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(3));
   }
   // The writer was told (it never copied for itself, which would have found the frame too):
   // from then on it writes nothing, and closing copies nothing either.
