@@ -15,16 +15,12 @@ constexpr auto kCancelCheck = std::chrono::milliseconds(50);
 
 }  // namespace
 
-Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
-                                      const RequestOptions& options,
-                                      const replica::Replica* values_of) {
-  OUTREACH_ASSIGN_OR_RETURN(
-      HttpResult http_answer,
-      http->Post("/v1/sync", std::string(protocol::kBinaryContentType), body, options));
-  ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}};
-  if (answer.http.status != 200) return answer;
+namespace {
+
+// Decodes a 200's body and makes its records' values (values_of may be null).
+void Decode(ReceivedAnswer& answer, const replica::Replica* values_of) {
   answer.response = protocol::DecodeBinaryResponse(answer.http.body, {}, &answer.stored_records);
-  if (values_of == nullptr || !answer.response->ok()) return answer;
+  if (values_of == nullptr || !answer.response->ok()) return;
   // Only a head start: if making them fails, the applying thread makes them itself.
   try {
     const auto& records = (*answer.response)->records;
@@ -35,34 +31,131 @@ Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
   } catch (const std::exception&) {
     answer.record_values.clear();
   }
+}
+
+}  // namespace
+
+Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
+                                      const RequestOptions& options,
+                                      const replica::Replica* values_of) {
+  OUTREACH_ASSIGN_OR_RETURN(
+      HttpResult http_answer,
+      http->Post("/v1/sync", std::string(protocol::kBinaryContentType), body, options));
+  ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}};
+  if (answer.http.status == 200) Decode(answer, values_of);
   return answer;
 }
 
-RequestAhead::~RequestAhead() {
-  if (!answer_.valid()) return;
+RequestAhead::RequestAhead(const std::atomic<bool>* user_cancel, NextPageOf next_page)
+    : user_cancel_(user_cancel), next_page_(std::move(next_page)) {}
+
+RequestAhead::~RequestAhead() { CancelAll(); }
+
+void RequestAhead::CancelAll() {
+  // Never leave a thread running: they use the HTTP client, and this object.
   cancel_.store(true);
-  answer_.wait();  // never leave its thread running: it uses the HTTP client, and this object
+  turn_.notify_all();
+  while (true) {
+    std::unique_ptr<Flight> flight;
+    {
+      std::lock_guard lock(flights_mutex_);
+      if (flights_.empty()) break;
+      flight = std::move(flights_.front());
+      flights_.pop_front();
+    }
+    turn_.notify_all();
+    // A later thread may still be launching one more: the loop takes it too.
+    if (flight->answer.valid()) flight->answer.wait();
+  }
+  cancel_.store(false);
+}
+
+bool RequestAhead::on_its_way() const {
+  std::lock_guard lock(flights_mutex_);
+  return !flights_.empty();
+}
+
+const PreparedRequest& RequestAhead::request() const {
+  std::lock_guard lock(flights_mutex_);
+  return flights_.front()->prepared;  // a Flight never moves, and only Take removes it
 }
 
 void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptions options,
                         const replica::Replica* values_of) {
-  prepared_ = std::move(prepared);
-  cancel_.store(false);
   options.cancel = &cancel_;
+  if (Launch(http, prepared, options, values_of)) return;
+  // No thread to be had: the request goes now, on this one.
+  FreeWaiting();
+  auto flight = std::make_unique<Flight>();
+  flight->prepared = std::move(prepared);
+  std::promise<Result<ReceivedAnswer>> answered;
+  answered.set_value(SendAndReceive(http, flight->prepared.body, options, values_of));
+  flight->answer = answered.get_future();
+  std::lock_guard lock(flights_mutex_);
+  flight->number = sent_++;
+  flights_.push_back(std::move(flight));
+}
+
+bool RequestAhead::Launch(HttpClient* http, PreparedRequest& prepared, const RequestOptions& options,
+                          const replica::Replica* values_of) {
+  std::lock_guard lock(flights_mutex_);
+  if (cancel_.load()) return false;
+  auto flight = std::make_unique<Flight>();
+  Flight* launched = flight.get();
+  launched->prepared = std::move(prepared);
+  launched->number = sent_;
   try {
-    answer_ = std::async(std::launch::async, [this, http, options, values_of] {
-      // Before the request leaves: after it, this thread holds up the answer (the server
-      // takes about as long to answer as freeing takes).
-      FreeWaiting();
-      return SendAndReceive(http, prepared_.body, options, values_of);
+    launched->answer = std::async(std::launch::async, [this, launched, http, options, values_of] {
+      return Run(launched, http, options, values_of);
     });
   } catch (const std::system_error&) {
-    // No thread to be had: the request goes now, on this one.
-    FreeWaiting();
-    std::promise<Result<ReceivedAnswer>> answered;
-    answered.set_value(SendAndReceive(http, prepared_.body, options, values_of));
-    answer_ = answered.get_future();
+    prepared = std::move(launched->prepared);
+    return false;
   }
+  ++sent_;
+  flights_.push_back(std::move(flight));
+  return true;
+}
+
+Result<ReceivedAnswer> RequestAhead::Run(const Flight* flight, HttpClient* http,
+                                         const RequestOptions& options,
+                                         const replica::Replica* values_of) {
+  // Before the request leaves: after it, this thread holds up the answer (the server takes
+  // about as long to answer as freeing takes).
+  FreeWaiting();
+  OUTREACH_ASSIGN_OR_RETURN(
+      HttpResult http_answer,
+      http->Post("/v1/sync", std::string(protocol::kBinaryContentType), flight->prepared.body,
+                 options));
+  ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}};
+  if (answer.http.status != 200) return answer;
+  // One decoded page waits for the applying thread at most: this one is decoded once the
+  // pages before it are taken.
+  if (!WaitForTurn(flight->number)) return AbortedError("sync cancelled");
+  // The page before last was applied meanwhile, usually: freed before this one is decoded, so
+  // no more than two decoded pages are alive at once.
+  FreeWaiting();
+  if (next_page_) {
+    // The next page leaves now, from this page's head: the server answers it while this page
+    // is decoded (a head that does not read is left to the whole decode to report).
+    auto head = protocol::DecodeBinaryResponseHead(answer.http.body);
+    if (head.ok()) {
+      // Not launched (no thread, or cancelled): the applying thread asks for it.
+      if (std::optional<PreparedRequest> next = next_page_(flight->prepared, *head)) {
+        (void)Launch(http, *next, options, values_of);
+      }
+    }
+  }
+  Decode(answer, values_of);
+  return answer;
+}
+
+bool RequestAhead::WaitForTurn(std::uint64_t number) {
+  std::unique_lock lock(flights_mutex_);
+  turn_.wait(lock, [&] {
+    return cancel_.load() || (!flights_.empty() && flights_.front()->number == number);
+  });
+  return !cancel_.load();
 }
 
 void RequestAhead::FreeLater(AppliedAnswer applied) {
@@ -80,11 +173,26 @@ void RequestAhead::FreeWaiting() {
 }
 
 Result<ReceivedAnswer> RequestAhead::Take(PreparedRequest& prepared) {
-  while (answer_.wait_for(kCancelCheck) != std::future_status::ready) {
-    if (user_cancel_ != nullptr && user_cancel_->load()) cancel_.store(true);
+  Flight* oldest = nullptr;
+  {
+    std::lock_guard lock(flights_mutex_);
+    oldest = flights_.front().get();  // stays in place (its thread waits to be the front)
   }
-  Result<ReceivedAnswer> answer = answer_.get();
-  prepared = std::move(prepared_);
+  while (oldest->answer.wait_for(kCancelCheck) != std::future_status::ready) {
+    if (user_cancel_ != nullptr && user_cancel_->load()) {
+      cancel_.store(true);
+      turn_.notify_all();
+    }
+  }
+  std::unique_ptr<Flight> taken;
+  {
+    std::lock_guard lock(flights_mutex_);
+    taken = std::move(flights_.front());
+    flights_.pop_front();
+  }
+  turn_.notify_all();  // the next page may be decoded now
+  Result<ReceivedAnswer> answer = taken->answer.get();
+  prepared = std::move(taken->prepared);
   return answer;
 }
 

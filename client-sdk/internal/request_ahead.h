@@ -1,13 +1,18 @@
-// RequestAhead: a sync request sent while the previous answer is being applied. A push's
-// next batch (or the next page) leaves as soon as the previous answer is in, so the server
-// works on it while the device applies that answer: the two work at once instead of in turn.
-// Its thread uses the HTTP client, which nothing else uses until the answer is taken. It first
+// RequestAhead: sync requests sent while the previous answer is being applied. A push's next
+// batch leaves as soon as the previous answer is in, and a pull's next page as soon as the
+// previous page's head is read, so the server works on it while the device decodes and applies
+// that page: they work at once instead of in turn. Its threads use the HTTP client one at a
+// time (a page's thread asks for the next page once its own exchange is over), and the
+// applying thread uses it only when nothing is on its way. Each thread first
 // frees an answer already applied (FreeLater): a page's decoded records are many small
 // allocations, and freeing them took the applying thread about as long as applying them (made
 // on another thread, each free also waited on that thread's allocator).
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <cstdint>
 #include <future>
 #include <memory>
@@ -55,36 +60,70 @@ struct AppliedAnswer {
   std::vector<std::string> stored_records;
 };
 
+// Asks for the page after a pulled one, from that page's head alone (its records not yet
+// decoded): the next request, or nullopt when the applying thread must decide (not a pull, no
+// more to come, a directive, other schemas or another protocol version). Called on a request's
+// own thread: it must read nothing but its arguments.
+using NextPageOf = std::function<std::optional<PreparedRequest>(
+    const PreparedRequest& page, const protocol::SyncResponse& head)>;
+
 class RequestAhead {
  public:
-  // `user_cancel` (may be null): the sync's cancel flag, passed on to the request on its way.
-  explicit RequestAhead(const std::atomic<bool>* user_cancel) : user_cancel_(user_cancel) {}
-  // Leaving with a request on its way (an error, a cancel): it is cancelled, and its thread
-  // waited for. The server may still apply it; the next sync pushes it again (duplicates).
+  // `user_cancel` (may be null): the sync's cancel flag, passed on to the requests on their way.
+  // `next_page` (may be empty: no chaining): see NextPageOf.
+  RequestAhead(const std::atomic<bool>* user_cancel, NextPageOf next_page = {});
+  // Leaving with requests on their way (an error, a cancel): they are cancelled, and their
+  // threads waited for. The server may still apply them; the next sync pushes them again
+  // (duplicates) or pulls from the cursor applied.
   ~RequestAhead();
   RequestAhead(const RequestAhead&) = delete;
   RequestAhead& operator=(const RequestAhead&) = delete;
 
-  bool on_its_way() const { return answer_.valid(); }
-  const PreparedRequest& request() const { return prepared_; }  // read-only while on its way
-  // `options.cancel` is replaced by this request's own flag. `values_of`: SendAndReceive's; it
-  // must live until the answer is taken.
+  // A request sent and not yet taken: the applying thread sends none of its own meanwhile.
+  bool on_its_way() const;
+  // The oldest request not yet taken; read-only while on its way.
+  const PreparedRequest& request() const;
+  // `options.cancel` is replaced by this object's own flag. `values_of`: SendAndReceive's; it
+  // must live until the answers are taken. A pulled page's thread asks for the next page
+  // (next_page) before decoding its own, so the server answers it meanwhile; pages are decoded
+  // one at a time, in order, each once the one before it is taken.
   void Send(HttpClient* http, PreparedRequest prepared, RequestOptions options,
             const replica::Replica* values_of);
-  // Waits for its answer, passing a cancel of the sync on; `prepared` is the request it answers.
+  // Waits for the oldest request's answer, passing a cancel of the sync on; `prepared` is the
+  // request it answers.
   Result<ReceivedAnswer> Take(PreparedRequest& prepared);
+  // Cancels every request on its way and waits for their threads (before the applying thread
+  // uses the HTTP client itself).
+  void CancelAll();
   // Hands over an applied answer, freed by the thread of a later request before it leaves (the
   // next request usually left before this answer was applied), or when this object goes. At
   // most one waits: handing over another while one waits frees the one waiting, here.
   void FreeLater(AppliedAnswer applied);
 
  private:
+  struct Flight {
+    std::uint64_t number = 0;
+    PreparedRequest prepared;
+    std::future<Result<ReceivedAnswer>> answer;
+  };
+
+  // Sends `prepared` on a thread of its own; false (`prepared` left as it was) if cancelled
+  // or no thread is to be had.
+  bool Launch(HttpClient* http, PreparedRequest& prepared, const RequestOptions& options,
+              const replica::Replica* values_of);
+  Result<ReceivedAnswer> Run(const Flight* flight, HttpClient* http, const RequestOptions& options,
+                             const replica::Replica* values_of);
+  // Until every request sent before `number` is taken; false if cancelled meanwhile.
+  bool WaitForTurn(std::uint64_t number);
   void FreeWaiting();
 
   const std::atomic<bool>* user_cancel_;
+  const NextPageOf next_page_;
   std::atomic<bool> cancel_{false};
-  PreparedRequest prepared_;
-  std::future<Result<ReceivedAnswer>> answer_;
+  mutable std::mutex flights_mutex_;
+  std::condition_variable turn_;
+  std::deque<std::unique_ptr<Flight>> flights_;  // not yet taken, oldest first
+  std::uint64_t sent_ = 0;                       // requests launched; numbers them
   std::mutex waiting_mutex_;
   std::unique_ptr<AppliedAnswer> waiting_;  // to be freed; guarded by waiting_mutex_
 };

@@ -69,11 +69,13 @@ Result<int> MarkInvalid(const SyncContext& context, const protocol::ErrorBody& e
 // Before an answer is applied: when the server says its schemas are not the ones this device
 // sent (directive) or its hash is not the stored one (a 1.0 server), fetch and reload them, so
 // records of a collection added since are known when they are applied. True if reloaded.
-Result<bool> ReloadSchemasIfChanged(SyncContext& context, const protocol::SyncResponse& response) {
+Result<bool> ReloadSchemasIfChanged(SyncContext& context, const protocol::SyncResponse& response,
+                                    RequestAhead& ahead) {
   OUTREACH_ASSIGN_OR_RETURN(const std::string device_hash, context.state->GetOr(kSchemasHash));
   const bool changed = response.directives.schemas_changed ||
                        (!response.schemas_hash.empty() && response.schemas_hash != device_hash);
   if (!changed) return false;
+  ahead.CancelAll();
   OUTREACH_ASSIGN_OR_RETURN(context.replica, context.reload_schemas());
   return true;
 }
@@ -86,6 +88,29 @@ protocol::ProtocolVersion RequestVersion(std::string_view server_version) {
   const auto server = protocol::ParseVersionString(server_version);
   if (!server.ok() || server->major != protocol::kProtocolVersion.major) return kOldest;
   return {kOldest.major, std::min(server->minor, protocol::kProtocolVersion.minor)};
+}
+
+// The page after `page`, from its head alone (RequestAhead's NextPageOf): a pull with more to
+// come, answered with no directive, on the schemas and in the protocol version its request was
+// made with, so the applying thread would ask for exactly this (it would reload, re-version or
+// stop otherwise). New local changes are pushed by the next sync, not between pages.
+std::optional<PreparedRequest> NextPage(const PreparedRequest& page,
+                                        const protocol::SyncResponse& head) {
+  if (page.changes > 0 || !head.has_more || head.directives.wipe ||
+      head.directives.schemas_changed) {
+    return std::nullopt;
+  }
+  if (!head.schemas_hash.empty() && head.schemas_hash != page.request.schemas_hash) {
+    return std::nullopt;
+  }
+  if (RequestVersion(protocol::VersionString(head.version)) != page.request.version) {
+    return std::nullopt;
+  }
+  PreparedRequest next;
+  next.request = page.request;
+  next.request.cursor = head.cursor;
+  next.body = protocol::EncodeBinary(next.request);
+  return next;
 }
 
 // Remembers the version an answer's header says the server speaks, when it is news.
@@ -194,21 +219,18 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     progress.bytes_leaving = 0;
   };
 
-  RequestAhead ahead(options.cancel);
+  RequestAhead ahead(options.cancel, NextPage);
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) return AbortedError("sync cancelled");
     PreparedRequest current;
-    const bool was_ahead = ahead.on_its_way();
-    if (!was_ahead) {
+    if (!ahead.on_its_way()) {
       OUTREACH_ASSIGN_OR_RETURN(
-          current, PrepareRequest(context, cursor, server_version, options, batch_size, 0));
-      if (current.changes > 0) report_leaving(current);
+          PreparedRequest first, PrepareRequest(context, cursor, server_version, options, batch_size, 0));
+      if (first.changes > 0) report_leaving(first);
+      // On a thread too: a pulled page's thread asks for the next page itself.
+      ahead.Send(context.http, std::move(first), request_options, context.replica);
     }
-    // Values are made ahead only: made here they would cost what applying costs, and for
-    // records that may not need them.
-    Result<ReceivedAnswer> sent = was_ahead ? ahead.Take(current)
-                                            : SendAndReceive(context.http, current.body,
-                                                             request_options, nullptr);
+    Result<ReceivedAnswer> sent = ahead.Take(current);
     const protocol::SyncRequest& request = current.request;
     OUTREACH_ASSIGN_OR_RETURN(ReceivedAnswer received, std::move(sent));
     const HttpResult& answer = received.http;
@@ -225,13 +247,15 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       std::vector<std::string> stored_records = std::move(received.stored_records);
       OUTREACH_RETURN_IF_ERROR(NoteServerVersion(context, response, server_version));
       // Before the next batch leaves: the reload uses the HTTP client. The values made on the
-      // old schemas are not those of the new.
-      OUTREACH_ASSIGN_OR_RETURN(const bool reloaded, ReloadSchemasIfChanged(context, response));
+      // old schemas are not those of the new. (A page asked for ahead, from a head that said
+      // nothing of a change, would be of the old schemas: it is asked for again.)
+      OUTREACH_ASSIGN_OR_RETURN(const bool reloaded,
+                                ReloadSchemasIfChanged(context, response, ahead));
       const std::vector<std::string>* record_values =
           reloaded || received.record_values.empty() ? nullptr : &received.record_values;
       // Unless this was the last (a pull with nothing more), the next request leaves now: the
       // rest of the outbox after this batch, or the next page, from this answer's cursor.
-      if (current.changes > 0 || response.has_more) {
+      if (!ahead.on_its_way() && (current.changes > 0 || response.has_more)) {
         OUTREACH_ASSIGN_OR_RETURN(
             PreparedRequest next, PrepareRequest(context, response.cursor, server_version,
                                                  options, batch_size, current.last_sequence));

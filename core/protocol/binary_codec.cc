@@ -149,7 +149,8 @@ std::string Frame(MessageKind kind, ProtocolVersion version, const std::string& 
   return out;
 }
 
-Result<std::string> Unframe(std::string_view body, MessageKind kind, const DecodeLimits& limits) {
+// The 7-byte header: ours, of our major version, of `kind`.
+Status CheckHeader(std::string_view body, MessageKind kind) {
   if (body.size() < kHeaderSize || body.substr(0, kMagic.size()) != kMagic) {
     return InvalidArgumentError("malformed message: not an outreach sync body");
   }
@@ -162,7 +163,16 @@ Result<std::string> Unframe(std::string_view body, MessageKind kind, const Decod
   if (static_cast<std::uint8_t>(body[6]) != static_cast<std::uint8_t>(kind)) {
     return InvalidArgumentError("malformed message: wrong message kind");
   }
+  return Status::Ok();
+}
+
+Result<std::string> Unframe(std::string_view body, MessageKind kind, const DecodeLimits& limits) {
+  OUTREACH_RETURN_IF_ERROR(CheckHeader(body, kind));
   return internal::Decompress(body.substr(kHeaderSize), limits.max_decompressed_bytes);
+}
+
+ProtocolVersion VersionOf(std::string_view body) {
+  return ProtocolVersion{static_cast<std::uint8_t>(body[4]), static_cast<std::uint8_t>(body[5])};
 }
 
 // A peer of a higher minor (same major: Unframe checked) may append fields we do not know.
@@ -173,6 +183,23 @@ void WriteResponseHead(OutArchive& ar, const SyncResponse& response) {
   for (const auto& result : response.results) {
     Io(ar, result.change_id);
     ar(static_cast<std::uint8_t>(result.outcome));
+    Io(ar, result.reason);
+  }
+  Io(ar, response.cursor);
+  ar(response.has_more, response.server_time_ms, response.directives.wipe,
+     response.directives.schemas_changed);
+  Io(ar, response.schemas_hash);
+}
+
+void ReadResponseHead(InArchive& ar, SyncResponse& response) {
+  const std::size_t results = internal::ReadCount(ar);
+  for (std::size_t i = 0; i < results; ++i) {
+    ChangeResult& result = response.results.emplace_back();
+    Io(ar, result.change_id);
+    std::uint8_t outcome = 0;
+    ar(outcome);
+    Require(outcome <= static_cast<std::uint8_t>(Outcome::kRejected), "unknown outcome");
+    result.outcome = static_cast<Outcome>(outcome);
     Io(ar, result.reason);
   }
   Io(ar, response.cursor);
@@ -220,8 +247,7 @@ std::string EncodeBinary(const SyncResponse& response,
 Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimits& limits) {
   OUTREACH_ASSIGN_OR_RETURN(std::string archive, Unframe(body, MessageKind::kSyncRequest, limits));
   SyncRequest request;
-  request.version = ProtocolVersion{static_cast<std::uint8_t>(body[4]),
-                                    static_cast<std::uint8_t>(body[5])};
+  request.version = VersionOf(body);
   OUTREACH_RETURN_IF_ERROR(Unarchive(archive, [&](InArchive& ar) {
     Io(ar, request.cursor);
     ar(request.page_size);
@@ -238,23 +264,9 @@ Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLim
   OUTREACH_ASSIGN_OR_RETURN(std::string archive,
                             Unframe(body, MessageKind::kSyncResponse, limits));
   SyncResponse response;
-  response.version = ProtocolVersion{static_cast<std::uint8_t>(body[4]),
-                                     static_cast<std::uint8_t>(body[5])};
+  response.version = VersionOf(body);
   OUTREACH_RETURN_IF_ERROR(Unarchive(archive, [&](InArchive& ar) {
-    const std::size_t results = internal::ReadCount(ar);
-    for (std::size_t i = 0; i < results; ++i) {
-      ChangeResult& result = response.results.emplace_back();
-      Io(ar, result.change_id);
-      std::uint8_t outcome = 0;
-      ar(outcome);
-      Require(outcome <= static_cast<std::uint8_t>(Outcome::kRejected), "unknown outcome");
-      result.outcome = static_cast<Outcome>(outcome);
-      Io(ar, result.reason);
-    }
-    Io(ar, response.cursor);
-    ar(response.has_more, response.server_time_ms, response.directives.wipe,
-       response.directives.schemas_changed);
-    Io(ar, response.schemas_hash);
+    ReadResponseHead(ar, response);
     const std::size_t records = internal::ReadCount(ar);
     for (std::size_t i = 0; i < records; ++i) {
       const std::size_t at = archive.size() - internal::BytesLeftToRead();
@@ -269,6 +281,18 @@ Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLim
     }
   }, NewerMinor(response.version)));
   return response;
+}
+
+Result<SyncResponse> DecodeBinaryResponseHead(std::string_view body) {
+  OUTREACH_RETURN_IF_ERROR(CheckHeader(body, MessageKind::kSyncResponse));
+  OUTREACH_ASSIGN_OR_RETURN(std::string prefix,
+                            internal::DecompressPrefix(body.substr(kHeaderSize), kResponseHeadBytes));
+  SyncResponse head;
+  head.version = VersionOf(body);
+  // The records follow the head: not trailing garbage, just unread.
+  OUTREACH_RETURN_IF_ERROR(Unarchive(
+      prefix, [&](InArchive& ar) { ReadResponseHead(ar, head); }, /*newer_minor=*/true));
+  return head;
 }
 
 // A stored state is an archive without its one-byte endianness header (always "little"), so

@@ -41,6 +41,13 @@ Result<SyncResponse> DecodeBinaryResponse(std::string_view body,
                                           const DecodeLimits& limits = {},
                                           std::vector<std::string>* stored_records = nullptr);
 
+// A response's head (results, cursor, has_more, server time, directives, schemas hash), its
+// records left undecoded (`records` stays empty): enough to ask for the next page while this
+// one is decoded. A head longer than kResponseHeadBytes (a push's answer of very many results)
+// is invalid_argument here; DecodeBinaryResponse reads it.
+inline constexpr std::size_t kResponseHeadBytes = 64 * 1024;
+Result<SyncResponse> DecodeBinaryResponseHead(std::string_view body);
+
 // One record state in the same archive format, uncompressed: how the server and the devices
 // store it (a device's confirmed states and views, the server's records).
 std::string EncodeRecordState(const model::RecordState& state);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,7 +67,14 @@ struct PulledRecord {
 struct PullPage {
   std::vector<PulledRecord> records;
   bool has_more = false;
+  // The sequence of the last record the page covers, sent or left out (0: none): where the
+  // next page starts.
+  std::int64_t last_sequence = 0;
 };
+
+// Which records of a page to leave out by their sequence (a push's answer leaves out what its
+// device folds itself): their states are never read.
+using PullSkip = std::function<bool(std::int64_t sequence)>;
 
 struct ConflictedRecord {
   std::string record_id;
@@ -132,9 +140,13 @@ class ServerStore {
   // device enrolled before the store kept it). A clock_skew refusal reports it.
   virtual Result<std::optional<model::Hlc>> StoredReading(std::string_view device_id) = 0;
   // Records of `team_id` whose latest change has a sequence number above `after`, in
-  // sequence order, at most `limit`.
-  virtual Result<PullPage> Pull(std::string_view team_id, std::int64_t after,
-                                std::size_t limit) = 0;
+  // sequence order, at most `limit`; those `skip` names (if given) are left out of `records`
+  // but counted in the page, as of one snapshot.
+  virtual Result<PullPage> Pull(std::string_view team_id, std::int64_t after, std::size_t limit,
+                                const PullSkip& skip) = 0;
+  Result<PullPage> Pull(std::string_view team_id, std::int64_t after, std::size_t limit) {
+    return Pull(team_id, after, limit, PullSkip());
+  }
   virtual Result<std::vector<ConflictedRecord>> ListConflicts() = 0;
   virtual Result<StoreStats> Stats() = 0;
 };

@@ -371,25 +371,30 @@ class SqliteServerStore final : public ServerStore {
         select->ColumnInt64(0), static_cast<std::uint32_t>(select->ColumnInt64(1))});
   }
 
-  Result<PullPage> Pull(std::string_view team_id, std::int64_t after, std::size_t limit) override {
+  Result<PullPage> Pull(std::string_view team_id, std::int64_t after, std::size_t limit,
+                        const PullSkip& skip) override {
     std::lock_guard lock(reader_.mutex);
-    OUTREACH_ASSIGN_OR_RETURN(auto select, reader_.statements.Get(
-        "SELECT sequence, state FROM records WHERE team_id = ? AND sequence > ? "
-        "ORDER BY sequence LIMIT ?"));
-    OUTREACH_RETURN_IF_ERROR(select->BindText(1, team_id));
-    OUTREACH_RETURN_IF_ERROR(select->BindInt64(2, after));
-    // One more than asked: whether there is more, without a second query.
-    OUTREACH_RETURN_IF_ERROR(select->BindInt64(3, static_cast<std::int64_t>(limit) + 1));
-    PullPage page;
-    while (true) {
-      OUTREACH_ASSIGN_OR_RETURN(bool row, select->Step());
-      if (!row) break;
-      if (page.records.size() == limit) {
-        page.has_more = true;
-        break;
-      }
-      page.records.push_back(PulledRecord{select->ColumnInt64(0), BlobText(*select, 1)});
+    if (!skip) return PullRows(team_id, after, limit);
+    // A push's answer: most of its page is usually the pushing device's own records, left
+    // out. The page is listed from the index alone, and only the states sent are read; one
+    // read transaction, so the states are those of the listed sequences.
+    OUTREACH_ASSIGN_OR_RETURN(auto snapshot, reader_.db->Begin(storage::TransactionMode::kDeferred));
+    OUTREACH_ASSIGN_OR_RETURN(PullPage page, PullRows(team_id, after, limit, /*states=*/false));
+    std::vector<PulledRecord> sent;
+    OUTREACH_ASSIGN_OR_RETURN(auto state, reader_.statements.Get(
+        "SELECT state FROM records WHERE sequence = ?"));
+    for (PulledRecord& record : page.records) {
+      if (skip(record.sequence)) continue;
+      OUTREACH_RETURN_IF_ERROR(state->BindInt64(1, record.sequence));
+      OUTREACH_ASSIGN_OR_RETURN(bool found, state->Step());
+      if (!found) return CorruptError("record of sequence " + std::to_string(record.sequence) +
+                                      " listed but not found");
+      record.state = BlobText(*state, 0);
+      OUTREACH_RETURN_IF_ERROR(state->Reset());
+      sent.push_back(std::move(record));
     }
+    page.records = std::move(sent);
+    OUTREACH_RETURN_IF_ERROR(snapshot.Commit());
     return page;
   }
 
@@ -428,6 +433,35 @@ class SqliteServerStore final : public ServerStore {
   }
 
  private:
+  // A page of `team_id`'s records after `after`, with their states or (from the index alone)
+  // without. Under reader_.mutex.
+  Result<PullPage> PullRows(std::string_view team_id, std::int64_t after, std::size_t limit,
+                            bool states = true) {
+    OUTREACH_ASSIGN_OR_RETURN(
+        auto select,
+        reader_.statements.Get(states ? "SELECT sequence, state FROM records WHERE team_id = ? "
+                                        "AND sequence > ? ORDER BY sequence LIMIT ?"
+                                      : "SELECT sequence FROM records WHERE team_id = ? "
+                                        "AND sequence > ? ORDER BY sequence LIMIT ?"));
+    OUTREACH_RETURN_IF_ERROR(select->BindText(1, team_id));
+    OUTREACH_RETURN_IF_ERROR(select->BindInt64(2, after));
+    // One more than asked: whether there is more, without a second query.
+    OUTREACH_RETURN_IF_ERROR(select->BindInt64(3, static_cast<std::int64_t>(limit) + 1));
+    PullPage page;
+    while (true) {
+      OUTREACH_ASSIGN_OR_RETURN(bool row, select->Step());
+      if (!row) break;
+      if (page.records.size() == limit) {
+        page.has_more = true;
+        break;
+      }
+      page.last_sequence = select->ColumnInt64(0);
+      page.records.push_back(
+          PulledRecord{page.last_sequence, states ? BlobText(*select, 1) : std::string()});
+    }
+    return page;
+  }
+
   // `sql`: kDeviceById or kDeviceByToken.
   Result<std::optional<Device>> DeviceWhere(Connection& connection, const char* sql,
                                             std::string_view value) {

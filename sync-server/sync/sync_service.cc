@@ -310,14 +310,14 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
 
   std::uint32_t page_size = request.page_size == 0 ? limits_.default_page_size : request.page_size;
   page_size = std::min(page_size, limits_.max_page_size);
-  auto page = store_->Pull(device.user.team_id, *after, page_size);
+  // Only a push leaves records out (the device folds them itself): a pull reads its page whole.
+  PullSkip skip;
+  if (!request.changes.empty()) skip = [&folded](std::int64_t sequence) { return folded.Skips(sequence); };
+  auto page = store_->Pull(device.user.team_id, *after, page_size, skip);
   if (!page.ok()) return StoreFailure(page.status());
-  std::int64_t last = *after;
-  for (PulledRecord& record : page->records) {
-    last = record.sequence;
-    if (!folded.Skips(record.sequence)) reply.encoded_records.push_back(std::move(record.state));
-  }
-  reply.response.cursor = MakeCursor(device.user.team_id, last);
+  for (PulledRecord& record : page->records) reply.encoded_records.push_back(std::move(record.state));
+  reply.response.cursor =
+      MakeCursor(device.user.team_id, page->last_sequence == 0 ? *after : page->last_sequence);
   reply.response.has_more = page->has_more;
   reply.response.server_time_ms = now;
   reply.response.schemas_hash = schemas_hash_;

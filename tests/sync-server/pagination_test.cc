@@ -112,5 +112,36 @@ TEST_F(PaginationTest, WritesBetweenPagesAreNeitherMissedNorRepeated) {
   EXPECT_EQ(pulled_edit.values["address"], "10 Pulled Rd");
 }
 
+// A push's answer leaves out the pusher's own records by sequence (the store never reads their
+// states): the page still ends where it would have, so the next page neither misses nor
+// repeats a record, and the states it does send are those a whole page holds.
+TEST_F(PaginationTest, APageThatLeavesRecordsOutStillCoversThem) {
+  const std::vector<std::string> ids = CreateAndPush(*ana_, 5);
+  ASSERT_EQ(ids.size(), 5u);
+  const std::string team = ServerDevice(*ana_).user.team_id;
+  ASSERT_OK_AND_ASSIGN(PullPage whole, server_->store().Pull(team, 0, 3));
+  ASSERT_EQ(whole.records.size(), 3u);
+  ASSERT_TRUE(whole.has_more);
+  const std::int64_t first = whole.records[0].sequence;
+
+  const PullSkip odd_ones = [first](std::int64_t sequence) { return (sequence - first) % 2 == 0; };
+  ASSERT_OK_AND_ASSIGN(PullPage thinned, server_->store().Pull(team, 0, 3, odd_ones));
+  ASSERT_EQ(thinned.records.size(), 1u);
+  EXPECT_EQ(thinned.records[0].sequence, whole.records[1].sequence);
+  EXPECT_EQ(thinned.records[0].state, whole.records[1].state);
+  EXPECT_TRUE(thinned.has_more);
+  EXPECT_EQ(thinned.last_sequence, whole.records[2].sequence);
+  EXPECT_EQ(whole.last_sequence, whole.records[2].sequence);
+
+  const PullSkip everything = [](std::int64_t) { return true; };
+  ASSERT_OK_AND_ASSIGN(PullPage rest, server_->store().Pull(team, thinned.last_sequence, 3, everything));
+  EXPECT_TRUE(rest.records.empty());
+  EXPECT_FALSE(rest.has_more);
+  EXPECT_EQ(rest.last_sequence, first + 4) << "the page covers the two it left out";
+  ASSERT_OK_AND_ASSIGN(PullPage after, server_->store().Pull(team, rest.last_sequence, 3, everything));
+  EXPECT_TRUE(after.records.empty());
+  EXPECT_EQ(after.last_sequence, 0) << "an empty page covers nothing";
+}
+
 }  // namespace
 }  // namespace outreach::server::testing

@@ -9,7 +9,7 @@
 namespace outreach::protocol::internal {
 namespace {
 
-// One context of each kind per thread, kept: a compression context at level 3 is over a MiB
+// One context of each kind per thread, kept: a compression context holds hundreds of KiB
 // of tables, and making one per message had the allocator map, fault in and zero that memory
 // again for every request and answer (a good part of the server's time on a push). Made again
 // on the next call if making one failed.
@@ -83,6 +83,28 @@ std::string Compress(std::string_view plain, int level) {
   // Compressing into a buffer of compressBound bytes cannot fail except on allocation failure.
   if (ZSTD_isError(size)) throw std::bad_alloc();
   out.resize(size);
+  return out;
+}
+
+Result<std::string> DecompressPrefix(std::string_view compressed, std::size_t length) {
+  if (!decompressor) decompressor.reset(ZSTD_createDCtx());
+  if (!decompressor) return Status(StatusCode::kResourceExhausted, "no memory for zstd");
+  ZSTD_DCtx_reset(decompressor.get(), ZSTD_reset_session_only);
+  std::string out(length, '\0');
+  ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
+  ZSTD_outBuffer output{out.data(), out.size(), 0};
+  // Until the prefix is full, the input is used up, or the frame ends.
+  while (output.pos < output.size && input.pos < input.size) {
+    const std::size_t before = output.pos + input.pos;
+    const std::size_t frame_open = ZSTD_decompressStream(decompressor.get(), &output, &input);
+    if (ZSTD_isError(frame_open)) {
+      decompressor.reset();
+      return InvalidArgumentError("body is not valid zstd");
+    }
+    if (frame_open == 0 || output.pos + input.pos == before) break;
+  }
+  // The frame's rest is left unread: the next call resets the context.
+  out.resize(output.pos);
   return out;
 }
 

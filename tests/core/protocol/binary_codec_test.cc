@@ -48,6 +48,39 @@ TEST(BinaryCodec, StoredRecordStatesSpliceIntoAResponse) {
   EXPECT_EQ(kept, stored);
 }
 
+// A device asks for the next page as soon as a page arrives, from its head alone: the head
+// of a page of many records is read exactly (not the records), and a body that is not a
+// response, or cut inside its head, is refused rather than guessed at.
+TEST(BinaryCodec, AResponseHeadIsReadWithoutItsRecords) {
+  SyncResponse response = SampleResponse(0);
+  response.has_more = true;
+  response.directives.schemas_changed = true;
+  std::vector<std::string> stored;
+  // Far more record bytes than the head's prefix: only the head is decompressed.
+  for (int i = 0; i < 2000; ++i) stored.push_back(EncodeRecordState(SampleRecord(i % 7)));
+  const std::string body = EncodeBinary(response, stored);
+  ASSERT_OK_AND_ASSIGN(SyncResponse head, DecodeBinaryResponseHead(body));
+  SyncResponse expected = response;
+  expected.records.clear();
+  EXPECT_EQ(head, expected);
+  ASSERT_OK_AND_ASSIGN(SyncResponse whole, DecodeBinaryResponse(body));
+  EXPECT_EQ(whole.cursor, head.cursor);
+  EXPECT_EQ(whole.records.size(), 2000u);
+
+  // A push's answer of a few results: its head is read whole too.
+  const SyncResponse answered = SampleResponse(3);
+  ASSERT_OK_AND_ASSIGN(SyncResponse answered_head, DecodeBinaryResponseHead(EncodeBinary(answered)));
+  EXPECT_EQ(answered_head.results, answered.results);
+  EXPECT_TRUE(answered_head.records.empty());
+
+  EXPECT_THAT(DecodeBinaryResponseHead(EncodeBinary(SampleRequest(1))).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(DecodeBinaryResponseHead(body.substr(0, 12)).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  std::string garbage = body.substr(0, 7) + std::string(64, 'x');
+  EXPECT_THAT(DecodeBinaryResponseHead(garbage).status(), StatusIs(StatusCode::kInvalidArgument));
+}
+
 // A device's push carries its outbox's stored changes as they are: the same request, byte for
 // byte, as one encoded from the decoded changes.
 TEST(BinaryCodec, StoredChangesSpliceIntoARequest) {

@@ -1,0 +1,93 @@
+// A pull's pages: each page's thread asks for the next from that page's head, before the page
+// is decoded. The next page is asked for from exactly the cursor the page gave, and never
+// past a page whose head says the schemas changed: those are fetched first, and the pages
+// after come on the new schemas.
+#include <gtest/gtest.h>
+
+#include "client-sdk/client.h"
+#include "tests/client-sdk/scripted_client_fixture.h"
+#include "tests/testing/status_matchers.h"
+
+namespace outreach {
+namespace {
+
+using ::outreach::testing::IsOk;
+using ::outreach::testing::RecordedRequest;
+using ::outreach::testing::ScriptedResponse;
+
+class ClientPullPagesTest : public ::outreach::testing::ScriptedClientFixture {
+ protected:
+  // A page of nothing (the pages' order is what is tested) that ends at `cursor`.
+  static ScriptedResponse Page(const std::string& cursor, bool has_more,
+                               const std::string& schemas_hash = "test",
+                               bool schemas_changed = false) {
+    protocol::SyncResponse response;
+    response.cursor = cursor;
+    response.has_more = has_more;
+    response.schemas_hash = schemas_hash;
+    response.directives.schemas_changed = schemas_changed;
+    return ScriptedResponse::Answer(200, protocol::EncodeBinary(response))
+        .WithContentType(std::string(protocol::kBinaryContentType));
+  }
+
+  // What the device asked for, in order: "sync <cursor>" or "schemas".
+  std::vector<std::string> Asked() const {
+    std::vector<std::string> asked;
+    for (const RecordedRequest& request : server_.Requests()) {
+      if (request.target == "/v1/sync") {
+        auto decoded = protocol::DecodeBinaryRequest(request.body);
+        asked.push_back(decoded.ok() ? "sync " + decoded->cursor : "malformed");
+      } else if (request.target == "/v1/schemas") {
+        asked.push_back("schemas");
+      }
+    }
+    return asked;
+  }
+};
+
+TEST_F(ClientPullPagesTest, EachPageIsAskedForFromTheCursorThePageBeforeGave) {
+  const std::size_t before = Asked().size();
+  server_.Enqueue(Page("c1", true));
+  server_.Enqueue(Page("c2", true));
+  server_.Enqueue(Page("c3", true));
+  server_.Enqueue(Page("c4", false));
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, client_->Sync());
+  EXPECT_EQ(summary.requests, 4);
+  std::vector<std::string> asked = Asked();
+  asked.erase(asked.begin(), asked.begin() + static_cast<long>(before));
+  EXPECT_EQ(asked, (std::vector<std::string>{"sync ", "sync c1", "sync c2", "sync c3"}));
+
+  // The next sync starts where the last page ended.
+  server_.Enqueue(Page("c4", false));
+  ASSERT_THAT(client_->Sync().status(), IsOk());
+  EXPECT_EQ(Asked().back(), "sync c4");
+}
+
+TEST_F(ClientPullPagesTest, APageSayingTheSchemasChangedIsFollowedByTheirFetchFirst) {
+  const std::size_t before = Asked().size();
+  server_.Enqueue(Page("c1", true));
+  server_.Enqueue(Page("c2", true, "new", /*schemas_changed=*/true));
+  server_.Enqueue(ScriptedResponse::Answer(200, ::outreach::testing::SchemasAnswer("", "new")));
+  server_.Enqueue(Page("c3", true, "new"));
+  server_.Enqueue(Page("c4", false, "new"));
+  ASSERT_THAT(client_->Sync().status(), IsOk());
+  std::vector<std::string> asked = Asked();
+  asked.erase(asked.begin(), asked.begin() + static_cast<long>(before));
+  EXPECT_EQ(asked, (std::vector<std::string>{"sync ", "sync c1", "schemas", "sync c2", "sync c3"}));
+}
+
+// A 1.0 server's answers carry no directive: a page whose hash is not the device's is followed
+// by the fetch as well.
+TEST_F(ClientPullPagesTest, APageOfAnotherSchemasHashIsFollowedByTheirFetchFirst) {
+  const std::size_t before = Asked().size();
+  server_.Enqueue(Page("c1", true, "new"));
+  server_.Enqueue(ScriptedResponse::Answer(200, ::outreach::testing::SchemasAnswer("", "new")));
+  server_.Enqueue(Page("c2", false, "new"));
+  ASSERT_THAT(client_->Sync().status(), IsOk());
+  std::vector<std::string> asked = Asked();
+  asked.erase(asked.begin(), asked.begin() + static_cast<long>(before));
+  EXPECT_EQ(asked, (std::vector<std::string>{"sync ", "schemas", "sync c1"}));
+}
+
+}  // namespace
+}  // namespace outreach
