@@ -12,6 +12,7 @@
 #include "core/merge/record_view.h"
 #include "core/model/record_codec.h"
 #include "core/model/uuid.h"
+#include "core/protocol/json_text.h"
 #include "core/replica/internal/change_builder.h"
 #include "core/replica/internal/replica_store.h"
 #include "core/schema/merge_policy.h"
@@ -362,7 +363,7 @@ Status Replica::SaveView(const model::RecordState& view, std::string_view encode
 std::optional<std::string> Replica::ValuesText(const model::RecordState& state) const {
   const schema::RecordSchema* schema = schemas_->Find(state.collection);
   if (schema == nullptr) return std::nullopt;
-  return merge::CurrentValues(*schema, state).dump();
+  return protocol::JsonText(merge::CurrentValues(*schema, state));
 }
 
 Status Replica::CheckViews() {

@@ -1,5 +1,8 @@
 #include "core/protocol/internal/plain_json.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace outreach::protocol::internal {
 namespace {
 
@@ -43,10 +46,76 @@ bool ReadPlainScalar(std::string_view text, std::size_t& at, model::Json& value)
 
 }  // namespace
 
+namespace {
+
+constexpr std::uint64_t kEachByte = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+
+std::uint64_t Word(const char* at) {
+  std::uint64_t word;
+  std::memcpy(&word, at, sizeof word);
+  return word;
+}
+
+// Whether any byte of `word` is below `n` (n <= 128), or equal to `c`: exact, not a guess.
+constexpr bool AnyBelow(std::uint64_t word, std::uint64_t n) {
+  return ((word - kEachByte * n) & ~word & kHighBits) != 0;
+}
+constexpr bool AnyEqual(std::uint64_t word, std::uint64_t c) { return AnyBelow(word ^ (kEachByte * c), 1); }
+
+}  // namespace
+
+// Notes run to hundreds of characters: eight at a time until one might need a look.
 bool IsPlainText(std::string_view text) {
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    const std::uint64_t word = Word(text.data() + i);
+    if (AnyBelow(word, 0x20) || AnyEqual(word, '"') || AnyEqual(word, '\\')) return false;
+  }
+  for (; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
     if (byte == '"' || byte == '\\' || byte < 0x20) return false;
+  }
+  return true;
+}
+
+bool IsUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    // ASCII, eight bytes at a time.
+    if (i + 8 <= text.size() && (Word(text.data() + i) & kHighBits) == 0) {
+      i += 8;
+      continue;
+    }
+    const auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t point = 0;
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    } else if ((byte & 0xE0) == 0xC0) {
+      length = 2;
+      point = byte & 0x1F;
+    } else if ((byte & 0xF0) == 0xE0) {
+      length = 3;
+      point = byte & 0x0F;
+    } else if ((byte & 0xF8) == 0xF0) {
+      length = 4;
+      point = byte & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      point = (point << 6) | (next & 0x3F);
+    }
+    static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (point < kSmallest[length] || point > 0x10FFFF || (point >= 0xD800 && point <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
   }
   return true;
 }

@@ -15,6 +15,9 @@ namespace outreach::protocol::internal {
 // character (the only characters dump() escapes; UTF-8 is written as is).
 bool IsPlainText(std::string_view text);
 
+// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+bool IsUtf8(std::string_view text);
+
 // Appends dump()'s text of `value` to `out` and returns true if `value` is plain (see above);
 // false, writing nothing, otherwise. `is_utf8` checks a string's bytes: dump() refuses others.
 bool WritePlainJson(const model::Json& value, bool (*is_utf8)(std::string_view), std::string& out);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "core/protocol/binary_codec.h"
+#include "core/protocol/json_text.h"
 #include "protocol_samples.h"
 #include "tests/testing/status_matchers.h"
 
@@ -52,6 +53,43 @@ TEST(PlainJson, WritesExactlyWhatDumpWrites) {
   EXPECT_TRUE(WritePlainJson(SampleValues()[16], AnyUtf8, out));
   EXPECT_TRUE(WritePlainJson(SampleValues()[0], AnyUtf8, out));
   EXPECT_FALSE(WritePlainJson(Json{{"text", "with \"quotes\""}}, AnyUtf8, out));
+}
+
+// A record's listed values are written by JsonText: dump()'s bytes for every kind of value,
+// nested too, and a string that is not UTF-8 is refused as dump() refuses it.
+TEST(PlainJson, JsonTextIsExactlyWhatDumpWrites) {
+  std::vector<Json> values = SampleValues();
+  values.push_back(Json{{"values", SampleValues()}, {"long", std::string(700, 'n') + "\u00e9"}});
+  values.push_back(Json::array({Json::array(), Json::object(), 3.25e-7, -0.0, 1e300, 42u}));
+  for (const Json& value : values) EXPECT_EQ(JsonText(value), value.dump()) << value.dump();
+  const Json broken = Json{{"text", std::string("ok \xC3\x28 not utf-8")}};
+  EXPECT_THROW((void)broken.dump(), Json::exception);
+  EXPECT_THROW((void)JsonText(broken), Json::exception);
+}
+
+// Eight bytes at a time must find what one at a time finds, at every offset and length.
+TEST(PlainJson, PlainAndUtf8ChecksFindEveryByteAnywhere) {
+  const std::string base = "seen near the bus station with two older males again friday";
+  for (std::size_t at = 0; at < 40; ++at) {
+    for (const std::string& odd : {std::string("\""), std::string("\\"), std::string("\n"),
+                                   std::string(1, '\x1f'), std::string(1, '\0')}) {
+      std::string text = base.substr(0, at) + odd + base.substr(at);
+      EXPECT_FALSE(IsPlainText(text)) << at;
+      EXPECT_TRUE(IsUtf8(text)) << at;
+    }
+    const std::string accented = base.substr(0, at) + "caf\u00e9 \U0001F600" + base.substr(at);
+    EXPECT_TRUE(IsPlainText(accented)) << at;
+    EXPECT_TRUE(IsUtf8(accented)) << at;
+    for (const std::string& bad : {std::string("\xC3\x28"), std::string("\xED\xA0\x80"),
+                                   std::string("\xC0\xAF"), std::string("\xF4\x90\x80\x80"),
+                                   std::string("\xE2\x82")}) {
+      EXPECT_FALSE(IsUtf8(base.substr(0, at) + bad + base.substr(at))) << at;
+      EXPECT_EQ(IsUtf8(base.substr(0, at) + bad), AnyUtf8(base.substr(0, at) + bad)) << at;
+    }
+  }
+  EXPECT_TRUE(IsPlainText(base + "\x7f\x80\xff"));
+  EXPECT_TRUE(IsPlainText(""));
+  EXPECT_TRUE(IsUtf8(""));
 }
 
 TEST(PlainJson, ReadsExactlyWhatParseReads) {
