@@ -155,30 +155,54 @@ class PushEstimate {
   std::int64_t changes_ = 0;
 };
 
-Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::string& cursor,
-                                       std::string_view server_version,
-                                       const SyncOptions& options, std::size_t batch_size,
-                                       std::int64_t after_sequence) {
-  PreparedRequest prepared;
+// A batch of the outbox, read and compressed before its request can be made (CompressedChanges):
+// the next batch is read while the answer before it is on its way.
+struct OutboxBatch {
+  std::int64_t after = 0;  // the outbox position it was read after
+  std::size_t size = 0;    // how many changes were asked for
+  protocol::CompressedChanges changes;
+  std::int64_t last_sequence = 0;  // outbox position of its last change
+};
+
+Result<OutboxBatch> ReadBatch(const SyncContext& context, std::size_t batch_size,
+                              std::int64_t after_sequence) {
+  OutboxBatch read{after_sequence, batch_size, {}, 0};
   OUTREACH_ASSIGN_OR_RETURN(auto batch,
                             context.replica->PendingForPush(static_cast<std::int64_t>(batch_size),
                                                             after_sequence));
-  // From here on these readings may be on the server even if its answer never arrives.
-  if (!batch.empty()) OUTREACH_RETURN_IF_ERROR(context.replica->MarkSending());
+  // The changes go as the outbox stores them: the protocol's own archive, never decoded here.
+  std::vector<std::string> changes;
+  changes.reserve(batch.size());
+  for (auto& entry : batch) {
+    read.last_sequence = entry.sequence;
+    changes.push_back(std::move(entry.change));
+  }
+  read.changes = protocol::CompressChanges(changes);
+  return read;
+}
+
+// The request of `batch` (read after the answer before it, or before: `read_ahead`, used if it
+// is the batch asked for), pulling from `cursor`.
+Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::string& cursor,
+                                       std::string_view server_version,
+                                       const SyncOptions& options, std::size_t batch_size,
+                                       std::int64_t after_sequence,
+                                       std::optional<OutboxBatch> read_ahead = std::nullopt) {
+  if (!read_ahead || read_ahead->after != after_sequence || read_ahead->size != batch_size) {
+    OUTREACH_ASSIGN_OR_RETURN(read_ahead, ReadBatch(context, batch_size, after_sequence));
+  }
+  PreparedRequest prepared;
+  // From here on these readings may be on the server even if its answer never arrives. (Not
+  // when read ahead: the answer before may refuse the device's clock, and re-stamp them.)
+  if (read_ahead->changes.count > 0) OUTREACH_RETURN_IF_ERROR(context.replica->MarkSending());
   protocol::SyncRequest& request = prepared.request;
   request.version = RequestVersion(server_version);
   request.cursor = cursor;
   request.page_size = options.page_size;
   OUTREACH_ASSIGN_OR_RETURN(request.schemas_hash, context.state->GetOr(kSchemasHash));
-  // The changes go as the outbox stores them: the protocol's own archive, never decoded here.
-  std::vector<std::string> changes;
-  changes.reserve(batch.size());
-  for (auto& entry : batch) {
-    prepared.last_sequence = entry.sequence;
-    changes.push_back(std::move(entry.change));
-  }
-  prepared.changes = changes.size();
-  prepared.body = protocol::EncodeBinary(request, changes);
+  prepared.changes = read_ahead->changes.count;
+  prepared.last_sequence = read_ahead->last_sequence;
+  prepared.body = protocol::EncodeBinary(request, read_ahead->changes);
   return prepared;
 }
 
@@ -220,6 +244,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
   };
 
   RequestAhead ahead(options.cancel, NextPage);
+  std::optional<OutboxBatch> read_ahead;  // the batch after the push on its way
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) return AbortedError("sync cancelled");
     PreparedRequest current;
@@ -229,6 +254,12 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       if (first.changes > 0) report_leaving(first);
       // On a thread too: a pulled page's thread asks for the next page itself.
       ahead.Send(context.http, std::move(first), request_options, context.replica);
+    }
+    if (ahead.on_its_way() && ahead.request().changes > 0 && !read_ahead) {
+      // While the push is on its way: the batch after it, read and compressed now, leaves as
+      // soon as the answer gives its cursor.
+      OUTREACH_ASSIGN_OR_RETURN(read_ahead,
+                                ReadBatch(context, batch_size, ahead.request().last_sequence));
     }
     Result<ReceivedAnswer> sent = ahead.Take(current);
     const protocol::SyncRequest& request = current.request;
@@ -253,12 +284,16 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
                                 ReloadSchemasIfChanged(context, response, ahead));
       const std::vector<std::string>* record_values =
           reloaded || received.record_values.empty() ? nullptr : &received.record_values;
+      std::optional<OutboxBatch> next_batch = std::move(read_ahead);
+      read_ahead.reset();
+      if (reloaded) next_batch.reset();
       // Unless this was the last (a pull with nothing more), the next request leaves now: the
       // rest of the outbox after this batch, or the next page, from this answer's cursor.
       if (!ahead.on_its_way() && (current.changes > 0 || response.has_more)) {
         OUTREACH_ASSIGN_OR_RETURN(
-            PreparedRequest next, PrepareRequest(context, response.cursor, server_version,
-                                                 options, batch_size, current.last_sequence));
+            PreparedRequest next,
+            PrepareRequest(context, response.cursor, server_version, options, batch_size,
+                           current.last_sequence, std::move(next_batch)));
         ahead.Send(context.http, std::move(next), request_options, context.replica);
       }
       OUTREACH_RETURN_IF_ERROR(
@@ -284,6 +319,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       continue;
     }
     // Any refusal: whatever else happens, the next request is made afresh from the outbox.
+    read_ahead.reset();
     OUTREACH_ASSIGN_OR_RETURN(protocol::ErrorBody error, ReadError(answer));
     if (answer.status == 400 && error.error == "malformed_body" && current.changes > 0) {
       // The changes left as the outbox stores them, never decoded here: one that does not

@@ -210,23 +210,53 @@ void ReadResponseHead(InArchive& ar, SyncResponse& response) {
 
 }  // namespace
 
-std::string EncodeBinary(const SyncRequest& request) { return EncodeBinary(request, {}); }
+std::string EncodeBinary(const SyncRequest& request) {
+  return EncodeBinary(request, std::span<const std::string>());
+}
 
 std::string EncodeBinary(const SyncRequest& request,
                          std::span<const std::string> encoded_changes) {
+  if (request.changes.empty()) return EncodeBinary(request, CompressChanges(encoded_changes));
+  std::vector<std::string> all;
+  all.reserve(request.changes.size() + encoded_changes.size());
+  for (const auto& change : request.changes) all.push_back(EncodeChange(change));
+  all.insert(all.end(), encoded_changes.begin(), encoded_changes.end());
+  SyncRequest head = request;
+  head.changes.clear();
+  return EncodeBinary(head, CompressChanges(all));
+}
+
+CompressedChanges CompressChanges(std::span<const std::string> encoded_changes) {
+  CompressedChanges compressed;
+  compressed.count = encoded_changes.size();
+  if (encoded_changes.empty()) return compressed;
+  // Same bytes Io(change) would write: the outbox keeps changes in this format.
+  std::string plain;
+  std::size_t size = 0;
+  for (const auto& bytes : encoded_changes) size += bytes.size();
+  plain.reserve(size);
+  for (const auto& bytes : encoded_changes) plain += bytes;
+  compressed.frame = internal::Compress(plain);
+  return compressed;
+}
+
+std::string EncodeBinary(const SyncRequest& request, const CompressedChanges& changes) {
   // Written as `request.version`: a device talking to a 1.0 server leaves out what 1.0 does
-  // not read (that server refuses trailing bytes).
-  return Frame(MessageKind::kSyncRequest, request.version, Archive([&](OutArchive& ar) {
-                 Io(ar, request.cursor);
-                 ar(request.page_size);
-                 internal::WriteCount(ar, request.changes.size() + encoded_changes.size());
-                 for (const auto& change : request.changes) Io(ar, change);
-                 // Same bytes Io(change) would write: the outbox keeps changes in this format.
-                 for (const auto& bytes : encoded_changes) {
-                   ar(cereal::binary_data(bytes.data(), bytes.size()));
-                 }
-                 if (request.version.minor >= 1) Io(ar, request.schemas_hash);  // since 1.1
-               }));
+  // not read (that server refuses trailing bytes). Three frames, read as one stream: the head
+  // (cursor, page size, count), the changes, the tail.
+  std::string body = Frame(MessageKind::kSyncRequest, request.version, Archive([&](OutArchive& ar) {
+                             Io(ar, request.cursor);
+                             ar(request.page_size);
+                             internal::WriteCount(ar, request.changes.size() + changes.count);
+                             for (const auto& change : request.changes) Io(ar, change);
+                           }));
+  body += changes.frame;
+  if (request.version.minor >= 1) {  // since 1.1
+    std::string tail = Archive([&](OutArchive& ar) { Io(ar, request.schemas_hash); });
+    tail.erase(0, 1);  // the archive's header byte: the stream has one already
+    body += internal::Compress(tail);
+  }
+  return body;
 }
 
 std::string EncodeBinary(const SyncResponse& response) { return EncodeBinary(response, {}); }

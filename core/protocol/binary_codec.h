@@ -26,6 +26,18 @@ std::string EncodeBinary(const SyncRequest& request);
 // written after `request.changes`, as they are.
 std::string EncodeBinary(const SyncRequest& request,
                          std::span<const std::string> encoded_changes);
+// A push's changes (EncodeChange bytes) compressed on their own, ahead of the request that
+// carries them: a device reads and compresses its next batch while the answer before it is on
+// its way, and that answer gives the request's cursor. A request body is a frame of its head,
+// this frame, and a frame of its tail; zstd reads concatenated frames as one stream, so the
+// archive is the one a single frame would hold (any server of this major reads it).
+struct CompressedChanges {
+  std::string frame;  // empty when there are none
+  std::size_t count = 0;
+};
+CompressedChanges CompressChanges(std::span<const std::string> encoded_changes);
+std::string EncodeBinary(const SyncRequest& request, const CompressedChanges& changes);
+
 std::string EncodeBinary(const SyncResponse& response);
 // The server's pull path: `encoded_records` (EncodeRecordState bytes, as it stores them) are
 // sent after `response.records` without being decoded and encoded again.

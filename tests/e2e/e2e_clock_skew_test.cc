@@ -97,5 +97,32 @@ TEST(EndToEndClockSkew, ADayFastDeviceWhoseRefusalWasLostSyncsAtOnce) {
   EXPECT_EQ(Snapshot(**device), Snapshot(*observer));
 }
 
+// The batch after a push is read from the outbox while that push is on its way. When the push
+// is refused for the device's clock, the device re-stamps what is pending: the batch read
+// ahead, stamped a day fast, is dropped and read again, so one refusal is all it takes.
+TEST(EndToEndClockSkew, ABatchReadAheadOfAClockRefusalIsReadAgainAfterTheRestamp) {
+  TempDir dir;
+  ServerProcess server(dir.path());
+  model::ManualClock fast(model::SystemClock().NowMs() + kDayMs);
+  ClientOptions options{true, &fast};
+  auto device = Client::Open(dir.File("field"), "passcode", options);
+  ASSERT_OK(device.status());
+  EnrolOptions enrol;
+  enrol.ca_file = server.certificates().ca_file;
+  ASSERT_OK((*device)->Enrol(server.url(), server.NewUserCode("north", "ana", "worker", true),
+                             enrol));
+  for (int i = 0; i < 5; ++i) ASSERT_OK((*device)->Create("contact", ContactValues("ana", i)).status());
+
+  SyncOptions batches_of_two;
+  batches_of_two.push_batch = 2;
+  ASSERT_OK_AND_ASSIGN(auto summary, (*device)->Sync(batches_of_two));
+  EXPECT_EQ(summary.pushed, 5);
+  EXPECT_EQ(summary.rejected, 0);
+  // The refused push, its three batches re-stamped, and the pull after them.
+  EXPECT_EQ(summary.requests, 5);
+  ASSERT_OK_AND_ASSIGN(auto status, (*device)->GetStatus());
+  EXPECT_EQ(status.pending, 0);
+}
+
 }  // namespace
 }  // namespace outreach::testing

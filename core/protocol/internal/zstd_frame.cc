@@ -37,8 +37,18 @@ constexpr std::size_t kMaxExpansion = 32;
 constexpr std::size_t kMaxInitialRoom = 8 * 1024 * 1024;
 
 std::size_t InitialRoom(std::string_view compressed, std::size_t max_output) {
-  const unsigned long long declared = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
-  if (declared == ZSTD_CONTENTSIZE_UNKNOWN || declared == ZSTD_CONTENTSIZE_ERROR) return 0;
+  // A push is a few frames (binary_codec.h): the sizes they declare, summed.
+  unsigned long long declared = 0;
+  std::string_view rest = compressed;
+  for (int frame = 0; frame < 4 && !rest.empty() && declared <= max_output; ++frame) {
+    const unsigned long long size = ZSTD_getFrameContentSize(rest.data(), rest.size());
+    if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR) break;
+    declared += std::min<unsigned long long>(size, max_output);  // no wrap from a lying header
+    const std::size_t length = ZSTD_findFrameCompressedSize(rest.data(), rest.size());
+    if (ZSTD_isError(length) || length > rest.size()) break;
+    rest.remove_prefix(length);
+  }
+  if (declared == 0) return 0;
   const std::size_t bound =
       std::min({max_output, compressed.size() * kMaxExpansion, kMaxInitialRoom});
   return static_cast<std::size_t>(std::min<unsigned long long>(declared, bound));

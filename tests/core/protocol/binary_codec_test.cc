@@ -93,6 +93,14 @@ TEST(BinaryCodec, StoredChangesSpliceIntoARequest) {
   EXPECT_EQ(spliced, EncodeBinary(request));
   ASSERT_OK_AND_ASSIGN(SyncRequest decoded, DecodeBinaryRequest(spliced));
   EXPECT_EQ(decoded, request);
+  // Compressed ahead of the head they go with (a device's next batch, read while the answer
+  // before is on its way): the same body.
+  const CompressedChanges ahead = CompressChanges(stored);
+  EXPECT_EQ(ahead.count, stored.size());
+  EXPECT_EQ(EncodeBinary(head, ahead), spliced);
+  // And a pull, with none.
+  ASSERT_OK_AND_ASSIGN(SyncRequest pull, DecodeBinaryRequest(EncodeBinary(head, CompressChanges({}))));
+  EXPECT_EQ(pull, head);
 }
 
 // A change's head is read without its writes: ids, kind and version come back, the rest stays
