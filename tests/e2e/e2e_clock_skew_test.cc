@@ -42,6 +42,13 @@ std::uint64_t ClockSkewAnswerEnd(const ServerProcess& server, TcpProxy& proxy, c
   return connections.back().server_to_client;
 }
 
+// Enrols `device` as worker ana of team north, through `url`.
+Status EnrolAna(Client& device, ServerProcess& server, const std::string& url) {
+  EnrolOptions enrol;
+  enrol.ca_file = server.certificates().ca_file;
+  return device.Enrol(url, server.NewUserCode("north", "ana", "worker", true), enrol);
+}
+
 TEST(EndToEndClockSkew, ADayFastDeviceWhoseRefusalWasLostSyncsAtOnce) {
   TempDir dir;
   ServerProcess server(dir.path());
@@ -50,10 +57,7 @@ TEST(EndToEndClockSkew, ADayFastDeviceWhoseRefusalWasLostSyncsAtOnce) {
   ClientOptions options{true, &fast};
   auto device = Client::Open(dir.File("field"), "passcode", options);
   ASSERT_OK(device.status());
-  EnrolOptions enrol;
-  enrol.ca_file = server.certificates().ca_file;
-  ASSERT_OK((*device)->Enrol("https://localhost:" + std::to_string(proxy.port()),
-                             server.NewUserCode("north", "ana", "worker", true), enrol));
+  ASSERT_OK(EnrolAna(**device, server, "https://localhost:" + std::to_string(proxy.port())));
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
     ASSERT_OK_AND_ASSIGN(auto id, (*device)->Create("contact", ContactValues("ana", i)));
@@ -104,13 +108,9 @@ TEST(EndToEndClockSkew, ABatchReadAheadOfAClockRefusalIsReadAgainAfterTheRestamp
   TempDir dir;
   ServerProcess server(dir.path());
   model::ManualClock fast(model::SystemClock().NowMs() + kDayMs);
-  ClientOptions options{true, &fast};
-  auto device = Client::Open(dir.File("field"), "passcode", options);
+  auto device = Client::Open(dir.File("field"), "passcode", ClientOptions{true, &fast});
   ASSERT_OK(device.status());
-  EnrolOptions enrol;
-  enrol.ca_file = server.certificates().ca_file;
-  ASSERT_OK((*device)->Enrol(server.url(), server.NewUserCode("north", "ana", "worker", true),
-                             enrol));
+  ASSERT_OK(EnrolAna(**device, server, server.url()));
   for (int i = 0; i < 5; ++i) ASSERT_OK((*device)->Create("contact", ContactValues("ana", i)).status());
 
   SyncOptions batches_of_two;
