@@ -19,58 +19,77 @@ bool HasLongDigitRun(std::string_view text) {
   return false;
 }
 
-struct Pending {
-  const nlohmann::json* value;
-  std::string pointer;
-  std::size_t depth;
+// Walks a document depth first, keeping the path to the current value as references into it:
+// the pointer is spelled out only for a problem (rare), not for every value (every check).
+// Children are visited last first, as a stack would, so problems come in the order they
+// always have.
+class LimitsWalk {
+ public:
+  explicit LimitsWalk(std::vector<ValidationProblem>& problems) : problems_(problems) {}
+
+  void Visit(const nlohmann::json& value, std::size_t depth) {
+    if (value.is_string()) {
+      if (HasLongDigitRun(value.get_ref<const std::string&>())) Report(digits_message_);
+      return;
+    }
+    if (!value.is_structured()) return;
+    if (depth > kMaxNestingDepth) {
+      if (!reported_depth_) {
+        Report("is nested more than " + std::to_string(kMaxNestingDepth) + " levels deep");
+        reported_depth_ = true;
+      }
+      return;
+    }
+    if (value.is_object()) {
+      const auto& members = value.get_ref<const nlohmann::json::object_t&>();
+      for (const auto& [key, member] : members) {
+        if (!HasLongDigitRun(key)) continue;
+        path_.push_back({&key, 0});
+        Report("has a key with more than " + std::to_string(kMaxDigitRun) + " consecutive digits");
+        path_.pop_back();
+      }
+      for (auto it = members.rbegin(); it != members.rend(); ++it) {
+        path_.push_back({&it->first, 0});
+        Visit(it->second, depth + 1);
+        path_.pop_back();
+      }
+      return;
+    }
+    for (std::size_t index = value.size(); index-- > 0;) {
+      path_.push_back({nullptr, index});
+      Visit(value[index], depth + 1);
+      path_.pop_back();
+    }
+  }
+
+ private:
+  struct Token {
+    const std::string* key;  // null: an array index
+    std::size_t index;
+  };
+
+  void Report(std::string message) {
+    std::string pointer;
+    for (const Token& token : path_) {
+      pointer = AppendPointerToken(pointer, token.key != nullptr ? *token.key
+                                                                 : std::to_string(token.index));
+    }
+    problems_.push_back({std::move(pointer), std::move(message)});
+  }
+
+  std::vector<ValidationProblem>& problems_;
+  const std::string digits_message_ =
+      "contains more than " + std::to_string(kMaxDigitRun) + " consecutive digits";
+  bool reported_depth_ = false;
+  std::vector<Token> path_;
 };
 
 }  // namespace
 
 std::vector<ValidationProblem> CheckInstanceLimits(const nlohmann::json& document) {
   std::vector<ValidationProblem> problems;
-  const std::string digits_message =
-      "contains more than " + std::to_string(kMaxDigitRun) + " consecutive digits";
-  bool reported_depth = false;
-  std::vector<Pending> stack;
-  stack.push_back({&document, "", 1});
-  while (!stack.empty()) {
-    Pending current = std::move(stack.back());
-    stack.pop_back();
-    const nlohmann::json& value = *current.value;
-    if (value.is_string()) {
-      if (HasLongDigitRun(value.get_ref<const std::string&>())) {
-        problems.push_back({current.pointer, digits_message});
-      }
-      continue;
-    }
-    if (!value.is_structured()) continue;
-    if (current.depth > kMaxNestingDepth) {
-      if (!reported_depth) {
-        problems.push_back(
-            {current.pointer,
-             "is nested more than " + std::to_string(kMaxNestingDepth) + " levels deep"});
-        reported_depth = true;
-      }
-      continue;
-    }
-    if (value.is_object()) {
-      for (auto it = value.begin(); it != value.end(); ++it) {
-        std::string child_pointer = AppendPointerToken(current.pointer, it.key());
-        if (HasLongDigitRun(it.key())) {
-          problems.push_back(
-              {child_pointer,
-               "has a key with more than " + std::to_string(kMaxDigitRun) + " consecutive digits"});
-        }
-        stack.push_back({&it.value(), std::move(child_pointer), current.depth + 1});
-      }
-    } else {
-      for (std::size_t index = 0; index < value.size(); ++index) {
-        stack.push_back({&value[index], AppendPointerToken(current.pointer, std::to_string(index)),
-                         current.depth + 1});
-      }
-    }
-  }
+  // Recursion stops past kMaxNestingDepth levels, so the stack stays small.
+  LimitsWalk(problems).Visit(document, 1);
   return problems;
 }
 

@@ -18,8 +18,8 @@ inline constexpr std::size_t kMaxDigitRun = 256;
 inline constexpr std::size_t kMaxNestingDepth = 64;
 
 // Problems for every string or key over kMaxDigitRun and every container deeper than
-// kMaxNestingDepth (reported once, at the first such container). Iterative: no recursion on the
-// document's depth. Empty if the document is within limits.
+// kMaxNestingDepth (reported once, at the first such container). Recursion stops there: a
+// document nested deeper costs no more stack. Empty if the document is within limits.
 std::vector<ValidationProblem> CheckInstanceLimits(const nlohmann::json& document);
 
 }  // namespace outreach::schema::detail

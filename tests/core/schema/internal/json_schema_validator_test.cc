@@ -138,6 +138,14 @@ TEST(JsonSchemaValidatorTest, LongDigitRunsAreRefusedBeforeAnyRegexRuns) {
   EXPECT_THAT(validator.Validate({{"code", std::string(200000, '7')}}),
               ElementsAre(ValidationProblem{"/code", "contains more than 256 consecutive digits"}));
   EXPECT_THAT(validator.Validate({{"code", std::string(256, '7')}}), IsEmpty());
+  // Deep inside, and in a key: each named by its JSON pointer (escaped), keys before values.
+  const std::string digits(300, '1');
+  const auto problems = validator.Validate(
+      {{"code", "1"}, {"a/b~c", Json::array({"x", Json{{digits, "y"}, {"z", Json::array({digits})}}})}});
+  EXPECT_THAT(problems,
+              ElementsAre(ValidationProblem{"/a~1b~0c/1/" + digits,
+                                            "has a key with more than 256 consecutive digits"},
+                          ValidationProblem{"/a~1b~0c/1/z/0", "contains more than 256 consecutive digits"}));
 }
 
 TEST(JsonSchemaValidatorTest, FormatsAreCheckedWithoutRegexes) {
