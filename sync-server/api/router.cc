@@ -17,7 +17,7 @@ using model::Json;
 HttpResponse JsonResponse(int status, const Json& body) {
   // Replace, never throw: an error may quote an id a client sent as invalid UTF-8.
   return HttpResponse{status, "application/json",
-                      body.dump(-1, ' ', false, Json::error_handler_t::replace), {}};
+                      body.dump(-1, ' ', false, Json::error_handler_t::replace), {}, {}};
 }
 
 HttpResponse ErrorResponse(int status, std::string error, std::string message) {
@@ -119,8 +119,11 @@ HttpResponse Router::Sync(const HttpRequest& request) {
                     {"pulled", reply.encoded_records.size()},
                     {"has_more", reply.response.has_more}});
   if (binary) {
-    return HttpResponse{200, std::string(protocol::kBinaryContentType),
-                        protocol::EncodeBinary(reply.response, reply.encoded_records), {}};
+    HttpResponse answer{200, std::string(protocol::kBinaryContentType),
+                        protocol::EncodeBinary(reply.response, reply.encoded_records), {}, {}};
+    answer.retained = std::make_shared<const std::pair<protocol::SyncRequest, SyncReply>>(
+        std::move(*decoded), std::move(reply));
+    return answer;
   }
   for (const std::string& bytes : reply.encoded_records) {
     auto state = protocol::DecodeRecordState(bytes);
@@ -170,7 +173,7 @@ HttpResponse Router::Health(const HttpRequest& /*request*/) {
 HttpResponse Router::MetricsText(const HttpRequest& /*request*/) {
   auto stats = store_->Stats();
   return HttpResponse{200, "text/plain; version=0.0.4",
-                      metrics_->Render(stats.ok() ? *stats : StoreStats{}), {}};
+                      metrics_->Render(stats.ok() ? *stats : StoreStats{}), {}, {}};
 }
 
 }  // namespace outreach::server

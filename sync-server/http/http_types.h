@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Retry-After)
+  // What the handler made the answer from, freed once it is written rather than before: a
+  // push decodes thousands of small objects, and freeing them held its answer up.
+  std::shared_ptr<const void> retained;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
