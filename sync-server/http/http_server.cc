@@ -195,6 +195,11 @@ class ServerImpl final : public HttpServer {
   // For sessions, from any pool thread.
   const HttpLimits& limits() const { return options_.limits; }
   const HttpHandler& handler() const { return handler_; }
+  // Frees what an answer retained on whichever pool thread is free, so its connection goes on
+  // reading the next request meanwhile.
+  void FreeOnPool(std::shared_ptr<const void> retained) {
+    if (retained) asio::post(io_context_, [freed = std::move(retained)] {});
+  }
   bool stopping() const { return stopping_.load(); }
   bool grace_over() const { return grace_over_.load(); }
   void Observe(const std::string& method, const std::string& path, int status,
@@ -342,6 +347,7 @@ asio::awaitable<void> Session::Serve() {
       keep_alive = keep_alive && !server_.stopping();
     }
     if (!co_await WriteResponse(response, keep_alive, include_body, method, path)) break;
+    server_.FreeOnPool(std::move(response.retained));
     if (!keep_alive) {
       co_await LingeringClose();
       co_return;
