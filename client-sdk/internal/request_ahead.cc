@@ -1,5 +1,6 @@
 #include "client-sdk/internal/request_ahead.h"
 
+#include <cassert>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -51,10 +52,17 @@ RequestAhead::RequestAhead(const std::atomic<bool>* user_cancel, NextPageOf next
 
 RequestAhead::~RequestAhead() { CancelAll(); }
 
+void RequestAhead::Cancel() {
+  {
+    std::lock_guard lock(flights_mutex_);  // a thread waiting for its turn sees it
+    cancel_.store(true);
+  }
+  turn_.notify_all();
+}
+
 void RequestAhead::CancelAll() {
   // Never leave a thread running: they use the HTTP client, and this object.
-  cancel_.store(true);
-  turn_.notify_all();
+  Cancel();
   while (true) {
     std::unique_ptr<Flight> flight;
     {
@@ -67,7 +75,8 @@ void RequestAhead::CancelAll() {
     // A later thread may still be launching one more: the loop takes it too.
     if (flight->answer.valid()) flight->answer.wait();
   }
-  cancel_.store(false);
+  // Ready for the next request, unless the sync itself was cancelled.
+  cancel_.store(user_cancel_ != nullptr && user_cancel_->load());
 }
 
 bool RequestAhead::on_its_way() const {
@@ -77,14 +86,18 @@ bool RequestAhead::on_its_way() const {
 
 const PreparedRequest& RequestAhead::request() const {
   std::lock_guard lock(flights_mutex_);
-  return flights_.front()->prepared;  // a Flight never moves, and only Take removes it
+  // A Flight never moves, and only the applying thread removes one (Take, CancelAll): the
+  // reference holds until that thread takes it.
+  return flights_.front()->prepared;
 }
 
 void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptions options,
                         const replica::Replica* values_of) {
   options.cancel = &cancel_;
   if (Launch(http, prepared, options, values_of)) return;
-  // No thread to be had: the request goes now, on this one.
+  // No thread to be had (or the sync is cancelled): the request goes now, on this one, under the
+  // sync's own cancel flag (nothing polls it into cancel_ until Take).
+  if (user_cancel_ != nullptr) options.cancel = user_cancel_;
   FreeWaiting();
   auto flight = std::make_unique<Flight>();
   flight->prepared = std::move(prepared);
@@ -100,8 +113,8 @@ bool RequestAhead::Launch(HttpClient* http, PreparedRequest& prepared, const Req
                           const replica::Replica* values_of) {
   std::lock_guard lock(flights_mutex_);
   if (cancel_.load()) return false;
-  auto flight = std::make_unique<Flight>();
-  Flight* launched = flight.get();
+  // Queued before its thread starts: nothing that can throw comes between the two.
+  Flight* launched = flights_.emplace_back(std::make_unique<Flight>()).get();
   launched->prepared = std::move(prepared);
   launched->number = sent_;
   try {
@@ -110,10 +123,10 @@ bool RequestAhead::Launch(HttpClient* http, PreparedRequest& prepared, const Req
     });
   } catch (const std::system_error&) {
     prepared = std::move(launched->prepared);
+    flights_.pop_back();
     return false;
   }
   ++sent_;
-  flights_.push_back(std::move(flight));
   return true;
 }
 
@@ -135,7 +148,7 @@ Result<ReceivedAnswer> RequestAhead::Run(const Flight* flight, HttpClient* http,
   // The page before last was applied meanwhile, usually: freed before this one is decoded, so
   // no more than two decoded pages are alive at once.
   FreeWaiting();
-  if (next_page_) {
+  if (next_page_ && flight->prepared.changes == 0) {  // a push's answer asks for nothing
     // The next page leaves now, from this page's head: the server answers it while this page
     // is decoded (a head that does not read is left to the whole decode to report).
     auto head = protocol::DecodeBinaryResponseHead(answer.http.body);
@@ -179,14 +192,12 @@ Result<ReceivedAnswer> RequestAhead::Take(PreparedRequest& prepared) {
     oldest = flights_.front().get();  // stays in place (its thread waits to be the front)
   }
   while (oldest->answer.wait_for(kCancelCheck) != std::future_status::ready) {
-    if (user_cancel_ != nullptr && user_cancel_->load()) {
-      cancel_.store(true);
-      turn_.notify_all();
-    }
+    if (user_cancel_ != nullptr && user_cancel_->load()) Cancel();
   }
   std::unique_ptr<Flight> taken;
   {
     std::lock_guard lock(flights_mutex_);
+    assert(flights_.front().get() == oldest);  // only this thread removes flights
     taken = std::move(flights_.front());
     flights_.pop_front();
   }

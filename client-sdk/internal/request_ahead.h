@@ -71,7 +71,7 @@ class RequestAhead {
  public:
   // `user_cancel` (may be null): the sync's cancel flag, passed on to the requests on their way.
   // `next_page` (may be empty: no chaining): see NextPageOf.
-  RequestAhead(const std::atomic<bool>* user_cancel, NextPageOf next_page = {});
+  explicit RequestAhead(const std::atomic<bool>* user_cancel, NextPageOf next_page = {});
   // Leaving with requests on their way (an error, a cancel): they are cancelled, and their
   // threads waited for. The server may still apply them; the next sync pushes them again
   // (duplicates) or pulls from the cursor applied.
@@ -115,6 +115,8 @@ class RequestAhead {
                              const replica::Replica* values_of);
   // Until every request sent before `number` is taken; false if cancelled meanwhile.
   bool WaitForTurn(std::uint64_t number);
+  // Sets cancel_ (under the lock, so a thread waiting for its turn sees it) and wakes them.
+  void Cancel();
   void FreeWaiting();
 
   const std::atomic<bool>* user_cancel_;

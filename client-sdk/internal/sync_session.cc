@@ -278,8 +278,9 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       std::vector<std::string> stored_records = std::move(received.stored_records);
       OUTREACH_RETURN_IF_ERROR(NoteServerVersion(context, response, server_version));
       // Before the next batch leaves: the reload uses the HTTP client. The values made on the
-      // old schemas are not those of the new. (A page asked for ahead, from a head that said
-      // nothing of a change, would be of the old schemas: it is asked for again.)
+      // old schemas are not those of the new. (No page is asked for ahead of an answer that
+      // makes the device reload: NextPage stops on the same signs. The reload cancels any all
+      // the same, as a safety net.)
       OUTREACH_ASSIGN_OR_RETURN(const bool reloaded,
                                 ReloadSchemasIfChanged(context, response, ahead));
       const std::vector<std::string>* record_values =

@@ -221,8 +221,11 @@ std::string EncodeBinary(const SyncRequest& request,
   all.reserve(request.changes.size() + encoded_changes.size());
   for (const auto& change : request.changes) all.push_back(EncodeChange(change));
   all.insert(all.end(), encoded_changes.begin(), encoded_changes.end());
-  SyncRequest head = request;
-  head.changes.clear();
+  SyncRequest head;
+  head.version = request.version;
+  head.cursor = request.cursor;
+  head.page_size = request.page_size;
+  head.schemas_hash = request.schemas_hash;
   return EncodeBinary(head, CompressChanges(all));
 }
 
@@ -242,8 +245,8 @@ CompressedChanges CompressChanges(std::span<const std::string> encoded_changes) 
 
 std::string EncodeBinary(const SyncRequest& request, const CompressedChanges& changes) {
   // Written as `request.version`: a device talking to a 1.0 server leaves out what 1.0 does
-  // not read (that server refuses trailing bytes). Three frames, read as one stream: the head
-  // (cursor, page size, count), the changes, the tail.
+  // not read (that server refuses trailing bytes). Frames read as one stream: the head (cursor,
+  // page size, count), the changes (none for a pull), the tail (none in 1.0).
   std::string body = Frame(MessageKind::kSyncRequest, request.version, Archive([&](OutArchive& ar) {
                              Io(ar, request.cursor);
                              ar(request.page_size);

@@ -47,7 +47,7 @@ void Append(const model::Json& value, std::string& out) {
       out += value.get<bool>() ? "true" : "false";
       return;
     default:
-      out += value.dump();  // numbers and null: few, and dump() formats floats its own way
+      out += value.dump();  // numbers, null (and binary, discarded): dump()'s own formats
       return;
   }
 }

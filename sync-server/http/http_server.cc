@@ -195,8 +195,8 @@ class ServerImpl final : public HttpServer {
   // For sessions, from any pool thread.
   const HttpLimits& limits() const { return options_.limits; }
   const HttpHandler& handler() const { return handler_; }
-  // Frees what an answer retained on whichever pool thread is free, so its connection goes on
-  // reading the next request meanwhile.
+  // Frees what an answer retained on whichever pool thread is free, while its connection writes
+  // the answer and reads the next request.
   void FreeOnPool(std::shared_ptr<const void> retained) {
     if (retained) asio::post(io_context_, [freed = std::move(retained)] {});
   }
@@ -346,8 +346,9 @@ asio::awaitable<void> Session::Serve() {
       response = Respond(parser);
       keep_alive = keep_alive && !server_.stopping();
     }
-    if (!co_await WriteResponse(response, keep_alive, include_body, method, path)) break;
+    // Freed by another pool thread while this one writes: not held for a slow reader.
     server_.FreeOnPool(std::move(response.retained));
+    if (!co_await WriteResponse(response, keep_alive, include_body, method, path)) break;
     if (!keep_alive) {
       co_await LingeringClose();
       co_return;
@@ -410,7 +411,8 @@ HttpResponse Session::Respond(Parser& parser) {
   ClearDeadline();  // the handler's time is not the client's
   try {
     HttpResponse response = server_.handler()(ToHttpRequest(parser.release(), remote_address_));
-    return detail::IsSendable(response) ? response : InternalErrorResponse();
+    if (!detail::IsSendable(response)) return InternalErrorResponse();
+    return response;  // moved, not copied as a conditional expression would
   } catch (...) {
     // A handler bug costs one request, never the server.
     return InternalErrorResponse();

@@ -27,8 +27,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Retry-After)
-  // What the handler made the answer from, freed once it is written rather than before: a
-  // push decodes thousands of small objects, and freeing them held its answer up.
+  // What the handler made the answer from, freed on another thread while the answer is
+  // written: a push decodes thousands of small objects, and freeing them held its answer up.
   std::shared_ptr<const void> retained;
 };
 

@@ -184,6 +184,7 @@ class SqlitePushTransaction final : public PushTransaction {
 
 class SqliteServerStore final : public ServerStore {
  public:
+  using ServerStore::Pull;
   SqliteServerStore(std::unique_ptr<storage::Database> writer,
                     std::unique_ptr<storage::Database> reader, std::string path)
       : writer_(std::move(writer)), reader_(std::move(reader)), path_(std::move(path)) {}
@@ -379,13 +380,15 @@ class SqliteServerStore final : public ServerStore {
     // out. The page is listed from the index alone, and only the states sent are read; one
     // read transaction, so the states are those of the listed sequences.
     OUTREACH_ASSIGN_OR_RETURN(auto snapshot, reader_.db->Begin(storage::TransactionMode::kDeferred));
-    OUTREACH_ASSIGN_OR_RETURN(PullPage page, PullRows(team_id, after, limit, /*states=*/false));
+    std::vector<std::int64_t> rowids;
+    OUTREACH_ASSIGN_OR_RETURN(PullPage page, PullRows(team_id, after, limit, &rowids));
     std::vector<PulledRecord> sent;
     OUTREACH_ASSIGN_OR_RETURN(auto state, reader_.statements.Get(
-        "SELECT state FROM records WHERE sequence = ?"));
-    for (PulledRecord& record : page.records) {
+        "SELECT state FROM records WHERE rowid = ?"));
+    for (std::size_t i = 0; i < page.records.size(); ++i) {
+      PulledRecord& record = page.records[i];
       if (skip(record.sequence)) continue;
-      OUTREACH_RETURN_IF_ERROR(state->BindInt64(1, record.sequence));
+      OUTREACH_RETURN_IF_ERROR(state->BindInt64(1, rowids[i]));
       OUTREACH_ASSIGN_OR_RETURN(bool found, state->Step());
       if (!found) return CorruptError("record of sequence " + std::to_string(record.sequence) +
                                       " listed but not found");
@@ -433,15 +436,16 @@ class SqliteServerStore final : public ServerStore {
   }
 
  private:
-  // A page of `team_id`'s records after `after`, with their states or (from the index alone)
-  // without. Under reader_.mutex.
+  // A page of `team_id`'s records after `after`: with their states, or (`rowids` given) from
+  // the index alone, without them but with each record's rowid. Under reader_.mutex.
   Result<PullPage> PullRows(std::string_view team_id, std::int64_t after, std::size_t limit,
-                            bool states = true) {
+                            std::vector<std::int64_t>* rowids = nullptr) {
+    const bool states = rowids == nullptr;
     OUTREACH_ASSIGN_OR_RETURN(
         auto select,
         reader_.statements.Get(states ? "SELECT sequence, state FROM records WHERE team_id = ? "
                                         "AND sequence > ? ORDER BY sequence LIMIT ?"
-                                      : "SELECT sequence FROM records WHERE team_id = ? "
+                                      : "SELECT sequence, rowid FROM records WHERE team_id = ? "
                                         "AND sequence > ? ORDER BY sequence LIMIT ?"));
     OUTREACH_RETURN_IF_ERROR(select->BindText(1, team_id));
     OUTREACH_RETURN_IF_ERROR(select->BindInt64(2, after));
@@ -458,6 +462,7 @@ class SqliteServerStore final : public ServerStore {
       page.last_sequence = select->ColumnInt64(0);
       page.records.push_back(
           PulledRecord{page.last_sequence, states ? BlobText(*select, 1) : std::string()});
+      if (!states) rowids->push_back(select->ColumnInt64(1));
     }
     return page;
   }

@@ -29,6 +29,8 @@ class FoldedRecords {
   void Seal();
   // Whether the record stored under `sequence` is one the device makes itself.
   bool Skips(std::int64_t sequence) const { return exact_sequences_.count(sequence) > 0; }
+  // Whether it skips any record at all (none for a device that does not fold).
+  bool SkipsAny() const { return !exact_sequences_.empty(); }
 
  private:
   struct Folded {

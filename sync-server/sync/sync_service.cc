@@ -310,9 +310,10 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
 
   std::uint32_t page_size = request.page_size == 0 ? limits_.default_page_size : request.page_size;
   page_size = std::min(page_size, limits_.max_page_size);
-  // Only a push leaves records out (the device folds them itself): a pull reads its page whole.
+  // Only a push leaves records out (the device folds them itself): otherwise the page is read
+  // whole, in one scan.
   PullSkip skip;
-  if (!request.changes.empty()) skip = [&folded](std::int64_t sequence) { return folded.Skips(sequence); };
+  if (folded.SkipsAny()) skip = [&folded](std::int64_t sequence) { return folded.Skips(sequence); };
   auto page = store_->Pull(device.user.team_id, *after, page_size, skip);
   if (!page.ok()) return StoreFailure(page.status());
   for (PulledRecord& record : page->records) reply.encoded_records.push_back(std::move(record.state));

@@ -4,6 +4,8 @@
 // after come on the new schemas.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "client-sdk/client.h"
 #include "tests/client-sdk/scripted_client_fixture.h"
 #include "tests/testing/status_matchers.h"
@@ -87,6 +89,35 @@ TEST_F(ClientPullPagesTest, APageOfAnotherSchemasHashIsFollowedByTheirFetchFirst
   std::vector<std::string> asked = Asked();
   asked.erase(asked.begin(), asked.begin() + static_cast<long>(before));
   EXPECT_EQ(asked, (std::vector<std::string>{"sync ", "schemas", "sync c1"}));
+}
+
+// Cancelled between pages, with the next page already asked for: the sync stops (aborted),
+// and the next sync starts from the last page applied, so no page is skipped.
+TEST_F(ClientPullPagesTest, ACancelBetweenPagesLeavesTheCursorAtTheLastPageApplied) {
+  // Each page answered from the cursor asked for: c1 after "", c2 after c1 ... c6, the last.
+  server_.SetFallback(ScriptedResponse::From([](const RecordedRequest& request) {
+    auto asked = protocol::DecodeBinaryRequest(request.body);
+    const int from = !asked.ok() || asked->cursor.empty() ? 0 : std::stoi(asked->cursor.substr(1));
+    return Page("c" + std::to_string(from + 1), from + 1 < 6);
+  }));
+  const std::size_t before = Asked().size();
+  std::atomic<bool> cancel{false};
+  int applied = 0;
+  SyncOptions options;
+  options.cancel = &cancel;
+  options.progress = [&](const SyncProgress& progress) {
+    if (progress.phase == SyncPhase::kPull && ++applied == 3) cancel = true;
+  };
+  EXPECT_THAT(client_->Sync(options).status(), ::outreach::testing::StatusIs(StatusCode::kAborted));
+
+  const std::size_t asked_first = Asked().size();
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, client_->Sync());
+  const std::vector<std::string> asked = Asked();
+  ASSERT_GT(asked.size(), asked_first);
+  EXPECT_EQ(asked[asked_first], "sync c3") << "three pages applied before the cancel";
+  EXPECT_EQ(asked.back(), "sync c5");
+  EXPECT_GE(asked_first - before, 3u);
+  EXPECT_EQ(summary.requests, 3);  // c3 to c4, c4 to c5, c5 to c6 (the last)
 }
 
 }  // namespace

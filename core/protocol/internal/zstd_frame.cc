@@ -29,10 +29,10 @@ thread_local DecompressionContext decompressor(nullptr, ZSTD_freeDCtx);
 // after the call rather than kept for the thread's life.
 constexpr std::size_t kLargestKeptContext = 8 * 1024 * 1024;
 
-// The room made before decompressing, from the size the frame declares. The declaration is not
-// trusted: the room is also bounded by the limit, by kMaxExpansion times the input, and by
-// kMaxInitialRoom, so a lying header costs at most that; a frame that truly expands more grows
-// the buffer as it goes.
+// The room made before decompressing, from the sizes the frames declare. The declarations are
+// not trusted: the room is also bounded by the limit, by kMaxExpansion times the input, and by
+// kMaxInitialRoom, so lying headers cost at most that; frames that truly expand more grow the
+// buffer as they go.
 constexpr std::size_t kMaxExpansion = 32;
 constexpr std::size_t kMaxInitialRoom = 8 * 1024 * 1024;
 
@@ -43,7 +43,8 @@ std::size_t InitialRoom(std::string_view compressed, std::size_t max_output) {
   for (int frame = 0; frame < 4 && !rest.empty() && declared <= max_output; ++frame) {
     const unsigned long long size = ZSTD_getFrameContentSize(rest.data(), rest.size());
     if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR) break;
-    declared += std::min<unsigned long long>(size, max_output);  // no wrap from a lying header
+    // Each term at most max_output, and the loop stops once past it: no wrap from a lying header.
+    declared += std::min<unsigned long long>(size, max_output);
     const std::size_t length = ZSTD_findFrameCompressedSize(rest.data(), rest.size());
     if (ZSTD_isError(length) || length > rest.size()) break;
     rest.remove_prefix(length);
@@ -111,7 +112,7 @@ Result<std::string> DecompressPrefix(std::string_view compressed, std::size_t le
       decompressor.reset();
       return InvalidArgumentError("body is not valid zstd");
     }
-    if (frame_open == 0 || output.pos + input.pos == before) break;
+    if (output.pos + input.pos == before) break;  // frames follow one another, as in a push
   }
   // The frame's rest is left unread: the next call resets the context.
   out.resize(output.pos);

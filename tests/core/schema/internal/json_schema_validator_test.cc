@@ -146,6 +146,10 @@ TEST(JsonSchemaValidatorTest, LongDigitRunsAreRefusedBeforeAnyRegexRuns) {
               ElementsAre(ValidationProblem{"/a~1b~0c/1/" + digits,
                                             "has a key with more than 256 consecutive digits"},
                           ValidationProblem{"/a~1b~0c/1/z/0", "contains more than 256 consecutive digits"}));
+  // Siblings are reported last first, as they always were.
+  EXPECT_THAT(validator.Validate({{"p", digits}, {"q", digits}}),
+              ElementsAre(ValidationProblem{"/q", "contains more than 256 consecutive digits"},
+                          ValidationProblem{"/p", "contains more than 256 consecutive digits"}));
 }
 
 TEST(JsonSchemaValidatorTest, FormatsAreCheckedWithoutRegexes) {
