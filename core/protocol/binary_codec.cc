@@ -7,6 +7,7 @@
 
 #include "core/model/canonical_json.h"
 #include "core/protocol/internal/model_archive.h"
+#include "core/protocol/internal/packed_record.h"
 #include "core/protocol/internal/zstd_frame.h"
 
 namespace outreach::protocol {
@@ -208,6 +209,77 @@ void ReadResponseHead(InArchive& ar, SyncResponse& response) {
   Io(ar, response.schemas_hash);
 }
 
+
+// A state stored in archive form (before 1.3) is an archive without its one-byte endianness
+// header (always "little"), so it could be spliced into a message's archive as is.
+constexpr char kLittleEndianHeader = 1;
+
+
+// Writes `value` as a stored archive: the archive without its header byte.
+template <typename T>
+std::string EncodeStored(const T& value) {
+  std::string bytes = Archive([&](OutArchive& ar) { Io(ar, value); });
+  bytes.erase(0, 1);
+  return bytes;
+}
+
+// A stored archive with its header byte back, as cereal reads it.
+std::string WithHeader(std::string_view bytes) {
+  std::string archive;
+  archive.reserve(bytes.size() + 1);
+  archive.push_back(kLittleEndianHeader);
+  archive.append(bytes);
+  return archive;
+}
+
+template <typename T>
+Status DecodeStored(std::string_view bytes, T& value) {
+  return Unarchive(WithHeader(bytes), [&](InArchive& ar) {
+    Io(ar, value);
+    CheckShape(value);
+  });
+}
+
+
+// 1.3 carries each record as its packed bytes behind a length, so they are stored as they came;
+// 1.0-1.2 carry the archive form inline.
+bool CarriesPackedRecords(ProtocolVersion version) { return version.minor >= 3; }
+
+void WriteBlob(OutArchive& ar, std::string_view bytes) {
+  internal::WriteCount(ar, bytes.size());
+  ar(cereal::binary_data(bytes.data(), bytes.size()));
+}
+
+// A stored record for a peer of 1.0-1.2: in archive form, which a packed record is turned into.
+// A stored record that does not unpack is sent as it is: the peer refuses the message, as it
+// would any other malformed one, and the server stays up.
+void WriteArchiveForm(OutArchive& ar, const std::string& bytes) {
+  if (internal::IsPackedRecord(bytes)) {
+    model::RecordState state;
+    bool unpacked = true;
+    try {
+      internal::UnpackRecord(bytes, state);
+    } catch (const DecodeError&) {
+      unpacked = false;
+    }
+    if (unpacked) {
+      Io(ar, state);
+      return;
+    }
+  }
+  ar(cereal::binary_data(bytes.data(), bytes.size()));
+}
+
+// A stored record of either form into `state`, shape-checked; throws DecodeError.
+void ReadStoredRecord(std::string_view bytes, model::RecordState& state) {
+  if (internal::IsPackedRecord(bytes)) {
+    internal::UnpackRecord(bytes, state);
+    CheckShape(state);
+    return;
+  }
+  if (!DecodeStored(bytes, state).ok()) throw DecodeError{"stored record does not decode"};
+}
+
 }  // namespace
 
 std::string EncodeBinary(const SyncRequest& request) {
@@ -266,13 +338,24 @@ std::string EncodeBinary(const SyncResponse& response) { return EncodeBinary(res
 
 std::string EncodeBinary(const SyncResponse& response,
                          std::span<const std::string> encoded_records) {
+  const bool packed = CarriesPackedRecords(response.version);
   return Frame(MessageKind::kSyncResponse, response.version, Archive([&](OutArchive& ar) {
                  WriteResponseHead(ar, response);
                  internal::WriteCount(ar, response.records.size() + encoded_records.size());
-                 for (const auto& record : response.records) Io(ar, record);
-                 // Same bytes Io(record) would write: the store keeps records in this format.
+                 for (const auto& record : response.records) {
+                   if (packed) {
+                     WriteBlob(ar, internal::PackRecord(record));
+                   } else {
+                     Io(ar, record);
+                   }
+                 }
+                 // As the store keeps them, packed or (stored before 1.3) in archive form.
                  for (const auto& bytes : encoded_records) {
-                   ar(cereal::binary_data(bytes.data(), bytes.size()));
+                   if (packed) {
+                     WriteBlob(ar, bytes);
+                   } else {
+                     WriteArchiveForm(ar, bytes);
+                   }
                  }
                }));
 }
@@ -301,13 +384,21 @@ Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLim
   OUTREACH_RETURN_IF_ERROR(Unarchive(archive, [&](InArchive& ar) {
     ReadResponseHead(ar, response);
     const std::size_t records = internal::ReadCount(ar);
+    const bool packed = CarriesPackedRecords(response.version);
     for (std::size_t i = 0; i < records; ++i) {
-      const std::size_t at = archive.size() - internal::BytesLeftToRead();
       model::RecordState& record = response.records.emplace_back();
+      if (packed) {
+        std::string bytes(internal::ReadCount(ar), '\0');
+        ar(cereal::binary_data(bytes.data(), bytes.size()));
+        ReadStoredRecord(bytes, record);
+        if (stored_records != nullptr) stored_records->push_back(std::move(bytes));
+        continue;
+      }
+      const std::size_t at = archive.size() - internal::BytesLeftToRead();
       Io(ar, record);
       CheckShape(record);
       if (stored_records != nullptr) {
-        // The bytes it came in are its stored form (EncodeRecordState): kept, not re-encoded.
+        // The bytes it came in are a stored form (EncodeRecordState reads it): kept as they are.
         const std::size_t end = archive.size() - internal::BytesLeftToRead();
         stored_records->emplace_back(archive, at, end - at);
       }
@@ -328,44 +419,23 @@ Result<SyncResponse> DecodeBinaryResponseHead(std::string_view body) {
   return head;
 }
 
-// A stored state is an archive without its one-byte endianness header (always "little"), so
-// it can be spliced into a message's archive as is.
-constexpr char kLittleEndianHeader = 1;
-
-namespace {
-
-// Writes `value` as a stored archive: the archive without its header byte.
-template <typename T>
-std::string EncodeStored(const T& value) {
-  std::string bytes = Archive([&](OutArchive& ar) { Io(ar, value); });
-  bytes.erase(0, 1);
-  return bytes;
+std::string EncodeRecordState(const model::RecordState& state) {
+  return internal::PackRecord(state);
 }
-
-// A stored archive with its header byte back, as cereal reads it.
-std::string WithHeader(std::string_view bytes) {
-  std::string archive;
-  archive.reserve(bytes.size() + 1);
-  archive.push_back(kLittleEndianHeader);
-  archive.append(bytes);
-  return archive;
-}
-
-template <typename T>
-Status DecodeStored(std::string_view bytes, T& value) {
-  return Unarchive(WithHeader(bytes), [&](InArchive& ar) {
-    Io(ar, value);
-    CheckShape(value);
-  });
-}
-
-}  // namespace
-
-std::string EncodeRecordState(const model::RecordState& state) { return EncodeStored(state); }
 
 Result<model::RecordState> DecodeRecordState(std::string_view bytes) {
   model::RecordState state;
-  OUTREACH_RETURN_IF_ERROR(DecodeStored(bytes, state));
+  if (!internal::IsPackedRecord(bytes)) {
+    OUTREACH_RETURN_IF_ERROR(DecodeStored(bytes, state));
+    return state;
+  }
+  try {
+    ReadStoredRecord(bytes, state);
+  } catch (const DecodeError& error) {
+    return InvalidArgumentError(std::string("malformed message: ") + error.what);
+  } catch (const std::exception&) {
+    return InvalidArgumentError("malformed message: truncated or inconsistent");
+  }
   return state;
 }
 

@@ -28,14 +28,17 @@ struct ProtocolVersion {
 // 1.1 added SyncRequest::schemas_hash. 1.2 adds no field: a device writing it folds its
 // accepted changes into what it holds with this merge code (merge rules 1), so the server may
 // leave records the device can make exactly out of a push's answer
-// (sync-server/sync/folded_records.h).
-inline constexpr ProtocolVersion kProtocolVersion{1, 2};
+// (sync-server/sync/folded_records.h). 1.3 carries each record state packed
+// (internal/packed_record.h) behind its length; a server answers a request in the request's
+// minor, so a 1.2 device still gets records in archive form.
+inline constexpr ProtocolVersion kProtocolVersion{1, 3};
 // The minors whose devices fold with the merge rules of this code: from kFoldingMinor to
 // kProtocolVersion.minor. A change of the merge rules must raise kFoldingMinor to a new minor:
 // older devices then get their records back from a newer server, and a newer device writing
 // an older minor to an older server (RequestVersion takes the lower) must not claim to fold.
 inline constexpr std::uint8_t kFoldingMinor = 2;
-static_assert(kFoldingMinor == 2 && kProtocolVersion.minor == 2,
+// 1.3 keeps the merge rules of 1.2.
+static_assert(kFoldingMinor == 2 && kProtocolVersion.minor == 3,
               "a new minor: decide whether it keeps the merge rules of 1.2 (FoldsExactly)");
 // Whether a request of `version` (of this major) comes from a device that folds exactly as
 // this code merges.

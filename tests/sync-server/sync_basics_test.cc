@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "core/protocol/binary_codec.h"
 #include "tests/sync-server/sync_fixture.h"
 #include "tests/testing/status_matchers.h"
 
@@ -119,6 +120,31 @@ TEST_F(SyncBasicsTest, ADeviceOnAnOlderMinorGetsItsOwnRecordsBack) {
   reply = server_->service().Sync(ServerDevice(*ana_), push);
   ASSERT_EQ(HttpStatus(reply), 200);
   EXPECT_EQ(std::get<SyncReply>(reply).encoded_records.size(), 2u);
+}
+
+// The server stores records packed (1.3); a 1.2 device reads only the archive form: it is
+// answered in 1.2, with each record in the form it reads and equal to what is stored.
+TEST_F(SyncBasicsTest, A1_2DeviceIsAnsweredIn1_2WithRecordsItReads) {
+  const auto ids = CreateYoungPeople(*ana_, {"Skye"});
+  ASSERT_EQ(ids.size(), 1u);
+  Synced(*ana_);
+  ASSERT_OK_AND_ASSIGN(protocol::SyncRequest pull, ben_->PendingRequest());
+  pull.version = protocol::ProtocolVersion{1, 2};
+  auto reply = server_->service().Sync(ServerDevice(*ben_), pull);
+  ASSERT_EQ(HttpStatus(reply), 200);
+  const SyncReply& answer = std::get<SyncReply>(reply);
+  EXPECT_EQ(answer.response.version, pull.version);
+  ASSERT_EQ(answer.encoded_records.size(), 1u);
+  const std::string body = protocol::EncodeBinary(answer.response, answer.encoded_records);
+  EXPECT_EQ(body[5], 2) << "the header says 1.2";
+  std::vector<std::string> kept;
+  ASSERT_OK_AND_ASSIGN(protocol::SyncResponse read, protocol::DecodeBinaryResponse(body, {}, &kept));
+  ASSERT_EQ(read.records.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(model::RecordState stored,
+                       protocol::DecodeRecordState(answer.encoded_records[0]));
+  EXPECT_EQ(read.records[0], stored);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_NE(kept[0], answer.encoded_records[0]) << "packed for 1.3, archive form for 1.2";
 }
 
 TEST_F(SyncBasicsTest, AnotherTeamReceivesNothingOfTheTeam) {

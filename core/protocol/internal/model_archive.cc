@@ -26,8 +26,12 @@ void IoAll(Archive& ar, Fields&... fields) {
 
 std::size_t BytesLeftToRead() { return BytesLeft(); }
 
-InputBounds::InputBounds(const std::streambuf* buffer) { current_input = buffer; }
-InputBounds::~InputBounds() { current_input = nullptr; }
+InputBounds::InputBounds(const std::streambuf* buffer) : outer_(current_input) {
+  current_input = buffer;
+}
+// A record in archive form inside a 1.3 message is read with bounds of its own, then the
+// message's bounds hold again.
+InputBounds::~InputBounds() { current_input = outer_; }
 
 void WriteCount(OutArchive& ar, std::size_t count) {
   ar(static_cast<std::uint64_t>(count));

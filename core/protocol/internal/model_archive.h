@@ -32,6 +32,9 @@ class InputBounds {
   ~InputBounds();
   InputBounds(const InputBounds&) = delete;
   InputBounds& operator=(const InputBounds&) = delete;
+
+ private:
+  const std::streambuf* outer_;  // the bounds this one nests in, restored when it ends
 };
 
 // The bytes InputBounds' buffer has left to read (the position of the next field).

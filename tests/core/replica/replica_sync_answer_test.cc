@@ -154,10 +154,10 @@ TEST_F(ReplicaSyncAnswerTest, APulledRecordIsStoredInTheBytesItCameIn) {
   // Bytes that decode to `server` but are not what encoding it writes (a space after a JSON
   // value, which parsing skips): kept as they are, they can be told from a re-encoding.
   std::string bytes = protocol::EncodeRecordState(server);
-  const std::string name = std::string("\x06\0\0\0\0\0\0\0", 8) + "\"Skye\"";
+  const std::string name = "\x06\"Skye\"";  // its length, a one-byte varint, then its text
   const std::size_t at = bytes.find(name);
   ASSERT_NE(at, std::string::npos);
-  bytes.replace(at, name.size(), std::string("\x07\0\0\0\0\0\0\0", 8) + "\"Skye\" ");
+  bytes.replace(at, name.size(), "\x07\"Skye\" ");
   ASSERT_OK_AND_ASSIGN(const model::RecordState decoded, protocol::DecodeRecordState(bytes));
   ASSERT_EQ(decoded, server);
   ASSERT_NE(protocol::EncodeRecordState(decoded), bytes);
@@ -281,14 +281,11 @@ TEST_F(ReplicaSyncAnswerTest, APulledRecordIsListedWithTheValuesMadeAsItArrived)
 // that decode to `state` but are not what encoding it writes, so a row shows which it holds.
 std::string SpacedEncoding(const model::RecordState& state, const std::string& json) {
   std::string bytes = protocol::EncodeRecordState(state);
-  const auto length = [](std::size_t size) {
-    std::string count(8, '\0');
-    count[0] = static_cast<char>(size);
-    return count;
-  };
+  // A value's text behind its length, a one-byte varint in the packed form (under 128).
+  const auto length = [](std::size_t size) { return std::string(1, static_cast<char>(size)); };
   const std::size_t at = bytes.find(length(json.size()) + json);
   if (at == std::string::npos) return bytes;
-  bytes.replace(at, 8 + json.size(), length(json.size() + 1) + json + " ");
+  bytes.replace(at, 1 + json.size(), length(json.size() + 1) + json + " ");
   return bytes;
 }
 

@@ -1,0 +1,343 @@
+#include "core/protocol/internal/packed_record.h"
+
+#include <cstdint>
+#include <limits>
+#include <unordered_map>
+#include <vector>
+
+#include "core/model/canonical_json.h"
+#include "core/model/record_codec.h"
+#include "core/protocol/internal/model_archive.h"
+#include "core/protocol/internal/plain_json.h"
+
+namespace outreach::protocol::internal {
+namespace {
+
+void Require(bool condition, const char* what) {
+  if (!condition) throw DecodeError{what};
+}
+
+// Device ids and authors, numbered in order of first use. Most records name one or two, so a
+// linear search beats hashing until there are many.
+class NameTable {
+ public:
+  std::size_t IndexOf(const std::string& name) {
+    if (names_.size() <= kLinearLimit) {
+      for (std::size_t i = 0; i < names_.size(); ++i) {
+        if (*names_[i] == name) return i;
+      }
+    } else if (auto found = index_.find(name); found != index_.end()) {
+      return found->second;
+    }
+    names_.push_back(&name);
+    if (names_.size() > kLinearLimit) {
+      if (index_.empty()) {
+        for (std::size_t i = 0; i < names_.size(); ++i) index_.emplace(*names_[i], i);
+      } else {
+        index_.emplace(name, names_.size() - 1);
+      }
+    }
+    return names_.size() - 1;
+  }
+  const std::vector<const std::string*>& names() const { return names_; }
+
+ private:
+  static constexpr std::size_t kLinearLimit = 8;
+  std::vector<const std::string*> names_;  // point into the state being packed
+  std::unordered_map<std::string_view, std::size_t> index_;
+};
+
+class Packer {
+ public:
+  explicit Packer(std::string& out) : out_(out) {}
+
+  void Varint(std::uint64_t value) {
+    while (value >= 0x80) {
+      out_.push_back(static_cast<char>(value | 0x80));
+      value >>= 7;
+    }
+    out_.push_back(static_cast<char>(value));
+  }
+  void Text(std::string_view text) {
+    Varint(text.size());
+    out_.append(text);
+  }
+  void Value(const model::Json& value) {
+    // The text the archive form holds (model_archive.cc): plain values skip the serializer.
+    scratch_.clear();
+    if (!WritePlainJson(value, IsUtf8, scratch_)) scratch_ = value.dump();
+    Text(scratch_);
+  }
+  void Name(const std::string& name) { Varint(names_.IndexOf(name)); }
+  void Clock(const model::Hlc& hlc) {
+    Varint(static_cast<std::uint64_t>(hlc.physical_ms));
+    Varint(hlc.counter);
+  }
+  void Version(const model::Version& version) {
+    Clock(version.hlc);
+    Name(version.device_id);
+  }
+  void Versions(const std::vector<model::Version>& versions) {
+    Varint(versions.size());
+    for (const auto& version : versions) Version(version);
+  }
+  void Vector(const model::VersionVector& vector) {
+    Varint(vector.entries().size());
+    for (const auto& [device, hlc] : vector.entries()) {
+      Name(device);
+      Clock(hlc);
+    }
+  }
+  void Written(const model::Candidate& candidate) {
+    Value(candidate.value);
+    Version(candidate.version);
+    Name(candidate.author);
+  }
+
+  void State(const model::RecordState& state) {
+    Text(state.id);
+    Text(state.collection);
+    Text(state.team);
+    Text(state.schema_version);
+    Varint(state.registers.size());
+    for (const auto& [field, reg] : state.registers) {
+      Text(field);
+      Varint(reg.candidates.size());
+      for (const auto& candidate : reg.candidates) Written(candidate);
+      Vector(reg.seen);
+    }
+    Varint(state.appends.size());
+    for (const auto& [field, append] : state.appends) {
+      Text(field);
+      Varint(append.entries.size());  // keys follow from each entry's id and version
+      for (const auto& [key, entry] : append.entries) Written(entry);
+      Varint(append.seen.size());
+      for (const auto& [key, seen] : append.seen) {
+        Text(key);
+        Versions(seen);
+      }
+    }
+    Varint(state.sets.size());
+    for (const auto& [field, set] : state.sets) {
+      Text(field);
+      Varint(set.elements.size());  // keys are each value's canonical text
+      for (const auto& [key, element] : set.elements) {
+        Value(element.value);
+        Causes(element.adds);
+        Causes(element.removes);
+      }
+    }
+    Varint(state.deletions.size());
+    for (const auto& deletion : state.deletions) {
+      Version(deletion.version);
+      Name(deletion.author);
+      Varint(deletion.seen.size());
+      for (const auto& [field, vector] : deletion.seen) {
+        Text(field);
+        Vector(vector);
+      }
+      Versions(deletion.seen_items);
+    }
+    Vector(state.deletions_seen);
+  }
+
+  const NameTable& names() const { return names_; }
+
+ private:
+  void Causes(const std::map<model::Version, std::vector<model::Version>>& causes) {
+    Varint(causes.size());
+    for (const auto& [version, seen] : causes) {
+      Version(version);
+      Versions(seen);
+    }
+  }
+
+  std::string& out_;
+  std::string scratch_;
+  NameTable names_;
+};
+
+class Unpacker {
+ public:
+  explicit Unpacker(std::string_view bytes) : in_(bytes) {}
+
+  std::uint64_t Varint() {
+    std::uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      Require(at_ < in_.size(), "truncated");
+      const auto byte = static_cast<std::uint8_t>(in_[at_++]);
+      Require(shift < 63 || byte <= 1, "varint beyond 64 bits");
+      value |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) return value;
+    }
+    throw DecodeError{"varint beyond 64 bits"};
+  }
+  // Every element takes at least one byte, so more elements than bytes left is a lie.
+  std::size_t Count() {
+    const std::uint64_t count = Varint();
+    Require(count <= in_.size() - at_, "count beyond the end of the record");
+    return static_cast<std::size_t>(count);
+  }
+  std::string_view Bytes() {
+    const std::size_t size = Count();
+    std::string_view bytes = in_.substr(at_, size);
+    at_ += size;
+    return bytes;
+  }
+  std::string Text() {
+    std::string_view text = Bytes();
+    Require(IsUtf8(text), "text is not UTF-8");
+    return std::string(text);
+  }
+  model::Json Value() {
+    std::string_view text = Bytes();
+    Require(IsUtf8(text), "text is not UTF-8");
+    model::Json value;
+    if (!ReadPlainJson(text, value)) {
+      value = model::Json::parse(text, nullptr, /*allow_exceptions=*/false);
+      Require(!value.is_discarded(), "value is not JSON");
+    }
+    Require(!value.is_structured() || model::JsonWithinLimits(value), "value nests too deep");
+    return value;
+  }
+  const std::string& Name() {
+    const std::uint64_t index = Varint();
+    Require(index < names_.size(), "name index beyond the table");
+    return names_[static_cast<std::size_t>(index)];
+  }
+  model::Hlc Clock() {
+    model::Hlc hlc;
+    const std::uint64_t ms = Varint();
+    Require(ms <= static_cast<std::uint64_t>(model::kMaxHlcPhysicalMs), "clock reading out of range");
+    hlc.physical_ms = static_cast<std::int64_t>(ms);
+    const std::uint64_t counter = Varint();
+    Require(counter <= std::numeric_limits<std::uint32_t>::max(), "clock counter out of range");
+    hlc.counter = static_cast<std::uint32_t>(counter);
+    return hlc;
+  }
+  model::Version Version() {
+    model::Version version;
+    version.hlc = Clock();
+    version.device_id = Name();
+    return version;
+  }
+  std::vector<model::Version> Versions() {
+    std::vector<model::Version> versions;
+    const std::size_t count = Count();
+    for (std::size_t i = 0; i < count; ++i) versions.push_back(Version());
+    return versions;
+  }
+  model::VersionVector Vector() {
+    const std::size_t count = Count();
+    std::vector<model::VersionVector::Entry> entries;  // grown as read: a count may be forged
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string& device = Name();
+      entries.emplace_back(device, Clock());
+    }
+    model::VersionVector vector;
+    Require(vector.Assign(std::move(entries)), "version vector devices unsorted or repeated");
+    return vector;
+  }
+  model::Candidate Written() {
+    model::Candidate candidate;
+    candidate.value = Value();
+    candidate.version = Version();
+    candidate.author = Name();
+    return candidate;
+  }
+
+  void State(model::RecordState& state) {
+    const std::size_t names = Count();
+    for (std::size_t i = 0; i < names; ++i) names_.push_back(Text());
+    state.id = Text();
+    state.collection = Text();
+    state.team = Text();
+    state.schema_version = Text();
+    for (std::size_t i = 0, n = Count(); i < n; ++i) {
+      model::RegisterState& reg = Fresh(state.registers, Text());
+      for (std::size_t j = 0, m = Count(); j < m; ++j) reg.candidates.push_back(Written());
+      reg.seen = Vector();
+    }
+    for (std::size_t i = 0, n = Count(); i < n; ++i) {
+      model::AppendState& append = Fresh(state.appends, Text());
+      for (std::size_t j = 0, m = Count(); j < m; ++j) {
+        model::Candidate entry = Written();
+        const auto id = entry.value.is_object() ? entry.value.find("id") : entry.value.end();
+        Require(id != entry.value.end() && id->is_string(), "append entry without an id");
+        Fresh(append.entries, model::AppendKey(id->get_ref<const std::string&>(), entry.version)) =
+            std::move(entry);
+      }
+      for (std::size_t j = 0, m = Count(); j < m; ++j) {
+        std::vector<model::Version>& seen = Fresh(append.seen, Text());
+        seen = Versions();
+      }
+    }
+    for (std::size_t i = 0, n = Count(); i < n; ++i) {
+      model::SetState& set = Fresh(state.sets, Text());
+      for (std::size_t j = 0, m = Count(); j < m; ++j) {
+        model::Json value = Value();
+        model::SetElement& element = Fresh(set.elements, model::CanonicalJson(value));
+        element.value = std::move(value);
+        Causes(element.adds);
+        Causes(element.removes);
+      }
+    }
+    for (std::size_t i = 0, n = Count(); i < n; ++i) {
+      model::Deletion& deletion = state.deletions.emplace_back();
+      deletion.version = Version();
+      deletion.author = Name();
+      for (std::size_t j = 0, m = Count(); j < m; ++j) {
+        model::VersionVector& seen = Fresh(deletion.seen, Text());
+        seen = Vector();
+      }
+      deletion.seen_items = Versions();
+    }
+    state.deletions_seen = Vector();
+    Require(at_ == in_.size(), "trailing bytes");
+  }
+
+ private:
+  // A new entry of `map` under `key`: a repeated key is forged (an honest packer writes a map).
+  template <typename Map>
+  typename Map::mapped_type& Fresh(Map& map, typename Map::key_type key) {
+    auto [it, inserted] = map.try_emplace(std::move(key));
+    Require(inserted, "repeated key");
+    return it->second;
+  }
+  void Causes(std::map<model::Version, std::vector<model::Version>>& causes) {
+    for (std::size_t i = 0, n = Count(); i < n; ++i) {
+      model::Version version = Version();
+      Fresh(causes, std::move(version)) = Versions();
+    }
+  }
+
+  std::string_view in_;
+  std::size_t at_ = 0;
+  std::vector<std::string> names_;
+};
+
+}  // namespace
+
+std::string PackRecord(const model::RecordState& state) {
+  std::string body;
+  Packer packer(body);
+  packer.State(state);
+  std::string out;
+  const auto& names = packer.names().names();
+  std::size_t table = 10;
+  for (const std::string* name : names) table += name->size() + 2;
+  out.reserve(kPackedRecordMagic.size() + table + body.size());
+  out.append(kPackedRecordMagic);
+  Packer head(out);
+  head.Varint(names.size());
+  for (const std::string* name : names) head.Text(*name);
+  out += body;
+  return out;
+}
+
+void UnpackRecord(std::string_view bytes, model::RecordState& state) {
+  Require(IsPackedRecord(bytes), "not a packed record");
+  Unpacker(bytes.substr(kPackedRecordMagic.size())).State(state);
+}
+
+}  // namespace outreach::protocol::internal

@@ -1,0 +1,237 @@
+// The packed form of stored record states (1.3): round trips, the archive form stored before
+// 1.3 still reads, 1.2 peers get the archive form, and bytes that are not a packed record are
+// refused without a crash or a huge allocation.
+#include "core/protocol/internal/packed_record.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/protocol/binary_codec.h"
+#include "protocol_samples.h"
+#include "tests/testing/status_matchers.h"
+
+namespace outreach::protocol {
+namespace {
+
+using internal::IsPackedRecord;
+using testing::SampleRecord;
+using testing::SampleResponse;
+using ::outreach::testing::IsOk;
+using ::outreach::testing::StatusIs;
+
+constexpr ProtocolVersion k1_2{1, 2};
+
+// A record as a 1.2 device stored it: the archive form, as a 1.2 answer carried it.
+std::string ArchiveForm(const model::RecordState& state) {
+  SyncResponse response = SampleResponse(0);
+  response.version = k1_2;
+  response.records = {state};
+  std::vector<std::string> kept;
+  EXPECT_THAT(DecodeBinaryResponse(EncodeBinary(response), {}, &kept).status(), IsOk());
+  return kept.empty() ? std::string() : kept[0];
+}
+
+// A contact as the field team records it: many fields, one device and one author.
+model::RecordState Contact() {
+  model::RecordState state;
+  state.id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+  state.collection = "contact";
+  state.team = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+  state.schema_version = "1.0";
+  const model::Version version{{1'760'000'000'000, 0}, "b3e1a4c2-5d6f-4a8b-9c0d-1e2f3a4b5c6d"};
+  const std::string author = "a1b2c3d4-e5f6-4789-8abc-def012345678";
+  for (int i = 0; i < 16; ++i) {
+    model::RegisterState& reg = state.registers["field_" + std::to_string(i)];
+    reg.candidates = {{model::Json(i % 2 == 0), version, author}};
+    reg.seen.Add(version);
+  }
+  model::RegisterState& notes = state.registers["notes"];
+  notes.candidates = {{model::Json(std::string(600, 'n')), version, author}};
+  notes.seen.Add(version);
+  return state;
+}
+
+TEST(PackedRecord, EveryPartOfAStateRoundTrips) {
+  for (int n = 0; n < 7; ++n) {
+    const std::string bytes = EncodeRecordState(SampleRecord(n));
+    EXPECT_TRUE(IsPackedRecord(bytes));
+    ASSERT_OK_AND_ASSIGN(model::RecordState decoded, DecodeRecordState(bytes));
+    EXPECT_EQ(decoded, SampleRecord(n));
+    EXPECT_EQ(EncodeRecordState(decoded), bytes) << "equal states pack to equal bytes";
+  }
+}
+
+// Why it exists: a contact in archive form took over twice its packed size (ids repeated per
+// field, 8-byte counts), and spilled onto overflow pages in both stores.
+TEST(PackedRecord, AContactPacksToUnderHalfItsArchiveForm) {
+  const std::string packed = EncodeRecordState(Contact());
+  const std::string archive = ArchiveForm(Contact());
+  ASSERT_FALSE(archive.empty());
+  EXPECT_LT(packed.size() * 2, archive.size()) << packed.size() << " vs " << archive.size();
+}
+
+TEST(PackedRecord, AStateStoredInArchiveFormStillReads) {
+  for (int n = 0; n < 3; ++n) {
+    const std::string archive = ArchiveForm(SampleRecord(n));
+    EXPECT_FALSE(IsPackedRecord(archive));
+    ASSERT_OK_AND_ASSIGN(model::RecordState decoded, DecodeRecordState(archive));
+    EXPECT_EQ(decoded, SampleRecord(n));
+  }
+}
+
+// A 1.2 device reads records in archive form only: the server stores them packed and turns
+// them back for it; one stored before 1.3 goes as it is.
+TEST(PackedRecord, A1_2AnswerCarriesTheArchiveForm) {
+  SyncResponse response = SampleResponse(1);
+  response.version = k1_2;
+  const std::vector<std::string> stored = {EncodeRecordState(SampleRecord(4)),
+                                           ArchiveForm(SampleRecord(5))};
+  std::vector<std::string> kept;
+  ASSERT_OK_AND_ASSIGN(SyncResponse decoded,
+                       DecodeBinaryResponse(EncodeBinary(response, stored), {}, &kept));
+  ASSERT_EQ(decoded.records.size(), 3u);
+  EXPECT_EQ(decoded.records[0], SampleRecord(0));
+  EXPECT_EQ(decoded.records[1], SampleRecord(4));
+  EXPECT_EQ(decoded.records[2], SampleRecord(5));
+  ASSERT_EQ(kept.size(), 3u);
+  for (const std::string& bytes : kept) EXPECT_FALSE(IsPackedRecord(bytes));
+  EXPECT_EQ(kept[2], stored[1]);
+}
+
+// A 1.3 answer carries what the store holds as it is, packed or not, and the device keeps the
+// same bytes.
+TEST(PackedRecord, A1_3AnswerCarriesBothStoredFormsAsTheyAre) {
+  SyncResponse response = SampleResponse(0);
+  ASSERT_EQ(response.version, kProtocolVersion);
+  const std::vector<std::string> stored = {EncodeRecordState(SampleRecord(1)),
+                                           ArchiveForm(SampleRecord(2)),
+                                           EncodeRecordState(SampleRecord(3))};
+  std::vector<std::string> kept;
+  ASSERT_OK_AND_ASSIGN(SyncResponse decoded,
+                       DecodeBinaryResponse(EncodeBinary(response, stored), {}, &kept));
+  ASSERT_EQ(decoded.records.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(decoded.records[i], SampleRecord(i + 1));
+  EXPECT_EQ(kept, stored);
+}
+
+TEST(PackedRecord, EveryTruncationAndTrailingByteIsRefused) {
+  const std::string bytes = EncodeRecordState(SampleRecord(2));
+  for (std::size_t size = 0; size < bytes.size(); ++size) {
+    EXPECT_THAT(DecodeRecordState(bytes.substr(0, size)).status(),
+                StatusIs(StatusCode::kInvalidArgument))
+        << size;
+  }
+  EXPECT_THAT(DecodeRecordState(bytes + '\0').status(), StatusIs(StatusCode::kInvalidArgument));
+}
+
+// Corrupted bytes (a failing disk, a forged answer) either read as some valid state or are
+// refused; never a crash, an overrun (ASan) or an unbounded allocation.
+TEST(PackedRecord, CorruptedBytesAreReadOrRefusedNeverMisread) {
+  const std::string bytes = EncodeRecordState(SampleRecord(3));
+  std::mt19937 random(7);
+  int refused = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string corrupt = bytes;
+    const int flips = 1 + round % 3;
+    for (int i = 0; i < flips; ++i) {
+      corrupt[random() % corrupt.size()] = static_cast<char>(random() % 256);
+    }
+    auto decoded = DecodeRecordState(corrupt);
+    if (!decoded.ok()) {
+      ++refused;
+      EXPECT_THAT(decoded.status(), StatusIs(StatusCode::kInvalidArgument));
+    } else {
+      // Whatever was read packs and reads again to itself.
+      ASSERT_OK_AND_ASSIGN(model::RecordState again, DecodeRecordState(EncodeRecordState(*decoded)));
+      EXPECT_EQ(again, *decoded);
+    }
+  }
+  EXPECT_GT(refused, 1000);
+}
+
+// Hand-made packed bytes: the magic, then varints and texts as the packer writes them.
+class Forge {
+ public:
+  Forge() : bytes_(internal::kPackedRecordMagic) {}
+  Forge& Varint(std::uint64_t value) {
+    while (value >= 0x80) {
+      bytes_.push_back(static_cast<char>(value | 0x80));
+      value >>= 7;
+    }
+    bytes_.push_back(static_cast<char>(value));
+    return *this;
+  }
+  Forge& Text(const std::string& text) {
+    Varint(text.size());
+    bytes_ += text;
+    return *this;
+  }
+  // No names; id "r", collection "contact", team "t", schema "1.0".
+  Forge& Head() { return Varint(0).Text("r").Text("contact").Text("t").Text("1.0"); }
+  const std::string& bytes() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+// Each forgery next to its honest twin, so it fails for its own reason and not another.
+TEST(PackedRecord, ForgedStatesAreRefusedByWhatIsWrong) {
+  // One name ("d"), one register "a" written at `ms` by name `device`; nothing else.
+  auto one_register = [](std::uint64_t ms, std::uint64_t device) {
+    return Forge().Varint(1).Text("d").Text("r").Text("contact").Text("t").Text("1.0")
+        .Varint(1).Text("a").Varint(1).Text("1").Varint(ms).Varint(0).Varint(device).Varint(0)
+        .Varint(0)                                 // the register's seen vector
+        .Varint(0).Varint(0).Varint(0).Varint(0)   // appends, sets, deletions, deletions seen
+        .bytes();
+  };
+  EXPECT_THAT(DecodeRecordState(one_register(5, 0)).status(), IsOk());
+  EXPECT_THAT(DecodeRecordState(one_register(5, 1)).status(),
+              StatusIs(StatusCode::kInvalidArgument)) << "name index beyond the table";
+  EXPECT_THAT(DecodeRecordState(one_register(std::uint64_t{1} << 50, 0)).status(),
+              StatusIs(StatusCode::kInvalidArgument)) << "a clock beyond its range";
+  std::string trailing = one_register(5, 0) + '\0';
+  EXPECT_THAT(DecodeRecordState(trailing).status(), StatusIs(StatusCode::kInvalidArgument));
+
+  // One append entry of `value`.
+  auto one_entry = [](const std::string& value) {
+    return Forge().Varint(1).Text("d").Text("r").Text("contact").Text("t").Text("1.0")
+        .Varint(0).Varint(1).Text("notes").Varint(1).Text(value).Varint(1).Varint(0).Varint(0)
+        .Varint(0)
+        .Varint(0)                       // the field's seen
+        .Varint(0).Varint(0).Varint(0)   // sets, deletions, deletions seen
+        .bytes();
+  };
+  ASSERT_OK_AND_ASSIGN(model::RecordState entry,
+                       DecodeRecordState(one_entry(R"({"id":"e","text":"x"})")));
+  EXPECT_EQ(entry.appends.at("notes").entries.size(), 1u);
+  EXPECT_THAT(DecodeRecordState(one_entry(R"({"text":"x"})")).status(),
+              StatusIs(StatusCode::kInvalidArgument)) << "an append entry without an id";
+  EXPECT_THAT(DecodeRecordState(one_entry("{\"id\":\"e\",")).status(),
+              StatusIs(StatusCode::kInvalidArgument)) << "a value that is not JSON";
+
+  // Two registers of one name.
+  auto two_registers = [](const std::string& second) {
+    return Forge().Varint(0).Text("r").Text("contact").Text("t").Text("1.0").Varint(2)
+        .Text("a").Varint(0).Varint(0).Text(second).Varint(0).Varint(0)
+        .Varint(0).Varint(0).Varint(0).Varint(0).bytes();
+  };
+  EXPECT_THAT(DecodeRecordState(two_registers("b")).status(), IsOk());
+  EXPECT_THAT(DecodeRecordState(two_registers("a")).status(),
+              StatusIs(StatusCode::kInvalidArgument)) << "a repeated field";
+
+  // A name table claiming 2^40 names, a varint of 11 bytes, text that is not UTF-8.
+  EXPECT_THAT(DecodeRecordState(Forge().Varint(std::uint64_t{1} << 40).bytes()).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  std::string long_varint(internal::kPackedRecordMagic);
+  long_varint.append(10, '\xFF');
+  long_varint.push_back('\x01');
+  EXPECT_THAT(DecodeRecordState(long_varint).status(), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(DecodeRecordState(Forge().Varint(1).Text("\xC0\xAF").bytes()).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace outreach::protocol
