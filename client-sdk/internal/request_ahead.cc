@@ -18,23 +18,48 @@ constexpr auto kCancelCheck = std::chrono::milliseconds(50);
 
 namespace {
 
-// Decodes a 200's body and makes its records' values (values_of may be null).
+// Decodes a 200's body and reads its records (values_of may be null: left to the applier).
 void Decode(ReceivedAnswer& answer, const replica::Replica* values_of) {
-  answer.response = protocol::DecodeBinaryResponse(answer.http.body, {}, &answer.stored_records);
+  answer.response = protocol::DecodeBinaryResponse(answer.http.body, {}, &answer.stored_records,
+                                                   /*leave_packed=*/values_of != nullptr);
   if (values_of == nullptr || !answer.response->ok()) return;
-  // Only a head start: if making them fails, the applying thread makes them itself.
-  try {
-    const auto& records = (*answer.response)->records;
-    answer.record_values.reserve(records.size());
-    for (const model::RecordState& record : records) {
-      answer.record_values.push_back(values_of->ValuesText(record).value_or(""));
-    }
-  } catch (const std::exception&) {
-    answer.record_values.clear();
+  auto pulled = ReadRecords(*values_of, **answer.response, answer.stored_records);
+  if (!pulled.ok()) {
+    answer.response = pulled.status();
+    return;
   }
+  answer.pulled = *std::move(pulled);
 }
 
 }  // namespace
+
+Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& reader,
+                                                       protocol::SyncResponse& response,
+                                                       std::vector<std::string>& stored_records) {
+  std::vector<replica::PulledRecord> pulled;
+  try {
+    if (response.records.empty()) {  // a 1.3 answer left packed (or no records)
+      pulled.reserve(stored_records.size());
+      for (std::string& bytes : stored_records) {
+        OUTREACH_ASSIGN_OR_RETURN(pulled.emplace_back(), reader.ReadPulled(std::move(bytes)));
+      }
+    } else {
+      if (stored_records.size() != response.records.size()) {
+        return InvalidArgumentError("stored records do not match the records");
+      }
+      pulled.reserve(response.records.size());
+      for (std::size_t i = 0; i < response.records.size(); ++i) {
+        pulled.push_back(
+            reader.PulledOf(std::move(response.records[i]), std::move(stored_records[i])));
+      }
+    }
+  } catch (const std::exception&) {  // values that do not make JSON text (decoded, never)
+    return InvalidArgumentError("a pulled record's values could not be made");
+  }
+  response.records.clear();
+  stored_records.clear();
+  return pulled;
+}
 
 Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
                                       const RequestOptions& options,

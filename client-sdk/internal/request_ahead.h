@@ -44,11 +44,20 @@ struct ReceivedAnswer {
   HttpResult http;
   std::optional<Result<protocol::SyncResponse>> response;  // a 200's
   std::vector<std::string> stored_records;  // its records as they came (DecodeBinaryResponse)
-  std::vector<std::string> record_values;   // Replica::ValuesText of each ("": not made)
+  // Its records read (ReadRecords), their states and bytes moved here; empty: not read yet.
+  std::vector<replica::PulledRecord> pulled;
 };
 
-// Posts a sync request and decodes a 200 answer; `values_of` (may be null) makes the records'
-// values (only its schemas are read).
+// A decoded answer's records read by `reader` (Replica::ReadPulled of a 1.3 answer's packed
+// bytes, PulledOf an older answer's states), moved out of `response.records` and
+// `stored_records`. invalid_argument: a record's bytes are not a record (a malformed answer).
+Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& reader,
+                                                       protocol::SyncResponse& response,
+                                                       std::vector<std::string>& stored_records);
+
+// Posts a sync request and decodes a 200 answer; `values_of` (may be null) reads its records
+// (ReadRecords: only its schemas are read). Null: the records are decoded whole, for the
+// applying thread to read.
 Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
                                       const RequestOptions& options,
                                       const replica::Replica* values_of);

@@ -27,12 +27,23 @@ Status Refused(const HttpResult& answer, const protocol::ErrorBody& error) {
   return FailedPreconditionError(what);
 }
 
+// Records read before the schemas were reloaded, read again by `reader` (on the new schemas).
+Status ReadAgain(const replica::Replica& reader, std::vector<replica::PulledRecord>& pulled) {
+  for (replica::PulledRecord& record : pulled) {
+    if (record.state.has_value()) {
+      record = reader.PulledOf(*std::move(record.state), std::move(record.bytes));
+    } else {
+      OUTREACH_ASSIGN_OR_RETURN(record, reader.ReadPulled(std::move(record.bytes)));
+    }
+  }
+  return Status::Ok();
+}
+
 // Applies one 200 answer in one transaction: the results of the pushed changes, the pulled
 // records, and the new cursor.
-// `record_values`: the records' values made as they arrived (null: none).
+// `pulled`: the answer's records, read (ReadRecords).
 Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& response,
-                   const std::vector<std::string>& stored_records,
-                   const std::vector<std::string>* record_values, SyncSummary& summary) {
+                   std::vector<replica::PulledRecord>& pulled, SyncSummary& summary) {
   std::vector<replica::PushResult> results;
   for (const auto& result : response.results) {
     const bool rejected = result.outcome == Outcome::kRejected;
@@ -41,10 +52,9 @@ Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& res
     summary.rejected += rejected;
     summary.conflicts += result.outcome == Outcome::kConflict;
   }
-  summary.pulled += static_cast<std::int64_t>(response.records.size());
+  summary.pulled += static_cast<std::int64_t>(pulled.size());
   return context.replica->InOneTransaction([&]() -> Status {
-    OUTREACH_RETURN_IF_ERROR(context.replica->ApplySyncAnswer(results, response.records,
-                                                              &stored_records, record_values));
+    OUTREACH_RETURN_IF_ERROR(context.replica->ApplyPulled(results, pulled));
     return context.state->Set(kCursor, response.cursor);
   });
 }
@@ -283,8 +293,12 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       // the same, as a safety net.)
       OUTREACH_ASSIGN_OR_RETURN(const bool reloaded,
                                 ReloadSchemasIfChanged(context, response, ahead));
-      const std::vector<std::string>* record_values =
-          reloaded || received.record_values.empty() ? nullptr : &received.record_values;
+      if (received.pulled.empty()) {  // not read as it arrived: read here
+        OUTREACH_ASSIGN_OR_RETURN(received.pulled,
+                                  ReadRecords(*context.replica, response, stored_records));
+      } else if (reloaded) {  // read on the old schemas: their values are not those of the new
+        OUTREACH_RETURN_IF_ERROR(ReadAgain(*context.replica, received.pulled));
+      }
       std::optional<OutboxBatch> next_batch = std::move(read_ahead);
       read_ahead.reset();
       if (reloaded) next_batch.reset();
@@ -297,8 +311,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
                            current.last_sequence, std::move(next_batch)));
         ahead.Send(context.http, std::move(next), request_options, context.replica);
       }
-      OUTREACH_RETURN_IF_ERROR(
-          ApplyAnswer(context, response, stored_records, record_values, summary));
+      OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, received.pulled, summary));
       cursor = response.cursor;
       progress.changes_done = progress.phase == SyncPhase::kPush ? summary.pushed + summary.rejected
                                                                  : summary.pulled;

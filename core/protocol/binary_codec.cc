@@ -376,7 +376,8 @@ Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimit
 }
 
 Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLimits& limits,
-                                          std::vector<std::string>* stored_records) {
+                                          std::vector<std::string>* stored_records,
+                                          bool leave_packed) {
   OUTREACH_ASSIGN_OR_RETURN(std::string archive,
                             Unframe(body, MessageKind::kSyncResponse, limits));
   SyncResponse response;
@@ -385,15 +386,16 @@ Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLim
     ReadResponseHead(ar, response);
     const std::size_t records = internal::ReadCount(ar);
     const bool packed = CarriesPackedRecords(response.version);
+    const bool left_packed = packed && leave_packed && stored_records != nullptr;
     for (std::size_t i = 0; i < records; ++i) {
-      model::RecordState& record = response.records.emplace_back();
       if (packed) {
         std::string bytes(internal::ReadCount(ar), '\0');
         ar(cereal::binary_data(bytes.data(), bytes.size()));
-        ReadStoredRecord(bytes, record);
+        if (!left_packed) ReadStoredRecord(bytes, response.records.emplace_back());
         if (stored_records != nullptr) stored_records->push_back(std::move(bytes));
         continue;
       }
+      model::RecordState& record = response.records.emplace_back();
       const std::size_t at = archive.size() - internal::BytesLeftToRead();
       Io(ar, record);
       CheckShape(record);

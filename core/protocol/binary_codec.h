@@ -6,9 +6,12 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/base/status.h"
 #include "core/protocol/messages.h"
@@ -49,9 +52,14 @@ std::string EncodeBinary(const SyncResponse& response,
 Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimits& limits = {});
 // `stored_records`, if given, receives each record's bytes as they came (EncodeRecordState's
 // form, checked by the decode), in the order of `records`: a device stores them as they are.
+// `leave_packed` (with `stored_records`): a 1.3 answer's records are not decoded; `records`
+// stays empty and `stored_records` receives their bytes unchecked, for the device to read
+// each (ScanSimpleRecord, or DecodeRecordState, which checks them). An answer of an older
+// minor is decoded whole.
 Result<SyncResponse> DecodeBinaryResponse(std::string_view body,
                                           const DecodeLimits& limits = {},
-                                          std::vector<std::string>* stored_records = nullptr);
+                                          std::vector<std::string>* stored_records = nullptr,
+                                          bool leave_packed = false);
 
 // A response's head (results, cursor, has_more, server time, directives, schemas hash), its
 // records left undecoded (`records` stays empty): enough to ask for the next page while this
@@ -64,6 +72,31 @@ Result<SyncResponse> DecodeBinaryResponseHead(std::string_view body);
 // store it (a device's confirmed states and views, the server's records).
 std::string EncodeRecordState(const model::RecordState& state);
 Result<model::RecordState> DecodeRecordState(std::string_view bytes);
+// What storing a pulled record new to a device takes, read in place from a simple packed
+// record (1.3): every register holds one value, every append field one entry that corrects
+// nothing (no "supersedes"), every set field only elements added and never removed; no
+// deletion; and every value's text is what dump() writes for a value without numbers or
+// nesting (a string, a boolean, or an object of those). Nearly every record a device pulls is
+// one; building its state cost more than the rest of storing it.
+struct SimpleField {
+  std::string_view name;
+  bool list = false;      // an append or set field, showing `items` [first, first + count)
+  std::string_view text;  // a register's value, as JsonText writes it
+  std::size_t first = 0;
+  std::size_t count = 0;
+};
+struct SimpleRecord {
+  std::string_view id;
+  std::string_view collection;
+  model::Hlc newest;                     // the highest reading in it
+  std::vector<SimpleField> fields;       // in name order, each name once
+  std::vector<std::string_view> items;   // append entries and set elements, as JsonText writes them
+};
+// nullopt unless `bytes` is a simple packed record that DecodeRecordState reads, to a state
+// made of exactly these fields: anything else is for DecodeRecordState to read or refuse. The
+// views point into `bytes`.
+std::optional<SimpleRecord> ScanSimpleRecord(std::string_view bytes);
+
 // One change, likewise: how a device keeps its outbox.
 std::string EncodeChange(const model::Change& change);
 Result<model::Change> DecodeChange(std::string_view bytes);

@@ -5,11 +5,11 @@
 namespace outreach::protocol {
 namespace {
 
-void AppendString(const std::string& text, std::string& out) {
+void AppendString(std::string_view text, std::string& out) {
   if (internal::IsPlainText(text) && internal::IsUtf8(text)) {
     out.append(1, '"').append(text).append(1, '"');
   } else {
-    out += model::Json(text).dump();  // escapes, or not UTF-8 (which throws, as dump() does)
+    out += model::Json(std::string(text)).dump();  // escapes, or not UTF-8 (which throws, as dump() does)
   }
 }
 
@@ -57,6 +57,23 @@ void Append(const model::Json& value, std::string& out) {
 std::string JsonText(const model::Json& value) {
   std::string out;
   Append(value, out);
+  return out;
+}
+
+std::string JsonObjectText(
+    std::span<const std::pair<std::string_view, std::string_view>> members) {
+  std::size_t size = 2;
+  for (const auto& [key, text] : members) size += key.size() + text.size() + 4;
+  std::string out;
+  out.reserve(size);
+  out += '{';
+  for (const auto& [key, text] : members) {
+    if (out.size() > 1) out += ',';
+    AppendString(key, out);
+    out += ':';
+    out += text;
+  }
+  out += '}';
   return out;
 }
 

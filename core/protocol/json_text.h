@@ -4,7 +4,10 @@
 // Strings that need no escape are copied whole; anything else is left to dump().
 #pragma once
 
+#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "core/model/record_state.h"
 
@@ -12,5 +15,9 @@ namespace outreach::protocol {
 
 // Throws what dump() throws (a string that is not UTF-8).
 std::string JsonText(const model::Json& value);
+
+// JsonText of an object from its members: each key with its value's text as JsonText writes
+// it, given in the object's order (keys ascending, each once). Throws as JsonText does.
+std::string JsonObjectText(std::span<const std::pair<std::string_view, std::string_view>> members);
 
 }  // namespace outreach::protocol

@@ -14,6 +14,7 @@
 #include "core/model/uuid.h"
 #include "core/protocol/json_text.h"
 #include "core/replica/internal/change_builder.h"
+#include "core/replica/internal/newest_reading.h"
 #include "core/replica/internal/replica_store.h"
 #include "core/schema/merge_policy.h"
 #include "core/schema/record_schema.h"
@@ -47,26 +48,6 @@ Result<std::pair<model::Hlc, std::int64_t>> ParseClock(const std::string& text) 
 
 std::string VersionText(const schema::RecordSchema& schema) {
   return std::to_string(schema.version().major) + "." + std::to_string(schema.version().minor);
-}
-
-// The highest reading anywhere in a record's state.
-model::Hlc NewestReading(const model::RecordState& state) {
-  model::Hlc newest;
-  const auto consider = [&](const model::Version& version) { newest = std::max(newest, version.hlc); };
-  for (const auto& [field, reg] : state.registers) {
-    for (const auto& [device, hlc] : reg.seen.entries()) newest = std::max(newest, hlc);
-  }
-  for (const auto& [field, append] : state.appends) {
-    for (const auto& [entry_id, entry] : append.entries) consider(entry.version);
-  }
-  for (const auto& [field, set] : state.sets) {
-    for (const auto& [key, element] : set.elements) {
-      for (const auto& [add, seen] : element.adds) consider(add);
-      for (const auto& [removal, observed] : element.removes) consider(removal);
-    }
-  }
-  for (const auto& [device, hlc] : state.deletions_seen.entries()) newest = std::max(newest, hlc);
-  return newest;
 }
 
 bool MayResolve(const ReplicaIdentity& identity) {
@@ -420,7 +401,7 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
   }
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
   // Readings stored from elsewhere: the clock moves past them, re-stamping stays above them.
-  const model::Hlc newest = NewestReading(server_state);
+  const model::Hlc newest = detail::NewestReading(server_state);
   if (!newest.IsZero()) {
     OUTREACH_RETURN_IF_ERROR(clock_.Observe(newest));
     OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
@@ -432,76 +413,6 @@ Status Replica::ApplyServerRecord(const model::RecordState& server_state) {
   const model::RecordState joined =
       merge::JoinStates(confirmed.value_or(model::RecordState{}), server_state);
   OUTREACH_RETURN_IF_ERROR(Rebuild(server_state.id, &joined));
-  return txn.Commit();
-}
-
-Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
-                                const std::vector<model::RecordState>& records,
-                                const std::vector<std::string>* stored_records,
-                                const std::vector<std::string>* record_values) {
-  if ((stored_records != nullptr && stored_records->size() != records.size()) ||
-      (record_values != nullptr && record_values->size() != records.size())) {
-    return InvalidArgumentError("stored records or values do not match the records");
-  }
-  std::set<std::string> pulled;
-  model::Hlc newest;
-  for (const model::RecordState& record : records) {
-    if (record.id.empty()) return InvalidArgumentError("a server record needs an id");
-    if (schemas_->Find(record.collection) == nullptr) {
-      return InvalidArgumentError("unknown collection " + record.collection);
-    }
-    pulled.insert(record.id);
-    newest = std::max(newest, NewestReading(record));
-  }
-  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
-  // Every reading the server sent, including those of this device's accepted changes: the
-  // clock moves past them and re-stamping stays above them.
-  if (!newest.IsZero()) {
-    OUTREACH_RETURN_IF_ERROR(clock_.Observe(newest));
-    OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
-  }
-  std::set<std::string> rebuild;
-  std::map<std::string, std::set<std::string>> fold;  // record -> its accepted changes not sent back
-  for (const PushResult& result : results) {
-    auto record_id = store_->OutboxRecord(result.change_id);
-    if (record_id.status().code() == StatusCode::kNotFound) continue;
-    OUTREACH_RETURN_IF_ERROR(record_id.status());
-    if (result.rejected) {
-      OUTREACH_RETURN_IF_ERROR(MarkRejected(result.change_id, result.reason));
-    } else if (pulled.count(*record_id) > 0) {
-      OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(result.change_id));
-      rebuild.insert(*record_id);
-    } else {
-      fold[*record_id].insert(result.change_id);
-    }
-  }
-  for (const auto& [record_id, change_ids] : fold) {
-    OUTREACH_RETURN_IF_ERROR(FoldAccepted(record_id, change_ids));
-  }
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const model::RecordState& record = records[i];
-    // Kept in the bytes it came in, with the values made for it, when they are at hand.
-    const auto at = [i](const std::vector<std::string>* column) {
-      return column != nullptr ? std::string_view((*column)[i]) : std::string_view();
-    };
-    // Joined, not replaced (see ApplyServerRecord).
-    OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));
-    if (confirmed.has_value()) {
-      *confirmed = merge::JoinStates(*confirmed, record);
-      // Usually the server's copy already holds all this device had: the join is that copy,
-      // and it too is kept as it came.
-      const bool as_sent =
-          (stored_records != nullptr || record_values != nullptr) && *confirmed == record;
-      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &*confirmed, as_sent ? at(stored_records) : "",
-                                       as_sent ? at(record_values) : ""));
-    } else {
-      // New to this device.
-      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &record, at(stored_records), at(record_values)));
-    }
-    rebuild.erase(record.id);
-  }
-  for (const std::string& id : rebuild) OUTREACH_RETURN_IF_ERROR(Rebuild(id));
-  OUTREACH_RETURN_IF_ERROR(SaveClock());
   return txn.Commit();
 }
 

@@ -68,6 +68,18 @@ struct PushResult {
   std::string reason;
 };
 
+// A record pulled from the server, as it came (Replica::ReadPulled). Its state is decoded
+// only when storing it needs it: a simple record new to this device is stored from its bytes
+// and values alone (protocol's ScanSimpleRecord), which is most of an initial pull.
+struct PulledRecord {
+  std::string bytes;   // as the protocol carried it, stored as it is
+  std::string values;  // its values as Replica::ValuesText makes them ("": not made)
+  std::optional<model::RecordState> state;  // nullopt: not decoded yet
+  std::string id;
+  std::string collection;
+  model::Hlc newest;  // the highest reading in it (the clock moves past it)
+};
+
 struct OutboxEntry {
   std::int64_t sequence = 0;  // order of writing
   model::Change change;
@@ -232,6 +244,16 @@ class Replica {
                          const std::vector<model::RecordState>& records,
                          const std::vector<std::string>* stored_records = nullptr,
                          const std::vector<std::string>* record_values = nullptr);
+  // The same for records as ReadPulled / PulledOf made them; a record without its state is
+  // decoded here only if this device holds it or has changes of it pending.
+  Status ApplyPulled(const std::vector<PushResult>& results, std::vector<PulledRecord>& records);
+  // A record's bytes as a 1.3 answer carried them (protocol::DecodeBinaryResponse with
+  // `records_left_packed`), checked as DecodeRecordState checks them, with its values; a
+  // simple record is not decoded. invalid_argument: they are not a record. Like ValuesText,
+  // reads only the schemas: safe on another thread.
+  Result<PulledRecord> ReadPulled(std::string bytes) const;
+  // A record decoded from an older answer, with its bytes and values (safe on another thread).
+  PulledRecord PulledOf(model::RecordState state, std::string bytes) const;
 
   // The values a record shows on its own (merge::CurrentValues, as JSON text: what queries
   // read), nullopt for a collection these schemas do not know. Reads only the schemas, never

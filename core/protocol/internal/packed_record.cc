@@ -1,11 +1,13 @@
 #include "core/protocol/internal/packed_record.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <unordered_map>
 #include <vector>
 
 #include "core/model/canonical_json.h"
+#include "core/protocol/binary_codec.h"
 #include "core/model/record_codec.h"
 #include "core/protocol/internal/model_archive.h"
 #include "core/protocol/internal/plain_json.h"
@@ -157,9 +159,10 @@ class Packer {
   NameTable names_;
 };
 
-class Unpacker {
+// Reads varints and length-prefixed bytes, every length checked against the bytes left.
+class Reader {
  public:
-  explicit Unpacker(std::string_view bytes) : in_(bytes) {}
+  explicit Reader(std::string_view bytes) : in_(bytes) {}
 
   std::uint64_t Varint() {
     std::uint64_t value = 0;
@@ -184,11 +187,33 @@ class Unpacker {
     at_ += size;
     return bytes;
   }
-  std::string Text() {
+  std::string_view TextView() {
     std::string_view text = Bytes();
     Require(IsUtf8(text), "text is not UTF-8");
-    return std::string(text);
+    return text;
   }
+  model::Hlc Clock() {
+    model::Hlc hlc;
+    const std::uint64_t ms = Varint();
+    Require(ms <= static_cast<std::uint64_t>(model::kMaxHlcPhysicalMs), "clock reading out of range");
+    hlc.physical_ms = static_cast<std::int64_t>(ms);
+    const std::uint64_t counter = Varint();
+    Require(counter <= std::numeric_limits<std::uint32_t>::max(), "clock counter out of range");
+    hlc.counter = static_cast<std::uint32_t>(counter);
+    return hlc;
+  }
+  bool AtEnd() const { return at_ == in_.size(); }
+
+ private:
+  std::string_view in_;
+  std::size_t at_ = 0;
+};
+
+class Unpacker : public Reader {
+ public:
+  using Reader::Reader;
+
+  std::string Text() { return std::string(TextView()); }
   model::Json Value() {
     std::string_view text = Bytes();
     Require(IsUtf8(text), "text is not UTF-8");
@@ -204,16 +229,6 @@ class Unpacker {
     const std::uint64_t index = Varint();
     Require(index < names_.size(), "name index beyond the table");
     return names_[static_cast<std::size_t>(index)];
-  }
-  model::Hlc Clock() {
-    model::Hlc hlc;
-    const std::uint64_t ms = Varint();
-    Require(ms <= static_cast<std::uint64_t>(model::kMaxHlcPhysicalMs), "clock reading out of range");
-    hlc.physical_ms = static_cast<std::int64_t>(ms);
-    const std::uint64_t counter = Varint();
-    Require(counter <= std::numeric_limits<std::uint32_t>::max(), "clock counter out of range");
-    hlc.counter = static_cast<std::uint32_t>(counter);
-    return hlc;
   }
   model::Version Version() {
     model::Version version;
@@ -293,7 +308,7 @@ class Unpacker {
       deletion.seen_items = Versions();
     }
     state.deletions_seen = Vector();
-    Require(at_ == in_.size(), "trailing bytes");
+    Require(AtEnd(), "trailing bytes");
   }
 
  private:
@@ -311,9 +326,142 @@ class Unpacker {
     }
   }
 
-  std::string_view in_;
-  std::size_t at_ = 0;
   std::vector<std::string> names_;
+};
+
+// ScanSimpleRecord's reading; nullopt as soon as the record is not simple.
+class Scanner {
+ public:
+  explicit Scanner(Reader& in) : in_(in) {}
+
+  std::optional<protocol::SimpleRecord> Scan() {
+    names_.resize(in_.Count());
+    for (std::string_view& name : names_) name = in_.TextView();
+    record_.id = in_.TextView();
+    record_.collection = in_.TextView();
+    in_.TextView();  // team
+    in_.TextView();  // schema version
+    if (!Registers() || !Appends() || !Sets()) return std::nullopt;
+    if (in_.Count() != 0 || in_.Count() != 0) return std::nullopt;  // deletions, their context
+    if (!in_.AtEnd()) return std::nullopt;
+    // One name in two kinds of field: the decoded path settles which shows.
+    std::sort(record_.fields.begin(), record_.fields.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+    for (std::size_t i = 1; i < record_.fields.size(); ++i) {
+      if (record_.fields[i - 1].name == record_.fields[i].name) return std::nullopt;
+    }
+    return std::move(record_);
+  }
+
+ private:
+  std::string_view Name() {
+    const std::uint64_t index = in_.Varint();
+    Require(index < names_.size(), "name index beyond the table");
+    return names_[static_cast<std::size_t>(index)];
+  }
+  void Consider(const model::Hlc& hlc) { record_.newest = std::max(record_.newest, hlc); }
+  // A version, in order after `previous` (a map's keys, a vector's sorted entries).
+  bool VersionAfter(std::optional<std::pair<model::Hlc, std::string_view>>& previous) {
+    const model::Hlc hlc = in_.Clock();
+    const std::string_view device = Name();
+    const auto version = std::make_pair(hlc, device);
+    if (previous.has_value() && !(*previous < version)) return false;
+    previous = version;
+    return true;
+  }
+  // A field's name, in order after the one before of its kind (each kind is a map).
+  bool FieldName(std::string_view& previous, bool first, std::string_view& name) {
+    name = in_.TextView();
+    if (!first && !(previous < name)) return false;
+    previous = name;
+    return true;
+  }
+
+  bool Registers() {
+    std::string_view previous;
+    for (std::size_t i = 0, n = in_.Count(); i < n; ++i) {
+      protocol::SimpleField field;
+      if (!FieldName(previous, i == 0, field.name)) return false;
+      if (in_.Count() != 1) return false;  // no value, or a conflict
+      field.text = in_.Bytes();
+      if (!ReadDumpedFlatValue(field.text)) return false;
+      in_.Clock();
+      Name();  // the writer's device
+      Name();  // its author
+      std::string_view device;
+      for (std::size_t j = 0, seen = in_.Count(); j < seen; ++j) {
+        const std::string_view next = Name();
+        if (j > 0 && !(device < next)) return false;  // unsorted: the decode refuses it
+        device = next;
+        Consider(in_.Clock());
+      }
+      record_.fields.push_back(field);
+    }
+    return true;
+  }
+
+  // Append fields of one entry that corrects nothing: that entry is what the field shows.
+  bool Appends() {
+    std::string_view previous;
+    for (std::size_t i = 0, n = in_.Count(); i < n; ++i) {
+      protocol::SimpleField field;
+      field.list = true;
+      if (!FieldName(previous, i == 0, field.name)) return false;
+      if (in_.Count() != 1) return false;
+      const std::string_view entry = in_.Bytes();
+      const auto read = ReadDumpedFlatValue(entry);
+      if (!read || !read->object || !read->string_id || read->supersedes) return false;
+      const model::Hlc hlc = in_.Clock();
+      Name();  // device
+      Name();  // author
+      Consider(hlc);
+      if (in_.Count() != 0) return false;  // versions its author had seen
+      field.first = record_.items.size();
+      field.count = 1;
+      record_.items.push_back(entry);
+      record_.fields.push_back(field);
+    }
+    return true;
+  }
+
+  // Set fields whose elements were only ever added: each element shows, in key order.
+  bool Sets() {
+    std::string_view previous;
+    for (std::size_t i = 0, n = in_.Count(); i < n; ++i) {
+      protocol::SimpleField field;
+      field.list = true;
+      if (!FieldName(previous, i == 0, field.name)) return false;
+      field.first = record_.items.size();
+      std::string_view previous_element;
+      for (std::size_t j = 0, m = in_.Count(); j < m; ++j) {
+        // Without numbers, an element's key (its canonical text) is its dumped text.
+        const std::string_view element = in_.Bytes();
+        if (!ReadDumpedFlatValue(element)) return false;
+        if (j > 0 && !(previous_element < element)) return false;
+        previous_element = element;
+        const std::size_t adds = in_.Count();
+        if (adds == 0) return false;
+        std::optional<std::pair<model::Hlc, std::string_view>> previous_add;
+        for (std::size_t k = 0; k < adds; ++k) {
+          if (!VersionAfter(previous_add)) return false;
+          Consider(previous_add->first);
+          std::optional<std::pair<model::Hlc, std::string_view>> previous_seen;
+          for (std::size_t l = 0, seen = in_.Count(); l < seen; ++l) {
+            if (!VersionAfter(previous_seen)) return false;
+          }
+        }
+        if (in_.Count() != 0) return false;  // removals
+        record_.items.push_back(element);
+      }
+      field.count = record_.items.size() - field.first;
+      record_.fields.push_back(field);
+    }
+    return true;
+  }
+
+  Reader& in_;
+  std::vector<std::string_view> names_;
+  protocol::SimpleRecord record_;
 };
 
 }  // namespace
@@ -341,3 +489,17 @@ void UnpackRecord(std::string_view bytes, model::RecordState& state) {
 }
 
 }  // namespace outreach::protocol::internal
+
+namespace outreach::protocol {
+
+std::optional<SimpleRecord> ScanSimpleRecord(std::string_view bytes) {
+  if (!internal::IsPackedRecord(bytes)) return std::nullopt;
+  internal::Reader in(bytes.substr(internal::kPackedRecordMagic.size()));
+  try {
+    return internal::Scanner(in).Scan();
+  } catch (const internal::DecodeError&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace outreach::protocol

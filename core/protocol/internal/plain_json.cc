@@ -170,4 +170,87 @@ bool ReadPlainJson(std::string_view text, model::Json& value) {
   return true;
 }
 
+namespace {
+
+constexpr std::size_t kNotDumped = std::string_view::npos;
+
+// The end of the string literal at `at`, as dump() writes it: no raw control character, quote
+// or backslash; the short escapes; a u00xx escape (lowercase) for other control characters.
+// kNotDumped if it is not one. `escaped`, if given, is set when it holds an escape.
+std::size_t DumpedStringEnd(std::string_view text, std::size_t at, bool* escaped) {
+  if (at >= text.size() || text[at] != '"') return kNotDumped;
+  for (++at; at < text.size();) {
+    const auto c = static_cast<unsigned char>(text[at]);
+    if (c == '"') return at + 1;
+    if (c < 0x20) return kNotDumped;
+    if (c != '\\') {
+      ++at;
+      continue;
+    }
+    if (escaped != nullptr) *escaped = true;
+    if (at + 1 >= text.size()) return kNotDumped;
+    const char kind = text[at + 1];
+    if (std::string_view("\"\\bfnrt").find(kind) != std::string_view::npos) {
+      at += 2;
+      continue;
+    }
+    if (kind != 'u' || at + 6 > text.size() || text.substr(at + 2, 2) != "00") return kNotDumped;
+    const char high = text[at + 4];
+    const char low = text[at + 5];
+    int code = 0;
+    if (high == '0' || high == '1') code = (high - '0') * 16; else return kNotDumped;
+    if (low >= '0' && low <= '9') code += low - '0';
+    else if (low >= 'a' && low <= 'f') code += low - 'a' + 10;
+    else return kNotDumped;
+    // Those with a short escape are written short.
+    if (code == 0x08 || code == 0x09 || code == 0x0A || code == 0x0C || code == 0x0D) {
+      return kNotDumped;
+    }
+    at += 6;
+  }
+  return kNotDumped;
+}
+
+// The end of a boolean or dumped string at `at`; kNotDumped if neither.
+std::size_t FlatMemberEnd(std::string_view text, std::size_t at, bool* is_string) {
+  *is_string = false;
+  if (text.substr(at, 4) == "true") return at + 4;
+  if (text.substr(at, 5) == "false") return at + 5;
+  *is_string = true;
+  return DumpedStringEnd(text, at, nullptr);
+}
+
+}  // namespace
+
+std::optional<DumpedFlatValue> ReadDumpedFlatValue(std::string_view text) {
+  if (!IsUtf8(text)) return std::nullopt;
+  bool is_string = false;
+  if (FlatMemberEnd(text, 0, &is_string) == text.size()) return DumpedFlatValue{};
+  if (text.empty() || text.front() != '{') return std::nullopt;
+  DumpedFlatValue value;
+  value.object = true;
+  if (text == "{}") return value;
+  std::string_view previous;
+  for (std::size_t at = 1;;) {
+    bool escaped = false;
+    const std::size_t key_end = DumpedStringEnd(text, at, &escaped);
+    if (key_end == kNotDumped || escaped) return std::nullopt;
+    const std::string_view key = text.substr(at + 1, key_end - at - 2);
+    // dump() writes an object's keys in order, each once.
+    if (at > 1 && !(previous < key)) return std::nullopt;
+    previous = key;
+    if (key_end >= text.size() || text[key_end] != ':') return std::nullopt;
+    at = FlatMemberEnd(text, key_end + 1, &is_string);
+    if (at == kNotDumped || at >= text.size()) return std::nullopt;
+    if (key == "id" && is_string) value.string_id = true;
+    if (key == "supersedes") value.supersedes = true;
+    if (text[at] == '}') {
+      if (at + 1 != text.size()) return std::nullopt;
+      return value;
+    }
+    if (text[at] != ',') return std::nullopt;
+    ++at;
+  }
+}
+
 }  // namespace outreach::protocol::internal

@@ -4,6 +4,7 @@
 // writes, and exactly what parse() reads (both tested); anything else is left to nlohmann.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,15 @@ bool WritePlainJson(const model::Json& value, bool (*is_utf8)(std::string_view),
 // Reads `text` (already checked as UTF-8) into `value` and returns true if it is plain JSON
 // without whitespace; false, leaving `value` alone, otherwise (the full parser decides).
 bool ReadPlainJson(std::string_view text, model::Json& value);
+
+// A value's text exactly as dump() writes it, for a value without numbers or nesting: a
+// boolean, a string (escaped as dump() escapes), or an object of strings and booleans whose
+// keys need no escape, in order. What else it says of an object (an append entry's id).
+struct DumpedFlatValue {
+  bool object = false;
+  bool string_id = false;   // an object with a string member "id"
+  bool supersedes = false;  // an object with a member "supersedes"
+};
+std::optional<DumpedFlatValue> ReadDumpedFlatValue(std::string_view text);
 
 }  // namespace outreach::protocol::internal

@@ -177,6 +177,16 @@ Result<bool> ReplicaStore::HasPendingBase(std::string_view record_id) {
 
 Status ReplicaStore::SaveView(const model::RecordState& state, std::string_view values,
                               bool deleted, std::string_view encoded_state) {
+  if (!encoded_state.empty()) {
+    return SaveViewRow(state.id, state.collection, values, deleted, encoded_state);
+  }
+  return SaveViewRow(state.id, state.collection, values, deleted,
+                     protocol::EncodeRecordState(state));
+}
+
+Status ReplicaStore::SaveViewRow(std::string_view record_id, std::string_view collection,
+                                 std::string_view values, bool deleted,
+                                 std::string_view encoded_state) {
   // Updated in place, not replaced: REPLACE deletes the row and inserts it again at the end
   // of the table with a new rowid, so a change of one record dirtied its old leaf, the last
   // leaf and its index entries (each a whole sealed page) instead of its own leaf alone. The
@@ -188,14 +198,9 @@ Status ReplicaStore::SaveView(const model::RecordState& state, std::string_view 
              "(?, ?, ?, ?, ?) ON CONFLICT(record_id) DO UPDATE SET state = excluded.state, "
              "vals = excluded.vals WHERE local_view.collection = excluded.collection AND "
              "local_view.deleted = excluded.deleted"));
-  std::string encoded;
-  if (encoded_state.empty()) {
-    encoded = protocol::EncodeRecordState(state);
-    encoded_state = encoded;
-  }
   const auto bind = [&](storage::Statement& statement) -> Status {
-    OUTREACH_RETURN_IF_ERROR(statement.BindText(1, state.id));
-    OUTREACH_RETURN_IF_ERROR(statement.BindText(2, state.collection));
+    OUTREACH_RETURN_IF_ERROR(statement.BindText(1, record_id));
+    OUTREACH_RETURN_IF_ERROR(statement.BindText(2, collection));
     OUTREACH_RETURN_IF_ERROR(statement.BindInt64(3, deleted ? 1 : 0));
     OUTREACH_RETURN_IF_ERROR(statement.BindBlob(4, AsBytes(encoded_state)));
     return statement.BindText(5, values);

@@ -50,6 +50,9 @@ class ReplicaStore {
   // empty, is `state` as the protocol encodes it (protocol::EncodeRecordState), stored as is.
   Status SaveView(const model::RecordState& state, std::string_view values, bool deleted,
                   std::string_view encoded_state = {});
+  // The same row from its parts, `encoded_state` given (a pulled record stored as it came).
+  Status SaveViewRow(std::string_view record_id, std::string_view collection,
+                     std::string_view values, bool deleted, std::string_view encoded_state);
   // The confirmed state under the record's pending changes (nullptr: not confirmed yet).
   Status SavePendingBase(std::string_view record_id, const model::RecordState* confirmed);
   // When the record gets a pending change, before its view changes: the view, as stored, is

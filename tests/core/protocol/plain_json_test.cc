@@ -152,5 +152,72 @@ TEST(PlainJson, RecordsWithFlatObjectsRoundTripInTheSerializersBytes) {
   EXPECT_EQ(decoded, state);
 }
 
+// A device lists a pulled record from its values' texts as they came (ScanSimpleRecord): only
+// texts that are exactly dump()'s may be taken as they are.
+TEST(DumpedFlatValue, EveryCharacterAsDumpWritesItIsTakenAndNoOtherSpelling) {
+  for (int c = 0; c < 128; ++c) {
+    const std::string text = Json(std::string(1, static_cast<char>(c))).dump();
+    EXPECT_TRUE(ReadDumpedFlatValue(text).has_value()) << c;
+    char hex[8];
+    std::snprintf(hex, sizeof(hex), "\\u%04x", static_cast<unsigned>(c));
+    const std::string long_form = std::string("\"") + hex + "\"";
+    EXPECT_EQ(ReadDumpedFlatValue(long_form).has_value(), long_form == text) << c;
+    std::snprintf(hex, sizeof(hex), "\\u%04X", static_cast<unsigned>(c));
+    const std::string upper = std::string("\"") + hex + "\"";
+    EXPECT_EQ(ReadDumpedFlatValue(upper).has_value(), upper == text) << c;
+  }
+  for (const char* other : {"\"\\/\"", "\"a\" ", " \"a\"", "\"\\x\"", "null", "1", "[]", "{\"b\":1}",
+                            "{\"b\":true,\"a\":true}", "{\"a\":true,\"a\":false}", "{ }",
+                            "{\"a\":{}}", "{\"a\":\"x\" }", "\"\xC0\xAF\"", "{\"a\\n\":true}"}) {
+    EXPECT_FALSE(ReadDumpedFlatValue(other).has_value()) << other;
+  }
+  const auto entry = ReadDumpedFlatValue(R"({"at":"t","id":"e-1","supersedes":"e-0","x":false})");
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_TRUE(entry->object && entry->string_id && entry->supersedes);
+  const auto flag_id = ReadDumpedFlatValue(R"({"id":true})");
+  ASSERT_TRUE(flag_id.has_value());
+  EXPECT_FALSE(flag_id->string_id);
+}
+
+// Random flat values: dump()'s text is taken; and any text taken parses to a value whose
+// dump() is that text again.
+TEST(DumpedFlatValue, AgreesWithDumpOnRandomValuesAndTexts) {
+  std::mt19937 random(11);
+  const std::string alphabet = std::string("ab\"\\/\n\t\x01\x1f\x7f{}[],: ") + "\u00e9\u2014";
+  const auto random_text = [&] {
+    std::string text;
+    for (int i = random() % 8; i > 0; --i) text += alphabet[random() % alphabet.size()];
+    return text;
+  };
+  int taken = 0;
+  for (int round = 0; round < 4000; ++round) {
+    Json value;
+    if (round % 3 == 0) {
+      value = Json(round % 2 == 0);
+    } else if (round % 3 == 1) {
+      value = random_text();
+    } else {
+      value = Json::object();
+      for (int i = random() % 4; i > 0; --i) value["k" + std::to_string(random() % 5)] = random_text();
+    }
+    std::string text;
+    try {
+      text = value.dump();
+    } catch (const Json::exception&) {
+      continue;  // a cut multibyte character: not UTF-8
+    }
+    EXPECT_TRUE(ReadDumpedFlatValue(text).has_value()) << text;
+    std::string mutated = text;
+    if (!mutated.empty()) mutated[random() % mutated.size()] = alphabet[random() % alphabet.size()];
+    if (ReadDumpedFlatValue(mutated).has_value()) {
+      ++taken;
+      const Json parsed = Json::parse(mutated, nullptr, /*allow_exceptions=*/false);
+      ASSERT_FALSE(parsed.is_discarded()) << mutated;
+      EXPECT_EQ(parsed.dump(), mutated);
+    }
+  }
+  EXPECT_GT(taken, 100);
+}
+
 }  // namespace
 }  // namespace outreach::protocol::internal

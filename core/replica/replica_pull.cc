@@ -1,0 +1,212 @@
+// A sync answer's records and results, applied (Replica::ApplyPulled), and the pulled records
+// read as they arrive, on the thread that received them (ReadPulled, PulledOf).
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/merge/join.h"
+#include "core/protocol/binary_codec.h"
+#include "core/protocol/json_text.h"
+#include "core/replica/internal/newest_reading.h"
+#include "core/replica/internal/replica_store.h"
+#include "core/replica/replica.h"
+#include "core/schema/record_schema.h"
+#include "core/schema/schema_registry.h"
+
+namespace outreach::replica {
+namespace detail {
+
+model::Hlc NewestReading(const model::RecordState& state) {
+  model::Hlc newest;
+  const auto consider = [&](const model::Version& version) { newest = std::max(newest, version.hlc); };
+  for (const auto& [field, reg] : state.registers) {
+    for (const auto& [device, hlc] : reg.seen.entries()) newest = std::max(newest, hlc);
+  }
+  for (const auto& [field, append] : state.appends) {
+    for (const auto& [entry_id, entry] : append.entries) consider(entry.version);
+  }
+  for (const auto& [field, set] : state.sets) {
+    for (const auto& [key, element] : set.elements) {
+      for (const auto& [add, seen] : element.adds) consider(add);
+      for (const auto& [removal, observed] : element.removes) consider(removal);
+    }
+  }
+  for (const auto& [device, hlc] : state.deletions_seen.entries()) newest = std::max(newest, hlc);
+  return newest;
+}
+
+}  // namespace detail
+
+namespace {
+
+bool HasDerivedFields(const schema::RecordSchema& schema) {
+  return std::any_of(schema.fields().begin(), schema.fields().end(),
+                     [](const schema::FieldSpec& field) { return !field.derived.empty(); });
+}
+
+// ValuesText of a simple record, from its texts: merge::CurrentValues shows a register of one
+// value as that value, an append field of one entry correcting nothing as that entry, a set
+// field never removed from as its elements, and the record's id under "id". Nullopt where
+// that is not the whole story (derived fields, computed from the values): the caller decodes.
+std::optional<std::string> SimpleValuesText(const schema::RecordSchema& schema,
+                                            const protocol::SimpleRecord& record) {
+  if (HasDerivedFields(schema)) return std::nullopt;
+  std::string id_text;
+  id_text.reserve(record.id.size() + 2);
+  id_text.append(1, '"').append(record.id).append(1, '"');
+  if (id_text != protocol::JsonText(model::Json(std::string(record.id)))) return std::nullopt;
+  // The lists' texts, made first: the members point into them.
+  std::vector<std::string> lists;
+  lists.reserve(record.fields.size());
+  for (const protocol::SimpleField& field : record.fields) {
+    if (!field.list) continue;
+    std::string& list = lists.emplace_back("[");
+    for (std::size_t i = field.first; i < field.first + field.count; ++i) {
+      if (i > field.first) list += ',';
+      list += record.items[i];
+    }
+    list += ']';
+  }
+  std::vector<std::pair<std::string_view, std::string_view>> members;
+  members.reserve(record.fields.size() + 1);
+  bool id_placed = false;
+  std::size_t next_list = 0;
+  for (const protocol::SimpleField& field : record.fields) {
+    const std::string_view text = field.list ? std::string_view(lists[next_list++]) : field.text;
+    if (!id_placed && field.name >= "id") {
+      members.emplace_back("id", id_text);
+      id_placed = true;
+      if (field.name == "id") continue;  // the record's id shows, not a field of that name
+    }
+    members.emplace_back(field.name, text);
+  }
+  if (!id_placed) members.emplace_back("id", id_text);
+  return protocol::JsonObjectText(members);
+}
+
+}  // namespace
+
+Result<PulledRecord> Replica::ReadPulled(std::string bytes) const {
+  if (auto simple = protocol::ScanSimpleRecord(bytes)) {
+    const schema::RecordSchema* schema = schemas_->Find(simple->collection);
+    std::optional<std::string> values =
+        schema != nullptr ? SimpleValuesText(*schema, *simple) : std::nullopt;
+    if (values.has_value()) {
+      PulledRecord pulled;
+      pulled.values = *std::move(values);
+      pulled.id = simple->id;
+      pulled.collection = simple->collection;
+      pulled.newest = simple->newest;
+      pulled.bytes = std::move(bytes);  // after the views into it are read
+      return pulled;
+    }
+  }
+  OUTREACH_ASSIGN_OR_RETURN(model::RecordState state, protocol::DecodeRecordState(bytes));
+  return PulledOf(std::move(state), std::move(bytes));
+}
+
+PulledRecord Replica::PulledOf(model::RecordState state, std::string bytes) const {
+  PulledRecord pulled;
+  pulled.values = ValuesText(state).value_or("");
+  pulled.id = state.id;
+  pulled.collection = state.collection;
+  pulled.newest = detail::NewestReading(state);
+  pulled.bytes = std::move(bytes);
+  pulled.state = std::move(state);
+  return pulled;
+}
+
+Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
+                                const std::vector<model::RecordState>& records,
+                                const std::vector<std::string>* stored_records,
+                                const std::vector<std::string>* record_values) {
+  if ((stored_records != nullptr && stored_records->size() != records.size()) ||
+      (record_values != nullptr && record_values->size() != records.size())) {
+    return InvalidArgumentError("stored records or values do not match the records");
+  }
+  std::vector<PulledRecord> pulled;
+  pulled.reserve(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    PulledRecord& record = pulled.emplace_back();
+    record.state = records[i];
+    record.id = records[i].id;
+    record.collection = records[i].collection;
+    record.newest = detail::NewestReading(records[i]);
+    if (stored_records != nullptr) record.bytes = (*stored_records)[i];
+    if (record_values != nullptr) record.values = (*record_values)[i];
+  }
+  return ApplyPulled(results, pulled);
+}
+
+Status Replica::ApplyPulled(const std::vector<PushResult>& results,
+                            std::vector<PulledRecord>& records) {
+  std::set<std::string> pulled;
+  model::Hlc newest;
+  for (const PulledRecord& record : records) {
+    if (record.id.empty()) return InvalidArgumentError("a server record needs an id");
+    if (schemas_->Find(record.collection) == nullptr) {
+      return InvalidArgumentError("unknown collection " + record.collection);
+    }
+    pulled.insert(record.id);
+    newest = std::max(newest, record.newest);
+  }
+  OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
+  // Every reading the server sent, including those of this device's accepted changes: the
+  // clock moves past them and re-stamping stays above them.
+  if (!newest.IsZero()) {
+    OUTREACH_RETURN_IF_ERROR(clock_.Observe(newest));
+    OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
+  }
+  std::set<std::string> rebuild;
+  std::map<std::string, std::set<std::string>> fold;  // record -> its accepted changes not sent back
+  for (const PushResult& result : results) {
+    auto record_id = store_->OutboxRecord(result.change_id);
+    if (record_id.status().code() == StatusCode::kNotFound) continue;
+    OUTREACH_RETURN_IF_ERROR(record_id.status());
+    if (result.rejected) {
+      OUTREACH_RETURN_IF_ERROR(MarkRejected(result.change_id, result.reason));
+    } else if (pulled.count(*record_id) > 0) {
+      OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(result.change_id));
+      rebuild.insert(*record_id);
+    } else {
+      fold[*record_id].insert(result.change_id);
+    }
+  }
+  for (const auto& [record_id, change_ids] : fold) {
+    OUTREACH_RETURN_IF_ERROR(FoldAccepted(record_id, change_ids));
+  }
+  for (PulledRecord& record : records) {
+    // Joined, not replaced (see ApplyServerRecord).
+    OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));
+    if (!record.state.has_value()) {
+      // New to this device and nothing of it pending: stored from its bytes and values.
+      OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record.id));
+      if (!confirmed.has_value() && pending.empty()) {
+        OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record.id).status());
+        OUTREACH_RETURN_IF_ERROR(store_->SaveViewRow(record.id, record.collection, record.values,
+                                                     /*deleted=*/false, record.bytes));
+        rebuild.erase(record.id);
+        continue;
+      }
+      OUTREACH_ASSIGN_OR_RETURN(record.state, protocol::DecodeRecordState(record.bytes));
+    }
+    const model::RecordState& state = *record.state;
+    if (confirmed.has_value()) {
+      *confirmed = merge::JoinStates(*confirmed, state);
+      // Usually the server's copy already holds all this device had: the join is that copy,
+      // and it too is kept as it came.
+      const bool as_sent = *confirmed == state;
+      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &*confirmed, as_sent ? record.bytes : "",
+                                       as_sent ? record.values : ""));
+    } else {
+      // New to this device.
+      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &state, record.bytes, record.values));
+    }
+    rebuild.erase(record.id);
+  }
+  for (const std::string& id : rebuild) OUTREACH_RETURN_IF_ERROR(Rebuild(id));
+  OUTREACH_RETURN_IF_ERROR(SaveClock());
+  return txn.Commit();
+}
+
+}  // namespace outreach::replica
