@@ -19,9 +19,11 @@ constexpr auto kCancelCheck = std::chrono::milliseconds(50);
 namespace {
 
 // Decodes a 200's body and reads its records (values_of may be null: left to the applier).
-void Decode(ReceivedAnswer& answer, const replica::Replica* values_of) {
+// `written`: the version its request was written in (the records' form follows it).
+void Decode(ReceivedAnswer& answer, const replica::Replica* values_of,
+            protocol::ProtocolVersion written) {
   answer.response = protocol::DecodeBinaryResponse(answer.http.body, {}, &answer.stored_records,
-                                                   /*leave_packed=*/values_of != nullptr);
+                                                   /*leave_packed=*/values_of != nullptr, written);
   if (values_of == nullptr || !answer.response->ok()) return;
   auto pulled = ReadRecords(*values_of, **answer.response, answer.stored_records);
   if (!pulled.ok()) {
@@ -61,14 +63,14 @@ Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& r
   return pulled;
 }
 
-Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
+Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& prepared,
                                       const RequestOptions& options,
                                       const replica::Replica* values_of) {
   OUTREACH_ASSIGN_OR_RETURN(
       HttpResult http_answer,
-      http->Post("/v1/sync", std::string(protocol::kBinaryContentType), body, options));
+      http->Post("/v1/sync", std::string(protocol::kBinaryContentType), prepared.body, options));
   ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}};
-  if (answer.http.status == 200) Decode(answer, values_of);
+  if (answer.http.status == 200) Decode(answer, values_of, prepared.request.version);
   return answer;
 }
 
@@ -127,7 +129,7 @@ void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptio
   auto flight = std::make_unique<Flight>();
   flight->prepared = std::move(prepared);
   std::promise<Result<ReceivedAnswer>> answered;
-  answered.set_value(SendAndReceive(http, flight->prepared.body, options, values_of));
+  answered.set_value(SendAndReceive(http, flight->prepared, options, values_of));
   flight->answer = answered.get_future();
   std::lock_guard lock(flights_mutex_);
   flight->number = sent_++;
@@ -184,7 +186,7 @@ Result<ReceivedAnswer> RequestAhead::Run(const Flight* flight, HttpClient* http,
       }
     }
   }
-  Decode(answer, values_of);
+  Decode(answer, values_of, flight->prepared.request.version);
   return answer;
 }
 

@@ -58,7 +58,7 @@ Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& r
 // Posts a sync request and decodes a 200 answer; `values_of` (may be null) reads its records
 // (ReadRecords: only its schemas are read). Null: the records are decoded whole, for the
 // applying thread to read.
-Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const std::string& body,
+Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& prepared,
                                       const RequestOptions& options,
                                       const replica::Replica* values_of);
 

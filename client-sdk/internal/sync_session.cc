@@ -1,6 +1,7 @@
 #include "client-sdk/internal/sync_session.h"
 
 #include <algorithm>
+#include <exception>
 
 #include "client-sdk/internal/device_state.h"
 #include "client-sdk/internal/request_ahead.h"
@@ -29,12 +30,16 @@ Status Refused(const HttpResult& answer, const protocol::ErrorBody& error) {
 
 // Records read before the schemas were reloaded, read again by `reader` (on the new schemas).
 Status ReadAgain(const replica::Replica& reader, std::vector<replica::PulledRecord>& pulled) {
-  for (replica::PulledRecord& record : pulled) {
-    if (record.state.has_value()) {
-      record = reader.PulledOf(*std::move(record.state), std::move(record.bytes));
-    } else {
-      OUTREACH_ASSIGN_OR_RETURN(record, reader.ReadPulled(std::move(record.bytes)));
+  try {
+    for (replica::PulledRecord& record : pulled) {
+      if (record.state.has_value()) {
+        record = reader.PulledOf(*std::move(record.state), std::move(record.bytes));
+      } else {
+        OUTREACH_ASSIGN_OR_RETURN(record, reader.ReadPulled(std::move(record.bytes)));
+      }
     }
+  } catch (const std::exception&) {  // as ReadRecords
+    return InvalidArgumentError("a pulled record's values could not be made");
   }
   return Status::Ok();
 }

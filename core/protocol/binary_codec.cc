@@ -251,15 +251,16 @@ void WriteBlob(OutArchive& ar, std::string_view bytes) {
 }
 
 // A stored record for a peer of 1.0-1.2: in archive form, which a packed record is turned into.
-// A stored record that does not unpack is sent as it is: the peer refuses the message, as it
-// would any other malformed one, and the server stays up.
-void WriteArchiveForm(OutArchive& ar, const std::string& bytes) {
+// One that does not unpack throws DecodeError if `strict`; otherwise it is sent as it is (the
+// peer refuses the message, as it would any other malformed one).
+void WriteArchiveForm(OutArchive& ar, const std::string& bytes, bool strict) {
   if (internal::IsPackedRecord(bytes)) {
     model::RecordState state;
     bool unpacked = true;
     try {
       internal::UnpackRecord(bytes, state);
     } catch (const DecodeError&) {
+      if (strict) throw;
       unpacked = false;
     }
     if (unpacked) {
@@ -268,6 +269,35 @@ void WriteArchiveForm(OutArchive& ar, const std::string& bytes) {
     }
   }
   ar(cereal::binary_data(bytes.data(), bytes.size()));
+}
+
+std::string EncodeResponse(const SyncResponse& response,
+                           std::span<const std::string> encoded_records, bool packed,
+                           bool strict) {
+  return Frame(MessageKind::kSyncResponse, response.version, Archive([&](OutArchive& ar) {
+                 WriteResponseHead(ar, response);
+                 internal::WriteCount(ar, response.records.size() + encoded_records.size());
+                 for (const auto& record : response.records) {
+                   if (packed) {
+                     WriteBlob(ar, internal::PackRecord(record));
+                   } else {
+                     Io(ar, record);
+                   }
+                 }
+                 // As the store keeps them, packed or (stored before 1.3) in archive form.
+                 for (const auto& bytes : encoded_records) {
+                   if (packed) {
+                     WriteBlob(ar, bytes);
+                   } else {
+                     WriteArchiveForm(ar, bytes, strict);
+                   }
+                 }
+               }));
+}
+
+// The older of the two minors: what both the request's writer and the answer's reads.
+bool CarriesPackedRecords(ProtocolVersion header, ProtocolVersion written) {
+  return CarriesPackedRecords(header.minor < written.minor ? header : written);
 }
 
 // A stored record of either form into `state`, shape-checked; throws DecodeError.
@@ -338,26 +368,19 @@ std::string EncodeBinary(const SyncResponse& response) { return EncodeBinary(res
 
 std::string EncodeBinary(const SyncResponse& response,
                          std::span<const std::string> encoded_records) {
-  const bool packed = CarriesPackedRecords(response.version);
-  return Frame(MessageKind::kSyncResponse, response.version, Archive([&](OutArchive& ar) {
-                 WriteResponseHead(ar, response);
-                 internal::WriteCount(ar, response.records.size() + encoded_records.size());
-                 for (const auto& record : response.records) {
-                   if (packed) {
-                     WriteBlob(ar, internal::PackRecord(record));
-                   } else {
-                     Io(ar, record);
-                   }
-                 }
-                 // As the store keeps them, packed or (stored before 1.3) in archive form.
-                 for (const auto& bytes : encoded_records) {
-                   if (packed) {
-                     WriteBlob(ar, bytes);
-                   } else {
-                     WriteArchiveForm(ar, bytes);
-                   }
-                 }
-               }));
+  return EncodeResponse(response, encoded_records, CarriesPackedRecords(response.version),
+                        /*strict=*/false);
+}
+
+Result<std::string> EncodeBinaryFor(const SyncResponse& response,
+                                    std::span<const std::string> encoded_records,
+                                    ProtocolVersion written) {
+  try {
+    return EncodeResponse(response, encoded_records,
+                          CarriesPackedRecords(response.version, written), /*strict=*/true);
+  } catch (const DecodeError&) {
+    return InvalidArgumentError("a stored record does not read");
+  }
 }
 
 Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimits& limits) {
@@ -377,7 +400,7 @@ Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimit
 
 Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLimits& limits,
                                           std::vector<std::string>* stored_records,
-                                          bool leave_packed) {
+                                          bool leave_packed, ProtocolVersion written) {
   OUTREACH_ASSIGN_OR_RETURN(std::string archive,
                             Unframe(body, MessageKind::kSyncResponse, limits));
   SyncResponse response;
@@ -385,7 +408,7 @@ Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLim
   OUTREACH_RETURN_IF_ERROR(Unarchive(archive, [&](InArchive& ar) {
     ReadResponseHead(ar, response);
     const std::size_t records = internal::ReadCount(ar);
-    const bool packed = CarriesPackedRecords(response.version);
+    const bool packed = CarriesPackedRecords(response.version, written);
     const bool left_packed = packed && leave_packed && stored_records != nullptr;
     for (std::size_t i = 0; i < records; ++i) {
       if (packed) {

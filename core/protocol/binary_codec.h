@@ -20,7 +20,8 @@ namespace outreach::protocol {
 
 struct DecodeLimits {
   // Bodies are at most 16 MiB on the wire (server limit); zstd of a batch of records rarely
-  // beats 10x, so 256 MiB bounds the memory a decode can take.
+  // beats 10x, so 256 MiB bounds what a decode reads. A packed record decodes to at most 32
+  // times its bytes (packed_record.cc): a decode's memory is bounded by that factor.
   std::size_t max_decompressed_bytes = 256 * 1024 * 1024;
 };
 
@@ -43,23 +44,33 @@ std::string EncodeBinary(const SyncRequest& request, const CompressedChanges& ch
 
 std::string EncodeBinary(const SyncResponse& response);
 // The server's pull path: `encoded_records` (EncodeRecordState bytes, as it stores them) are
-// sent after `response.records` without being decoded and encoded again.
+// sent after `response.records` as they are, to a reader of this version.
 std::string EncodeBinary(const SyncResponse& response,
                          std::span<const std::string> encoded_records);
+// The same for a request written in `written`: the header says `response.version` (the
+// server's own, so a device learns it may write newer), and the records are in the form the
+// older of the two reads (packed from 1.3; before, the archive form, into which packed records
+// are turned). invalid_argument: a stored record does not read (the store is damaged).
+Result<std::string> EncodeBinaryFor(const SyncResponse& response,
+                                    std::span<const std::string> encoded_records,
+                                    ProtocolVersion written);
 
 // invalid_argument: malformed; failed_precondition: another major version (the message names
 // both); resource_exhausted: decompresses beyond the limit.
 Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimits& limits = {});
 // `stored_records`, if given, receives each record's bytes as they came (EncodeRecordState's
 // form, checked by the decode), in the order of `records`: a device stores them as they are.
-// `leave_packed` (with `stored_records`): a 1.3 answer's records are not decoded; `records`
-// stays empty and `stored_records` receives their bytes unchecked, for the device to read
-// each (ScanSimpleRecord, or DecodeRecordState, which checks them). An answer of an older
-// minor is decoded whole.
+// `written`: the version the request was written in; the records are in the form the older
+// of it and the answer's header reads (EncodeBinaryFor).
+// `leave_packed` (with `stored_records`): packed records are not decoded; `records` stays
+// empty and `stored_records` receives their bytes unchecked, for the device to read each
+// (ScanSimpleRecord, or DecodeRecordState, which checks them). Records in archive form are
+// decoded whole.
 Result<SyncResponse> DecodeBinaryResponse(std::string_view body,
                                           const DecodeLimits& limits = {},
                                           std::vector<std::string>* stored_records = nullptr,
-                                          bool leave_packed = false);
+                                          bool leave_packed = false,
+                                          ProtocolVersion written = kProtocolVersion);
 
 // A response's head (results, cursor, has_more, server time, directives, schemas hash), its
 // records left undecoded (`records` stays empty): enough to ask for the next page while this
@@ -68,8 +79,9 @@ Result<SyncResponse> DecodeBinaryResponse(std::string_view body,
 inline constexpr std::size_t kResponseHeadBytes = 64 * 1024;
 Result<SyncResponse> DecodeBinaryResponseHead(std::string_view body);
 
-// One record state in the same archive format, uncompressed: how the server and the devices
-// store it (a device's confirmed states and views, the server's records).
+// One record state, packed (internal/packed_record.h), uncompressed: how the server and the
+// devices store it (a device's views and confirmed states, the server's records). Decoding
+// also reads the archive form that states were stored in before 1.3.
 std::string EncodeRecordState(const model::RecordState& state);
 Result<model::RecordState> DecodeRecordState(std::string_view bytes);
 // What storing a pulled record new to a device takes, read in place from a simple packed
@@ -97,7 +109,7 @@ struct SimpleRecord {
 // views point into `bytes`.
 std::optional<SimpleRecord> ScanSimpleRecord(std::string_view bytes);
 
-// One change, likewise: how a device keeps its outbox.
+// One change in the archive form, uncompressed: how a device keeps its outbox.
 std::string EncodeChange(const model::Change& change);
 Result<model::Change> DecodeChange(std::string_view bytes);
 // Only the head of a stored change (ids, collection, team, schema version, kind, version): what

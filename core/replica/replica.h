@@ -248,7 +248,7 @@ class Replica {
   // decoded here only if this device holds it or has changes of it pending.
   Status ApplyPulled(const std::vector<PushResult>& results, std::vector<PulledRecord>& records);
   // A record's bytes as a 1.3 answer carried them (protocol::DecodeBinaryResponse with
-  // `records_left_packed`), checked as DecodeRecordState checks them, with its values; a
+  // `leave_packed`), checked as DecodeRecordState checks them, with its values; a
   // simple record is not decoded. invalid_argument: they are not a record. Like ValuesText,
   // reads only the schemas: safe on another thread.
   Result<PulledRecord> ReadPulled(std::string bytes) const;

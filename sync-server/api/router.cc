@@ -119,8 +119,10 @@ HttpResponse Router::Sync(const HttpRequest& request) {
                     {"pulled", reply.encoded_records.size()},
                     {"has_more", reply.response.has_more}});
   if (binary) {
-    HttpResponse answer{200, std::string(protocol::kBinaryContentType),
-                        protocol::EncodeBinary(reply.response, reply.encoded_records), {}, {}};
+    // In the form the request's version reads (a 1.2 device: the archive form).
+    auto body = protocol::EncodeBinaryFor(reply.response, reply.encoded_records, decoded->version);
+    if (!body.ok()) return ErrorResponse(500, "store_corrupt", "a stored record does not decode");
+    HttpResponse answer{200, std::string(protocol::kBinaryContentType), *std::move(body), {}, {}};
     answer.retained = std::make_shared<const std::pair<protocol::SyncRequest, SyncReply>>(
         std::move(*decoded), std::move(reply));
     return answer;

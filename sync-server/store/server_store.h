@@ -42,8 +42,8 @@ struct Device {
   std::int64_t last_seen_ms = 0;
 };
 
-// A record as the server keeps it: its scope and its state in the protocol's archive format
-// (protocol::EncodeRecordState), which pulls send without re-encoding.
+// A record as the server keeps it: its scope and its state as protocol::EncodeRecordState
+// writes it (packed since 1.3), which pulls of 1.3 send as it is.
 struct StoredRecord {
   std::string team_id;
   std::string collection;

@@ -270,10 +270,6 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
   if (!invalid.empty()) return InvalidChanges(std::move(invalid));
 
   SyncReply reply;
-  // Answered in the request's minor when it is older: its records in the form it reads.
-  if (request.version.minor < reply.response.version.minor) {
-    reply.response.version.minor = request.version.minor;
-  }
   FoldedRecords folded(*after, protocol::FoldsExactly(request.version));
   if (!request.changes.empty()) {
     auto push = store_->BeginPush();

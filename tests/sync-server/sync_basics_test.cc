@@ -122,9 +122,10 @@ TEST_F(SyncBasicsTest, ADeviceOnAnOlderMinorGetsItsOwnRecordsBack) {
   EXPECT_EQ(std::get<SyncReply>(reply).encoded_records.size(), 2u);
 }
 
-// The server stores records packed (1.3); a 1.2 device reads only the archive form: it is
-// answered in 1.2, with each record in the form it reads and equal to what is stored.
-TEST_F(SyncBasicsTest, A1_2DeviceIsAnsweredIn1_2WithRecordsItReads) {
+// The server stores records packed (1.3); a 1.2 device reads only the archive form. Its answer
+// says the server's own version (so a device that wrote 1.2 learns it may write 1.3) and holds
+// each record in the form the request's version reads, equal to what is stored.
+TEST_F(SyncBasicsTest, A1_2DeviceGetsRecordsInTheFormItReads) {
   const auto ids = CreateYoungPeople(*ana_, {"Skye"});
   ASSERT_EQ(ids.size(), 1u);
   Synced(*ana_);
@@ -133,18 +134,33 @@ TEST_F(SyncBasicsTest, A1_2DeviceIsAnsweredIn1_2WithRecordsItReads) {
   auto reply = server_->service().Sync(ServerDevice(*ben_), pull);
   ASSERT_EQ(HttpStatus(reply), 200);
   const SyncReply& answer = std::get<SyncReply>(reply);
-  EXPECT_EQ(answer.response.version, pull.version);
+  EXPECT_EQ(answer.response.version, protocol::kProtocolVersion);
   ASSERT_EQ(answer.encoded_records.size(), 1u);
-  const std::string body = protocol::EncodeBinary(answer.response, answer.encoded_records);
-  EXPECT_EQ(body[5], 2) << "the header says 1.2";
-  std::vector<std::string> kept;
-  ASSERT_OK_AND_ASSIGN(protocol::SyncResponse read, protocol::DecodeBinaryResponse(body, {}, &kept));
-  ASSERT_EQ(read.records.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(const std::string body,
+                       protocol::EncodeBinaryFor(answer.response, answer.encoded_records, pull.version));
+  EXPECT_EQ(static_cast<int>(body[5]), protocol::kProtocolVersion.minor) << "the server's own";
   ASSERT_OK_AND_ASSIGN(model::RecordState stored,
                        protocol::DecodeRecordState(answer.encoded_records[0]));
+  // Read as a 1.2 device reads it: the archive form, which it stores as it came.
+  std::vector<std::string> kept;
+  ASSERT_OK_AND_ASSIGN(protocol::SyncResponse read,
+                       protocol::DecodeBinaryResponse(body, {}, &kept, false, pull.version));
+  ASSERT_EQ(read.records.size(), 1u);
   EXPECT_EQ(read.records[0], stored);
   ASSERT_EQ(kept.size(), 1u);
   EXPECT_NE(kept[0], answer.encoded_records[0]) << "packed for 1.3, archive form for 1.2";
+  // A 1.3 request gets the stored bytes as they are.
+  ASSERT_OK_AND_ASSIGN(const std::string packed,
+                       protocol::EncodeBinaryFor(answer.response, answer.encoded_records,
+                                                 protocol::kProtocolVersion));
+  kept.clear();
+  ASSERT_OK(protocol::DecodeBinaryResponse(packed, {}, &kept).status());
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0], answer.encoded_records[0]);
+  // A stored row that does not read is the store's damage: refused, not sent to a 1.2 device.
+  std::vector<std::string> damaged = answer.encoded_records;
+  damaged[0].pop_back();
+  EXPECT_FALSE(protocol::EncodeBinaryFor(answer.response, damaged, pull.version).ok());
 }
 
 TEST_F(SyncBasicsTest, AnotherTeamReceivesNothingOfTheTeam) {

@@ -209,13 +209,28 @@ class Reader {
   std::size_t at_ = 0;
 };
 
+// A name table of more is forged: a record names the devices and people that wrote it.
+constexpr std::size_t kMaxNames = 65536;
+
 class Unpacker : public Reader {
  public:
-  using Reader::Reader;
+  // A decoded state takes at most 32 times its bytes (an honest one about 6 to 11 times, its
+  // clock readings taking 6 bytes or more): every name index copies a name, so without a
+  // bound a few bytes could make megabytes.
+  explicit Unpacker(std::string_view bytes) : Reader(bytes), budget_(32 * bytes.size() + 65536) {}
 
-  std::string Text() { return std::string(TextView()); }
+  void Charge(std::size_t bytes) {
+    Require(bytes <= budget_, "record decodes beyond 32 times its size");
+    budget_ -= bytes;
+  }
+  std::string Text() {
+    const std::string_view text = TextView();
+    Charge(sizeof(std::string) + text.size());
+    return std::string(text);
+  }
   model::Json Value() {
     std::string_view text = Bytes();
+    Charge(sizeof(model::Json) + 2 * text.size());
     Require(IsUtf8(text), "text is not UTF-8");
     model::Json value;
     if (!ReadPlainJson(text, value)) {
@@ -228,7 +243,9 @@ class Unpacker : public Reader {
   const std::string& Name() {
     const std::uint64_t index = Varint();
     Require(index < names_.size(), "name index beyond the table");
-    return names_[static_cast<std::size_t>(index)];
+    const std::string& name = names_[static_cast<std::size_t>(index)];
+    Charge(sizeof(std::string) + name.size());  // its caller copies it
+    return name;
   }
   model::Version Version() {
     model::Version version;
@@ -239,13 +256,17 @@ class Unpacker : public Reader {
   std::vector<model::Version> Versions() {
     std::vector<model::Version> versions;
     const std::size_t count = Count();
-    for (std::size_t i = 0; i < count; ++i) versions.push_back(Version());
+    for (std::size_t i = 0; i < count; ++i) {
+      Charge(sizeof(model::Version));
+      versions.push_back(Version());
+    }
     return versions;
   }
   model::VersionVector Vector() {
     const std::size_t count = Count();
     std::vector<model::VersionVector::Entry> entries;  // grown as read: a count may be forged
     for (std::size_t i = 0; i < count; ++i) {
+      Charge(sizeof(model::VersionVector::Entry));
       const std::string& device = Name();
       entries.emplace_back(device, Clock());
     }
@@ -254,6 +275,7 @@ class Unpacker : public Reader {
     return vector;
   }
   model::Candidate Written() {
+    Charge(sizeof(model::Candidate));
     model::Candidate candidate;
     candidate.value = Value();
     candidate.version = Version();
@@ -263,6 +285,7 @@ class Unpacker : public Reader {
 
   void State(model::RecordState& state) {
     const std::size_t names = Count();
+    Require(names <= kMaxNames, "too many names");
     for (std::size_t i = 0; i < names; ++i) names_.push_back(Text());
     state.id = Text();
     state.collection = Text();
@@ -298,6 +321,7 @@ class Unpacker : public Reader {
       }
     }
     for (std::size_t i = 0, n = Count(); i < n; ++i) {
+      Charge(sizeof(model::Deletion));
       model::Deletion& deletion = state.deletions.emplace_back();
       deletion.version = Version();
       deletion.author = Name();
@@ -315,6 +339,7 @@ class Unpacker : public Reader {
   // A new entry of `map` under `key`: a repeated key is forged (an honest packer writes a map).
   template <typename Map>
   typename Map::mapped_type& Fresh(Map& map, typename Map::key_type key) {
+    Charge(sizeof(typename Map::value_type) + 32);  // the node
     auto [it, inserted] = map.try_emplace(std::move(key));
     Require(inserted, "repeated key");
     return it->second;
@@ -327,6 +352,7 @@ class Unpacker : public Reader {
   }
 
   std::vector<std::string> names_;
+  std::size_t budget_;
 };
 
 // ScanSimpleRecord's reading; nullopt as soon as the record is not simple.
@@ -335,7 +361,9 @@ class Scanner {
   explicit Scanner(Reader& in) : in_(in) {}
 
   std::optional<protocol::SimpleRecord> Scan() {
-    names_.resize(in_.Count());
+    const std::size_t names = in_.Count();
+    Require(names <= kMaxNames, "too many names");
+    names_.resize(names);
     for (std::string_view& name : names_) name = in_.TextView();
     record_.id = in_.TextView();
     record_.collection = in_.TextView();

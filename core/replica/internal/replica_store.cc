@@ -35,9 +35,12 @@ CREATE INDEX IF NOT EXISTS outbox_by_record ON outbox(record_id, seq);
 
 // Stored states and changes changed from JSON to binary in layout 2 (a database of the JSON
 // layout is refused by name rather than misread); layout 3 moved the confirmed state into the
-// view, and a layout-2 database is moved on open (MigrateFromLayout2).
+// view, and a layout-2 database is moved on open (MigrateFromLayout2). Layout 4 stores states
+// packed (protocol 1.3); its states in archive form still read, so a layout-3 database only
+// changes its mark on open, and a version that reads layout 3 only refuses layout 4 by name
+// rather than failing record by record.
 constexpr const char* kFormatKey = "replica_format";
-constexpr const char* kFormat = "3";
+constexpr const char* kFormat = "4";
 
 // Layout 2 kept every confirmed state in `confirmed` and a view's own state (NULL: none
 // pending, the confirmed state) in local_view. Whether a record has pending changes is read
@@ -105,9 +108,11 @@ Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(storage::Database* db) 
     OUTREACH_RETURN_IF_ERROR(store->SetMeta(kFormatKey, kFormat));
   } else if (format == std::optional<std::string>("2")) {
     OUTREACH_RETURN_IF_ERROR(store->MigrateFromLayout2());
+  } else if (format == std::optional<std::string>("3")) {
+    OUTREACH_RETURN_IF_ERROR(store->SetMeta(kFormatKey, kFormat));
   } else if (format.value_or("1") != kFormat) {
     return FailedPreconditionError("the device's records are in layout " + format.value_or("1") +
-                                   "; this version reads layouts 2 and " + kFormat +
+                                   "; this version reads layouts 2 to " + kFormat +
                                    " only: sync with the old version, then wipe and enrol again");
   }
   OUTREACH_RETURN_IF_ERROR(txn.Commit());

@@ -9,7 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/model/canonical_json.h"
 #include "core/protocol/binary_codec.h"
+#include "core/protocol/json_text.h"
 #include "protocol_samples.h"
 #include "tests/testing/status_matchers.h"
 
@@ -231,6 +233,88 @@ TEST(PackedRecord, ForgedStatesAreRefusedByWhatIsWrong) {
   EXPECT_THAT(DecodeRecordState(long_varint).status(), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(DecodeRecordState(Forge().Varint(1).Text("\xC0\xAF").bytes()).status(),
               StatusIs(StatusCode::kInvalidArgument));
+}
+
+// Every name index copies a name: a few bytes naming a long name many times must be refused
+// quickly, not decoded into gigabytes.
+TEST(PackedRecord, ANameNamedOverAndOverIsRefused) {
+  constexpr int kTimes = 100000;
+  Forge forge;
+  forge.Varint(1).Text(std::string(4000, 'd')).Text("r").Text("contact").Text("t").Text("1.0");
+  forge.Varint(0).Varint(0);                               // no registers, no append fields
+  forge.Varint(1).Text("tags").Varint(1).Text("\"x\"");    // one set field of one element
+  forge.Varint(1).Varint(1).Varint(0).Varint(0);           // added once, by name 0
+  forge.Varint(kTimes);                                    // having seen name 0 that often
+  for (int i = 0; i < kTimes; ++i) forge.Varint(0).Varint(0).Varint(0);
+  forge.Varint(0).Varint(0).Varint(0);                     // no removals, deletions, context
+  EXPECT_THAT(DecodeRecordState(forge.bytes()).status(), StatusIs(StatusCode::kInvalidArgument));
+  // A table of more names than any record has.
+  Forge table;
+  table.Varint(70000);
+  for (int i = 0; i < 70000; ++i) table.Text("");
+  EXPECT_THAT(DecodeRecordState(table.bytes()).status(), StatusIs(StatusCode::kInvalidArgument));
+}
+
+// A simple record: one register, one append entry, one set element, one writer.
+model::RecordState SimpleSample() {
+  model::RecordState state;
+  state.id = "r-1";
+  state.collection = "contact";
+  state.team = "team-a";
+  state.schema_version = "1.0";
+  const model::Version version{{1'760'000'000'000, 0}, "device-a"};
+  auto& reg = state.registers["location_text"];
+  reg.candidates = {{model::Json("car park"), version, "user-1"}};
+  reg.seen.Add(version);
+  const model::Json entry{{"id", "e-1"}, {"text", "seen\n\"twice\""}};
+  state.appends["summary"].entries[model::AppendKey("e-1", version)] = {entry, version, "user-1"};
+  model::SetElement element;
+  element.value = "user-1";
+  element.adds[version] = {};
+  state.sets["workers_present"].elements[model::CanonicalJson(element.value)] = element;
+  return state;
+}
+
+// The scan is never less strict than the decode: whatever it takes, the decode reads, to a
+// state whose fields are exactly what the scan said.
+TEST(PackedRecord, WhatTheScanTakesTheDecodeReadsAlike) {
+  const std::string bytes = EncodeRecordState(SimpleSample());
+  ASSERT_TRUE(ScanSimpleRecord(bytes).has_value());
+  std::mt19937 random(5);
+  int taken = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string corrupt = bytes;
+    for (int i = 1 + round % 2; i > 0; --i) {
+      corrupt[random() % corrupt.size()] = static_cast<char>(random() % 256);
+    }
+    const auto scanned = ScanSimpleRecord(corrupt);
+    if (!scanned.has_value()) continue;
+    ++taken;
+    ASSERT_OK_AND_ASSIGN(model::RecordState state, DecodeRecordState(corrupt));
+    EXPECT_EQ(scanned->id, state.id);
+    EXPECT_EQ(scanned->collection, state.collection);
+    EXPECT_EQ(scanned->fields.size(),
+              state.registers.size() + state.appends.size() + state.sets.size());
+    for (const SimpleField& field : scanned->fields) {
+      const std::string name(field.name);
+      if (!field.list) {
+        ASSERT_EQ(state.registers.count(name), 1u) << name;
+        EXPECT_EQ(field.text, JsonText(state.registers.at(name).candidates.at(0).value));
+      } else if (state.appends.count(name) == 1) {
+        ASSERT_EQ(field.count, 1u);
+        EXPECT_EQ(scanned->items[field.first],
+                  JsonText(state.appends.at(name).entries.begin()->second.value));
+      } else {
+        ASSERT_EQ(state.sets.count(name), 1u) << name;
+        ASSERT_EQ(field.count, state.sets.at(name).elements.size());
+        std::size_t at = field.first;
+        for (const auto& [key, element] : state.sets.at(name).elements) {
+          EXPECT_EQ(scanned->items[at++], JsonText(element.value));
+        }
+      }
+    }
+  }
+  EXPECT_GT(taken, 1000);
 }
 
 }  // namespace

@@ -109,6 +109,27 @@ TEST_F(ReplicaPullTest, EveryRecordReadsAsItsDecodedStateShows) {
   id_field.registers["id"] = id_field.registers.at("status");
   ExpectReadAsDecoded(id_field, true, "a register named id shows the record's id");
 
+  model::RecordState names = contact;
+  for (const char* name : {"i", "ia", "idx", "Id", "", "a\"b", "zz"}) {
+    names.registers[name] = names.registers.at("status");
+  }
+  ExpectReadAsDecoded(names, true, "names around id, and names that need escaping");
+
+  model::RecordState empty_set = contact;
+  empty_set.sets.at("workers_present").elements.clear();
+  ExpectReadAsDecoded(empty_set, true, "an empty set field");
+
+  model::RecordState added_twice = contact;
+  auto& twice = added_twice.sets.at("workers_present").elements.begin()->second;
+  model::Version again = twice.adds.begin()->first;
+  again.hlc.physical_ms += 30;
+  twice.adds[again] = {};
+  ExpectReadAsDecoded(added_twice, true, "a set element added twice");
+
+  model::RecordState odd_id = contact;
+  odd_id.id = "odd \"id\"";
+  ExpectReadAsDecoded(odd_id, false, "an id that needs escaping");
+
   model::RecordState deleted = contact;
   deleted.deletions.push_back(model::Deletion{{{1'764'000'100'000, 0}, "tablet-1"}, "user-1", {}, {}});
   ExpectReadAsDecoded(deleted, false, "a deletion");
@@ -143,6 +164,26 @@ TEST_F(ReplicaPullTest, ASimpleRecordNewHereIsStoredAsItCame) {
   ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(state.id));
   EXPECT_FALSE(view.has_pending_changes);
   EXPECT_EQ(view.values["location_text"], "car park");
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
+// This device's own create, accepted and sent back with nothing else pending: its view row
+// is written over in the bytes that came.
+TEST_F(ReplicaPullTest, AnAcceptedCreateSentBackIsStoredOverItsView) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("contact", Contact("0190a6c2-0000-7000-8000-0000000000a1")));
+  ASSERT_OK_AND_ASSIGN(auto created, replica_->Outbox(OutboxStatus::kPending));
+  const model::RecordState server =
+      merge::Merge(*schemas_->Find("contact"), {}, created[0].change).state;
+  ASSERT_OK_AND_ASSIGN(PulledRecord pulled, replica_->ReadPulled(protocol::EncodeRecordState(server)));
+  ASSERT_FALSE(pulled.state.has_value());
+  std::vector<PulledRecord> records;
+  records.push_back(std::move(pulled));
+  ASSERT_THAT(replica_->ApplyPulled({PushResult{created[0].change.change_id, false, ""}}, records),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
+  EXPECT_FALSE(view.has_pending_changes);
+  ASSERT_OK_AND_ASSIGN(auto left, replica_->Outbox(OutboxStatus::kPending));
+  EXPECT_TRUE(left.empty());
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 }
 

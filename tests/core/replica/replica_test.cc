@@ -7,11 +7,13 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 
 #include "core/merge/merge.h"
 #include "core/model/hybrid_clock.h"
+#include "core/protocol/binary_codec.h"
 #include "tests/core/replica/replica_fixture.h"
 #include "tests/testing/status_matchers.h"
 
@@ -286,6 +288,47 @@ TEST_F(ReplicaTest, ADatabaseOfAnOlderLayoutIsRefusedByName) {
               StatusIs(StatusCode::kFailedPrecondition));
 }
 
+// Layout 4 stores states packed (1.3). A layout-3 database, its states in archive form, is
+// marked layout 4 when opened and reads as before; a later layout is refused by name.
+TEST_F(ReplicaTest, ALayout3DatabaseReadsOnAndALaterLayoutIsRefusedByName) {
+  ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK(replica_->MarkAccepted(OnlyPendingChange()));
+  ASSERT_OK_AND_ASSIGN(RecordView before, replica_->Get(id));
+  const std::optional<std::string> packed = ViewState(id);
+  ASSERT_TRUE(packed.has_value());
+  ASSERT_OK_AND_ASSIGN(model::RecordState state, protocol::DecodeRecordState(*packed));
+  // The archive form, as a layout-3 device stored it (what a 1.2 answer carries).
+  protocol::SyncResponse old_answer;
+  old_answer.version = protocol::ProtocolVersion{1, 2};
+  old_answer.records = {state};
+  std::vector<std::string> archive;
+  ASSERT_OK(protocol::DecodeBinaryResponse(protocol::EncodeBinary(old_answer), {}, &archive).status());
+  ASSERT_EQ(archive.size(), 1u);
+  ASSERT_NE(archive[0], *packed);
+  replica_.reset();
+  ASSERT_OK_AND_ASSIGN(auto update, db_->Prepare("UPDATE local_view SET state = ? WHERE record_id = ?"));
+  ASSERT_OK(update.BindBlob(
+      1, std::span(reinterpret_cast<const std::uint8_t*>(archive[0].data()), archive[0].size())));
+  ASSERT_OK(update.BindText(2, id));
+  ASSERT_OK(update.Run());
+  ASSERT_OK(db_->Exec("UPDATE replica_meta SET value = '3' WHERE key = 'replica_format'"));
+  replica_ = OpenReplica("worker");
+  ASSERT_TRUE(replica_);
+  EXPECT_EQ(Column("SELECT value FROM replica_meta WHERE key = ?", "replica_format"), "4");
+  ASSERT_OK_AND_ASSIGN(RecordView after, replica_->Get(id));
+  EXPECT_EQ(after.values, before.values);
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+  ASSERT_OK(replica_->Update(id, Json{{"known_as", "Sky"}}));  // written on top, packed
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+
+  replica_.reset();
+  ASSERT_OK(db_->Exec("UPDATE replica_meta SET value = '5' WHERE key = 'replica_format'"));
+  auto later = Replica::Open(db_.get(), schemas_.get(), &clock_,
+                             ReplicaIdentity{"tablet-1", "user-1", "worker", "team-a"});
+  EXPECT_THAT(later.status(), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_NE(later.status().message().find("layout 5"), std::string::npos);
+}
+
 // Layout 3: a record is stored once, in its view; its confirmed state is kept apart exactly
 // while something is pending on it, and an accepted push only drops that copy.
 TEST_F(ReplicaTest, ARecordIsStoredOnceAndItsConfirmedStateApartOnlyWhilePending) {
@@ -350,7 +393,7 @@ TEST_F(ReplicaTest, ADatabaseOfLayout2IsMovedToLayout3WhenOpened) {
 
   replica_ = OpenReplica("worker");
   ASSERT_NE(replica_, nullptr);
-  EXPECT_EQ(Column("SELECT value FROM replica_meta WHERE key = ?", "replica_format"), "3");
+  EXPECT_EQ(Column("SELECT value FROM replica_meta WHERE key = ?", "replica_format"), "4");
   EXPECT_FALSE(db_->Prepare("SELECT 1 FROM confirmed").ok()) << "the old table is gone";
   for (const std::string& id : {synced, edited, created}) {
     ASSERT_OK_AND_ASSIGN(auto view, replica_->Get(id));
