@@ -39,6 +39,16 @@ class ReplicaPullTest : public testing::ReplicaFixture {
     return state;
   }
 
+  // Applies `state` pulled as its bytes (read, not decoded: it is simple) with `results`.
+  Status ApplySimple(const std::vector<PushResult>& results, const model::RecordState& state) {
+    auto pulled = replica_->ReadPulled(protocol::EncodeRecordState(state));
+    if (!pulled.ok()) return pulled.status();
+    EXPECT_FALSE(pulled->state.has_value());
+    std::vector<PulledRecord> records;
+    records.push_back(*std::move(pulled));
+    return replica_->ApplyPulled(results, records);
+  }
+
   model::RecordState AContact() { return ServerState("contact", Contact("0190a6c2-0000-7000-8000-0000000000a1")); }
 
   // Reads `state`'s bytes both ways: the fast read must show what the decoded path shows.
@@ -174,12 +184,7 @@ TEST_F(ReplicaPullTest, AnAcceptedCreateSentBackIsStoredOverItsView) {
   ASSERT_OK_AND_ASSIGN(auto created, replica_->Outbox(OutboxStatus::kPending));
   const model::RecordState server =
       merge::Merge(*schemas_->Find("contact"), {}, created[0].change).state;
-  ASSERT_OK_AND_ASSIGN(PulledRecord pulled, replica_->ReadPulled(protocol::EncodeRecordState(server)));
-  ASSERT_FALSE(pulled.state.has_value());
-  std::vector<PulledRecord> records;
-  records.push_back(std::move(pulled));
-  ASSERT_THAT(replica_->ApplyPulled({PushResult{created[0].change.change_id, false, ""}}, records),
-              IsOk());
+  ASSERT_THAT(ApplySimple({PushResult{created[0].change.change_id, false, ""}}, server), IsOk());
   ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
   EXPECT_FALSE(view.has_pending_changes);
   ASSERT_OK_AND_ASSIGN(auto left, replica_->Outbox(OutboxStatus::kPending));
@@ -196,23 +201,15 @@ TEST_F(ReplicaPullTest, ASimpleRecordHeldHereIsDecodedAndJoined) {
       merge::Merge(*schemas_->Find("contact"), {}, created[0].change).state;
   clock_.Advance(1000);
   ASSERT_THAT(replica_->Update(id, Json{{"location_text", "by the station"}}), IsOk());
-  ASSERT_OK_AND_ASSIGN(PulledRecord pulled, replica_->ReadPulled(protocol::EncodeRecordState(server)));
-  ASSERT_FALSE(pulled.state.has_value());
-  std::vector<PulledRecord> records;
-  records.push_back(std::move(pulled));
   // The create accepted and sent back; the edit still pending.
-  ASSERT_THAT(replica_->ApplyPulled({PushResult{created[0].change.change_id, false, ""}}, records),
-              IsOk());
+  ASSERT_THAT(ApplySimple({PushResult{created[0].change.change_id, false, ""}}, server), IsOk());
   ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
   EXPECT_TRUE(view.has_pending_changes);
   EXPECT_EQ(view.values["location_text"], "by the station");
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 
-  // Pulled again once the edit is confirmed elsewhere: joined with what is held here.
-  ASSERT_OK_AND_ASSIGN(PulledRecord again, replica_->ReadPulled(protocol::EncodeRecordState(server)));
-  records.clear();
-  records.push_back(std::move(again));
-  ASSERT_THAT(replica_->ApplyPulled({}, records), IsOk());
+  // The same copy pulled again, the edit still pending: joined with what is held here.
+  ASSERT_THAT(ApplySimple({}, server), IsOk());
   ASSERT_OK_AND_ASSIGN(RecordView still, replica_->Get(id));
   EXPECT_EQ(still.values["location_text"], "by the station");
   EXPECT_THAT(replica_->CheckViews(), IsOk());
