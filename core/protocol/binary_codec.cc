@@ -192,6 +192,15 @@ void WriteResponseHead(OutArchive& ar, const SyncResponse& response) {
   Io(ar, response.schemas_hash);
 }
 
+// A bool as cereal writes it: one byte, 0 or 1.
+static_assert(sizeof(bool) == 1, "cereal writes a bool as sizeof(bool) bytes");
+bool ReadFlag(InArchive& ar) {
+  std::uint8_t flag = 0;
+  ar(flag);
+  Require(flag <= 1, "a flag that is neither 0 nor 1");
+  return flag == 1;
+}
+
 void ReadResponseHead(InArchive& ar, SyncResponse& response) {
   const std::size_t results = internal::ReadCount(ar);
   for (std::size_t i = 0; i < results; ++i) {
@@ -204,8 +213,11 @@ void ReadResponseHead(InArchive& ar, SyncResponse& response) {
     Io(ar, result.reason);
   }
   Io(ar, response.cursor);
-  ar(response.has_more, response.server_time_ms, response.directives.wipe,
-     response.directives.schemas_changed);
+  // Flags are read as bytes: a damaged byte read straight into a bool is undefined.
+  response.has_more = ReadFlag(ar);
+  ar(response.server_time_ms);
+  response.directives.wipe = ReadFlag(ar);
+  response.directives.schemas_changed = ReadFlag(ar);
   Io(ar, response.schemas_hash);
 }
 
