@@ -268,16 +268,12 @@ void WriteBlob(OutArchive& ar, std::string_view bytes) {
 void WriteArchiveForm(OutArchive& ar, const std::string& bytes, bool strict) {
   if (internal::IsPackedRecord(bytes)) {
     model::RecordState state;
-    bool unpacked = true;
     try {
       internal::UnpackRecord(bytes, state);
-    } catch (const DecodeError&) {
-      if (strict) throw;
-      unpacked = false;
-    }
-    if (unpacked) {
       Io(ar, state);
       return;
+    } catch (const DecodeError&) {
+      if (strict) throw;
     }
   }
   ar(cereal::binary_data(bytes.data(), bytes.size()));
