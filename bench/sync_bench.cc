@@ -9,7 +9,9 @@
 //   (e) bytes on the wire per record for (a) and (b), against the records' JSON size, and the
 //       server's peak RSS.
 // Each device phase runs in a child process so its peak RSS is its own.
-//   build/bin/sync_bench [--records=100000] [--million] [--keep]
+// (c) runs --rounds times (5), each on another 1%, and reports the median with min and max.
+//   build/bin/sync_bench [--records=100000] [--rounds=5] [--million] [--keep]
+//   build/bin/sync_bench --reuse=DIR [--rounds=K]: (c) alone, on what a --keep run left in DIR
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -125,13 +127,16 @@ struct Server {
   pid_t pid = -1;
   unsigned short port = 0;
 
-  void Start() {
+  // On `port`, or any free one (0).
+  void Start(unsigned short on_port = 0) {
+    const std::string port_arg = std::to_string(on_port);
+    std::filesystem::remove(data + "/port");
     pid = fork();
     if (pid == 0) {
       std::freopen((data + ".log").c_str(), "w", stderr);
       std::freopen("/dev/null", "w", stdout);
       execl(OUTREACH_SERVER_BINARY, OUTREACH_SERVER_BINARY, "serve", "--data", data.c_str(),
-            "--port", "0", "--schemas", OUTREACH_SCHEMA_DIR, static_cast<char*>(nullptr));
+            "--port", port_arg.c_str(), "--schemas", OUTREACH_SCHEMA_DIR, static_cast<char*>(nullptr));
       _exit(127);
     }
     for (int i = 0; i < 600 && port == 0; ++i) {
@@ -193,6 +198,66 @@ double Median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
+// One round of (c): `changed` records edited on the writer (every 100th, from `offset`) and
+// pushed; then pulled by the reader, each device in a freshly opened process as a tablet
+// syncing after its app starts. Returns {push ms, pull ms}.
+std::pair<double, double> IncrementalRound(const Bench& bench, long changed, long offset) {
+  std::pair<double, double> ms{0, 0};
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) Die("pipe");
+  const auto report = [&](double value) {
+    if (write(pipe_fds[1], &value, sizeof value) != sizeof value) Die("write");
+  };
+  InChild([&] {
+    auto device = bench.Device("writer", "writer");
+    auto contacts = Must(device->List("contact"), "list");
+    for (long i = 0; i < changed; ++i) {
+      const std::size_t at = static_cast<std::size_t>(i * 100 + offset) % contacts.size();
+      Must(device->Update(contacts[at]["id"].get<std::string>(),
+                          outreach::model::Json{{"location_text", "moved " + std::to_string(i) + "." +
+                                                                      std::to_string(getpid())}}),
+           "edit");
+    }
+    const auto start = Clock::now();
+    const auto summary = Must(device->Sync(), "incremental push");
+    if (summary.pushed != changed) Die("pushed " + std::to_string(summary.pushed));
+    report(Seconds(start) * 1000);
+  });
+  InChild([&] {
+    auto device = bench.Device("reader", "reader");
+    const auto start = Clock::now();
+    const auto summary = Must(device->Sync(), "incremental pull");
+    if (summary.pulled != changed) Die("pulled " + std::to_string(summary.pulled));
+    report(Seconds(start) * 1000);
+  });
+  if (read(pipe_fds[0], &ms.first, sizeof ms.first) != sizeof ms.first ||
+      read(pipe_fds[0], &ms.second, sizeof ms.second) != sizeof ms.second) {
+    Die("read");
+  }
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+  return ms;
+}
+
+void IncrementalRounds(const Bench& bench, long changed, int rounds) {
+  std::vector<double> push_ms, pull_ms;
+  for (int round = 0; round < rounds; ++round) {
+    const auto [push, pull] = IncrementalRound(bench, changed, round);
+    push_ms.push_back(push);
+    pull_ms.push_back(pull);
+    std::printf("{\"bench\":\"sync.incremental_round\",\"round\":%d,\"push_ms\":%.1f,"
+                "\"pull_ms\":%.1f}\n", round + 1, push, pull);
+  }
+  const auto print = [&](const char* name, const std::vector<double>& ms) {
+    std::printf("{\"bench\":\"%s\",\"changed\":%ld,\"rounds\":%d,\"ms\":%.1f,\"min_ms\":%.1f,"
+                "\"max_ms\":%.1f}\n",
+                name, changed, rounds, Median(ms), *std::min_element(ms.begin(), ms.end()),
+                *std::max_element(ms.begin(), ms.end()));
+  };
+  print("sync.incremental_push", push_ms);
+  print("sync.incremental_pull", pull_ms);
+}
+
 void NoOpSyncs(const Bench& bench, const char* name, long database_records) {
   InChild([&] {
     auto device = bench.Device("reader", "reader");
@@ -213,18 +278,35 @@ void NoOpSyncs(const Bench& bench, const char* name, long database_records) {
 int main(int argc, char** argv) {
   Bench bench;
   bool million = false, keep = false;
+  int rounds = 5;
+  std::string reuse;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--records=", 0) == 0) bench.records = std::stol(arg.substr(10));
+    else if (arg.rfind("--rounds=", 0) == 0) rounds = std::max(1, std::stoi(arg.substr(9)));
+    else if (arg.rfind("--reuse=", 0) == 0) reuse = arg.substr(8);
     else if (arg == "--million") million = true;
     else if (arg == "--keep") keep = true;
-    else Die("usage: sync_bench [--records=N] [--million] [--keep]");
+    else Die("usage: sync_bench [--records=N] [--rounds=K] [--million] [--keep] [--reuse=DIR]");
+  }
+  if (!reuse.empty()) {
+    // Only (c), on the store and devices an earlier --keep run left in DIR: for tuning (c)
+    // without making the data set again.
+    bench.dir = reuse;
+    bench.server.data = bench.dir + "/server";
+    unsigned short enrolled_on = 0;  // the devices know the server by its address
+    std::ifstream(bench.dir + "/enrolled_port") >> enrolled_on;
+    bench.server.Start(enrolled_on);
+    IncrementalRounds(bench, bench.records / 100, rounds);
+    bench.server.Stop();
+    return 0;
   }
   char tmpl[] = "/tmp/sync_bench.XXXXXX";
   if (mkdtemp(tmpl) == nullptr) Die("mkdtemp");
   bench.dir = tmpl;
   bench.server.data = bench.dir + "/server";
   bench.server.Start();
+  std::ofstream(bench.dir + "/enrolled_port") << bench.server.port << "\n";  // for --reuse
   bench.server.Admin("create-team bench");
   bench.server.Admin("create-user writer --team bench --role worker");
   bench.server.Admin("create-user reader --team bench --role worker");
@@ -269,28 +351,9 @@ int main(int argc, char** argv) {
                 double(summary.bytes_received) / n / json_bytes, PeakRssMib(), unlock_rss,
                 cpu.Json().c_str());
   });
-  // (c) incremental: 1% edited on the writer, pushed; pulled by the reader.
-  InChild([&] {
-    auto device = bench.Device("writer", "writer");
-    auto contacts = Must(device->List("contact"), "list");
-    const long changed = n / 100;
-    for (long i = 0; i < changed; ++i) {
-      Must(device->Update(contacts[i * 100]["id"].get<std::string>(),
-                          outreach::model::Json{{"location_text", "moved " + std::to_string(i)}}),
-           "edit");
-    }
-    const auto start = Clock::now();
-    (void)Must(device->Sync(), "incremental push");
-    std::printf("{\"bench\":\"sync.incremental_push\",\"changed\":%ld,\"ms\":%.1f}\n", changed,
-                Seconds(start) * 1000);
-  });
-  InChild([&] {
-    auto device = bench.Device("reader", "reader");
-    const auto start = Clock::now();
-    const auto summary = Must(device->Sync(), "incremental pull");
-    std::printf("{\"bench\":\"sync.incremental_pull\",\"changed\":%lld,\"ms\":%.1f}\n",
-                static_cast<long long>(summary.pulled), Seconds(start) * 1000);
-  });
+  // (c) incremental, in rounds (one timing of 1,000 changes varies by tens of ms on a shared
+  // machine): each round edits another 1% on the writer, pushes it, and the reader pulls it.
+  IncrementalRounds(bench, n / 100, rounds);
   // (d) no-op syncs
   NoOpSyncs(bench, "sync.noop", n);
   if (million) {
