@@ -21,11 +21,13 @@ namespace {
 // Decodes a 200's body and reads its records (values_of may be null: left to the applier).
 // `written`: the version its request was written in (the records' form follows it).
 void Decode(ReceivedAnswer& answer, const replica::Replica* values_of,
-            protocol::ProtocolVersion written) {
+            const PreparedRequest& request) {
+  const protocol::ProtocolVersion written = request.request.version;
   answer.response = protocol::DecodeBinaryResponse(answer.http.body, {}, &answer.stored_records,
                                                    /*leave_packed=*/values_of != nullptr, written);
   if (values_of == nullptr || !answer.response->ok()) return;
-  auto pulled = ReadRecords(*values_of, **answer.response, answer.stored_records);
+  auto pulled = ReadRecords(*values_of, **answer.response, answer.stored_records,
+                            request.decode_states);
   if (!pulled.ok()) {
     answer.response = pulled.status();
     return;
@@ -37,13 +39,18 @@ void Decode(ReceivedAnswer& answer, const replica::Replica* values_of,
 
 Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& reader,
                                                        protocol::SyncResponse& response,
-                                                       std::vector<std::string>& stored_records) {
+                                                       std::vector<std::string>& stored_records,
+                                                       bool decode_states) {
   std::vector<replica::PulledRecord> pulled;
   try {
     if (response.records.empty()) {  // a 1.3 answer left packed (or no records)
       pulled.reserve(stored_records.size());
       for (std::string& bytes : stored_records) {
-        OUTREACH_ASSIGN_OR_RETURN(pulled.emplace_back(), reader.ReadPulled(std::move(bytes)));
+        replica::PulledRecord& record = pulled.emplace_back();
+        OUTREACH_ASSIGN_OR_RETURN(record, reader.ReadPulled(std::move(bytes)));
+        if (decode_states && !record.state.has_value()) {
+          OUTREACH_ASSIGN_OR_RETURN(record.state, protocol::DecodeRecordState(record.bytes));
+        }
       }
     } else {
       if (stored_records.size() != response.records.size()) {
@@ -70,7 +77,7 @@ Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& p
       HttpResult http_answer,
       http->Post("/v1/sync", std::string(protocol::kBinaryContentType), prepared.body, options));
   ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}};
-  if (answer.http.status == 200) Decode(answer, values_of, prepared.request.version);
+  if (answer.http.status == 200) Decode(answer, values_of, prepared);
   return answer;
 }
 
@@ -186,7 +193,7 @@ Result<ReceivedAnswer> RequestAhead::Run(const Flight* flight, HttpClient* http,
       }
     }
   }
-  Decode(answer, values_of, flight->prepared.request.version);
+  Decode(answer, values_of, flight->prepared);
   return answer;
 }
 

@@ -35,6 +35,11 @@ struct PreparedRequest {
   std::size_t changes = 0;        // how many changes `body` carries
   std::string body;
   std::int64_t last_sequence = 0;  // outbox position of its last change
+  // Its answer's records are decoded whole by the thread that receives them, not only read
+  // (ReadRecords): set when the device held records as the sync began, so they are likely
+  // joined with what it holds, which needs each record's state; decoding it on the applying
+  // thread was a tenth of an incremental pull there.
+  bool decode_states = false;
 };
 
 // An answer as it arrived. The thread that received it decodes a 200's body and makes each
@@ -50,10 +55,12 @@ struct ReceivedAnswer {
 
 // A decoded answer's records read by `reader` (Replica::ReadPulled of a 1.3 answer's packed
 // bytes, PulledOf an older answer's states), moved out of `response.records` and
-// `stored_records`. invalid_argument: a record's bytes are not a record (a malformed answer).
+// `stored_records`; with `decode_states`, each record's state too. invalid_argument: a
+// record's bytes are not a record (a malformed answer).
 Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& reader,
                                                        protocol::SyncResponse& response,
-                                                       std::vector<std::string>& stored_records);
+                                                       std::vector<std::string>& stored_records,
+                                                       bool decode_states = false);
 
 // Posts a sync request and decodes a 200 answer; `values_of` (may be null) reads its records
 // (ReadRecords: only its schemas are read). Null: the records are decoded whole, for the

@@ -123,6 +123,7 @@ std::optional<PreparedRequest> NextPage(const PreparedRequest& page,
   }
   PreparedRequest next;
   next.request = page.request;
+  next.decode_states = page.decode_states;
   next.request.cursor = head.cursor;
   next.body = protocol::EncodeBinary(next.request);
   return next;
@@ -228,6 +229,8 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
   SyncRun run;
   SyncSummary& summary = run.summary;
   OUTREACH_ASSIGN_OR_RETURN(std::string cursor, context.state->GetOr(kCursor));
+  // A device that has pulled before likely holds the records it is sent (PreparedRequest).
+  const bool held_records = !cursor.empty();
   OUTREACH_ASSIGN_OR_RETURN(std::string server_version, context.state->GetOr(kServerProtocol));
   OUTREACH_ASSIGN_OR_RETURN(std::int64_t pending,
                             context.replica->OutboxCount(replica::OutboxStatus::kPending));
@@ -266,6 +269,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     if (!ahead.on_its_way()) {
       OUTREACH_ASSIGN_OR_RETURN(
           PreparedRequest first, PrepareRequest(context, cursor, server_version, options, batch_size, 0));
+      first.decode_states = held_records;
       if (first.changes > 0) report_leaving(first);
       // On a thread too: a pulled page's thread asks for the next page itself.
       ahead.Send(context.http, std::move(first), request_options, context.replica);
@@ -299,8 +303,9 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       OUTREACH_ASSIGN_OR_RETURN(const bool reloaded,
                                 ReloadSchemasIfChanged(context, response, ahead));
       if (received.pulled.empty()) {  // not read as it arrived: read here
-        OUTREACH_ASSIGN_OR_RETURN(received.pulled,
-                                  ReadRecords(*context.replica, response, stored_records));
+        OUTREACH_ASSIGN_OR_RETURN(
+            received.pulled,
+            ReadRecords(*context.replica, response, stored_records, current.decode_states));
       } else if (reloaded) {  // read on the old schemas: their values are not those of the new
         OUTREACH_RETURN_IF_ERROR(ReadAgain(*context.replica, received.pulled));
       }
@@ -314,6 +319,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
             PreparedRequest next,
             PrepareRequest(context, response.cursor, server_version, options, batch_size,
                            current.last_sequence, std::move(next_batch)));
+        next.decode_states = held_records;
         ahead.Send(context.http, std::move(next), request_options, context.replica);
       }
       OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, received.pulled, summary));

@@ -146,6 +146,9 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  // `*std::move(result)` moves the value out; without this it bound to the const& overload
+  // and copied (a decoded record state, map by map).
+  T&& operator*() && { return std::move(*this).value(); }
 
  private:
   std::optional<T> value_;

@@ -6,6 +6,7 @@
 #include "core/schema/derived_fields.h"
 #include "core/schema/internal/field_spec_parser.h"
 #include "core/schema/internal/json_pointer.h"
+#include "core/schema/internal/rule_free_fields.h"
 
 namespace outreach::schema {
 namespace {
@@ -97,9 +98,12 @@ RecordSchema::RecordSchema(std::string name, SchemaVersion version, nlohmann::js
       retention_policy_(std::move(retention_policy)),
       fields_(std::move(fields)),
       validator_(std::move(validator)) {
+  bool has_derived_fields = false;
   for (std::size_t index = 0; index < fields_.size(); ++index) {
     field_index_.emplace(fields_[index].name, index);
+    has_derived_fields = has_derived_fields || !fields_[index].derived.empty();
   }
+  rule_free_ = detail::RuleFreeFields(document_, has_derived_fields);
 }
 
 Result<RecordSchema> RecordSchema::FromDocument(const std::string& collection,

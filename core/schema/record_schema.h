@@ -73,6 +73,12 @@ class RecordSchema {
       nlohmann::json&& values, ValidationMode mode,
       const std::set<std::string, std::less<>>* only_fields = nullptr) const;
 
+  // True when no rule across fields reads `field` (internal/rule_free_fields.h): only its own
+  // property schema constrains it, so a value that passes that schema, written over a valid
+  // record, leaves the record valid. False for "id", undeclared fields, and every field of a
+  // schema whose rules cannot be read through (or that has derived fields).
+  bool RuleFree(std::string_view field) const { return rule_free_.count(field) != 0; }
+
   // Whether a change written against `change_version` of this type may be applied here: true for
   // the same major version, whatever the minor. An older minor lacks only optional fields; a
   // newer minor only adds optional fields, which we keep unvalidated (additionalProperties is
@@ -90,6 +96,7 @@ class RecordSchema {
   RetentionPolicy retention_policy_;
   std::vector<FieldSpec> fields_;
   std::map<std::string, std::size_t, std::less<>> field_index_;  // name -> index in fields_
+  std::set<std::string, std::less<>> rule_free_;
   detail::JsonSchemaValidator validator_;
 };
 

@@ -6,6 +6,7 @@
 #include "core/merge/record_view.h"
 #include "core/model/canonical_json.h"
 #include "core/schema/record_schema.h"
+#include "core/schema/schema_version.h"
 
 namespace outreach::server {
 namespace {
@@ -81,6 +82,22 @@ std::vector<schema::ValidationProblem> RuleProblems(const schema::RecordSchema& 
                                                     const model::RecordState& state) {
   if (merge::IsDeleted(state)) return {};
   return schema.Validate(merge::CurrentValues(schema, state), schema::ValidationMode::kStoredState);
+}
+
+bool RulesStillHold(const schema::RecordSchema& schema, int stored_conflicts,
+                    const model::RecordState& merged, const model::Change& change,
+                    merge::Outcome outcome) {
+  if (stored_conflicts != 0 || outcome != merge::Outcome::kApplied ||
+      change.kind != model::ChangeKind::kUpdate || change.registers.empty() ||
+      !change.appends.empty() || !change.sets.empty() || !change.delete_seen.empty()) {
+    return false;
+  }
+  // A count made under another version of the schema may miss rules this one has.
+  if (merged.schema_version != schema::SchemaVersionString(schema.version())) return false;
+  for (const auto& [field, write] : change.registers) {
+    if (write.value.is_null() || !schema.RuleFree(field)) return false;
+  }
+  return true;
 }
 
 std::string ProblemField(const schema::ValidationProblem& problem) {

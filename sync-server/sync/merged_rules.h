@@ -11,6 +11,7 @@
 
 #include "core/model/change.h"
 #include "core/model/record_state.h"
+#include "core/merge/merge.h"
 #include "core/schema/validation_problem.h"
 
 namespace outreach::schema {
@@ -23,6 +24,18 @@ namespace outreach::server {
 // break `schema`; empty for a valid or a deleted record. Value-free messages.
 std::vector<schema::ValidationProblem> RuleProblems(const schema::RecordSchema& schema,
                                                     const model::RecordState& state);
+
+// True when the rules need not be checked again on the record as merged, because they cannot
+// have changed: the stored record broke none and had no open conflict when it was saved
+// (`stored_conflicts` 0) under this schema's version, and `change` is an update applied as
+// written (`outcome` kApplied) that writes registers only, each a value (not a clearing null)
+// of a field no rule reads (RecordSchema::RuleFree), whose own property schema the value
+// passed (ContentProblem, before the push began). The merged record is then the stored one
+// with those fields replaced or added, and breaks no rule either. Checking the rules makes and
+// validates the record's values whole, which was most of an edit's cost on the server.
+bool RulesStillHold(const schema::RecordSchema& schema, int stored_conflicts,
+                    const model::RecordState& merged, const model::Change& change,
+                    merge::Outcome outcome);
 
 // The top-level field a problem points at ("/summary/0/id": "summary"); empty for a rule over
 // the whole record (pointer "").

@@ -142,7 +142,8 @@ Result<Applied> ApplyChange(PushTransaction& push, const schema::RecordSchema& s
       // A create was validated whole (ContentProblem); deletes and restores write no values,
       // but may end or bring back a record whose rules are broken.
       std::size_t rule_problems = 0;
-      if (stored && change.kind == model::ChangeKind::kUpdate) {
+      if (stored && change.kind == model::ChangeKind::kUpdate &&
+          !RulesStillHold(schema, conflicts_before, state, change, result.outcome)) {
         OUTREACH_ASSIGN_OR_RETURN(const auto problems,
                                   CheckMergedRules(schema, *stored, state, change, applied));
         if (applied.invalid) return applied;  // nothing saved or remembered: the push is refused

@@ -7,6 +7,8 @@
 
 #include "core/model/uuid.h"
 #include "core/protocol/binary_codec.h"
+#include "core/schema/schema_registry.h"
+#include "core/schema/schema_version.h"
 #include "sync-server/sync/merged_rules.h"
 #include "tests/sync-server/sync_fixture.h"
 #include "tests/testing/status_matchers.h"
@@ -195,6 +197,62 @@ TEST_F(MergedRulesTest, TheSameChangeAsAnHonestTabletSendsItIsApplied) {
   EXPECT_EQ(Outcomes(Synced(*ana_)), std::vector{protocol::Outcome::kApplied});
   EXPECT_EQ(StoredRules().first, 0);
   EXPECT_TRUE(StoredRules().second.empty());
+}
+
+// When the server may skip checking the rules again after an update (RulesStillHold): only an
+// update applied as written, of values of fields no rule reads, to a record that broke no
+// rule and had no open conflict, under the schema's own version.
+class RulesStillHoldTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto schemas = schema::SchemaRegistry::LoadDirectory(OUTREACH_SCHEMA_DIR);
+    ASSERT_THAT(schemas, IsOk());
+    schemas_.emplace(*std::move(schemas));
+    contact_ = schemas_->Find("contact");
+    ASSERT_NE(contact_, nullptr);
+    merged_.schema_version = schema::SchemaVersionString(contact_->version());
+    edit_.kind = model::ChangeKind::kUpdate;
+    edit_.registers["location_text"] = model::RegisterWrite{"Bus station, east side", {}};
+  }
+  bool Holds(int stored_conflicts = 0, protocol::Outcome outcome = protocol::Outcome::kApplied) {
+    return RulesStillHold(*contact_, stored_conflicts, merged_, edit_, outcome);
+  }
+
+  std::optional<schema::SchemaRegistry> schemas_;
+  const schema::RecordSchema* contact_ = nullptr;
+  model::RecordState merged_;
+  model::Change edit_;
+};
+
+TEST_F(RulesStillHoldTest, AnEditOfAFieldNoRuleReadsOnAValidRecord) {
+  EXPECT_TRUE(Holds());
+  edit_.registers["geo_point"] = model::RegisterWrite{Json{{"lat", 51.5}, {"lon", -0.1}}, {}};
+  EXPECT_TRUE(Holds());
+}
+
+TEST_F(RulesStillHoldTest, AnythingElseIsCheckedAgain) {
+  EXPECT_FALSE(Holds(/*stored_conflicts=*/1)) << "a record in the queue: its count is remade";
+  EXPECT_FALSE(Holds(0, protocol::Outcome::kMerged)) << "a concurrent value may show";
+  EXPECT_FALSE(Holds(0, protocol::Outcome::kConflict));
+  {
+    const model::Change saved = edit_;
+    edit_.registers["status"] = model::RegisterWrite{"submitted", {}};
+    EXPECT_FALSE(Holds()) << "a rule reads status";
+    edit_ = saved;
+    edit_.registers["location_text"].value = nullptr;
+    EXPECT_FALSE(Holds()) << "a cleared field leaves the record: required may break";
+    edit_ = saved;
+    edit_.appends["observations"] = model::AppendWrite{};
+    EXPECT_FALSE(Holds()) << "registers only";
+    edit_ = saved;
+    edit_.kind = model::ChangeKind::kCreate;
+    EXPECT_FALSE(Holds());
+    edit_ = saved;
+    edit_.registers.clear();
+    EXPECT_FALSE(Holds()) << "writes nothing";
+  }
+  merged_.schema_version = "0.9";
+  EXPECT_FALSE(Holds()) << "a count made under another version";
 }
 
 }  // namespace
