@@ -74,6 +74,10 @@ struct SyncOptions {
   // the device's memory (~50 MB at 500 ~1 KB records).
   std::size_t push_batch = 500;
   std::uint32_t page_size = 500;
+  // The first push of a sync carries at most this many (and at most push_batch): the server
+  // starts on it sooner, and the batches after it are read, sent and folded while the one
+  // before is applied.
+  std::size_t first_push_batch = 100;
 };
 
 struct SyncSummary {

@@ -267,8 +267,14 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     if (options.cancel != nullptr && options.cancel->load()) return AbortedError("sync cancelled");
     PreparedRequest current;
     if (!ahead.on_its_way()) {
-      OUTREACH_ASSIGN_OR_RETURN(
-          PreparedRequest first, PrepareRequest(context, cursor, server_version, options, batch_size, 0));
+      // The first batch is small (first_push_batch): the server starts sooner, and the batches
+      // after it are read, sent and folded while the one before is applied (a push of 1,000
+      // edits: its first answer no longer waits for 500 to be read and applied).
+      const std::size_t first_batch =
+          std::max<std::size_t>(1, std::min(batch_size, options.first_push_batch));
+      OUTREACH_ASSIGN_OR_RETURN(PreparedRequest first,
+                                PrepareRequest(context, cursor, server_version, options,
+                                               first_batch, 0));
       first.decode_states = held_records;
       if (first.changes > 0) report_leaving(first);
       // On a thread too: a pulled page's thread asks for the next page itself.
@@ -314,7 +320,10 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       if (reloaded) next_batch.reset();
       // Unless this was the last (a pull with nothing more), the next request leaves now: the
       // rest of the outbox after this batch, or the next page, from this answer's cursor.
-      if (!ahead.on_its_way() && (current.changes > 0 || response.has_more)) {
+      // A push whose batch after it was read empty is done with the outbox: no request more
+      // just to find that out (changes made since go with the next sync).
+      const bool outbox_done = next_batch.has_value() && next_batch->changes.count == 0;
+      if (!ahead.on_its_way() && ((current.changes > 0 && !outbox_done) || response.has_more)) {
         OUTREACH_ASSIGN_OR_RETURN(
             PreparedRequest next,
             PrepareRequest(context, response.cursor, server_version, options, batch_size,
@@ -337,7 +346,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       if (ahead.on_its_way() && ahead.request().changes > 0) {
         report_leaving(ahead.request());
       }
-      const bool last = current.changes == 0 && !response.has_more;
+      const bool last = (current.changes == 0 || outbox_done) && !response.has_more;
       ahead.FreeLater(
           AppliedAnswer{std::move(received), std::move(response), std::move(stored_records)});
       if (last) break;

@@ -111,6 +111,7 @@ TEST(EndToEndFaults, ServerKilledMidPushAndRestartedLosesNothing) {
   const int per_round = Scaled(3000, 600);
   SyncOptions options;
   options.push_batch = static_cast<std::size_t>(per_round / 3);  // three pushes a round
+  options.first_push_batch = options.push_batch;
   std::vector<std::string> ids;
   int kills_mid_push = 0;
   for (int round = 0; kills_mid_push < 3; ++round) {
