@@ -78,6 +78,10 @@ struct SyncOptions {
   // starts on it sooner, and the batches after it are read, sent and folded while the one
   // before is applied.
   std::size_t first_push_batch = 100;
+  // The first page a sync asks for holds at most this many records, and each page after it up
+  // to twice the one before (to page_size): the device starts applying sooner, and the larger
+  // pages arrive while the smaller ones are applied.
+  std::uint32_t first_page_size = 100;
 };
 
 struct SyncSummary {

@@ -1,5 +1,6 @@
 #include "client-sdk/internal/request_ahead.h"
 
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <exception>
@@ -36,6 +37,12 @@ void Decode(ReceivedAnswer& answer, const replica::Replica* values_of,
 }
 
 }  // namespace
+
+std::uint32_t GrownPage(std::uint32_t asked, std::uint32_t limit) {
+  if (asked == 0 || limit == 0) return limit;
+  return static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(limit, 2 * static_cast<std::uint64_t>(asked)));
+}
 
 Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& reader,
                                                        protocol::SyncResponse& response,

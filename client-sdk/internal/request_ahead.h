@@ -40,7 +40,13 @@ struct PreparedRequest {
   // joined with what it holds, which needs each record's state; decoding it on the applying
   // thread was a tenth of an incremental pull there.
   bool decode_states = false;
+  // The sync's page size (SyncOptions::page_size), which pages grow to (GrownPage).
+  std::uint32_t page_size_limit = 0;
 };
+
+// The page size to ask for after a request that asked for `asked`: twice as many, up to
+// `limit` (0: the server's default, which is not grown).
+std::uint32_t GrownPage(std::uint32_t asked, std::uint32_t limit);
 
 // An answer as it arrived. The thread that received it decodes a 200's body and makes each
 // record's values (decoding a page and listing its records are a good part of applying it,

@@ -124,6 +124,8 @@ std::optional<PreparedRequest> NextPage(const PreparedRequest& page,
   PreparedRequest next;
   next.request = page.request;
   next.decode_states = page.decode_states;
+  next.page_size_limit = page.page_size_limit;
+  next.request.page_size = GrownPage(page.request.page_size, page.page_size_limit);
   next.request.cursor = head.cursor;
   next.body = protocol::EncodeBinary(next.request);
   return next;
@@ -201,7 +203,8 @@ Result<OutboxBatch> ReadBatch(const SyncContext& context, std::size_t batch_size
 // is the batch asked for), pulling from `cursor`.
 Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::string& cursor,
                                        std::string_view server_version,
-                                       const SyncOptions& options, std::size_t batch_size,
+                                       const SyncOptions& options, std::uint32_t page_size,
+                                       std::size_t batch_size,
                                        std::int64_t after_sequence,
                                        std::optional<OutboxBatch> read_ahead = std::nullopt) {
   if (!read_ahead || read_ahead->after != after_sequence || read_ahead->size != batch_size) {
@@ -214,7 +217,10 @@ Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::st
   protocol::SyncRequest& request = prepared.request;
   request.version = RequestVersion(server_version);
   request.cursor = cursor;
-  request.page_size = options.page_size;
+  // A push's answer leaves out the records the push wrote only within its own page: it asks
+  // for a whole page, or those records would come back on later pages, to be joined.
+  request.page_size = read_ahead->changes.count > 0 ? options.page_size : page_size;
+  prepared.page_size_limit = options.page_size;
   OUTREACH_ASSIGN_OR_RETURN(request.schemas_hash, context.state->GetOr(kSchemasHash));
   prepared.changes = read_ahead->changes.count;
   prepared.last_sequence = read_ahead->last_sequence;
@@ -272,9 +278,11 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       // edits: its first answer no longer waits for 500 to be read and applied).
       const std::size_t first_batch =
           std::max<std::size_t>(1, std::min(batch_size, options.first_push_batch));
+      const std::uint32_t first_page =
+          options.page_size == 0 ? 0 : std::min(options.page_size, std::max(1u, options.first_page_size));
       OUTREACH_ASSIGN_OR_RETURN(PreparedRequest first,
                                 PrepareRequest(context, cursor, server_version, options,
-                                               first_batch, 0));
+                                               first_page, first_batch, 0));
       first.decode_states = held_records;
       if (first.changes > 0) report_leaving(first);
       // On a thread too: a pulled page's thread asks for the next page itself.
@@ -326,7 +334,8 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       if (!ahead.on_its_way() && ((current.changes > 0 && !outbox_done) || response.has_more)) {
         OUTREACH_ASSIGN_OR_RETURN(
             PreparedRequest next,
-            PrepareRequest(context, response.cursor, server_version, options, batch_size,
+            PrepareRequest(context, response.cursor, server_version, options,
+                           GrownPage(current.request.page_size, options.page_size), batch_size,
                            current.last_sequence, std::move(next_batch)));
         next.decode_states = held_records;
         ahead.Send(context.http, std::move(next), request_options, context.replica);

@@ -11,4 +11,10 @@ namespace outreach::merge {
 // Both states must be of the same record (or one empty). Commutative, associative, idempotent.
 model::RecordState JoinStates(const model::RecordState& a, const model::RecordState& b);
 
+// True when JoinStates(mine, theirs) would be `theirs` exactly: `theirs` already holds all of
+// `mine`. Answered without making the join (no copy of either state): a pulled record usually
+// holds all the device had, and the join was then a copy of the record to be thrown away.
+// False whenever it cannot tell cheaply (then the caller joins).
+bool JoinContains(const model::RecordState& theirs, const model::RecordState& mine);
+
 }  // namespace outreach::merge

@@ -191,7 +191,10 @@ Status Replica::ApplyPulled(const std::vector<PushResult>& results,
       OUTREACH_ASSIGN_OR_RETURN(record.state, protocol::DecodeRecordState(record.bytes));
     }
     const model::RecordState& state = *record.state;
-    if (confirmed.has_value()) {
+    if (confirmed.has_value() && merge::JoinContains(state, *confirmed)) {
+      // Usually so: the server's copy holds all this device had, and is kept as it came.
+      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &state, record.bytes, record.values));
+    } else if (confirmed.has_value()) {
       *confirmed = merge::JoinStates(*confirmed, state);
       // Usually the server's copy already holds all this device had: the join is that copy,
       // and it too is kept as it came.

@@ -65,6 +65,33 @@ TEST_F(ClientPullPagesTest, EachPageIsAskedForFromTheCursorThePageBeforeGave) {
   EXPECT_EQ(Asked().back(), "sync c4");
 }
 
+// The first page is small and each after it twice the one before, up to the sync's page
+// size: the device starts applying sooner. A push asks for a whole page (its answer leaves out
+// what the push wrote only within its own page).
+TEST_F(ClientPullPagesTest, PagesGrowFromTheFirstPageSizeToThePageSize) {
+  const std::size_t before = server_.Requests().size();
+  for (int i = 0; i < 5; ++i) server_.Enqueue(Page("c" + std::to_string(i + 1), i < 4));
+  SyncOptions options;
+  options.first_page_size = 100;
+  options.page_size = 500;
+  ASSERT_THAT(client_->Sync(options).status(), IsOk());
+  std::vector<std::uint32_t> sizes;
+  for (std::size_t i = before; i < server_.Requests().size(); ++i) {
+    auto decoded = protocol::DecodeBinaryRequest(server_.Requests()[i].body);
+    ASSERT_THAT(decoded.status(), IsOk());
+    sizes.push_back(decoded->page_size);
+  }
+  EXPECT_EQ(sizes, (std::vector<std::uint32_t>{100, 200, 400, 500, 500}));
+
+  ASSERT_THAT(client_->Create("contact", ::outreach::testing::Contact("Park")).status(), IsOk());
+  server_.Enqueue(Page("c6", false));
+  ASSERT_THAT(client_->Sync(options).status(), IsOk());
+  auto push = protocol::DecodeBinaryRequest(server_.Requests().back().body);
+  ASSERT_THAT(push.status(), IsOk());
+  EXPECT_EQ(push->changes.size(), 1u);
+  EXPECT_EQ(push->page_size, 500u);
+}
+
 TEST_F(ClientPullPagesTest, APageSayingTheSchemasChangedIsFollowedByTheirFetchFirst) {
   const std::size_t before = Asked().size();
   server_.Enqueue(Page("c1", true));

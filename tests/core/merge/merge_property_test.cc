@@ -131,12 +131,16 @@ class Simulation {
     std::size_t delete_vs_edit = 0;        // final states with a delete_vs_edit conflict
     std::size_t entries_superseded = 0;    // final states: entries superseded or struck
     std::size_t entry_races = 0;           // final states: x-entry-forward races settled
+    std::size_t joins_contained = 0;       // joins whose result was the other's state
+    std::size_t joins_not_contained = 0;
 
     void Add(const Coverage& other) {
       for (std::size_t kind = 0; kind < by_kind.size(); ++kind) by_kind[kind] += other.by_kind[kind];
       delete_vs_edit += other.delete_vs_edit;
       entries_superseded += other.entries_superseded;
       entry_races += other.entry_races;
+      joins_contained += other.joins_contained;
+      joins_not_contained += other.joins_not_contained;
     }
   };
 
@@ -194,7 +198,13 @@ class Simulation {
 
   void Join(int r, int first) {
     const auto other = static_cast<std::size_t>(first) % states_.size();
-    states_[r] = JoinStates(states_[r], states_[other]);
+    // JoinContains says, without joining, whether the join is the other's state exactly.
+    const RecordState joined = JoinStates(states_[r], states_[other]);
+    RC_ASSERT(JoinContains(states_[other], states_[r]) == (joined == states_[other]));
+    RC_ASSERT(JoinContains(states_[r], states_[other]) ==
+              (JoinStates(states_[other], states_[r]) == states_[r]));
+    ++(joined == states_[other] ? coverage_.joins_contained : coverage_.joins_not_contained);
+    states_[r] = joined;
     applied_[r].insert(applied_[other].begin(), applied_[other].end());
   }
 
@@ -512,6 +522,8 @@ TEST(MergePropertyTest, ReplicasConvergeLoseNothingAndIgnoreDuplicates) {
     EXPECT_GT(coverage.delete_vs_edit, 0u);
     EXPECT_GT(coverage.entries_superseded, 0u);
     EXPECT_GT(coverage.entry_races, 0u);
+    EXPECT_GT(coverage.joins_contained, 0u);
+    EXPECT_GT(coverage.joins_not_contained, 0u);
   }
 }
 
