@@ -91,7 +91,11 @@ Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& p
 RequestAhead::RequestAhead(const std::atomic<bool>* user_cancel, NextPageOf next_page)
     : user_cancel_(user_cancel), next_page_(std::move(next_page)) {}
 
-RequestAhead::~RequestAhead() { CancelAll(); }
+RequestAhead::~RequestAhead() {
+  CancelAll();
+  FreeWaiting();
+  for (std::future<void>& freeing : freeing_) freeing.wait();
+}
 
 void RequestAhead::Cancel() {
   {
@@ -214,8 +218,20 @@ bool RequestAhead::WaitForTurn(std::uint64_t number) {
 
 void RequestAhead::FreeLater(AppliedAnswer applied) {
   auto handed = std::make_unique<AppliedAnswer>(std::move(applied));
-  std::lock_guard lock(waiting_mutex_);
-  std::swap(handed, waiting_);  // the one waiting before, if any, is freed here on leaving
+  {
+    std::lock_guard lock(waiting_mutex_);
+    std::swap(handed, waiting_);
+  }
+  if (handed) FreeAside(std::move(handed));  // no thread took the one waiting before
+}
+
+void RequestAhead::FreeAside(std::unique_ptr<AppliedAnswer> answer) {
+  try {
+    freeing_.push_back(std::async(std::launch::async,
+                                  [freed = std::move(answer)]() mutable { freed.reset(); }));
+  } catch (const std::system_error&) {
+    // No thread to be had: freed here, with the task that held it.
+  }
 }
 
 void RequestAhead::FreeWaiting() {
@@ -243,6 +259,22 @@ Result<ReceivedAnswer> RequestAhead::Take(PreparedRequest& prepared) {
     flights_.pop_front();
   }
   turn_.notify_all();  // the next page may be decoded now
+  bool none_on_its_way = false;
+  {
+    std::lock_guard lock(flights_mutex_);
+    none_on_its_way = flights_.empty();
+  }
+  if (none_on_its_way && taken->prepared.changes == 0) {
+    // The last page of a pull: no thread will free the answer waiting (the page before it),
+    // so it is freed on a thread of its own while this one is applied, not on the applying
+    // thread after it. (After a push, the next batch's thread frees it as it leaves.)
+    std::unique_ptr<AppliedAnswer> waiting;
+    {
+      std::lock_guard lock(waiting_mutex_);
+      waiting = std::move(waiting_);
+    }
+    if (waiting) FreeAside(std::move(waiting));
+  }
   Result<ReceivedAnswer> answer = taken->answer.get();
   prepared = std::move(taken->prepared);
   return answer;

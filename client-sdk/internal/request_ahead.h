@@ -119,7 +119,8 @@ class RequestAhead {
   void CancelAll();
   // Hands over an applied answer, freed by the thread of a later request before it leaves (the
   // next request usually left before this answer was applied), or when this object goes. At
-  // most one waits: handing over another while one waits frees the one waiting, here.
+  // most one waits: handing over another while one waits frees the one waiting on a thread of
+  // its own (FreeAside), as does taking an answer with no request left on its way.
   void FreeLater(AppliedAnswer applied);
 
  private:
@@ -140,6 +141,9 @@ class RequestAhead {
   // Sets cancel_ (under the lock, so a thread waiting for its turn sees it) and wakes them.
   void Cancel();
   void FreeWaiting();
+  // Frees `answer` on a thread of its own, waited for when this object goes (here if no thread
+  // is to be had). Only the applying thread calls it.
+  void FreeAside(std::unique_ptr<AppliedAnswer> answer);
 
   const std::atomic<bool>* user_cancel_;
   const NextPageOf next_page_;
@@ -150,6 +154,7 @@ class RequestAhead {
   std::uint64_t sent_ = 0;                       // requests launched; numbers them
   std::mutex waiting_mutex_;
   std::unique_ptr<AppliedAnswer> waiting_;  // to be freed; guarded by waiting_mutex_
+  std::vector<std::future<void>> freeing_;  // FreeAside's; the applying thread's only
 };
 
 }  // namespace outreach::client
