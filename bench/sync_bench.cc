@@ -136,7 +136,8 @@ struct Server {
       std::freopen((data + ".log").c_str(), "w", stderr);
       std::freopen("/dev/null", "w", stdout);
       execl(OUTREACH_SERVER_BINARY, OUTREACH_SERVER_BINARY, "serve", "--data", data.c_str(),
-            "--port", port_arg.c_str(), "--schemas", OUTREACH_SCHEMA_DIR, static_cast<char*>(nullptr));
+            "--port", port_arg.c_str(), "--schemas", OUTREACH_SCHEMA_DIR,
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     for (int i = 0; i < 600 && port == 0; ++i) {
@@ -213,9 +214,9 @@ std::pair<double, double> IncrementalRound(const Bench& bench, long changed, lon
     auto contacts = Must(device->List("contact"), "list");
     for (long i = 0; i < changed; ++i) {
       const std::size_t at = static_cast<std::size_t>(i * 100 + offset) % contacts.size();
+      const std::string place = "moved " + std::to_string(i) + "." + std::to_string(getpid());
       Must(device->Update(contacts[at]["id"].get<std::string>(),
-                          outreach::model::Json{{"location_text", "moved " + std::to_string(i) + "." +
-                                                                      std::to_string(getpid())}}),
+                          outreach::model::Json{{"location_text", place}}),
            "edit");
     }
     const auto start = Clock::now();
@@ -283,7 +284,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--records=", 0) == 0) bench.records = std::stol(arg.substr(10));
-    else if (arg.rfind("--rounds=", 0) == 0) rounds = std::max(1, std::stoi(arg.substr(9)));
+    // Odd, so the median is a round's own figure.
+    else if (arg.rfind("--rounds=", 0) == 0) rounds = std::max(1, std::stoi(arg.substr(9))) | 1;
     else if (arg.rfind("--reuse=", 0) == 0) reuse = arg.substr(8);
     else if (arg == "--million") million = true;
     else if (arg == "--keep") keep = true;
@@ -296,6 +298,7 @@ int main(int argc, char** argv) {
     bench.server.data = bench.dir + "/server";
     unsigned short enrolled_on = 0;  // the devices know the server by its address
     std::ifstream(bench.dir + "/enrolled_port") >> enrolled_on;
+    if (enrolled_on == 0) Die(reuse + " holds no enrolled_port: not a data set of --keep");
     bench.server.Start(enrolled_on);
     IncrementalRounds(bench, bench.records / 100, rounds);
     bench.server.Stop();
@@ -368,5 +371,7 @@ int main(int argc, char** argv) {
               ProcessPeakRssMib(bench.server.pid));
   bench.server.Stop();
   if (!keep) std::filesystem::remove_all(bench.dir);
+  else std::fprintf(stderr, "sync_bench: data set kept in %s (--reuse=%s)\n", bench.dir.c_str(),
+                    bench.dir.c_str());
   return 0;
 }

@@ -279,7 +279,9 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       const std::size_t first_batch =
           std::max<std::size_t>(1, std::min(batch_size, options.first_push_batch));
       const std::uint32_t first_page =
-          options.page_size == 0 ? 0 : std::min(options.page_size, std::max(1u, options.first_page_size));
+          options.page_size == 0
+              ? 0
+              : std::min(options.page_size, std::max(1u, options.first_page_size));
       OUTREACH_ASSIGN_OR_RETURN(PreparedRequest first,
                                 PrepareRequest(context, cursor, server_version, options,
                                                first_page, first_batch, 0));
@@ -330,7 +332,8 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       // rest of the outbox after this batch, or the next page, from this answer's cursor.
       // A push whose batch after it was read empty is done with the outbox: no request more
       // just to find that out (changes made since go with the next sync).
-      const bool outbox_done = next_batch.has_value() && next_batch->changes.count == 0;
+      const bool outbox_done = next_batch.has_value() && next_batch->changes.count == 0 &&
+                               next_batch->after == current.last_sequence;
       if (!ahead.on_its_way() && ((current.changes > 0 && !outbox_done) || response.has_more)) {
         OUTREACH_ASSIGN_OR_RETURN(
             PreparedRequest next,
@@ -358,7 +361,13 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       const bool last = (current.changes == 0 || outbox_done) && !response.has_more;
       ahead.FreeLater(
           AppliedAnswer{std::move(received), std::move(response), std::move(stored_records)});
-      if (last) break;
+      if (last) {
+        // A cancel asked for while the last answer was applied still says so (nothing lost).
+        if (options.cancel != nullptr && options.cancel->load()) {
+          return AbortedError("sync cancelled");
+        }
+        break;
+      }
       continue;
     }
     // Any refusal: whatever else happens, the next request is made afresh from the outbox.

@@ -114,6 +114,10 @@ bool JoinContains(const model::RecordState& theirs, const model::RecordState& mi
       return false;
     }
   }
+  for (const auto& [field, set] : theirs.sets) {
+    // The join makes a set field only for its elements: an empty one mine lacks is dropped.
+    if (set.elements.empty() && mine.sets.count(field) == 0) return false;
+  }
   for (const auto& [field, set] : mine.sets) {
     const auto found = theirs.sets.find(field);
     if (found == theirs.sets.end()) return false;

@@ -14,7 +14,8 @@ model::RecordState JoinStates(const model::RecordState& a, const model::RecordSt
 // True when JoinStates(mine, theirs) would be `theirs` exactly: `theirs` already holds all of
 // `mine`. Answered without making the join (no copy of either state): a pulled record usually
 // holds all the device had, and the join was then a copy of the record to be thrown away.
-// False whenever it cannot tell cheaply (then the caller joins).
+// Where the join itself is not determined (two candidates of one version with other values:
+// its sort keeps either), false.
 bool JoinContains(const model::RecordState& theirs, const model::RecordState& mine);
 
 }  // namespace outreach::merge

@@ -196,8 +196,8 @@ Status Replica::ApplyPulled(const std::vector<PushResult>& results,
       OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &state, record.bytes, record.values));
     } else if (confirmed.has_value()) {
       *confirmed = merge::JoinStates(*confirmed, state);
-      // Usually the server's copy already holds all this device had: the join is that copy,
-      // and it too is kept as it came.
+      // Rarely the join is still the server's copy (a value JoinContains cannot place): then
+      // it too is kept as it came.
       const bool as_sent = *confirmed == state;
       OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &*confirmed, as_sent ? record.bytes : "",
                                        as_sent ? record.values : ""));

@@ -20,6 +20,13 @@ struct ValidationProblem {
   bool operator==(const ValidationProblem&) const = default;
 };
 
+// What Validate reports when the validator itself failed on the values (they could not be
+// checked): a problem of the whole record, whichever fields caused it.
+inline constexpr std::string_view kUncheckedMessage = "could not be checked against the schema";
+inline bool IsUncheckedProblem(const ValidationProblem& problem) {
+  return problem.pointer.empty() && problem.message == kUncheckedMessage;
+}
+
 // The problems of `after` that `before` did not have: what an edit adds to a record that
 // may already break rules (a rule conflict kept for review is not the next editor's doing).
 std::vector<ValidationProblem> NewProblems(const std::vector<ValidationProblem>& before,

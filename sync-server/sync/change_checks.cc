@@ -63,8 +63,11 @@ std::optional<std::string> ContentProblem(const schema::SchemaRegistry& schemas,
   std::vector<schema::ValidationProblem> problems = schema->Validate(
       WrittenValues(change), schema::ValidationMode::kUserInput, partial ? &written : nullptr);
   if (partial) {
+    // Problems of fields not written are the stored record's, checked on the merged record;
+    // values the validator could not check at all stay refused: they are not known to be
+    // valid (RulesStillHold relies on it).
     std::erase_if(problems, [&](const schema::ValidationProblem& problem) {
-      return written.count(ProblemField(problem)) == 0;
+      return written.count(ProblemField(problem)) == 0 && !schema::IsUncheckedProblem(problem);
     });
   }
   if (problems.empty()) return std::nullopt;

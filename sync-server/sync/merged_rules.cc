@@ -85,7 +85,7 @@ std::vector<schema::ValidationProblem> RuleProblems(const schema::RecordSchema& 
 }
 
 bool RulesStillHold(const schema::RecordSchema& schema, int stored_conflicts,
-                    const model::RecordState& merged, const model::Change& change,
+                    std::string_view stored_schema_version, const model::Change& change,
                     merge::Outcome outcome) {
   if (stored_conflicts != 0 || outcome != merge::Outcome::kApplied ||
       change.kind != model::ChangeKind::kUpdate || change.registers.empty() ||
@@ -93,7 +93,7 @@ bool RulesStillHold(const schema::RecordSchema& schema, int stored_conflicts,
     return false;
   }
   // A count made under another version of the schema may miss rules this one has.
-  if (merged.schema_version != schema::SchemaVersionString(schema.version())) return false;
+  if (stored_schema_version != schema::SchemaVersionString(schema.version())) return false;
   for (const auto& [field, write] : change.registers) {
     if (write.value.is_null() || !schema.RuleFree(field)) return false;
   }

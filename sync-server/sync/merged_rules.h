@@ -7,11 +7,12 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/merge/merge.h"
 #include "core/model/change.h"
 #include "core/model/record_state.h"
-#include "core/merge/merge.h"
 #include "core/schema/validation_problem.h"
 
 namespace outreach::schema {
@@ -27,14 +28,16 @@ std::vector<schema::ValidationProblem> RuleProblems(const schema::RecordSchema& 
 
 // True when the rules need not be checked again on the record as merged, because they cannot
 // have changed: the stored record broke none and had no open conflict when it was saved
-// (`stored_conflicts` 0) under this schema's version, and `change` is an update applied as
-// written (`outcome` kApplied) that writes registers only, each a value (not a clearing null)
-// of a field no rule reads (RecordSchema::RuleFree), whose own property schema the value
-// passed (ContentProblem, before the push began). The merged record is then the stored one
-// with those fields replaced or added, and breaks no rule either. Checking the rules makes and
-// validates the record's values whole, which was most of an edit's cost on the server.
+// (`stored_conflicts` 0) and was saved under this schema's version (`stored_schema_version`,
+// its state's before the merge: a record counted under an older major, whose rules may be
+// fewer, is checked again), and `change` is an update applied as written (`outcome` kApplied)
+// that writes registers only, each a value (not a clearing null) of a field no rule reads
+// (RecordSchema::RuleFree), whose own property schema the value passed (ContentProblem, before
+// the push began, which keeps problems it cannot place). The merged record is then the stored
+// one with those fields replaced or added, and breaks no rule either. Checking the rules makes
+// and validates the record's values whole, which was most of an edit's cost on the server.
 bool RulesStillHold(const schema::RecordSchema& schema, int stored_conflicts,
-                    const model::RecordState& merged, const model::Change& change,
+                    std::string_view stored_schema_version, const model::Change& change,
                     merge::Outcome outcome);
 
 // The top-level field a problem points at ("/summary/0/id": "summary"); empty for a rule over

@@ -135,6 +135,7 @@ Result<Applied> ApplyChange(PushTransaction& push, const schema::RecordSchema& s
   } else if (Status admitted = merge::CheckAdmission(schema, state, change); !admitted.ok()) {
     result.reason = admitted.ToString();
   } else {
+    const std::string stored_schema_version = state.schema_version;  // the merge may raise it
     const merge::MergeResult merged = merge::MergeInPlace(schema, state, change);
     result.outcome = merged.outcome;
     result.reason = merged.reason;
@@ -143,7 +144,8 @@ Result<Applied> ApplyChange(PushTransaction& push, const schema::RecordSchema& s
       // but may end or bring back a record whose rules are broken.
       std::size_t rule_problems = 0;
       if (stored && change.kind == model::ChangeKind::kUpdate &&
-          !RulesStillHold(schema, conflicts_before, state, change, result.outcome)) {
+          !RulesStillHold(schema, conflicts_before, stored_schema_version, change,
+                          result.outcome)) {
         OUTREACH_ASSIGN_OR_RETURN(const auto problems,
                                   CheckMergedRules(schema, *stored, state, change, applied));
         if (applied.invalid) return applied;  // nothing saved or remembered: the push is refused

@@ -26,7 +26,7 @@ constexpr protocol::ProtocolVersion k1_1{1, 1};
 class ClientProtocolTest : public ::outreach::testing::ScriptedClientFixture {
  protected:
   // One sync against a server of `version` whose schemas hash `schemas_hash`: the requests it
-  // answered or refused (a push is followed by a pull).
+  // answered or refused (a push's answer carries the page: no pull follows a last push).
   std::vector<protocol::SyncRequest> SyncWith(protocol::ProtocolVersion version,
                                               const std::string& schemas_hash = "test") {
     const std::size_t before = server_.Requests().size();
@@ -89,12 +89,18 @@ TEST_F(ClientProtocolTest, ADeviceThatSaw1_1StillSyncsWithARolledBack1_0Server) 
   ASSERT_THAT(client_->Create("contact", Contact("Park")).status(), IsOk());
   (void)SyncWith(k1_1);  // its answer says 1.1
   ASSERT_EQ(SyncWith(k1_1).back().version, k1_1);
-  ASSERT_THAT(client_->Create("contact", Contact("Market")).status(), IsOk());
+  // More than a sync's first push (100): a second push follows the one refused and resent.
+  for (int i = 0; i < 101; ++i) {
+    ASSERT_THAT(client_->Create("contact", Contact("Market " + std::to_string(i))).status(),
+                IsOk());
+  }
   const auto sent = SyncWith(k1_0);
-  ASSERT_EQ(sent.size(), 2u);
+  ASSERT_EQ(sent.size(), 3u);
   EXPECT_EQ(sent[0].version, k1_1) << "refused: 400 malformed_body";
-  EXPECT_EQ(sent[1].changes.size(), 1u) << "the same push again";
+  EXPECT_EQ(sent[1].changes.size(), 100u) << "the same push again";
   EXPECT_EQ(sent[1].version, k1_0);
+  EXPECT_EQ(sent[2].changes.size(), 1u);
+  EXPECT_EQ(sent[2].version, k1_0) << "and every request after it in that sync";
   ASSERT_OK_AND_ASSIGN(ClientStatus status, client_->GetStatus());
   EXPECT_EQ(status.pending, 0) << "the 1.0 server took the change";
   ASSERT_NO_FATAL_FAILURE(Reopen());

@@ -135,7 +135,7 @@ std::vector<ValidationProblem> JsonSchemaValidator::Validate(
     // reports itself. The first one's problems come twice, and CollapseProblems drops copies.
     for (const auto& rule : compiled_->top_level_rules) ValidateInto(*rule, adapter, rephrased);
   } catch (const std::exception&) {
-    return {ValidationProblem{"", "could not be checked against the schema"}};
+    return {ValidationProblem{"", std::string(kUncheckedMessage)}};
   }
   std::vector<ValidationProblem> problems = CollapseProblems(rephrased);
   if (problems.empty()) problems.push_back({"", "does not satisfy the schema"});

@@ -115,6 +115,11 @@ TEST_F(JoinContainsTest, EntriesElementsAndDeletionsMustAllBeTheirs) {
   mine.sets["tags"].elements["\"a\""].removes[At("a", 23)] = {};
   EXPECT_FALSE(Contains()) << "a removal theirs lacks";
   mine = theirs;
+  theirs.sets["empty"];
+  EXPECT_FALSE(Contains()) << "the join drops a set field with no elements";
+  mine.sets["empty"];
+  EXPECT_TRUE(Contains());
+  mine = theirs;
   model::Deletion deletion{At("a", 24), "ana", {}, {}};
   mine.deletions.push_back(deletion);
   mine.deletions_seen.Add(deletion.version);
