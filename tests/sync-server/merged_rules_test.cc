@@ -199,6 +199,39 @@ TEST_F(MergedRulesTest, TheSameChangeAsAnHonestTabletSendsItIsApplied) {
   EXPECT_TRUE(StoredRules().second.empty());
 }
 
+// A record saved under an older schema, which had fewer rules, may break one of today's with
+// its count at 0. An edit of a field no rule reads must not keep it out of the queue: the
+// rules are checked again (the stored version is not the schema's), and the count made now.
+TEST_F(MergedRulesTest, AnEditOfARuleFreeFieldCountsTheRulesOfARecordSavedUnderAnOlderSchema) {
+  {
+    const auto stored = Stored(contact_);
+    ASSERT_TRUE(stored.has_value());
+    ASSERT_OK_AND_ASSIGN(model::RecordState state, protocol::DecodeRecordState(stored->state));
+    const model::Version older{model::Hlc{kStartMs + 5, 0}, "0190a5d2-0000-7000-8000-00000000aaaa"};
+    for (const auto& [field, value] : {std::pair<std::string, Json>{"status", "submitted"},
+                                       std::pair<std::string, Json>{"disclosure_made", true}}) {
+      model::RegisterState& reg = state.registers[field];
+      reg.candidates = {model::Candidate{value, older, "someone"}};
+      reg.seen.Add(older);
+    }
+    state.schema_version = "0.9";
+    auto push = server_->store().BeginPush();
+    ASSERT_THAT(push, IsOk());
+    StoredRecord saved = *stored;
+    saved.state = protocol::EncodeRecordState(state);
+    saved.conflicts = 0;  // counted under a schema without the rule
+    ASSERT_THAT((*push)->SaveRecord(contact_, saved).status(), IsOk());
+    ASSERT_THAT((*push)->Commit(), IsOk());
+  }
+  Synced(*ana_);
+  ASSERT_THAT(ana_->replica().Update(contact_, Json{{"location_text", "Bus station"}}), IsOk());
+  EXPECT_EQ(Outcomes(Synced(*ana_)), std::vector{protocol::Outcome::kApplied})
+      << "not her doing: the record broke the rule before her edit";
+  const auto [count, problems] = StoredRules();
+  EXPECT_FALSE(problems.empty());
+  EXPECT_EQ(count, static_cast<int>(problems.size())) << "in the queue, by today's rules";
+}
+
 // When the server may skip checking the rules again after an update (RulesStillHold): only an
 // update applied as written, of values of fields no rule reads, to a record that broke no
 // rule and had no open conflict, under the schema's own version.
