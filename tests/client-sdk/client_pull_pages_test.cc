@@ -92,6 +92,65 @@ TEST_F(ClientPullPagesTest, PagesGrowFromTheFirstPageSizeToThePageSize) {
   EXPECT_EQ(push->page_size, 500u);
 }
 
+// The last push's answer says there is more to pull: the sync goes on pulling from its cursor
+// until a page says there is no more, the outbox empty all along.
+TEST_F(ClientPullPagesTest, ALastPushWhoseAnswerHasMoreToPullGoesOnPulling) {
+  ASSERT_THAT(client_->Create("contact", ::outreach::testing::Contact("Park")).status(), IsOk());
+  const std::size_t before = Asked().size();
+  server_.Enqueue(ScriptedResponse::From([](const RecordedRequest& request) {
+    auto decoded = protocol::DecodeBinaryRequest(request.body);
+    protocol::SyncResponse response;
+    if (decoded.ok()) {
+      for (const model::Change& change : decoded->changes) {
+        response.results.push_back({change.change_id, protocol::Outcome::kApplied, ""});
+      }
+    }
+    response.cursor = "c1";
+    response.has_more = true;
+    response.schemas_hash = "test";
+    return ScriptedResponse::Answer(200, protocol::EncodeBinary(response))
+        .WithContentType(std::string(protocol::kBinaryContentType));
+  }));
+  server_.Enqueue(Page("c2", true));
+  server_.Enqueue(Page("c3", false));
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, client_->Sync());
+  EXPECT_EQ(summary.pushed, 1);
+  EXPECT_EQ(summary.requests, 3);
+  std::vector<std::string> asked = Asked();
+  asked.erase(asked.begin(), asked.begin() + static_cast<long>(before));
+  EXPECT_EQ(asked, (std::vector<std::string>{"sync ", "sync c1", "sync c2"}));
+  ASSERT_OK_AND_ASSIGN(ClientStatus status, client_->GetStatus());
+  EXPECT_EQ(status.pending, 0);
+}
+
+// A first push of 100 refused as too many changes goes again as half of it, and the rest
+// follow at that size: every change pushed once accepted.
+TEST_F(ClientPullPagesTest, AFirstPushRefusedAsTooManyChangesGoesAgainAsHalf) {
+  for (int i = 0; i < 101; ++i) {
+    ASSERT_THAT(
+        client_->Create("contact", ::outreach::testing::Contact("Park " + std::to_string(i)))
+            .status(),
+        IsOk());
+  }
+  const std::size_t before = server_.Requests().size();
+  protocol::ErrorBody too_many{"too_many_changes", "at most 50", 0, false, {}, std::nullopt};
+  server_.Enqueue(ScriptedResponse::Answer(413, protocol::ToJson(too_many).dump()));
+  server_.SetFallback(ScriptedResponse::From([](const RecordedRequest& request) {
+    return ::outreach::testing::SyncAnswer(request, protocol::kProtocolVersion);
+  }));
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, client_->Sync());
+  EXPECT_EQ(summary.pushed, 101);
+  std::vector<std::size_t> sizes;
+  for (std::size_t i = before; i < server_.Requests().size(); ++i) {
+    auto decoded = protocol::DecodeBinaryRequest(server_.Requests()[i].body);
+    ASSERT_THAT(decoded.status(), IsOk());
+    sizes.push_back(decoded->changes.size());
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{100, 50, 50, 1}));
+  ASSERT_OK_AND_ASSIGN(ClientStatus status, client_->GetStatus());
+  EXPECT_EQ(status.pending, 0);
+}
+
 TEST_F(ClientPullPagesTest, APageSayingTheSchemasChangedIsFollowedByTheirFetchFirst) {
   const std::size_t before = Asked().size();
   server_.Enqueue(Page("c1", true));
