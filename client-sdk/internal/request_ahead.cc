@@ -22,13 +22,13 @@ namespace {
 // Decodes a 200's body and reads its records (values_of may be null: left to the applier).
 // `written`: the version its request was written in (the records' form follows it).
 void Decode(ReceivedAnswer& answer, const replica::Replica* values_of,
-            const PreparedRequest& request) {
+            const PreparedRequest& request, bool decode_states) {
   const protocol::ProtocolVersion written = request.request.version;
   answer.response = protocol::DecodeBinaryResponse(answer.http.body, {}, &answer.stored_records,
                                                    /*leave_packed=*/values_of != nullptr, written);
   if (values_of == nullptr || !answer.response->ok()) return;
   auto pulled = ReadRecords(*values_of, **answer.response, answer.stored_records,
-                            request.decode_states);
+                            decode_states);
   if (!pulled.ok()) {
     answer.response = pulled.status();
     return;
@@ -84,7 +84,7 @@ Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& p
       HttpResult http_answer,
       http->Post("/v1/sync", std::string(protocol::kBinaryContentType), prepared.body, options));
   ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}};
-  if (answer.http.status == 200) Decode(answer, values_of, prepared);
+  if (answer.http.status == 200) Decode(answer, values_of, prepared, prepared.decode_states);
   return answer;
 }
 
@@ -204,7 +204,7 @@ Result<ReceivedAnswer> RequestAhead::Run(const Flight* flight, HttpClient* http,
       }
     }
   }
-  Decode(answer, values_of, flight->prepared);
+  Decode(answer, values_of, flight->prepared, decode_states_.load());
   return answer;
 }
 

@@ -36,9 +36,9 @@ struct PreparedRequest {
   std::string body;
   std::int64_t last_sequence = 0;  // outbox position of its last change
   // Its answer's records are decoded whole by the thread that receives them, not only read
-  // (ReadRecords): set when the device held records as the sync began, so they are likely
-  // joined with what it holds, which needs each record's state; decoding it on the applying
-  // thread was a tenth of an incremental pull there.
+  // (ReadRecords): they are likely joined with what the device holds, which needs each
+  // record's state; decoding it on the applying thread was a tenth of an incremental pull
+  // there. (A request sent ahead follows RequestAhead::DecodeStates instead.)
   bool decode_states = false;
   // The sync's page size (SyncOptions::page_size), which pages grow to (GrownPage).
   std::uint32_t page_size_limit = 0;
@@ -114,6 +114,12 @@ class RequestAhead {
   // Waits for the oldest request's answer, passing a cancel of the sync on; `prepared` is the
   // request it answers.
   Result<ReceivedAnswer> Take(PreparedRequest& prepared);
+  // Whether the threads of requests on their way decode their records' states whole
+  // (PreparedRequest::decode_states): the applying thread says, page by page, whether it held
+  // the records it applied, so a long catch-up of records new to the device stops decoding
+  // states it will not join. Only speed depends on it: a record not decoded ahead is decoded
+  // where it is applied, if it must be.
+  void DecodeStates(bool decode) { decode_states_.store(decode); }
   // Cancels every request on its way and waits for their threads (before the applying thread
   // uses the HTTP client itself).
   void CancelAll();
@@ -148,6 +154,7 @@ class RequestAhead {
   const std::atomic<bool>* user_cancel_;
   const NextPageOf next_page_;
   std::atomic<bool> cancel_{false};
+  std::atomic<bool> decode_states_{false};
   mutable std::mutex flights_mutex_;
   std::condition_variable turn_;
   std::deque<std::unique_ptr<Flight>> flights_;  // not yet taken, oldest first

@@ -139,7 +139,8 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
 }
 
 Status Replica::ApplyPulled(const std::vector<PushResult>& results,
-                            std::vector<PulledRecord>& records) {
+                            std::vector<PulledRecord>& records, std::size_t* held) {
+  std::size_t held_count = 0;
   std::set<std::string> pulled;
   model::Hlc newest;
   for (const PulledRecord& record : records) {
@@ -178,6 +179,7 @@ Status Replica::ApplyPulled(const std::vector<PushResult>& results,
   for (PulledRecord& record : records) {
     // Joined, not replaced (see ApplyServerRecord).
     OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));
+    held_count += confirmed.has_value();
     if (!record.state.has_value()) {
       // New to this device and nothing of it pending: stored from its bytes and values.
       OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record.id));
@@ -209,7 +211,9 @@ Status Replica::ApplyPulled(const std::vector<PushResult>& results,
   }
   for (const std::string& id : rebuild) OUTREACH_RETURN_IF_ERROR(Rebuild(id));
   OUTREACH_RETURN_IF_ERROR(SaveClock());
-  return txn.Commit();
+  OUTREACH_RETURN_IF_ERROR(txn.Commit());
+  if (held != nullptr) *held = held_count;
+  return Status::Ok();
 }
 
 }  // namespace outreach::replica

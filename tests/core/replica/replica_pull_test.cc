@@ -170,10 +170,22 @@ TEST_F(ReplicaPullTest, ASimpleRecordNewHereIsStoredAsItCame) {
   ASSERT_FALSE(pulled.state.has_value());
   std::vector<PulledRecord> records;
   records.push_back(std::move(pulled));
-  ASSERT_THAT(replica_->ApplyPulled({}, records), IsOk());
+  std::size_t held = 99;
+  ASSERT_THAT(replica_->ApplyPulled({}, records, &held), IsOk());
+  EXPECT_EQ(held, 0u) << "new here";
   ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(state.id));
   EXPECT_FALSE(view.has_pending_changes);
   EXPECT_EQ(view.values["location_text"], "car park");
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+
+  // Pulled again (decoded, as a receiving thread does for a device that holds its records):
+  // held now, and the copy stored as it came.
+  std::vector<PulledRecord> again;
+  again.push_back(replica_->PulledOf(state, protocol::EncodeRecordState(state)));
+  ASSERT_THAT(replica_->ApplyPulled({}, again, &held), IsOk());
+  EXPECT_EQ(held, 1u);
+  ASSERT_OK_AND_ASSIGN(RecordView same, replica_->Get(state.id));
+  EXPECT_EQ(same.values, view.values);
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 }
 
