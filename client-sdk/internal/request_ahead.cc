@@ -22,8 +22,7 @@ namespace {
 // Decodes a 200's body and reads its records (values_of may be null: left to the applier).
 // `written`: the version its request was written in (the records' form follows it).
 void Decode(ReceivedAnswer& answer, const replica::Replica* values_of,
-            const PreparedRequest& request, bool decode_states) {
-  const protocol::ProtocolVersion written = request.request.version;
+            protocol::ProtocolVersion written, bool decode_states) {
   answer.response = protocol::DecodeBinaryResponse(answer.http.body, {}, &answer.stored_records,
                                                    /*leave_packed=*/values_of != nullptr, written);
   if (values_of == nullptr || !answer.response->ok()) return;
@@ -79,12 +78,14 @@ Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& r
 
 Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& prepared,
                                       const RequestOptions& options,
-                                      const replica::Replica* values_of) {
+                                      const replica::Replica* values_of, bool decode_states) {
   OUTREACH_ASSIGN_OR_RETURN(
       HttpResult http_answer,
       http->Post("/v1/sync", std::string(protocol::kBinaryContentType), prepared.body, options));
   ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}};
-  if (answer.http.status == 200) Decode(answer, values_of, prepared, prepared.decode_states);
+  if (answer.http.status == 200) {
+    Decode(answer, values_of, prepared.request.version, decode_states);
+  }
   return answer;
 }
 
@@ -147,7 +148,8 @@ void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptio
   auto flight = std::make_unique<Flight>();
   flight->prepared = std::move(prepared);
   std::promise<Result<ReceivedAnswer>> answered;
-  answered.set_value(SendAndReceive(http, flight->prepared, options, values_of));
+  answered.set_value(
+      SendAndReceive(http, flight->prepared, options, values_of, decode_states_.load()));
   flight->answer = answered.get_future();
   std::lock_guard lock(flights_mutex_);
   flight->number = sent_++;
@@ -204,7 +206,7 @@ Result<ReceivedAnswer> RequestAhead::Run(const Flight* flight, HttpClient* http,
       }
     }
   }
-  Decode(answer, values_of, flight->prepared, decode_states_.load());
+  Decode(answer, values_of, flight->prepared.request.version, decode_states_.load());
   return answer;
 }
 
@@ -252,18 +254,15 @@ Result<ReceivedAnswer> RequestAhead::Take(PreparedRequest& prepared) {
     if (user_cancel_ != nullptr && user_cancel_->load()) Cancel();
   }
   std::unique_ptr<Flight> taken;
+  bool none_on_its_way = false;
   {
     std::lock_guard lock(flights_mutex_);
     assert(flights_.front().get() == oldest);  // only this thread removes flights
     taken = std::move(flights_.front());
     flights_.pop_front();
-  }
-  turn_.notify_all();  // the next page may be decoded now
-  bool none_on_its_way = false;
-  {
-    std::lock_guard lock(flights_mutex_);
     none_on_its_way = flights_.empty();
   }
+  turn_.notify_all();  // the next page may be decoded now
   if (none_on_its_way && taken->prepared.changes == 0) {
     // The last page of a pull: no thread will free the answer waiting (the page before it),
     // so it is freed on a thread of its own while this one is applied, not on the applying

@@ -35,11 +35,6 @@ struct PreparedRequest {
   std::size_t changes = 0;        // how many changes `body` carries
   std::string body;
   std::int64_t last_sequence = 0;  // outbox position of its last change
-  // Its answer's records are decoded whole by the thread that receives them, not only read
-  // (ReadRecords): they are likely joined with what the device holds, which needs each
-  // record's state; decoding it on the applying thread was a tenth of an incremental pull
-  // there. (A request sent ahead follows RequestAhead::DecodeStates instead.)
-  bool decode_states = false;
   // The sync's page size (SyncOptions::page_size), which pages grow to (GrownPage).
   std::uint32_t page_size_limit = 0;
 };
@@ -69,11 +64,11 @@ Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& r
                                                        bool decode_states = false);
 
 // Posts a sync request and decodes a 200 answer; `values_of` (may be null) reads its records
-// (ReadRecords: only its schemas are read). Null: the records are decoded whole, for the
-// applying thread to read.
+// (ReadRecords: only its schemas are read; with `decode_states`, their states too). Null: the
+// records are decoded whole, for the applying thread to read.
 Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& prepared,
                                       const RequestOptions& options,
-                                      const replica::Replica* values_of);
+                                      const replica::Replica* values_of, bool decode_states);
 
 // An answer once applied, waiting to be freed.
 struct AppliedAnswer {
@@ -114,11 +109,13 @@ class RequestAhead {
   // Waits for the oldest request's answer, passing a cancel of the sync on; `prepared` is the
   // request it answers.
   Result<ReceivedAnswer> Take(PreparedRequest& prepared);
-  // Whether the threads of requests on their way decode their records' states whole
-  // (PreparedRequest::decode_states): the applying thread says, page by page, whether it held
-  // the records it applied, so a long catch-up of records new to the device stops decoding
-  // states it will not join. Only speed depends on it: a record not decoded ahead is decoded
-  // where it is applied, if it must be.
+  // Whether the threads of requests on their way decode their records' states whole, not
+  // only read them (ReadRecords): records the device holds are joined with its copy, which
+  // needs each state, and decoding it on the applying thread was a tenth of an incremental
+  // pull there. The applying thread says, page by page, whether it held the records it
+  // applied, so a long catch-up of records new to the device stops decoding states it will
+  // not join. Only speed depends on it: a record not decoded ahead is decoded where it is
+  // applied, if it must be.
   void DecodeStates(bool decode) { decode_states_.store(decode); }
   // Cancels every request on its way and waits for their threads (before the applying thread
   // uses the HTTP client itself).

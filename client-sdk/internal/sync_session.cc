@@ -124,7 +124,6 @@ std::optional<PreparedRequest> NextPage(const PreparedRequest& page,
   }
   PreparedRequest next;
   next.request = page.request;
-  next.decode_states = page.decode_states;
   next.page_size_limit = page.page_size_limit;
   next.request.page_size = GrownPage(page.request.page_size, page.page_size_limit);
   next.request.cursor = head.cursor;
@@ -236,8 +235,8 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
   SyncRun run;
   SyncSummary& summary = run.summary;
   OUTREACH_ASSIGN_OR_RETURN(std::string cursor, context.state->GetOr(kCursor));
-  // A device that has pulled before likely holds the records it is sent (PreparedRequest);
-  // then each page applied says whether it did.
+  // A device that has pulled before likely holds the records it is sent
+  // (RequestAhead::DecodeStates); then each page applied says whether it did.
   bool held_records = !cursor.empty();
   OUTREACH_ASSIGN_OR_RETURN(std::string server_version, context.state->GetOr(kServerProtocol));
   OUTREACH_ASSIGN_OR_RETURN(std::int64_t pending,
@@ -288,7 +287,6 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       OUTREACH_ASSIGN_OR_RETURN(PreparedRequest first,
                                 PrepareRequest(context, cursor, server_version, options,
                                                first_page, first_batch, 0));
-      first.decode_states = held_records;
       if (first.changes > 0) report_leaving(first);
       // On a thread too: a pulled page's thread asks for the next page itself.
       ahead.Send(context.http, std::move(first), request_options, context.replica);
@@ -324,7 +322,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       if (received.pulled.empty()) {  // not read as it arrived: read here
         OUTREACH_ASSIGN_OR_RETURN(
             received.pulled,
-            ReadRecords(*context.replica, response, stored_records, current.decode_states));
+            ReadRecords(*context.replica, response, stored_records, held_records));
       } else if (reloaded) {  // read on the old schemas: their values are not those of the new
         OUTREACH_RETURN_IF_ERROR(ReadAgain(*context.replica, received.pulled));
       }
@@ -343,7 +341,6 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
             PrepareRequest(context, response.cursor, server_version, options,
                            GrownPage(current.request.page_size, options.page_size), batch_size,
                            current.last_sequence, std::move(next_batch)));
-        next.decode_states = held_records;
         ahead.Send(context.http, std::move(next), request_options, context.replica);
       }
       std::size_t held = 0;
