@@ -12,6 +12,8 @@
 // (c) runs --rounds times (5), each on another 1%, and reports the median with min and max.
 //   build/bin/sync_bench [--records=100000] [--rounds=5] [--million] [--keep]
 //   build/bin/sync_bench --reuse=DIR [--rounds=K]: (c) alone, on what a --keep run left in DIR
+//   build/bin/sync_bench --reuse-push=DIR [--rounds=K]: (a) alone, K times, on copies of the
+//   server and the writer a --keep run saved before its push (same --records)
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -39,8 +41,13 @@ namespace {
 using outreach::Client;
 using Clock = std::chrono::steady_clock;
 
+// The server this process started and has not stopped: killed if the bench dies, so a failed
+// run leaves no server holding its port.
+pid_t running_server = -1;
+
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "sync_bench: %s\n", what.c_str());
+  if (running_server > 0 && running_server != getpid()) kill(running_server, SIGKILL);
   std::exit(1);
 }
 
@@ -140,6 +147,7 @@ struct Server {
             static_cast<char*>(nullptr));
       _exit(127);
     }
+    running_server = pid;
     for (int i = 0; i < 600 && port == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       std::ifstream(data + "/port") >> port;
@@ -158,6 +166,7 @@ struct Server {
   void Stop() {
     kill(pid, SIGTERM);
     waitpid(pid, nullptr, 0);
+    running_server = -1;
   }
 };
 
@@ -259,6 +268,58 @@ void IncrementalRounds(const Bench& bench, long changed, int rounds) {
   print("sync.incremental_pull", pull_ms);
 }
 
+// (a): syncs `device`, whose outbox holds `bench.records` creates, and prints the line.
+void PushPhase(const Bench& bench, Client& device, double local_creates_per_s) {
+  const long n = bench.records;
+  const double json_bytes = outreach::bench::AverageContactJsonBytes();
+  const auto start = Clock::now();
+  const CpuMeter cpu(bench.server.pid);
+  const auto summary = Must(device.Sync(), "push sync");
+  const double s = Seconds(start);
+  if (summary.pushed != n) Die("pushed " + std::to_string(summary.pushed));
+  // The creates' rate only when this run made them (not on a --reuse-push copy).
+  char creates[64] = "";
+  if (local_creates_per_s > 0) {
+    std::snprintf(creates, sizeof creates, "\"local_creates_per_s\":%.0f,", local_creates_per_s);
+  }
+  std::printf("{\"bench\":\"sync.push\",\"records\":%ld,\"seconds\":%.3f,\"records_per_s\":%.0f,"
+              "\"bytes_sent_per_record\":%.1f,\"record_json_bytes\":%.1f,\"wire_ratio\":%.3f,"
+              "\"device_peak_rss_mib\":%.1f,%s%s}\n",
+              n, s, n / s, double(summary.bytes_sent) / n, json_bytes,
+              double(summary.bytes_sent) / n / json_bytes, PeakRssMib(), creates,
+              cpu.Json().c_str());
+}
+
+// --reuse-push: (a) alone, `rounds` times, each on fresh copies of the server and the writer as
+// a --keep run left them before its push.
+void PushRounds(Bench& bench, int rounds) {
+  const std::string kept = bench.dir;
+  unsigned short enrolled_on = 0;
+  std::ifstream(kept + "/enrolled_port") >> enrolled_on;
+  if (enrolled_on == 0 || !std::filesystem::exists(kept + "/push-writer")) {
+    Die(kept + " holds no push copies: not a data set of --keep");
+  }
+  for (int round = 0; round < rounds; ++round) {
+    const std::string copy = kept + "/push-round";
+    std::filesystem::remove_all(copy);
+    std::filesystem::create_directories(copy);
+    const auto recursive = std::filesystem::copy_options::recursive;
+    std::filesystem::copy(kept + "/push-server", copy + "/server", recursive);
+    std::filesystem::copy(kept + "/push-writer", copy + "/writer", recursive);
+    ::sync();  // the copies on disk, not written back while the push runs
+    bench.dir = copy;
+    bench.server.data = copy + "/server";
+    bench.server.Start(enrolled_on);
+    InChild([&] {
+      auto device = bench.Device("writer", "writer");
+      PushPhase(bench, *device, 0);
+    });
+    bench.server.Stop();
+    std::filesystem::remove_all(copy);
+  }
+  bench.dir = kept;
+}
+
 void NoOpSyncs(const Bench& bench, const char* name, long database_records) {
   InChild([&] {
     auto device = bench.Device("reader", "reader");
@@ -280,16 +341,23 @@ int main(int argc, char** argv) {
   Bench bench;
   bool million = false, keep = false;
   int rounds = 5;
-  std::string reuse;
+  std::string reuse, reuse_push;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--records=", 0) == 0) bench.records = std::stol(arg.substr(10));
     // Odd, so the median is a round's own figure.
     else if (arg.rfind("--rounds=", 0) == 0) rounds = std::max(1, std::stoi(arg.substr(9))) | 1;
     else if (arg.rfind("--reuse=", 0) == 0) reuse = arg.substr(8);
+    else if (arg.rfind("--reuse-push=", 0) == 0) reuse_push = arg.substr(13);
     else if (arg == "--million") million = true;
     else if (arg == "--keep") keep = true;
-    else Die("usage: sync_bench [--records=N] [--rounds=K] [--million] [--keep] [--reuse=DIR]");
+    else Die("usage: sync_bench [--records=N] [--rounds=K] [--million] [--keep] [--reuse=DIR]"
+             " [--reuse-push=DIR]");
+  }
+  if (!reuse_push.empty()) {
+    bench.dir = reuse_push;
+    PushRounds(bench, rounds);
+    return 0;
   }
   if (!reuse.empty()) {
     // Only (c), on the store and devices an earlier --keep run left in DIR: for tuning (c)
@@ -317,6 +385,15 @@ int main(int argc, char** argv) {
   const double json_bytes = outreach::bench::AverageContactJsonBytes();
 
   // (a) push
+  if (keep) {
+    // For --reuse-push: the server as it is before the push (teams, users, the writer
+    // enrolled), copied while it is stopped; then the writer's store after its creates.
+    InChild([&] { (void)bench.Device("writer", "writer"); });
+    bench.server.Stop();
+    std::filesystem::copy(bench.server.data, bench.dir + "/push-server",
+                          std::filesystem::copy_options::recursive);
+    bench.server.Start(bench.server.port);
+  }
   InChild([&] {
     auto device = bench.Device("writer", "writer");
     const auto create_start = Clock::now();
@@ -324,17 +401,13 @@ int main(int argc, char** argv) {
       (void)Must(device->Create("contact", outreach::bench::BenchContact("writer", i)), "create");
     }
     const double create_s = Seconds(create_start);
-    const auto start = Clock::now();
-    const CpuMeter cpu(bench.server.pid);
-    const auto summary = Must(device->Sync(), "push sync");
-    const double s = Seconds(start);
-    if (summary.pushed != n) Die("pushed " + std::to_string(summary.pushed));
-    std::printf("{\"bench\":\"sync.push\",\"records\":%ld,\"seconds\":%.3f,\"records_per_s\":%.0f,"
-                "\"bytes_sent_per_record\":%.1f,\"record_json_bytes\":%.1f,\"wire_ratio\":%.3f,"
-                "\"device_peak_rss_mib\":%.1f,\"local_creates_per_s\":%.0f,%s}\n",
-                n, s, n / s, double(summary.bytes_sent) / n, json_bytes,
-                double(summary.bytes_sent) / n / json_bytes, PeakRssMib(), n / create_s,
-                cpu.Json().c_str());
+    if (keep) {
+      device.reset();  // closed, so its files are whole when copied
+      std::filesystem::copy(bench.dir + "/writer", bench.dir + "/push-writer",
+                            std::filesystem::copy_options::recursive);
+      device = bench.Device("writer", "writer");
+    }
+    PushPhase(bench, *device, n / create_s);
   });
   // (b) initial pull
   InChild([&] {

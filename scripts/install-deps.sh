@@ -19,6 +19,7 @@ packages=(
   libcereal-dev                      # portable binary encoding of sync messages
   libzstd-dev                        # compression of sync bodies
   libcli11-dev                       # command lines of outreach-server and outreach
+  libmimalloc-dev                    # the server's allocator (sync-server/CMakeLists.txt)
   libbenchmark-dev                   # Google Benchmark (sync_bench helpers)
   openssl python3                    # tests: a CA made per run; the C ABI driven from ctypes
 )

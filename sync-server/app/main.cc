@@ -1,11 +1,37 @@
 // outreach-server: the sync server (serve), its administration (admin) and version.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
+#include <string>
+
+#ifdef OUTREACH_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include "core/protocol/messages.h"
 #include "sync-server/app/admin_commands.h"
 #include "sync-server/app/serve_command.h"
+
+namespace {
+
+// Which allocator serves this process's malloc: "mimalloc <version>" only if a block malloc
+// hands out is mimalloc's (the link replaced malloc), so a build that lost it says so.
+std::string Allocator() {
+#ifdef OUTREACH_WITH_MIMALLOC
+  void* block = std::malloc(64);
+  const bool ours = mi_is_in_heap_region(block);
+  std::free(block);
+  if (ours) {
+    const int version = mi_version();
+    return "mimalloc " + std::to_string(version / 100) + "." + std::to_string(version / 10 % 10) +
+           "." + std::to_string(version % 10);
+  }
+#endif
+  return "system";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace outreach::server;
@@ -47,7 +73,8 @@ int main(int argc, char** argv) {
 
   if (app.got_subcommand("version")) {
     std::cout << "outreach-server " << OUTREACH_VERSION << " (protocol "
-              << outreach::protocol::VersionString(outreach::protocol::kProtocolVersion) << ")\n";
+              << outreach::protocol::VersionString(outreach::protocol::kProtocolVersion)
+              << "; allocator " << Allocator() << ")\n";
     return 0;
   }
   if (app.got_subcommand(serve_command)) {

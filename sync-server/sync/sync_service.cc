@@ -1,8 +1,7 @@
 #include "sync-server/sync/sync_service.h"
 
-#include <future>
-#include <iterator>
-#include <system_error>
+#include <memory>
+#include <optional>
 
 #include "core/base/hex.h"
 #include "core/base/secure_bytes.h"
@@ -18,10 +17,10 @@
 #include "core/schema/schema_registry.h"
 #include "core/schema/validation_problem.h"
 #include "sync-server/auth/credentials.h"
-#include "sync-server/sync/change_checks.h"
 #include "sync-server/sync/cursor.h"
 #include "sync-server/sync/folded_records.h"
 #include "sync-server/sync/merged_rules.h"
+#include "sync-server/sync/push_checks.h"
 
 namespace outreach::server {
 namespace {
@@ -219,36 +218,6 @@ ServiceResult<protocol::EnrolResponse> SyncService::Enrol(const protocol::EnrolR
                                  device->user.role, now};
 }
 
-std::vector<ChangeResult> SyncService::ContentProblems(
-    const std::vector<model::Change>& changes) const {
-  const auto check = [this, &changes](std::size_t begin, std::size_t end) {
-    std::vector<ChangeResult> invalid;
-    for (std::size_t i = begin; i < end; ++i) {
-      if (auto problem = ContentProblem(*schemas_, changes[i])) {
-        invalid.push_back(ChangeResult{changes[i].change_id, Outcome::kRejected, *problem});
-      }
-    }
-    return invalid;
-  };
-  // A large push is checked in two halves at once: checking is most of a push's work before
-  // the store, which one thread applies after; the schemas are safe to share (a validator's
-  // caches are per thread).
-  constexpr std::size_t kCheckedAtOnce = 256;
-  if (changes.size() < kCheckedAtOnce) return check(0, changes.size());
-  const std::size_t half = changes.size() / 2;
-  std::future<std::vector<ChangeResult>> second;
-  try {
-    second = std::async(std::launch::async, check, half, changes.size());
-  } catch (const std::system_error&) {
-    return check(0, changes.size());  // no thread to be had
-  }
-  std::vector<ChangeResult> invalid = check(0, half);
-  std::vector<ChangeResult> rest = second.get();
-  invalid.insert(invalid.end(), std::make_move_iterator(rest.begin()),
-                 std::make_move_iterator(rest.end()));
-  return invalid;
-}
-
 ServiceResult<SyncReply> SyncService::Sync(const Device& device,
                                            const protocol::SyncRequest& request) {
   const auto after = CursorSequence(request.cursor, device.user.team_id);
@@ -259,55 +228,65 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
                        " changes per push");
   }
   const std::int64_t now = clock_->NowMs();
-  // Everything that needs no stored state, before anything is written: who may write and
-  // when first (the first such refusal answers for the whole push), then each change's content.
-  for (const model::Change& change : request.changes) {
-    if (auto violation = ScopeViolation(device, change)) {
-      return Refusal(403, "permission_denied", *violation);
-    }
-    if (Status skew = model::HybridClock::CheckSkew(change.version.hlc, now); !skew.ok()) {
-      return ClockSkewRefusal(device, skew, now);
-    }
-  }
-  std::vector<ChangeResult> invalid = ContentProblems(request.changes);
-  if (!invalid.empty()) return InvalidChanges(std::move(invalid));
-
+  // Everything that needs no stored state (who may write, when, and each change's content)
+  // is checked on a thread of its own for a large push, ahead of the changes' application
+  // here: each change is applied once it is checked clean. Nothing is committed until every
+  // change is checked, and the push is decided as if all were checked first.
+  PushChecks checks(device, *schemas_, now, request.changes);
   SyncReply reply;
   FoldedRecords folded(*after, protocol::FoldsExactly(request.version));
-  if (!request.changes.empty()) {
-    auto push = store_->BeginPush();
-    if (!push.ok()) return StoreFailure(push.status());
-    for (const model::Change& change : request.changes) {
-      auto applied = ApplyChange(**push, *schemas_->Find(change.collection), device, change);
-      if (!applied.ok()) {
-        if (applied.status().code() == StatusCode::kPermissionDenied) {
-          return Refusal(403, "permission_denied", applied.status().message());
-        }
-        return StoreFailure(applied.status());
+  std::unique_ptr<PushTransaction> push;
+  std::optional<ServiceError> apply_error;  // the first change that could not be applied
+  std::vector<ChangeResult> rule_invalid;   // changes that break a rule on what their author saw
+  for (std::size_t i = 0; i < request.changes.size() && checks.CleanUpTo(i); ++i) {
+    const model::Change& change = request.changes[i];
+    if (!push) {
+      auto begun = store_->BeginPush();
+      if (!begun.ok()) {
+        apply_error = StoreFailure(begun.status());
+        break;
       }
-      if (applied->invalid) {
-        // Go on, so the refusal lists every such change; nothing is committed.
-        invalid.push_back(std::move(applied->result));
-        continue;
-      }
-      folded.Note(change.record_id, applied->result.outcome, applied->sequence_before,
-                  applied->sequence_saved);
-      const Outcome outcome = applied->result.outcome;
-      reply.changes_applied += outcome == Outcome::kApplied || outcome == Outcome::kMerged ||
-                               outcome == Outcome::kConflict;
-      reply.conflicts_opened += outcome == Outcome::kConflict;
-      reply.response.results.push_back(std::move(applied->result));
+      push = *std::move(begun);
     }
-    // Leaving without Commit rolls the push back: nothing of it is written.
-    if (!invalid.empty()) return InvalidChanges(std::move(invalid));
+    auto applied = ApplyChange(*push, *schemas_->Find(change.collection), device, change);
+    if (!applied.ok()) {
+      apply_error = applied.status().code() == StatusCode::kPermissionDenied
+                        ? Refusal(403, "permission_denied", applied.status().message())
+                        : StoreFailure(applied.status());
+      break;
+    }
+    if (applied->invalid) {
+      // Go on, so the refusal lists every such change; nothing is committed.
+      rule_invalid.push_back(std::move(applied->result));
+      continue;
+    }
+    folded.Note(change.record_id, applied->result.outcome, applied->sequence_before,
+                applied->sequence_saved);
+    const Outcome outcome = applied->result.outcome;
+    reply.changes_applied += outcome == Outcome::kApplied || outcome == Outcome::kMerged ||
+                             outcome == Outcome::kConflict;
+    reply.conflicts_opened += outcome == Outcome::kConflict;
+    reply.response.results.push_back(std::move(applied->result));
+  }
+  // Leaving without Commit rolls the push back: nothing of it is written. The first refusal
+  // of who may write or when answers for the whole push, then invalid content, then what
+  // applying found.
+  const PushChecks::Verdict& verdict = checks.Finish();
+  if (verdict.scope_violation) return Refusal(403, "permission_denied", *verdict.scope_violation);
+  if (verdict.clock_skew) return ClockSkewRefusal(device, *verdict.clock_skew, now);
+  if (!verdict.invalid.empty()) return InvalidChanges(verdict.invalid);
+  if (apply_error) return *std::move(apply_error);
+  if (!rule_invalid.empty()) return InvalidChanges(std::move(rule_invalid));
+  if (push) {
     // Every reading of the push, duplicates' too: saying more than the server holds only
     // makes a device re-stamp higher, never lower (ClockSkewRefusal).
     model::Hlc newest;
     for (const model::Change& change : request.changes) newest = std::max(newest, change.version.hlc);
-    if (Status raised = (*push)->RaiseStoredReading(device.id, newest); !raised.ok()) {
+    if (Status raised = push->RaiseStoredReading(device.id, newest); !raised.ok()) {
       return StoreFailure(raised);
     }
-    if (Status committed = (*push)->Commit(); !committed.ok()) return StoreFailure(committed);
+    if (Status committed = push->Commit(); !committed.ok()) return StoreFailure(committed);
+    push.reset();  // the store's writer is free again: the page below reads it
     folded.Seal();
   }
 

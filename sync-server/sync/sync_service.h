@@ -77,9 +77,6 @@ class SyncService {
   // 409 clock_skew for `skew`, with the server's time and the highest reading it stores of
   // `device` (protocol::ErrorBody::stored_reading).
   ServiceError ClockSkewRefusal(const Device& device, const Status& skew, std::int64_t now);
-  // Each change's problems on its own (ContentProblem), in the changes' order.
-  std::vector<protocol::ChangeResult> ContentProblems(
-      const std::vector<model::Change>& changes) const;
 
   ServerStore* store_;
   const schema::SchemaRegistry* schemas_;

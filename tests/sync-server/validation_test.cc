@@ -58,8 +58,8 @@ TEST_F(ValidationTest, InvalidValueRefusesThePushListingTheChange) {
   EXPECT_EQ(StoreCounts(), std::make_pair(std::int64_t{2}, std::int64_t{2}));
 }
 
-// A large push is checked in two halves at once (SyncService::ContentProblems): invalid
-// changes in both are listed, in the push's order, and nothing is written.
+// A large push is checked on a thread of its own while it is applied (PushChecks): invalid
+// changes anywhere in it are listed, in the push's order, and nothing is written.
 TEST_F(ValidationTest, ALargePushListsEveryInvalidChangeInOrder) {
   std::vector<std::string> names;
   for (int i = 0; i < 600; ++i) names.push_back("Person " + std::to_string(i));

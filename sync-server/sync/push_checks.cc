@@ -1,0 +1,84 @@
+#include "sync-server/sync/push_checks.h"
+
+#include <system_error>
+
+#include "core/model/hybrid_clock.h"
+#include "sync-server/sync/change_checks.h"
+
+namespace outreach::server {
+namespace {
+
+// Below this many changes a push is checked whole before it is applied: a thread costs more
+// than the overlap gains.
+constexpr std::size_t kCheckedAhead = 64;
+// Progress counts changes twice over in 32 bits.
+constexpr std::size_t kMostCheckedAhead = std::size_t{1} << 30;
+
+}  // namespace
+
+PushChecks::PushChecks(const Device& device, const schema::SchemaRegistry& schemas,
+                       std::int64_t now_ms, const std::vector<model::Change>& changes)
+    : device_(device), schemas_(schemas), now_ms_(now_ms), changes_(changes) {
+  if (changes.size() >= kCheckedAhead && changes.size() < kMostCheckedAhead) {
+    try {
+      thread_ = std::async(std::launch::async, [this] { CheckAll(); });
+      return;
+    } catch (const std::system_error&) {
+      // No thread to be had: checked here, as a small push is.
+    }
+  }
+  CheckAll();
+}
+
+PushChecks::~PushChecks() {
+  stop_.store(true, std::memory_order_relaxed);
+  if (thread_.valid()) thread_.wait();
+}
+
+void PushChecks::Publish(std::uint32_t clean, bool done) {
+  progress_.store(clean * 2 + (done ? 1 : 0), std::memory_order_release);
+  progress_.notify_all();
+}
+
+void PushChecks::CheckAll() {
+  std::uint32_t clean = 0;  // leading changes checked clean
+  for (std::size_t i = 0; i < changes_.size(); ++i) {
+    if (stop_.load(std::memory_order_relaxed)) break;
+    const model::Change& change = changes_[i];
+    if (auto violation = ScopeViolation(device_, change)) {
+      verdict_.scope_violation = std::move(violation);
+      break;  // answers for the whole push
+    }
+    if (Status skew = model::HybridClock::CheckSkew(change.version.hlc, now_ms_); !skew.ok()) {
+      verdict_.clock_skew = std::move(skew);
+      break;  // likewise
+    }
+    if (auto problem = ContentProblem(schemas_, change)) {
+      verdict_.invalid.push_back(
+          protocol::ChangeResult{change.change_id, protocol::Outcome::kRejected, *problem});
+    } else if (verdict_.invalid.empty()) {
+      Publish(++clean, false);
+    }
+  }
+  Publish(clean, true);
+}
+
+bool PushChecks::CleanUpTo(std::size_t index) {
+  std::uint32_t progress = progress_.load(std::memory_order_acquire);
+  while (progress / 2 <= index && (progress & 1) == 0) {
+    progress_.wait(progress, std::memory_order_acquire);
+    progress = progress_.load(std::memory_order_acquire);
+  }
+  return progress / 2 > index;
+}
+
+const PushChecks::Verdict& PushChecks::Finish() {
+  std::uint32_t progress = progress_.load(std::memory_order_acquire);
+  while ((progress & 1) == 0) {
+    progress_.wait(progress, std::memory_order_acquire);
+    progress = progress_.load(std::memory_order_acquire);
+  }
+  return verdict_;
+}
+
+}  // namespace outreach::server

@@ -1,0 +1,73 @@
+// PushChecks: the checks of a push that need no stored state (its scope, the clock, each
+// change's content: change_checks.h), run on a thread of their own ahead of the changes'
+// application. A large push is then applied while the rest of it is still being checked,
+// instead of after: checking a create (its values validated whole) costs about as much as
+// applying it. The application waits for each change to be checked clean before it applies
+// it, and stops at the first change that is not; the push is decided once every change is
+// checked, as a push that checked everything first would be (Verdict).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <future>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/base/status.h"
+#include "core/model/change.h"
+#include "core/protocol/messages.h"
+#include "sync-server/store/server_store.h"
+
+namespace outreach::schema {
+class SchemaRegistry;
+}
+
+namespace outreach::server {
+
+class PushChecks {
+ public:
+  // What the checks found, in the changes' order.
+  struct Verdict {
+    // The first change outside the device's scope (403), or
+    std::optional<std::string> scope_violation;
+    // the first whose reading is too far ahead of `now_ms` (409 clock_skew): either answers
+    // for the whole push, whatever the other changes hold.
+    std::optional<Status> clock_skew;
+    // Otherwise every change whose content is invalid (422).
+    std::vector<protocol::ChangeResult> invalid;
+
+    bool clean() const { return !scope_violation && !clock_skew && invalid.empty(); }
+  };
+
+  // None owned; all must outlive the checks. Starts checking: on a thread of its own when
+  // the push is large enough to gain from it (and a thread can be had), otherwise here and now.
+  PushChecks(const Device& device, const schema::SchemaRegistry& schemas, std::int64_t now_ms,
+             const std::vector<model::Change>& changes);
+  // Stops checking (as soon as the change under way is done) and waits for the thread.
+  ~PushChecks();
+  PushChecks(const PushChecks&) = delete;
+  PushChecks& operator=(const PushChecks&) = delete;
+
+  // Waits until change `index` is checked; true if it and every change before it are clean.
+  bool CleanUpTo(std::size_t index);
+  // Waits until every change is checked.
+  const Verdict& Finish();
+
+ private:
+  void CheckAll();
+  // Published by the checking thread: twice the number of leading changes all checked clean,
+  // plus one once it is done. One 32-bit word, so waiting on it is a futex.
+  void Publish(std::uint32_t clean, bool done);
+
+  const Device& device_;
+  const schema::SchemaRegistry& schemas_;
+  std::int64_t now_ms_;
+  const std::vector<model::Change>& changes_;
+  Verdict verdict_;  // the checking thread's until `progress_` says it is done
+  std::atomic<std::uint32_t> progress_{0};
+  std::atomic<bool> stop_{false};
+  std::future<void> thread_;
+};
+
+}  // namespace outreach::server
