@@ -317,6 +317,11 @@ class Replica {
   // Folds the accepted `change_ids` of one record into its confirmed state and takes them out
   // of the outbox (MarkAccepted, ApplySyncAnswer); the caller saves the clock.
   Status FoldAccepted(std::string_view record_id, const std::set<std::string>& change_ids);
+  // ApplyPulled's first part: each result of a push marks its change rejected, or takes it out
+  // of the outbox: folded into its record, or (a record of `pulled`) left to `rebuild` from the
+  // record the server sent.
+  Status SettleResults(const std::vector<PushResult>& results, const std::set<std::string>& pulled,
+                       std::set<std::string>& rebuild);
   // Stores `view` with its current values; `encoded` and `values`, if not empty, are `view` as
   // the protocol encodes it and its values (ValuesText).
   Status SaveView(const model::RecordState& view, std::string_view encoded = {},

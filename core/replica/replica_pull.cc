@@ -138,6 +138,32 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
   return ApplyPulled(results, pulled);
 }
 
+Status Replica::SettleResults(const std::vector<PushResult>& results,
+                              const std::set<std::string>& pulled, std::set<std::string>& rebuild) {
+  // The accepted changes leave the outbox with their values held in their records' states:
+  // the pages their rows free are not written once more only to be zeroed (a push's answer
+  // frees about a page per change).
+  const auto kept = store_->KeepFreedPages();
+  std::map<std::string, std::set<std::string>> fold;  // record -> its accepted changes not sent back
+  for (const PushResult& result : results) {
+    auto record_id = store_->OutboxRecord(result.change_id);
+    if (record_id.status().code() == StatusCode::kNotFound) continue;
+    OUTREACH_RETURN_IF_ERROR(record_id.status());
+    if (result.rejected) {
+      OUTREACH_RETURN_IF_ERROR(MarkRejected(result.change_id, result.reason));
+    } else if (pulled.count(*record_id) > 0) {
+      OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(result.change_id));
+      rebuild.insert(*record_id);
+    } else {
+      fold[*record_id].insert(result.change_id);
+    }
+  }
+  for (const auto& [record_id, change_ids] : fold) {
+    OUTREACH_RETURN_IF_ERROR(FoldAccepted(record_id, change_ids));
+  }
+  return Status::Ok();
+}
+
 Status Replica::ApplyPulled(const std::vector<PushResult>& results,
                             std::vector<PulledRecord>& records, std::size_t* held) {
   std::size_t held_count = 0;
@@ -159,23 +185,7 @@ Status Replica::ApplyPulled(const std::vector<PushResult>& results,
     OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
   }
   std::set<std::string> rebuild;
-  std::map<std::string, std::set<std::string>> fold;  // record -> its accepted changes not sent back
-  for (const PushResult& result : results) {
-    auto record_id = store_->OutboxRecord(result.change_id);
-    if (record_id.status().code() == StatusCode::kNotFound) continue;
-    OUTREACH_RETURN_IF_ERROR(record_id.status());
-    if (result.rejected) {
-      OUTREACH_RETURN_IF_ERROR(MarkRejected(result.change_id, result.reason));
-    } else if (pulled.count(*record_id) > 0) {
-      OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(result.change_id));
-      rebuild.insert(*record_id);
-    } else {
-      fold[*record_id].insert(result.change_id);
-    }
-  }
-  for (const auto& [record_id, change_ids] : fold) {
-    OUTREACH_RETURN_IF_ERROR(FoldAccepted(record_id, change_ids));
-  }
+  OUTREACH_RETURN_IF_ERROR(SettleResults(results, pulled, rebuild));
   for (PulledRecord& record : records) {
     // Joined, not replaced (see ApplyServerRecord).
     OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));

@@ -250,7 +250,10 @@ Status Database::Configure(const OpenOptions& options, bool creating) {
   // Defensive: no writable_schema tricks that could corrupt the file.
   sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
   const char* synchronous = options.synchronous == Synchronous::kFull ? "FULL" : "NORMAL";
-  return Exec("PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0; PRAGMA synchronous=" +
+  // secure_delete ON explicitly: Debian's SQLite is built with it, others are not, and what
+  // a delete leaves behind must not depend on the build.
+  return Exec("PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0; "
+              "PRAGMA synchronous=" +
               std::string(synchronous) + "; PRAGMA wal_autocheckpoint=" +
               std::to_string(options.wal_autocheckpoint_pages) + "; PRAGMA cache_size=-" +
               std::to_string(options.cache_size_kib) + ";");
@@ -280,6 +283,11 @@ Result<Transaction> Database::Begin(TransactionMode mode) {
   }
   OUTREACH_RETURN_IF_ERROR(Exec(mode == TransactionMode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN"));
   return Transaction(this);
+}
+
+Status Database::SetSecureDelete(SecureDelete mode) {
+  return Exec(mode == SecureDelete::kZeroed ? "PRAGMA secure_delete=ON"
+                                            : "PRAGMA secure_delete=FAST");
 }
 
 Status Database::Checkpoint() {

@@ -35,6 +35,17 @@ enum class Synchronous {
   kFull = 2,
 };
 
+// How a delete overwrites what it deletes (SQLite's secure_delete pragma).
+enum class SecureDelete {
+  // Set at open, whatever SQLite was built with: deleted cells, and every page a delete frees,
+  // are overwritten with zeros before they are sealed again.
+  kZeroed = 1,
+  // Deleted cells are zeroed in the pages a delete writes anyway, but a page it frees is left
+  // as it was (sealed, like every page, under the database's key): for deleting content the
+  // database still holds elsewhere, without writing each freed page once more.
+  kZeroedInPlace = 2,
+};
+
 struct OpenOptions {
   // Argon2id cost for a new key file (Create, ChangeKey). Opening reads it from the key file.
   KdfParams kdf = KdfParams::Default();
@@ -96,6 +107,9 @@ class Database {
   // open transaction: a savepoint, so calls that each take a transaction can be grouped into
   // one commit (its Rollback undoes only its own part).
   Result<Transaction> Begin(TransactionMode mode = TransactionMode::kImmediate);
+
+  // For this connection until set again (kZeroed after open).
+  Status SetSecureDelete(SecureDelete mode);
 
   // Copies the WAL into the database and truncates the WAL (after a background copy under way).
   Status Checkpoint();

@@ -40,6 +40,20 @@ class ReplicaStore {
   static Result<std::unique_ptr<ReplicaStore>> Open(storage::Database* db);
 
   Result<storage::Transaction> Begin();
+  // Until it goes, deletes leave the pages they free as they were (sealed): for removing what
+  // the database still holds elsewhere (storage::SecureDelete::kZeroedInPlace). Afterwards
+  // deletes zero what they free again.
+  class FreedPagesKept {
+   public:
+    explicit FreedPagesKept(storage::Database* db);
+    ~FreedPagesKept();
+    FreedPagesKept(const FreedPagesKept&) = delete;
+    FreedPagesKept& operator=(const FreedPagesKept&) = delete;
+
+   private:
+    storage::Database* db_;
+  };
+  FreedPagesKept KeepFreedPages() { return FreedPagesKept(db_); }
 
   Result<std::optional<model::RecordState>> LoadView(std::string_view record_id);
   // The record's state as last confirmed by the server: its pending_base row while it has

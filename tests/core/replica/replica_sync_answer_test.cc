@@ -22,7 +22,31 @@ namespace {
 using model::Json;
 using ::outreach::testing::IsOk;
 
-class ReplicaSyncAnswerTest : public testing::ReplicaFixture {};
+class ReplicaSyncAnswerTest : public testing::ReplicaFixture {
+ protected:
+  std::int64_t SecureDeleteMode() {
+    auto pragma = db_->Prepare("PRAGMA secure_delete");
+    if (!pragma.ok()) return -1;
+    const auto row = pragma->Step();
+    return row.ok() && *row ? pragma->ColumnInt64(0) : -1;
+  }
+};
+
+// The accepted changes leave the outbox without their freed pages being zeroed (their values
+// are in their records' states); every other delete still zeroes what it frees.
+TEST_F(ReplicaSyncAnswerTest, DeletesZeroWhatTheyFreeAgainOnceTheAnswerIsApplied) {
+  ASSERT_EQ(SecureDeleteMode(), 1);
+  ASSERT_OK_AND_ASSIGN(std::string skye, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 1u);
+  ASSERT_THAT(replica_->ApplySyncAnswer({PushResult{pending[0].change.change_id, false, ""}}, {}),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(auto left, replica_->Outbox(OutboxStatus::kPending));
+  EXPECT_TRUE(left.empty());
+  EXPECT_EQ(SecureDeleteMode(), 1);
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(skye));
+  EXPECT_EQ(view.values["known_as"], "Skye");
+}
 
 TEST_F(ReplicaSyncAnswerTest, AcceptedChangesLeaveTheOutboxAndTheViewStaysTheSame) {
   ASSERT_OK_AND_ASSIGN(std::string kept, replica_->Create("young_person", YoungPerson("Skye")));

@@ -360,6 +360,47 @@ TEST(DatabaseTest, CommitsCheckpointTheWalWhileAnotherConnectionIsOpen) {
   EXPECT_EQ(CountRows(*reader), 1001);
 }
 
+std::int64_t SecureDeleteMode(Database& db) {
+  auto pragma = db.Prepare("PRAGMA secure_delete");
+  if (!pragma.ok()) return -1;
+  const auto row = pragma->Step();
+  if (!row.ok() || !*row) return -1;
+  return pragma->ColumnInt64(0);
+}
+
+// The WAL bytes a transaction deleting every note writes, after the WAL was emptied.
+std::uintmax_t WalBytesOfDeletingEveryNote(Database& db, const std::string& path) {
+  EXPECT_THAT(db.Checkpoint(), IsOk());
+  EXPECT_EQ(FileSize(path + "-wal"), 0u);
+  EXPECT_THAT(db.Exec("DELETE FROM notes"), IsOk());
+  return FileSize(path + "-wal");
+}
+
+TEST(DatabaseTest, DeletesZeroThePagesTheyFreeUnlessToldToKeepThem) {
+  testing::TempDir dir;
+  const std::string path = dir.File("device.db");
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Create(path, KeySource::Passcode("pin"), FastOptions()));
+  EXPECT_EQ(SecureDeleteMode(*db), 1) << "zeroed whatever SQLite was built with";
+  // 200 notes of 3 KB: a page each.
+  InsertRows(*db, 200, std::string(3000, 'x'));
+  const std::uintmax_t zeroed = WalBytesOfDeletingEveryNote(*db, path);
+  EXPECT_GT(zeroed, 200u * 4096) << "every freed page written, zeroed";
+
+  InsertRows(*db, 200, std::string(3000, 'y'));
+  ASSERT_THAT(db->SetSecureDelete(SecureDelete::kZeroedInPlace), IsOk());
+  EXPECT_EQ(SecureDeleteMode(*db), 2);
+  const std::uintmax_t kept = WalBytesOfDeletingEveryNote(*db, path);
+  EXPECT_LT(kept * 4, zeroed) << "freed pages are left as they were";
+  EXPECT_EQ(CountRows(*db), 0);
+
+  ASSERT_THAT(db->SetSecureDelete(SecureDelete::kZeroed), IsOk());
+  EXPECT_EQ(SecureDeleteMode(*db), 1);
+  ASSERT_OK_AND_ASSIGN(auto reopened, Database::Open(path, KeySource::Passcode("pin"), FastOptions()));
+  EXPECT_EQ(SecureDeleteMode(*reopened), 1);
+}
+
+
+
 }  // namespace
 }  // namespace outreach::storage
 
