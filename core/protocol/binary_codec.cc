@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 #include <ostream>
 #include <streambuf>
 
@@ -391,18 +392,88 @@ Result<std::string> EncodeBinaryFor(const SyncResponse& response,
   }
 }
 
-Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimits& limits) {
+// The reader's archive and position: constructed in place, so the source keeps pointing into
+// `archive`.
+struct BinaryRequestReader::State {
+  explicit State(std::string bytes) : archive(std::move(bytes)), source(archive), stream(&source) {}
+
+  // Runs `read` as Unarchive does; after a failure, nothing more is read.
+  template <typename Read>
+  Status Step(Read&& read) {
+    if (!failed.ok()) return failed;
+    internal::InputBounds bounds(&source);
+    try {
+      read();
+    } catch (const DecodeError& error) {
+      failed = InvalidArgumentError(std::string("malformed message: ") + error.what);
+    } catch (const std::exception&) {
+      failed = InvalidArgumentError("malformed message: truncated or inconsistent");
+    }
+    return failed;
+  }
+
+  std::string archive;
+  MemorySource source;
+  std::istream stream;
+  std::optional<InArchive> ar;
+  SyncRequest head;
+  std::size_t count = 0;
+  std::size_t read = 0;
+  Status failed = Status::Ok();
+};
+
+BinaryRequestReader::BinaryRequestReader(std::unique_ptr<State> state) : state_(std::move(state)) {}
+BinaryRequestReader::~BinaryRequestReader() = default;
+
+Result<std::unique_ptr<BinaryRequestReader>> BinaryRequestReader::Open(
+    std::string_view body, const DecodeLimits& limits) {
   OUTREACH_ASSIGN_OR_RETURN(std::string archive, Unframe(body, MessageKind::kSyncRequest, limits));
-  SyncRequest request;
-  request.version = VersionOf(body);
-  OUTREACH_RETURN_IF_ERROR(Unarchive(archive, [&](InArchive& ar) {
-    Io(ar, request.cursor);
-    ar(request.page_size);
-    Io(ar, request.changes);
-    for (const auto& change : request.changes) CheckShape(change);
+  auto state = std::make_unique<State>(std::move(archive));
+  state->head.version = VersionOf(body);
+  OUTREACH_RETURN_IF_ERROR(state->Step([&] {
+    InArchive& ar = state->ar.emplace(state->stream);
+    Io(ar, state->head.cursor);
+    ar(state->head.page_size);
+    state->count = internal::ReadCount(ar);
+  }));
+  return std::unique_ptr<BinaryRequestReader>(new BinaryRequestReader(std::move(state)));
+}
+
+const SyncRequest& BinaryRequestReader::head() const { return state_->head; }
+std::size_t BinaryRequestReader::change_count() const { return state_->count; }
+
+Status BinaryRequestReader::Next(model::Change& change) {
+  if (state_->read == state_->count) return FailedPreconditionError("every change was read");
+  OUTREACH_RETURN_IF_ERROR(state_->Step([&] {
+    change = model::Change{};
+    Io(*state_->ar, change);
+    CheckShape(change);
+  }));
+  ++state_->read;
+  return Status::Ok();
+}
+
+Result<std::string> BinaryRequestReader::Finish() {
+  if (state_->read != state_->count) return FailedPreconditionError("changes are left to read");
+  std::string schemas_hash;
+  OUTREACH_RETURN_IF_ERROR(state_->Step([&] {
     // A 1.0 request ends here: it carries no schemas_hash.
-    if (request.version.minor >= 1) Io(ar, request.schemas_hash);
-  }, NewerMinor(request.version)));
+    if (state_->head.version.minor >= 1) Io(*state_->ar, schemas_hash);
+  }));
+  if (state_->source.in_avail() != 0 && !NewerMinor(state_->head.version)) {
+    state_->failed = InvalidArgumentError("malformed message: trailing bytes");
+    return state_->failed;
+  }
+  return schemas_hash;
+}
+
+Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimits& limits) {
+  OUTREACH_ASSIGN_OR_RETURN(auto reader, BinaryRequestReader::Open(body, limits));
+  SyncRequest request = reader->head();
+  for (std::size_t i = 0; i < reader->change_count(); ++i) {
+    OUTREACH_RETURN_IF_ERROR(reader->Next(request.changes.emplace_back()));
+  }
+  OUTREACH_ASSIGN_OR_RETURN(request.schemas_hash, reader->Finish());
   return request;
 }
 

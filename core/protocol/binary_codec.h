@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -58,6 +59,34 @@ Result<std::string> EncodeBinaryFor(const SyncResponse& response,
 // invalid_argument: malformed; failed_precondition: another major version (the message names
 // both); resource_exhausted: decompresses beyond the limit.
 Result<SyncRequest> DecodeBinaryRequest(std::string_view body, const DecodeLimits& limits = {});
+
+// The same decode in steps, so a server can check and apply a push's first changes while the
+// rest are still being read: the head (version, cursor, page size, how many changes) at Open,
+// then each change (Next), then the tail (Finish: schemas_hash, and nothing after it). Errors
+// as DecodeBinaryRequest's; after one, the reader reads nothing more. One thread at a time
+// (any one); the body need not outlive Open (the reader keeps the decompressed archive).
+class BinaryRequestReader {
+ public:
+  static Result<std::unique_ptr<BinaryRequestReader>> Open(std::string_view body,
+                                                           const DecodeLimits& limits = {});
+  ~BinaryRequestReader();
+  BinaryRequestReader(const BinaryRequestReader&) = delete;
+  BinaryRequestReader& operator=(const BinaryRequestReader&) = delete;
+
+  // The request as far as its head: no changes, no schemas_hash.
+  const SyncRequest& head() const;
+  // How many changes follow the head (each took at least a byte of the archive).
+  std::size_t change_count() const;
+  // Reads the next change into `change`; failed_precondition once all were read.
+  Status Next(model::Change& change);
+  // After the last change: the schemas_hash (empty from a 1.0 request).
+  Result<std::string> Finish();
+
+ private:
+  struct State;
+  explicit BinaryRequestReader(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
 // `stored_records`, if given, receives each record's bytes as they came (EncodeRecordState's
 // form, checked by the decode), in the order of `records`: a device stores them as they are.
 // `written`: the version the request was written in; the records are in the form the older

@@ -1,5 +1,7 @@
 #include "sync-server/api/router.h"
 
+#include <memory>
+
 #include "core/protocol/binary_codec.h"
 #include "core/protocol/json_codec.h"
 #include "core/schema/record_schema.h"
@@ -94,27 +96,35 @@ HttpResponse Router::Sync(const HttpRequest& request) {
                          "send " + std::string(protocol::kBinaryContentType) + " or " +
                              std::string(protocol::kJsonContentType));
   }
-  Result<protocol::SyncRequest> decoded =
-      binary ? protocol::DecodeBinaryRequest(request.body,
-                                             protocol::DecodeLimits{kMaxDecompressedRequestBytes})
-             : [&]() -> Result<protocol::SyncRequest> {
-                 OUTREACH_ASSIGN_OR_RETURN(Json json, protocol::ParseJsonBody(request.body));
-                 return protocol::SyncRequestFromJson(json);
-               }();
+  // A binary push is read change by change while the service checks and applies it; JSON is
+  // read whole first.
+  std::unique_ptr<protocol::BinaryRequestReader> reader;
+  Result<protocol::SyncRequest> decoded = [&]() -> Result<protocol::SyncRequest> {
+    if (binary) {
+      OUTREACH_ASSIGN_OR_RETURN(reader, protocol::BinaryRequestReader::Open(
+                                            request.body, protocol::DecodeLimits{
+                                                              kMaxDecompressedRequestBytes}));
+      return reader->head();
+    }
+    OUTREACH_ASSIGN_OR_RETURN(Json json, protocol::ParseJsonBody(request.body));
+    return protocol::SyncRequestFromJson(json);
+  }();
   if (!decoded.ok()) return DecodeFailure(decoded.status());
+  const std::size_t pushed = reader != nullptr ? reader->change_count() : decoded->changes.size();
 
-  auto outcome = service_->Sync(who, *decoded);
+  auto outcome = reader != nullptr ? service_->Sync(who, *decoded, *reader)
+                                   : service_->Sync(who, *decoded);
+  reader.reset();  // its copy of the body is not needed while the answer is made
   if (auto* error = std::get_if<ServiceError>(&outcome)) {
     LogEvent("sync_refused", {{"device", who.id}, {"status", error->http_status},
-                              {"error", error->body.error},
-                              {"changes", decoded->changes.size()}});
+                              {"error", error->body.error}, {"changes", pushed}});
     return ErrorResponse(*error);
   }
   SyncReply& reply = std::get<SyncReply>(outcome);
   metrics_->AddChangesApplied(reply.changes_applied);
   metrics_->AddConflictsOpened(reply.conflicts_opened);
   LogEvent("sync", {{"device", who.id}, {"team", who.user.team_id},
-                    {"pushed", decoded->changes.size()}, {"applied", reply.changes_applied},
+                    {"pushed", pushed}, {"applied", reply.changes_applied},
                     {"conflicts", reply.conflicts_opened},
                     {"pulled", reply.encoded_records.size()},
                     {"has_more", reply.response.has_more}});

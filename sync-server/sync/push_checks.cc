@@ -19,7 +19,24 @@ constexpr std::size_t kMostCheckedAhead = std::size_t{1} << 30;
 PushChecks::PushChecks(const Device& device, const schema::SchemaRegistry& schemas,
                        std::int64_t now_ms, const std::vector<model::Change>& changes)
     : device_(device), schemas_(schemas), now_ms_(now_ms), changes_(changes) {
-  if (changes.size() >= kCheckedAhead && changes.size() < kMostCheckedAhead) {
+  Start();
+}
+
+PushChecks::PushChecks(const Device& device, const schema::SchemaRegistry& schemas,
+                       std::int64_t now_ms, std::vector<model::Change>& changes,
+                       protocol::BinaryRequestReader& reader, std::string* schemas_hash)
+    : device_(device),
+      schemas_(schemas),
+      now_ms_(now_ms),
+      changes_(changes),
+      reader_(&reader),
+      to_fill_(&changes),
+      schemas_hash_(schemas_hash) {
+  Start();
+}
+
+void PushChecks::Start() {
+  if (changes_.size() >= kCheckedAhead && changes_.size() < kMostCheckedAhead) {
     try {
       thread_ = std::async(std::launch::async, [this] { CheckAll(); });
       return;
@@ -40,24 +57,44 @@ void PushChecks::Publish(std::uint32_t clean, bool done) {
   progress_.notify_all();
 }
 
+bool PushChecks::Read(std::size_t index) {
+  if (Status read = reader_->Next((*to_fill_)[index]); !read.ok()) {
+    verdict_.undecodable = std::move(read);
+    return false;
+  }
+  return true;
+}
+
 void PushChecks::CheckAll() {
   std::uint32_t clean = 0;  // leading changes checked clean
+  bool answered = false;    // a change answers for the whole push: the rest is only read
   for (std::size_t i = 0; i < changes_.size(); ++i) {
     if (stop_.load(std::memory_order_relaxed)) break;
+    if (reader_ != nullptr && !Read(i)) break;
+    if (answered) continue;
     const model::Change& change = changes_[i];
     if (auto violation = ScopeViolation(device_, change)) {
       verdict_.scope_violation = std::move(violation);
-      break;  // answers for the whole push
-    }
-    if (Status skew = model::HybridClock::CheckSkew(change.version.hlc, now_ms_); !skew.ok()) {
+      answered = true;
+    } else if (Status skew = model::HybridClock::CheckSkew(change.version.hlc, now_ms_);
+               !skew.ok()) {
       verdict_.clock_skew = std::move(skew);
-      break;  // likewise
-    }
-    if (auto problem = ContentProblem(schemas_, change)) {
+      answered = true;
+    } else if (auto problem = ContentProblem(schemas_, change)) {
       verdict_.invalid.push_back(
           protocol::ChangeResult{change.change_id, protocol::Outcome::kRejected, *problem});
     } else if (verdict_.invalid.empty()) {
       Publish(++clean, false);
+    }
+    // Without a reader nothing is left to find once a change answers for the push.
+    if (answered && reader_ == nullptr) break;
+  }
+  if (reader_ != nullptr && !verdict_.undecodable && !stop_.load(std::memory_order_relaxed)) {
+    auto tail = reader_->Finish();
+    if (tail.ok()) {
+      *schemas_hash_ = *std::move(tail);
+    } else {
+      verdict_.undecodable = tail.status();
     }
   }
   Publish(clean, true);

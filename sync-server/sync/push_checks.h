@@ -1,8 +1,8 @@
 // PushChecks: the checks of a push that need no stored state (its scope, the clock, each
 // change's content: change_checks.h), run on a thread of their own ahead of the changes'
-// application. A large push is then applied while the rest of it is still being checked,
-// instead of after: checking a create (its values validated whole) costs about as much as
-// applying it. The application waits for each change to be checked clean before it applies
+// application, and for a binary push its decoding too (protocol::BinaryRequestReader). A large
+// push is then applied while the rest of it is still being read and checked, instead of after:
+// decoding and checking a create (its values validated whole) cost about as much as applying it. The application waits for each change to be checked clean before it applies
 // it, and stops at the first change that is not; the push is decided once every change is
 // checked, as a push that checked everything first would be (Verdict).
 #pragma once
@@ -16,6 +16,7 @@
 
 #include "core/base/status.h"
 #include "core/model/change.h"
+#include "core/protocol/binary_codec.h"
 #include "core/protocol/messages.h"
 #include "sync-server/store/server_store.h"
 
@@ -29,7 +30,9 @@ class PushChecks {
  public:
   // What the checks found, in the changes' order.
   struct Verdict {
-    // The first change outside the device's scope (403), or
+    // The body does not decode (400 malformed_body): before anything else. Or
+    std::optional<Status> undecodable;
+    // the first change outside the device's scope (403), or
     std::optional<std::string> scope_violation;
     // the first whose reading is too far ahead of `now_ms` (409 clock_skew): either answers
     // for the whole push, whatever the other changes hold.
@@ -37,13 +40,22 @@ class PushChecks {
     // Otherwise every change whose content is invalid (422).
     std::vector<protocol::ChangeResult> invalid;
 
-    bool clean() const { return !scope_violation && !clock_skew && invalid.empty(); }
+    bool clean() const {
+      return !undecodable && !scope_violation && !clock_skew && invalid.empty();
+    }
   };
 
   // None owned; all must outlive the checks. Starts checking: on a thread of its own when
   // the push is large enough to gain from it (and a thread can be had), otherwise here and now.
   PushChecks(const Device& device, const schema::SchemaRegistry& schemas, std::int64_t now_ms,
              const std::vector<model::Change>& changes);
+  // A push read as it is checked: `reader` fills `changes` (sized to its change_count) in
+  // order, each before it is checked, and its tail goes to `*schemas_hash` after the last.
+  // Once a change answers for the whole push, the rest is still read (a body that does not
+  // decode answers before it), not checked.
+  PushChecks(const Device& device, const schema::SchemaRegistry& schemas, std::int64_t now_ms,
+             std::vector<model::Change>& changes, protocol::BinaryRequestReader& reader,
+             std::string* schemas_hash);
   // Stops checking (as soon as the change under way is done) and waits for the thread.
   ~PushChecks();
   PushChecks(const PushChecks&) = delete;
@@ -55,7 +67,11 @@ class PushChecks {
   const Verdict& Finish();
 
  private:
+  void Start();
   void CheckAll();
+  // The next change from the reader into changes_[index]; false (the verdict says why) if it
+  // does not decode.
+  bool Read(std::size_t index);
   // Published by the checking thread: twice the number of leading changes all checked clean,
   // plus one once it is done. One 32-bit word, so waiting on it is a futex.
   void Publish(std::uint32_t clean, bool done);
@@ -64,6 +80,10 @@ class PushChecks {
   const schema::SchemaRegistry& schemas_;
   std::int64_t now_ms_;
   const std::vector<model::Change>& changes_;
+  // Reading: the reader, the changes it fills (changes_ itself) and where its tail goes.
+  protocol::BinaryRequestReader* reader_ = nullptr;
+  std::vector<model::Change>* to_fill_ = nullptr;
+  std::string* schemas_hash_ = nullptr;
   Verdict verdict_;  // the checking thread's until `progress_` says it is done
   std::atomic<std::uint32_t> progress_{0};
   std::atomic<bool> stop_{false};

@@ -41,6 +41,23 @@ ServiceError StoreFailure(const Status& status) {
                  std::string(StatusCodeName(status.code())));
 }
 
+// 400: the body does not decode (as the router answers a body it cannot open).
+ServiceError Malformed(const Status& status) {
+  return Refusal(400, "malformed_body", status.message());
+}
+
+// Before refusing a push on its head alone: a body whose changes do not decode is malformed,
+// whatever else is wrong with it (as when a push was decoded whole before anything else).
+std::optional<ServiceError> Undecodable(protocol::BinaryRequestReader* reader) {
+  if (reader == nullptr) return std::nullopt;
+  model::Change change;
+  for (std::size_t i = 0; i < reader->change_count(); ++i) {
+    if (Status read = reader->Next(change); !read.ok()) return Malformed(read);
+  }
+  if (auto tail = reader->Finish(); !tail.ok()) return Malformed(tail.status());
+  return std::nullopt;
+}
+
 // 422: the push is refused as a whole, listing each invalid change; nothing was written.
 ServiceError InvalidChanges(std::vector<ChangeResult> invalid) {
   ServiceError error = Refusal(422, "invalid_changes",
@@ -220,9 +237,26 @@ ServiceResult<protocol::EnrolResponse> SyncService::Enrol(const protocol::EnrolR
 
 ServiceResult<SyncReply> SyncService::Sync(const Device& device,
                                            const protocol::SyncRequest& request) {
+  return Round(device, request, nullptr, nullptr);
+}
+
+ServiceResult<SyncReply> SyncService::Sync(const Device& device, protocol::SyncRequest& request,
+                                           protocol::BinaryRequestReader& reader) {
+  return Round(device, request, &reader, &request);
+}
+
+ServiceResult<SyncReply> SyncService::Round(const Device& device,
+                                            const protocol::SyncRequest& request,
+                                            protocol::BinaryRequestReader* reader,
+                                            protocol::SyncRequest* filled) {
+  const std::size_t pushed = reader != nullptr ? reader->change_count() : request.changes.size();
   const auto after = CursorSequence(request.cursor, device.user.team_id);
-  if (!after) return Refusal(400, "invalid_cursor", "the cursor was not made by this server");
-  if (request.changes.size() > limits_.max_changes_per_push) {
+  if (!after) {
+    if (auto malformed = Undecodable(reader)) return *std::move(malformed);
+    return Refusal(400, "invalid_cursor", "the cursor was not made by this server");
+  }
+  if (pushed > limits_.max_changes_per_push) {
+    if (auto malformed = Undecodable(reader)) return *std::move(malformed);
     return Refusal(413, "too_many_changes",
                    "at most " + std::to_string(limits_.max_changes_per_push) +
                        " changes per push");
@@ -230,9 +264,18 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
   const std::int64_t now = clock_->NowMs();
   // Everything that needs no stored state (who may write, when, and each change's content)
   // is checked on a thread of its own for a large push, ahead of the changes' application
-  // here: each change is applied once it is checked clean. Nothing is committed until every
-  // change is checked, and the push is decided as if all were checked first.
-  PushChecks checks(device, *schemas_, now, request.changes);
+  // here (and a binary push is read there too): each change is applied once it is checked
+  // clean. Nothing is committed until every change is checked, and the push is decided as if
+  // all were read and checked first.
+  if (reader != nullptr) filled->changes.resize(pushed);
+  std::optional<PushChecks> checks_storage;
+  if (reader != nullptr) {
+    checks_storage.emplace(device, *schemas_, now, filled->changes, *reader,
+                           &filled->schemas_hash);
+  } else {
+    checks_storage.emplace(device, *schemas_, now, request.changes);
+  }
+  PushChecks& checks = *checks_storage;
   SyncReply reply;
   FoldedRecords folded(*after, protocol::FoldsExactly(request.version));
   std::unique_ptr<PushTransaction> push;
@@ -272,6 +315,7 @@ ServiceResult<SyncReply> SyncService::Sync(const Device& device,
   // of who may write or when answers for the whole push, then invalid content, then what
   // applying found.
   const PushChecks::Verdict& verdict = checks.Finish();
+  if (verdict.undecodable) return Malformed(*verdict.undecodable);
   if (verdict.scope_violation) return Refusal(403, "permission_denied", *verdict.scope_violation);
   if (verdict.clock_skew) return ClockSkewRefusal(device, *verdict.clock_skew, now);
   if (!verdict.invalid.empty()) return InvalidChanges(verdict.invalid);

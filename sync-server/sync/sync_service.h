@@ -20,6 +20,9 @@
 namespace outreach::model {
 class PhysicalClock;
 }
+namespace outreach::protocol {
+class BinaryRequestReader;
+}
 namespace outreach::schema {
 class SchemaRegistry;
 }
@@ -66,6 +69,11 @@ class SyncService {
   // stores of the device, when it knows); 422 invalid_changes
   // (listing each refused change: unknown collection, schema version, invalid values).
   ServiceResult<SyncReply> Sync(const Device& device, const protocol::SyncRequest& request);
+  // The same for a binary push read as it goes: `request` is `reader`'s head, and gets its
+  // changes and schemas_hash as they are read (the push is checked and applied meanwhile).
+  // A body that does not decode is 400 malformed_body, whatever else is wrong with it.
+  ServiceResult<SyncReply> Sync(const Device& device, protocol::SyncRequest& request,
+                                protocol::BinaryRequestReader& reader);
 
   // For the administrators: a new code for `user_name`, valid for the configured time.
   Result<std::string> IssueEnrolmentCode(std::string_view user_name);
@@ -77,6 +85,10 @@ class SyncService {
   // 409 clock_skew for `skew`, with the server's time and the highest reading it stores of
   // `device` (protocol::ErrorBody::stored_reading).
   ServiceError ClockSkewRefusal(const Device& device, const Status& skew, std::int64_t now);
+  // Sync, with the push read by `reader` into `filled` (which is `request`) if it is given.
+  ServiceResult<SyncReply> Round(const Device& device, const protocol::SyncRequest& request,
+                                 protocol::BinaryRequestReader* reader,
+                                 protocol::SyncRequest* filled);
 
   ServerStore* store_;
   const schema::SchemaRegistry* schemas_;

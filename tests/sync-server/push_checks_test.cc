@@ -1,11 +1,16 @@
-// A large push is applied while the rest of it is still being checked (PushChecks). Whatever
-// the checks find, and wherever in the push, the answer is the one a push checked whole before
-// anything was applied gets: a refusal of who may write or when (403, 409) answers for the
+// A large push is applied while the rest of it is still being checked (PushChecks), and a
+// binary one while it is still being read. Whatever the checks find, and wherever in the push,
+// the answer is the one a push read and checked whole before anything was applied gets: a body
+// that does not decode (400) first, then a refusal of who may write or when (403, 409) for the
 // whole push, then invalid content (422, every such change listed), then what applying found
-// (a change into another team's record: 403); and nothing of a refused push is written.
+// (a change into another team's record: 403); and nothing of a refused push is written. Each
+// test runs with the push given whole (JSON, and the service's own callers) and read as it goes
+// (a binary body).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/protocol/binary_codec.h"
+#include "core/protocol/internal/zstd_frame.h"
 #include "tests/sync-server/sync_fixture.h"
 #include "tests/testing/status_matchers.h"
 
@@ -17,8 +22,23 @@ using ::testing::HasSubstr;
 
 constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
 
-class PushChecksTest : public TeammatesFixture {
+class PushChecksTest : public TeammatesFixture, public ::testing::WithParamInterface<bool> {
  protected:
+  bool ReadAsItGoes() const { return GetParam(); }
+
+  // `request` as Ana pushes it: given whole, or as a binary body read while it is applied.
+  ServiceResult<SyncReply> Push(const protocol::SyncRequest& request) {
+    if (!ReadAsItGoes()) return server_->service().Sync(ServerDevice(*ana_), request);
+    return PushBody(protocol::EncodeBinary(request));
+  }
+  ServiceResult<SyncReply> PushBody(const std::string& body) {
+    auto reader = protocol::BinaryRequestReader::Open(body);
+    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+    if (!reader.ok()) return ServiceError{};
+    protocol::SyncRequest head = (*reader)->head();
+    return server_->service().Sync(ServerDevice(*ana_), head, **reader);
+  }
+
   void SetUp() override {
     TeammatesFixture::SetUp();
     if (HasFatalFailure()) return;
@@ -32,7 +52,7 @@ class PushChecksTest : public TeammatesFixture {
   // Pushes `request` as Ana; expects `status` and nothing written.
   ServiceError ExpectRefused(const protocol::SyncRequest& request, int status) {
     const auto before = StoreCounts();
-    auto reply = server_->service().Sync(ServerDevice(*ana_), request);
+    auto reply = Push(request);
     EXPECT_EQ(HttpStatus(reply), status) << Describe(RefusalOf(reply));
     EXPECT_EQ(StoreCounts(), before) << "nothing of a refused push is written";
     return RefusalOf(reply);
@@ -52,7 +72,7 @@ class PushChecksTest : public TeammatesFixture {
   protocol::SyncRequest push_;
 };
 
-TEST_F(PushChecksTest, AScopeRefusalLateInThePushAnswersOverInvalidContentEarlier) {
+TEST_P(PushChecksTest, AScopeRefusalLateInThePushAnswersOverInvalidContentEarlier) {
   protocol::SyncRequest request = push_;
   request.changes[5].registers["known_as"].value = "";
   request.changes[100].author = ben_->identity().user_id;
@@ -61,7 +81,7 @@ TEST_F(PushChecksTest, AScopeRefusalLateInThePushAnswersOverInvalidContentEarlie
   EXPECT_THAT(error.body.message, HasSubstr(request.changes[100].change_id));
 }
 
-TEST_F(PushChecksTest, AClockSkewLateInThePushAnswersOverInvalidContentEarlier) {
+TEST_P(PushChecksTest, AClockSkewLateInThePushAnswersOverInvalidContentEarlier) {
   protocol::SyncRequest request = push_;
   request.changes[3].registers["known_as"].value = "";
   request.changes[90].version.hlc.physical_ms += kDayMs;
@@ -69,7 +89,7 @@ TEST_F(PushChecksTest, AClockSkewLateInThePushAnswersOverInvalidContentEarlier) 
   EXPECT_EQ(error.body.error, "clock_skew");
 }
 
-TEST_F(PushChecksTest, InvalidContentLateInThePushAnswersOverARecordOfAnotherTeamEarlier) {
+TEST_P(PushChecksTest, InvalidContentLateInThePushAnswersOverARecordOfAnotherTeamEarlier) {
   protocol::SyncRequest request = push_;
   ASSERT_NO_FATAL_FAILURE(AimAtSouthRecord(request, 10));
   request.changes[110].registers["known_as"].value = "";
@@ -79,7 +99,7 @@ TEST_F(PushChecksTest, InvalidContentLateInThePushAnswersOverARecordOfAnotherTea
   EXPECT_EQ(error.body.rejected[0].change_id, request.changes[110].change_id);
 }
 
-TEST_F(PushChecksTest, ARecordOfAnotherTeamRefusesTheWholePushOnceItIsChecked) {
+TEST_P(PushChecksTest, ARecordOfAnotherTeamRefusesTheWholePushOnceItIsChecked) {
   protocol::SyncRequest request = push_;
   ASSERT_NO_FATAL_FAILURE(AimAtSouthRecord(request, 60));
   const ServiceError error = ExpectRefused(request, 403);
@@ -88,7 +108,7 @@ TEST_F(PushChecksTest, ARecordOfAnotherTeamRefusesTheWholePushOnceItIsChecked) {
 }
 
 // Applying needs a change checked: one of an unknown collection has no schema to merge with.
-TEST_F(PushChecksTest, AChangeOfAnUnknownCollectionIsNeverApplied) {
+TEST_P(PushChecksTest, AChangeOfAnUnknownCollectionIsNeverApplied) {
   protocol::SyncRequest request = push_;
   request.changes[70].collection = "no_such_collection";
   const ServiceError error = ExpectRefused(request, 422);
@@ -96,7 +116,7 @@ TEST_F(PushChecksTest, AChangeOfAnUnknownCollectionIsNeverApplied) {
   EXPECT_THAT(error.body.rejected[0].reason, HasSubstr("unknown collection"));
 }
 
-TEST_F(PushChecksTest, InvalidChangesAtBothEndsAreAllListedAndTheHonestPushThenApplies) {
+TEST_P(PushChecksTest, InvalidChangesAtBothEndsAreAllListedAndTheHonestPushThenApplies) {
   protocol::SyncRequest request = push_;
   const std::vector<std::size_t> broken{0, 63, 64, 119};
   for (const std::size_t i : broken) request.changes[i].registers["known_as"].value = "";
@@ -106,7 +126,7 @@ TEST_F(PushChecksTest, InvalidChangesAtBothEndsAreAllListedAndTheHonestPushThenA
     EXPECT_EQ(error.body.rejected[k].change_id, request.changes[broken[k]].change_id) << k;
   }
 
-  auto reply = server_->service().Sync(ServerDevice(*ana_), push_);
+  auto reply = Push(push_);
   ASSERT_EQ(HttpStatus(reply), 200) << Describe(RefusalOf(reply));
   const auto& results = std::get<SyncReply>(reply).response.results;
   ASSERT_EQ(results.size(), push_.changes.size());
@@ -116,6 +136,56 @@ TEST_F(PushChecksTest, InvalidChangesAtBothEndsAreAllListedAndTheHonestPushThenA
   }
   EXPECT_EQ(StoreCounts(), std::make_pair(std::int64_t{120}, std::int64_t{120}));
 }
+
+// A binary body cut short, or with bytes after its end: 400 malformed_body, whatever its
+// changes would have been refused for.
+class MalformedPushTest : public PushChecksTest {
+ protected:
+  // `request`'s body with its archive cut to `keep` of its bytes (1.0: whole, plus "junk").
+  static std::string Damaged(const protocol::SyncRequest& request, double keep) {
+    const std::string body = protocol::EncodeBinary(request);
+    auto archive = protocol::internal::Decompress(body.substr(7), 64 << 20);
+    EXPECT_TRUE(archive.ok());
+    std::string damaged = archive.ok() ? *archive : std::string();
+    if (keep < 1) {
+      damaged.resize(static_cast<std::size_t>(static_cast<double>(damaged.size()) * keep));
+    } else {
+      damaged += "junk";
+    }
+    return body.substr(0, 7) + protocol::internal::Compress(damaged);
+  }
+
+  void ExpectMalformed(const std::string& body) {
+    const auto before = StoreCounts();
+    auto reply = PushBody(body);
+    EXPECT_EQ(HttpStatus(reply), 400) << Describe(RefusalOf(reply));
+    EXPECT_EQ(RefusalOf(reply).body.error, "malformed_body");
+    EXPECT_EQ(StoreCounts(), before) << "nothing of a refused push is written";
+  }
+};
+
+TEST_P(MalformedPushTest, ABodyCutShortIsMalformedThoughItsFirstChangesWereApplied) {
+  ExpectMalformed(Damaged(push_, 0.9));
+}
+
+TEST_P(MalformedPushTest, BytesAfterTheEndAreMalformedThoughEveryChangeWasApplied) {
+  ExpectMalformed(Damaged(push_, 1.5));
+}
+
+TEST_P(MalformedPushTest, AMalformedBodyAnswersOverEveryOtherRefusal) {
+  protocol::SyncRequest scope = push_;
+  scope.changes[2].author = ben_->identity().user_id;
+  ExpectMalformed(Damaged(scope, 0.9));
+  protocol::SyncRequest invalid = push_;
+  invalid.changes[2].registers["known_as"].value = "";
+  ExpectMalformed(Damaged(invalid, 1.5));
+  protocol::SyncRequest cursor = push_;
+  cursor.cursor = "not a cursor of this server";
+  ExpectMalformed(Damaged(cursor, 0.9));
+}
+
+INSTANTIATE_TEST_SUITE_P(WholeOrAsItGoes, PushChecksTest, ::testing::Bool());
+INSTANTIATE_TEST_SUITE_P(AsItGoes, MalformedPushTest, ::testing::Values(true));
 
 }  // namespace
 }  // namespace outreach::server::testing

@@ -29,6 +29,56 @@ TEST(BinaryCodec, RequestRoundTripsEveryField) {
   EXPECT_EQ(decoded, request);
 }
 
+// The reader a server checks and applies a push with while it decodes the rest: the same
+// request, change by change.
+TEST(BinaryCodec, ARequestReadChangeByChangeIsTheDecodedRequest) {
+  const SyncRequest request = SampleRequest(4);
+  ASSERT_OK_AND_ASSIGN(auto reader, BinaryRequestReader::Open(EncodeBinary(request)));
+  EXPECT_EQ(reader->head().version, request.version);
+  EXPECT_EQ(reader->head().cursor, request.cursor);
+  EXPECT_EQ(reader->head().page_size, request.page_size);
+  EXPECT_TRUE(reader->head().changes.empty());
+  ASSERT_EQ(reader->change_count(), 4u);
+  EXPECT_THAT(reader->Finish().status(), StatusIs(StatusCode::kFailedPrecondition));
+  for (const model::Change& expected : request.changes) {
+    model::Change change;
+    ASSERT_THAT(reader->Next(change), IsOk());
+    EXPECT_EQ(change, expected);
+  }
+  model::Change extra;
+  EXPECT_THAT(reader->Next(extra), StatusIs(StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(std::string schemas_hash, reader->Finish());
+  EXPECT_EQ(schemas_hash, request.schemas_hash);
+}
+
+// A body cut inside its last changes: those before the cut read, the one cut and every one
+// after it fail.
+TEST(BinaryCodec, AReaderStopsAtTheFirstChangeThatDoesNotDecode) {
+  const SyncRequest request = SampleRequest(4);
+  const std::string body = EncodeBinary(request);
+  ASSERT_OK_AND_ASSIGN(std::string archive, internal::Decompress(body.substr(7), 1 << 20));
+  ASSERT_OK_AND_ASSIGN(auto intact, BinaryRequestReader::Open(body));
+  model::Change change;
+  ASSERT_THAT(intact->Next(change), IsOk());
+  ASSERT_THAT(intact->Next(change), IsOk());
+  // Cut the archive inside the third change.
+  const std::string cut = body.substr(0, 7) +
+                          internal::Compress(archive.substr(0, archive.size() * 3 / 4));
+  ASSERT_OK_AND_ASSIGN(auto reader, BinaryRequestReader::Open(cut));
+  ASSERT_EQ(reader->change_count(), 4u);
+  std::size_t read = 0;
+  Status failed = Status::Ok();
+  for (std::size_t i = 0; i < 4 && failed.ok(); ++i) {
+    failed = reader->Next(change);
+    read += failed.ok();
+  }
+  EXPECT_THAT(failed, StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_GE(read, 2u);
+  EXPECT_LT(read, 4u);
+  EXPECT_THAT(reader->Next(change), StatusIs(StatusCode::kInvalidArgument)) << "nothing more";
+  EXPECT_FALSE(DecodeBinaryRequest(cut).ok());
+}
+
 TEST(BinaryCodec, ResponseRoundTripsEveryField) {
   const SyncResponse response = SampleResponse(3);
   ASSERT_OK_AND_ASSIGN(SyncResponse decoded, DecodeBinaryResponse(EncodeBinary(response)));
@@ -313,6 +363,12 @@ TEST(BinaryCodec, TrailingBytesAreRefused) {
   archive += "extra";
   EXPECT_THAT(DecodeBinaryRequest(body.substr(0, 7) + internal::Compress(archive)).status(),
               StatusIs(StatusCode::kInvalidArgument));
+  // Read in steps: the changes read, the tail refuses what follows it.
+  ASSERT_OK_AND_ASSIGN(auto reader,
+                       BinaryRequestReader::Open(body.substr(0, 7) + internal::Compress(archive)));
+  model::Change change;
+  ASSERT_THAT(reader->Next(change), IsOk());
+  EXPECT_THAT(reader->Finish().status(), StatusIs(StatusCode::kInvalidArgument));
 }
 
 TEST(BinaryCodec, ADecompressionBombStopsAtTheLimit) {
