@@ -137,6 +137,7 @@ struct Server {
   // On `port`, or any free one (0).
   void Start(unsigned short on_port = 0) {
     const std::string port_arg = std::to_string(on_port);
+    port = 0;  // known again once this server has written its port file
     std::filesystem::remove(data + "/port");
     pid = fork();
     if (pid == 0) {

@@ -140,11 +140,13 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
 
 Status Replica::SettleResults(const std::vector<PushResult>& results,
                               const std::set<std::string>& pulled, std::set<std::string>& rebuild) {
-  // The accepted changes leave the outbox with their values held in their records' states:
-  // the pages their rows free are not written once more only to be zeroed (a push's answer
-  // frees about a page per change).
+  // The accepted changes leave the outbox with their values held in their records' states,
+  // and the confirmed copies under them are superseded by their fold: the pages these rows
+  // free are not written once more only to be zeroed (a push's answer frees about a page per
+  // change). Whatever else is deleted meanwhile is of the same kind (README.md).
   const auto kept = store_->KeepFreedPages();
-  std::map<std::string, std::set<std::string>> fold;  // record -> its accepted changes not sent back
+  // record -> its accepted changes not sent back
+  std::map<std::string, std::set<std::string>> fold;
   for (const PushResult& result : results) {
     auto record_id = store_->OutboxRecord(result.change_id);
     if (record_id.status().code() == StatusCode::kNotFound) continue;

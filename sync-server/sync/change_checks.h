@@ -1,4 +1,4 @@
-// The checks of a pushed change that need no stored state, made before anything is written:
+// The checks of a pushed change that need no stored state, made before the change is applied:
 // who may push it (I6: the device's own team, its own user, role and device id) and whether
 // its content is valid for its collection's schema. Separate from admission (core/merge),
 // which needs the record as it stands.

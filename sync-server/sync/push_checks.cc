@@ -1,5 +1,6 @@
 #include "sync-server/sync/push_checks.h"
 
+#include <exception>
 #include <system_error>
 
 #include "core/model/hybrid_clock.h"
@@ -67,7 +68,19 @@ bool PushChecks::Read(std::size_t index) {
 
 void PushChecks::CheckAll() {
   std::uint32_t clean = 0;  // leading changes checked clean
-  bool answered = false;    // a change answers for the whole push: the rest is only read
+  try {
+    CheckEach(clean);
+  } catch (...) {
+    // Rethrown by Finish (the request fails as any handler's exception does: 500); done is
+    // published all the same, or the applying thread, holding the store's writer, would wait
+    // for good.
+    failure_ = std::current_exception();
+  }
+  Publish(clean, true);
+}
+
+void PushChecks::CheckEach(std::uint32_t& clean) {
+  bool answered = false;  // a change answers for the whole push: the rest is only read
   for (std::size_t i = 0; i < changes_.size(); ++i) {
     if (stop_.load(std::memory_order_relaxed)) break;
     if (reader_ != nullptr && !Read(i)) break;
@@ -97,7 +110,6 @@ void PushChecks::CheckAll() {
       verdict_.undecodable = tail.status();
     }
   }
-  Publish(clean, true);
 }
 
 bool PushChecks::CleanUpTo(std::size_t index) {
@@ -115,6 +127,7 @@ const PushChecks::Verdict& PushChecks::Finish() {
     progress_.wait(progress, std::memory_order_acquire);
     progress = progress_.load(std::memory_order_acquire);
   }
+  if (failure_) std::rethrow_exception(failure_);
   return verdict_;
 }
 

@@ -1,14 +1,16 @@
 // PushChecks: the checks of a push that need no stored state (its scope, the clock, each
 // change's content: change_checks.h), run on a thread of their own ahead of the changes'
-// application, and for a binary push its decoding too (protocol::BinaryRequestReader). A large
-// push is then applied while the rest of it is still being read and checked, instead of after:
-// decoding and checking a create (its values validated whole) cost about as much as applying it. The application waits for each change to be checked clean before it applies
+// application, and for a binary push its decoding too (protocol::BinaryRequestReader). A
+// large push is then applied while the rest of it is still being read and checked, instead of
+// after: decoding and checking a create (its values validated whole) cost about as much as
+// applying it. The application waits for each change to be checked clean before it applies
 // it, and stops at the first change that is not; the push is decided once every change is
 // checked, as a push that checked everything first would be (Verdict).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <future>
 #include <optional>
 #include <string>
@@ -40,9 +42,6 @@ class PushChecks {
     // Otherwise every change whose content is invalid (422).
     std::vector<protocol::ChangeResult> invalid;
 
-    bool clean() const {
-      return !undecodable && !scope_violation && !clock_skew && invalid.empty();
-    }
   };
 
   // None owned; all must outlive the checks. Starts checking: on a thread of its own when
@@ -63,12 +62,14 @@ class PushChecks {
 
   // Waits until change `index` is checked; true if it and every change before it are clean.
   bool CleanUpTo(std::size_t index);
-  // Waits until every change is checked.
+  // Waits until every change is checked. Rethrows what checking threw (after which CleanUpTo
+  // said false for every change not checked clean before it).
   const Verdict& Finish();
 
  private:
   void Start();
   void CheckAll();
+  void CheckEach(std::uint32_t& clean);
   // The next change from the reader into changes_[index]; false (the verdict says why) if it
   // does not decode.
   bool Read(std::size_t index);
@@ -85,6 +86,7 @@ class PushChecks {
   std::vector<model::Change>* to_fill_ = nullptr;
   std::string* schemas_hash_ = nullptr;
   Verdict verdict_;  // the checking thread's until `progress_` says it is done
+  std::exception_ptr failure_;  // likewise
   std::atomic<std::uint32_t> progress_{0};
   std::atomic<bool> stop_{false};
   std::future<void> thread_;

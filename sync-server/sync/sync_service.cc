@@ -281,8 +281,9 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device,
   std::unique_ptr<PushTransaction> push;
   std::optional<ServiceError> apply_error;  // the first change that could not be applied
   std::vector<ChangeResult> rule_invalid;   // changes that break a rule on what their author saw
-  for (std::size_t i = 0; i < request.changes.size() && checks.CleanUpTo(i); ++i) {
-    const model::Change& change = request.changes[i];
+  std::size_t next = 0;  // the change the loop below is at, or stopped short of
+  for (; next < request.changes.size() && checks.CleanUpTo(next); ++next) {
+    const model::Change& change = request.changes[next];
     if (!push) {
       auto begun = store_->BeginPush();
       if (!begun.ok()) {
@@ -311,9 +312,12 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device,
     reply.conflicts_opened += outcome == Outcome::kConflict;
     reply.response.results.push_back(std::move(applied->result));
   }
-  // Leaving without Commit rolls the push back: nothing of it is written. The first refusal
-  // of who may write or when answers for the whole push, then invalid content, then what
-  // applying found.
+  // A push that stopped short (a change not clean, or one not applied) commits nothing: the
+  // store's writer is free for other devices while the rest of it is read and checked.
+  // (Leaving without Commit rolls a push back.)
+  if (next < request.changes.size()) push.reset();
+  // The push is decided as if read and checked whole first: a body that does not decode, then
+  // the first refusal of who may write or when, then invalid content, then what applying found.
   const PushChecks::Verdict& verdict = checks.Finish();
   if (verdict.undecodable) return Malformed(*verdict.undecodable);
   if (verdict.scope_violation) return Refusal(403, "permission_denied", *verdict.scope_violation);
@@ -325,7 +329,9 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device,
     // Every reading of the push, duplicates' too: saying more than the server holds only
     // makes a device re-stamp higher, never lower (ClockSkewRefusal).
     model::Hlc newest;
-    for (const model::Change& change : request.changes) newest = std::max(newest, change.version.hlc);
+    for (const model::Change& change : request.changes) {
+      newest = std::max(newest, change.version.hlc);
+    }
     if (Status raised = push->RaiseStoredReading(device.id, newest); !raised.ok()) {
       return StoreFailure(raised);
     }

@@ -164,11 +164,11 @@ class MalformedPushTest : public PushChecksTest {
   }
 };
 
-TEST_P(MalformedPushTest, ABodyCutShortIsMalformedThoughItsFirstChangesWereApplied) {
+TEST_P(MalformedPushTest, ABodyCutShortIsMalformedAndWritesNothing) {
   ExpectMalformed(Damaged(push_, 0.9));
 }
 
-TEST_P(MalformedPushTest, BytesAfterTheEndAreMalformedThoughEveryChangeWasApplied) {
+TEST_P(MalformedPushTest, BytesAfterItsEndAreMalformedAndWriteNothing) {
   ExpectMalformed(Damaged(push_, 1.5));
 }
 
@@ -184,8 +184,27 @@ TEST_P(MalformedPushTest, AMalformedBodyAnswersOverEveryOtherRefusal) {
   ExpectMalformed(Damaged(cursor, 0.9));
 }
 
+// Too many changes is seen from the head alone; the body is read to its end all the same.
+class MalformedLargePushTest : public MalformedPushTest {
+ protected:
+  SyncLimits Limits() const override {
+    SyncLimits limits;
+    limits.max_changes_per_push = 100;
+    return limits;
+  }
+};
+
+TEST_P(MalformedLargePushTest, AMalformedBodyAnswersOverTooManyChanges) {
+  auto whole = PushBody(protocol::EncodeBinary(push_));
+  EXPECT_EQ(HttpStatus(whole), 413);
+  EXPECT_EQ(RefusalOf(whole).body.error, "too_many_changes");
+  ExpectMalformed(Damaged(push_, 0.9));
+  ExpectMalformed(Damaged(push_, 1.5));
+}
+
 INSTANTIATE_TEST_SUITE_P(WholeOrAsItGoes, PushChecksTest, ::testing::Bool());
 INSTANTIATE_TEST_SUITE_P(AsItGoes, MalformedPushTest, ::testing::Values(true));
+INSTANTIATE_TEST_SUITE_P(AsItGoes, MalformedLargePushTest, ::testing::Values(true));
 
 }  // namespace
 }  // namespace outreach::server::testing

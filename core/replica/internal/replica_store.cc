@@ -119,15 +119,22 @@ Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(storage::Database* db) 
   return store;
 }
 
-Result<storage::Transaction> ReplicaStore::Begin() { return db_->Begin(); }
+Result<storage::Transaction> ReplicaStore::Begin() {
+  if (zeroing_to_restore_) {
+    OUTREACH_RETURN_IF_ERROR(db_->SetSecureDelete(storage::SecureDelete::kZeroed));
+    zeroing_to_restore_ = false;
+  }
+  return db_->Begin();
+}
 
-ReplicaStore::FreedPagesKept::FreedPagesKept(storage::Database* db) : db_(db) {
+ReplicaStore::FreedPagesKept::FreedPagesKept(ReplicaStore* store) : store_(store) {
   // Only speed depends on it: if it fails, deletes go on zeroing what they free.
-  (void)db_->SetSecureDelete(storage::SecureDelete::kZeroedInPlace);
+  (void)store_->db_->SetSecureDelete(storage::SecureDelete::kZeroedInPlace);
 }
 
 ReplicaStore::FreedPagesKept::~FreedPagesKept() {
-  (void)db_->SetSecureDelete(storage::SecureDelete::kZeroed);
+  store_->zeroing_to_restore_ =
+      !store_->db_->SetSecureDelete(storage::SecureDelete::kZeroed).ok();
 }
 
 Result<ReplicaStore::CachedStatement> ReplicaStore::Cached(const char* sql) {

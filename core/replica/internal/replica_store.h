@@ -45,15 +45,15 @@ class ReplicaStore {
   // deletes zero what they free again.
   class FreedPagesKept {
    public:
-    explicit FreedPagesKept(storage::Database* db);
+    explicit FreedPagesKept(ReplicaStore* store);
     ~FreedPagesKept();
     FreedPagesKept(const FreedPagesKept&) = delete;
     FreedPagesKept& operator=(const FreedPagesKept&) = delete;
 
    private:
-    storage::Database* db_;
+    ReplicaStore* store_;
   };
-  FreedPagesKept KeepFreedPages() { return FreedPagesKept(db_); }
+  FreedPagesKept KeepFreedPages() { return FreedPagesKept(this); }
 
   Result<std::optional<model::RecordState>> LoadView(std::string_view record_id);
   // The record's state as last confirmed by the server: its pending_base row while it has
@@ -156,6 +156,9 @@ class ReplicaStore {
   Result<CachedStatement> Cached(const char* sql);
 
   storage::Database* db_;
+  // Deletes were left not zeroing what they free (KeepFreedPages) and setting them back
+  // failed: Begin tries again, so no later transaction runs that way.
+  bool zeroing_to_restore_ = false;
   std::map<const char*, storage::Statement> statements_;  // destroyed before db_ closes
 };
 

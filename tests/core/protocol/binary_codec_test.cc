@@ -57,11 +57,7 @@ TEST(BinaryCodec, AReaderStopsAtTheFirstChangeThatDoesNotDecode) {
   const SyncRequest request = SampleRequest(4);
   const std::string body = EncodeBinary(request);
   ASSERT_OK_AND_ASSIGN(std::string archive, internal::Decompress(body.substr(7), 1 << 20));
-  ASSERT_OK_AND_ASSIGN(auto intact, BinaryRequestReader::Open(body));
   model::Change change;
-  ASSERT_THAT(intact->Next(change), IsOk());
-  ASSERT_THAT(intact->Next(change), IsOk());
-  // Cut the archive inside the third change.
   const std::string cut = body.substr(0, 7) +
                           internal::Compress(archive.substr(0, archive.size() * 3 / 4));
   ASSERT_OK_AND_ASSIGN(auto reader, BinaryRequestReader::Open(cut));

@@ -33,7 +33,8 @@ class ReplicaSyncAnswerTest : public testing::ReplicaFixture {
 };
 
 // The accepted changes leave the outbox without their freed pages being zeroed (their values
-// are in their records' states); every other delete still zeroes what it frees.
+// are in their records' states; core/storage's test shows the pages kept): once the answer
+// is applied, deletes zero what they free again.
 TEST_F(ReplicaSyncAnswerTest, DeletesZeroWhatTheyFreeAgainOnceTheAnswerIsApplied) {
   ASSERT_EQ(SecureDeleteMode(), 1);
   ASSERT_OK_AND_ASSIGN(std::string skye, replica_->Create("young_person", YoungPerson("Skye")));

@@ -395,12 +395,10 @@ TEST(DatabaseTest, DeletesZeroThePagesTheyFreeUnlessToldToKeepThem) {
 
   ASSERT_THAT(db->SetSecureDelete(SecureDelete::kZeroed), IsOk());
   EXPECT_EQ(SecureDeleteMode(*db), 1);
-  ASSERT_OK_AND_ASSIGN(auto reopened, Database::Open(path, KeySource::Passcode("pin"), FastOptions()));
+  ASSERT_OK_AND_ASSIGN(auto reopened,
+                       Database::Open(path, KeySource::Passcode("pin"), FastOptions()));
   EXPECT_EQ(SecureDeleteMode(*reopened), 1);
 }
 
-
-
 }  // namespace
 }  // namespace outreach::storage
-
