@@ -107,6 +107,23 @@ TEST_P(PushChecksTest, ARecordOfAnotherTeamRefusesTheWholePushOnceItIsChecked) {
   EXPECT_THAT(error.body.message, HasSubstr(request.changes[60].change_id));
 }
 
+// Applying a change may throw (nlohmann refuses to write invalid UTF-8 into the stored state,
+// which a decoder never lets through but a caller of the service might) while the rest of the
+// push is still being checked. The push fails as any handler's exception does, nothing of it is
+// written, the checking thread is stopped, and the store's writer, held by the changes applied
+// before it, is free again: the next push goes through.
+TEST_P(PushChecksTest, AnExceptionWhileApplyingFailsThePushAndFreesTheStore) {
+  if (ReadAsItGoes()) GTEST_SKIP() << "a binary body with invalid UTF-8 does not decode";
+  protocol::SyncRequest request = push_;
+  request.changes[80].registers["known_as"].value = std::string("\xff\xfe");
+  const auto before = StoreCounts();
+  EXPECT_ANY_THROW((void)Push(request));
+  EXPECT_EQ(StoreCounts(), before) << "nothing of a failed push is written";
+  auto reply = Push(push_);
+  EXPECT_EQ(HttpStatus(reply), 200) << Describe(RefusalOf(reply));
+  EXPECT_EQ(StoreCounts(), std::make_pair(std::int64_t{120}, std::int64_t{120}));
+}
+
 // Applying needs a change checked: one of an unknown collection has no schema to merge with.
 TEST_P(PushChecksTest, AChangeOfAnUnknownCollectionIsNeverApplied) {
   protocol::SyncRequest request = push_;
