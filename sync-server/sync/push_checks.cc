@@ -112,21 +112,22 @@ void PushChecks::CheckEach(std::uint32_t& clean) {
   }
 }
 
-bool PushChecks::CleanUpTo(std::size_t index) {
+template <typename Enough>
+std::uint32_t PushChecks::WaitUntil(Enough enough) {
   std::uint32_t progress = progress_.load(std::memory_order_acquire);
-  while (progress / 2 <= index && (progress & 1) == 0) {
+  while (!enough(progress) && (progress & 1) == 0) {
     progress_.wait(progress, std::memory_order_acquire);
     progress = progress_.load(std::memory_order_acquire);
   }
-  return progress / 2 > index;
+  return progress;
+}
+
+bool PushChecks::CleanUpTo(std::size_t index) {
+  return WaitUntil([index](std::uint32_t progress) { return progress / 2 > index; }) / 2 > index;
 }
 
 const PushChecks::Verdict& PushChecks::Finish() {
-  std::uint32_t progress = progress_.load(std::memory_order_acquire);
-  while ((progress & 1) == 0) {
-    progress_.wait(progress, std::memory_order_acquire);
-    progress = progress_.load(std::memory_order_acquire);
-  }
+  WaitUntil([](std::uint32_t) { return false; });  // until done
   if (failure_) std::rethrow_exception(failure_);
   return verdict_;
 }

@@ -76,6 +76,9 @@ class PushChecks {
   // Published by the checking thread: twice the number of leading changes all checked clean,
   // plus one once it is done. One 32-bit word, so waiting on it is a futex.
   void Publish(std::uint32_t clean, bool done);
+  // Waits until `enough(progress)` or done; returns the progress then.
+  template <typename Enough>
+  std::uint32_t WaitUntil(Enough enough);
 
   const Device& device_;
   const schema::SchemaRegistry& schemas_;
