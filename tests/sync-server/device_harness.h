@@ -61,6 +61,8 @@ class DeviceHarness {
   const replica::ReplicaIdentity& identity() const { return identity_; }
   const std::string& token() const { return token_; }
   const std::string& cursor() const { return cursor_; }
+  // The service to sync with from now on: the server's, after its store was opened again.
+  void Reconnect(SyncService* service) { service_ = service; }
 
   // One request: the pending outbox and the cursor. Local (replica) failures are errors; a
   // refusal by the server is a value in the step.
