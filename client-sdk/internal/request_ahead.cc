@@ -22,12 +22,11 @@ namespace {
 // Decodes a 200's body and reads its records (values_of may be null: left to the applier).
 // `written`: the version its request was written in (the records' form follows it).
 void Decode(ReceivedAnswer& answer, const replica::Replica* values_of,
-            protocol::ProtocolVersion written, bool decode_states) {
+            protocol::ProtocolVersion written) {
   answer.response = protocol::DecodeBinaryResponse(answer.http.body, {}, &answer.stored_records,
                                                    /*leave_packed=*/values_of != nullptr, written);
   if (values_of == nullptr || !answer.response->ok()) return;
-  auto pulled = ReadRecords(*values_of, **answer.response, answer.stored_records,
-                            decode_states);
+  auto pulled = ReadRecords(*values_of, **answer.response, answer.stored_records);
   if (!pulled.ok()) {
     answer.response = pulled.status();
     return;
@@ -45,8 +44,7 @@ std::uint32_t GrownPage(std::uint32_t asked, std::uint32_t limit) {
 
 Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& reader,
                                                        protocol::SyncResponse& response,
-                                                       std::vector<std::string>& stored_records,
-                                                       bool decode_states) {
+                                                       std::vector<std::string>& stored_records) {
   std::vector<replica::PulledRecord> pulled;
   try {
     if (response.records.empty()) {  // a 1.3 answer left packed (or no records)
@@ -54,9 +52,6 @@ Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& r
       for (std::string& bytes : stored_records) {
         replica::PulledRecord& record = pulled.emplace_back();
         OUTREACH_ASSIGN_OR_RETURN(record, reader.ReadPulled(std::move(bytes)));
-        if (decode_states && !record.state.has_value()) {
-          OUTREACH_ASSIGN_OR_RETURN(record.state, protocol::DecodeRecordState(record.bytes));
-        }
       }
     } else {
       if (stored_records.size() != response.records.size()) {
@@ -78,13 +73,13 @@ Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& r
 
 Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& prepared,
                                       const RequestOptions& options,
-                                      const replica::Replica* values_of, bool decode_states) {
+                                      const replica::Replica* values_of) {
   OUTREACH_ASSIGN_OR_RETURN(
       HttpResult http_answer,
       http->Post("/v1/sync", std::string(protocol::kBinaryContentType), prepared.body, options));
   ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}};
   if (answer.http.status == 200) {
-    Decode(answer, values_of, prepared.request.version, decode_states);
+    Decode(answer, values_of, prepared.request.version);
   }
   return answer;
 }
@@ -149,7 +144,7 @@ void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptio
   flight->prepared = std::move(prepared);
   std::promise<Result<ReceivedAnswer>> answered;
   answered.set_value(
-      SendAndReceive(http, flight->prepared, options, values_of, decode_states_.load()));
+      SendAndReceive(http, flight->prepared, options, values_of));
   flight->answer = answered.get_future();
   std::lock_guard lock(flights_mutex_);
   flight->number = sent_++;
@@ -206,7 +201,7 @@ Result<ReceivedAnswer> RequestAhead::Run(const Flight* flight, HttpClient* http,
       }
     }
   }
-  Decode(answer, values_of, flight->prepared.request.version, decode_states_.load());
+  Decode(answer, values_of, flight->prepared.request.version);
   return answer;
 }
 

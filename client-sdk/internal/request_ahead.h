@@ -56,19 +56,17 @@ struct ReceivedAnswer {
 
 // A decoded answer's records read by `reader` (Replica::ReadPulled of a 1.3 answer's packed
 // bytes, PulledOf an older answer's states), moved out of `response.records` and
-// `stored_records`; with `decode_states`, each record's state too. invalid_argument: a
-// record's bytes are not a record (a malformed answer).
+// `stored_records`. invalid_argument: a record's bytes are not a record (a malformed answer).
 Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& reader,
                                                        protocol::SyncResponse& response,
-                                                       std::vector<std::string>& stored_records,
-                                                       bool decode_states = false);
+                                                       std::vector<std::string>& stored_records);
 
 // Posts a sync request and decodes a 200 answer; `values_of` (may be null) reads its records
-// (ReadRecords: only its schemas are read; with `decode_states`, their states too). Null: the
-// records are decoded whole, for the applying thread to read.
+// (ReadRecords: only its schemas are read). Null: the records are decoded whole, for the
+// applying thread to read.
 Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& prepared,
                                       const RequestOptions& options,
-                                      const replica::Replica* values_of, bool decode_states);
+                                      const replica::Replica* values_of);
 
 // An answer once applied, waiting to be freed.
 struct AppliedAnswer {
@@ -109,14 +107,6 @@ class RequestAhead {
   // Waits for the oldest request's answer, passing a cancel of the sync on; `prepared` is the
   // request it answers.
   Result<ReceivedAnswer> Take(PreparedRequest& prepared);
-  // Whether the threads of requests on their way decode their records' states whole, not
-  // only read them (ReadRecords): records the device holds are joined with its copy, which
-  // needs each state, and decoding it on the applying thread was a tenth of an incremental
-  // pull there. The applying thread says, page by page, whether it held the records it
-  // applied, so a long catch-up of records new to the device stops decoding states it will
-  // not join. Only speed depends on it: a record not decoded ahead is decoded where it is
-  // applied, if it must be.
-  void DecodeStates(bool decode) { decode_states_.store(decode); }
   // Cancels every request on its way and waits for their threads (before the applying thread
   // uses the HTTP client itself).
   void CancelAll();
@@ -151,7 +141,6 @@ class RequestAhead {
   const std::atomic<bool>* user_cancel_;
   const NextPageOf next_page_;
   std::atomic<bool> cancel_{false};
-  std::atomic<bool> decode_states_{false};
   mutable std::mutex flights_mutex_;
   std::condition_variable turn_;
   std::deque<std::unique_ptr<Flight>> flights_;  // not yet taken, oldest first

@@ -48,8 +48,7 @@ Status ReadAgain(const replica::Replica& reader, std::vector<replica::PulledReco
 // records, and the new cursor.
 // `pulled`: the answer's records, read (ReadRecords).
 Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& response,
-                   std::vector<replica::PulledRecord>& pulled, SyncSummary& summary,
-                   std::size_t& held) {
+                   std::vector<replica::PulledRecord>& pulled, SyncSummary& summary) {
   std::vector<replica::PushResult> results;
   for (const auto& result : response.results) {
     const bool rejected = result.outcome == Outcome::kRejected;
@@ -60,7 +59,7 @@ Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& res
   }
   summary.pulled += static_cast<std::int64_t>(pulled.size());
   return context.replica->InOneTransaction([&]() -> Status {
-    OUTREACH_RETURN_IF_ERROR(context.replica->ApplyPulled(results, pulled, &held));
+    OUTREACH_RETURN_IF_ERROR(context.replica->ApplyPulled(results, pulled));
     return context.state->Set(kCursor, response.cursor);
   });
 }
@@ -235,9 +234,6 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
   SyncRun run;
   SyncSummary& summary = run.summary;
   OUTREACH_ASSIGN_OR_RETURN(std::string cursor, context.state->GetOr(kCursor));
-  // A device that has pulled before likely holds the records it is sent
-  // (RequestAhead::DecodeStates); then each page applied says whether it did.
-  bool held_records = !cursor.empty();
   OUTREACH_ASSIGN_OR_RETURN(std::string server_version, context.state->GetOr(kServerProtocol));
   OUTREACH_ASSIGN_OR_RETURN(std::int64_t pending,
                             context.replica->OutboxCount(replica::OutboxStatus::kPending));
@@ -269,7 +265,6 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
   };
 
   RequestAhead ahead(options.cancel, NextPage);
-  ahead.DecodeStates(held_records);
   std::optional<OutboxBatch> read_ahead;  // the batch after the push on its way
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) return AbortedError("sync cancelled");
@@ -322,7 +317,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       if (received.pulled.empty()) {  // not read as it arrived: read here
         OUTREACH_ASSIGN_OR_RETURN(
             received.pulled,
-            ReadRecords(*context.replica, response, stored_records, held_records));
+            ReadRecords(*context.replica, response, stored_records));
       } else if (reloaded) {  // read on the old schemas: their values are not those of the new
         OUTREACH_RETURN_IF_ERROR(ReadAgain(*context.replica, received.pulled));
       }
@@ -343,12 +338,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
                            current.last_sequence, std::move(next_batch)));
         ahead.Send(context.http, std::move(next), request_options, context.replica);
       }
-      std::size_t held = 0;
-      OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, received.pulled, summary, held));
-      if (!received.pulled.empty()) {  // most of the page held: the next likely so too
-        held_records = 2 * held >= received.pulled.size();
-        ahead.DecodeStates(held_records);
-      }
+      OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, received.pulled, summary));
       cursor = response.cursor;
       progress.changes_done = progress.phase == SyncPhase::kPush ? summary.pushed + summary.rejected
                                                                  : summary.pulled;

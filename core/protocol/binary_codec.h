@@ -138,6 +138,13 @@ struct SimpleRecord {
 // views point into `bytes`.
 std::optional<SimpleRecord> ScanSimpleRecord(std::string_view bytes);
 
+// True only if both are packed states and the first holds everything the second does
+// (merge::JoinContains of their decodes), read without decoding either. False also where that
+// is not cheaply sure (deletions, values equal as JSON but written differently): the caller then
+// decodes. It reads their structure, not their values: give it only bytes already read as a
+// state (ScanSimpleRecord or DecodeRecordState), as a store's are. internal/packed_contains.cc.
+bool PackedStateContains(std::string_view theirs, std::string_view mine);
+
 // One change in the archive form, uncompressed: how a device keeps its outbox.
 std::string EncodeChange(const model::Change& change);
 Result<model::Change> DecodeChange(std::string_view bytes);

@@ -244,11 +244,11 @@ class Replica {
                          const std::vector<model::RecordState>& records,
                          const std::vector<std::string>* stored_records = nullptr,
                          const std::vector<std::string>* record_values = nullptr);
-  // The same for records as ReadPulled / PulledOf made them; a record without its state is
-  // decoded here only if this device holds it or has changes of it pending. `held` (may be
-  // null) is set to how many of `records` this device held (joined with its copy).
-  Status ApplyPulled(const std::vector<PushResult>& results, std::vector<PulledRecord>& records,
-                     std::size_t* held = nullptr);
+  // The same for records as ReadPulled / PulledOf made them. A record this device holds, with
+  // nothing of it pending, whose copy the pulled one holds (read from both states' bytes,
+  // protocol::PackedStateContains) is stored as it came; otherwise a record without its state
+  // is decoded here only if this device holds it or has changes of it pending.
+  Status ApplyPulled(const std::vector<PushResult>& results, std::vector<PulledRecord>& records);
   // A record's bytes as a 1.3 answer carried them (protocol::DecodeBinaryResponse with
   // `leave_packed`), checked as DecodeRecordState checks them, with its values; a
   // simple record is not decoded. invalid_argument: they are not a record. Like ValuesText,

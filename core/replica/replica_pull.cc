@@ -167,8 +167,7 @@ Status Replica::SettleResults(const std::vector<PushResult>& results,
 }
 
 Status Replica::ApplyPulled(const std::vector<PushResult>& results,
-                            std::vector<PulledRecord>& records, std::size_t* held) {
-  std::size_t held_count = 0;
+                            std::vector<PulledRecord>& records) {
   std::set<std::string> pulled;
   model::Hlc newest;
   for (const PulledRecord& record : records) {
@@ -190,8 +189,29 @@ Status Replica::ApplyPulled(const std::vector<PushResult>& results,
   OUTREACH_RETURN_IF_ERROR(SettleResults(results, pulled, rebuild));
   for (PulledRecord& record : records) {
     // Joined, not replaced (see ApplyServerRecord).
-    OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record.id));
-    held_count += confirmed.has_value();
+    OUTREACH_ASSIGN_OR_RETURN(auto stored, store_->LoadConfirmedBytes(record.id));
+    // Most records a device is sent it holds already, with nothing of them pending, and the
+    // server's copy holds all the device had: read from the bytes (neither state decoded), it
+    // is kept as it came. Values made on receipt say its bytes were read as a state (which
+    // PackedStateContains needs); without, the decoded path below makes them.
+    if (stored.has_value() && !record.values.empty() &&
+        protocol::PackedStateContains(record.bytes, *stored)) {
+      OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record.id));
+      if (pending.empty()) {
+        OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record.id).status());
+        // Not deleted: a state with deletions is never read from its bytes.
+        OUTREACH_RETURN_IF_ERROR(store_->SaveViewRow(record.id, record.collection, record.values,
+                                                     /*deleted=*/false, record.bytes));
+        rebuild.erase(record.id);
+        continue;
+      }
+    }
+    std::optional<model::RecordState> confirmed;
+    if (stored.has_value()) {
+      auto decoded = protocol::DecodeRecordState(*stored);
+      if (!decoded.ok()) return CorruptError("a stored record state does not decode");
+      confirmed = *std::move(decoded);
+    }
     if (!record.state.has_value()) {
       // New to this device and nothing of it pending: stored from its bytes and values.
       OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record.id));
@@ -224,7 +244,6 @@ Status Replica::ApplyPulled(const std::vector<PushResult>& results,
   for (const std::string& id : rebuild) OUTREACH_RETURN_IF_ERROR(Rebuild(id));
   OUTREACH_RETURN_IF_ERROR(SaveClock());
   OUTREACH_RETURN_IF_ERROR(txn.Commit());
-  if (held != nullptr) *held = held_count;
   return Status::Ok();
 }
 

@@ -174,19 +174,32 @@ Result<std::optional<model::RecordState>> ReplicaStore::LoadView(std::string_vie
 }
 
 Result<std::optional<model::RecordState>> ReplicaStore::LoadConfirmed(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto stored, LoadConfirmedBytes(record_id));
+  if (!stored.has_value()) return std::optional<model::RecordState>();
+  auto state = protocol::DecodeRecordState(*stored);
+  if (!state.ok()) return CorruptError("a stored record state does not decode");
+  return std::optional<model::RecordState>(*std::move(state));
+}
+
+Result<std::optional<std::string>> ReplicaStore::LoadConfirmedBytes(std::string_view record_id) {
   {
     OUTREACH_ASSIGN_OR_RETURN(CachedStatement base,
                               Cached("SELECT state FROM pending_base WHERE record_id = ?"));
     OUTREACH_RETURN_IF_ERROR(base->BindText(1, record_id));
     OUTREACH_ASSIGN_OR_RETURN(const bool found, base->Step());
     if (found) {
-      if (base->ColumnIsNull(0)) return std::optional<model::RecordState>();  // never confirmed
-      auto state = protocol::DecodeRecordState(AsText(base->ColumnBlob(0)));
-      if (!state.ok()) return CorruptError("a stored record state does not decode");
-      return std::optional<model::RecordState>(*std::move(state));
+      if (base->ColumnIsNull(0)) return std::optional<std::string>();  // never confirmed
+      return std::optional<std::string>(AsText(base->ColumnBlob(0)));
     }
   }
-  return LoadView(record_id);  // nothing pending: the view is the confirmed state
+  // Nothing pending: the view is the confirmed state.
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement view,
+                            Cached("SELECT state FROM local_view WHERE record_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(view->BindText(1, record_id));
+  OUTREACH_ASSIGN_OR_RETURN(const bool found, view->Step());
+  if (!found) return std::optional<std::string>();
+  if (view->ColumnIsNull(0)) return CorruptError("a stored view has no state");
+  return std::optional<std::string>(AsText(view->ColumnBlob(0)));
 }
 
 Result<bool> ReplicaStore::HasPendingBase(std::string_view record_id) {

@@ -1,11 +1,14 @@
 // JoinContains: whether a pulled copy already holds all of the device's (the join would be the
 // pulled copy exactly), answered without making the join. A wrong "true" would let a device
-// drop what its copy had; each case is checked against the join itself, the oracle.
+// drop what its copy had; each case is checked against the join itself, the oracle, and so is
+// protocol::PackedStateContains, the same answer read from the two states' packed bytes.
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "core/merge/join.h"
+#include "core/protocol/binary_codec.h"
+#include "core/protocol/internal/packed_record.h"
 
 namespace outreach::merge {
 namespace {
@@ -42,6 +45,13 @@ struct JoinContainsTest : ::testing::Test {
   bool Contains() {
     const bool contains = JoinContains(theirs, mine);
     EXPECT_EQ(contains, JoinStates(mine, theirs) == theirs) << "disagrees with the join";
+    // From the packed bytes: the same answer, except that states with deletions are left to
+    // the decoded check (false).
+    const bool packed = protocol::PackedStateContains(protocol::internal::PackRecord(theirs),
+                                                      protocol::internal::PackRecord(mine));
+    const bool deletions = !mine.deletions.empty() || !mine.deletions_seen.empty() ||
+                           !theirs.deletions.empty() || !theirs.deletions_seen.empty();
+    EXPECT_EQ(packed, contains && !deletions) << "the packed reading disagrees";
     return contains;
   }
 };
@@ -80,6 +90,41 @@ TEST_F(JoinContainsTest, TheSameVersionWithAnotherValueIsNotContained) {
   mine = theirs;
   mine.registers["place"].candidates[0].value = "forged";
   EXPECT_FALSE(Contains());
+}
+
+TEST_F(JoinContainsTest, ACandidateMineHasSupersededIsNotContained) {
+  // Theirs keeps park and station side by side; mine has seen park and kept only station.
+  mine = WithPlace("b", 20, "station");
+  mine.registers["place"].seen.Add(At("a", 10));
+  model::RegisterState& reg = theirs.registers["place"];
+  reg.candidates.insert(reg.candidates.begin(), Candidate{"park", At("a", 10), "ana"});
+  EXPECT_FALSE(Contains()) << "the join drops park";
+  reg.candidates.erase(reg.candidates.begin());
+  EXPECT_TRUE(Contains());
+}
+
+TEST_F(JoinContainsTest, WhatAnEntryOrAnElementHadSeenMustBeTheirsAlike) {
+  mine = theirs;
+  Candidate entry{Json{{"id", "c1"}, {"kind", "given"}}, At("a", 12), "ana"};
+  for (RecordState* state : {&mine, &theirs}) {
+    state->appends["consent"].entries.emplace("c1@12.0.a", entry);
+    state->appends["consent"].seen["c1@12.0.a"] = {At("b", 11)};
+  }
+  EXPECT_TRUE(Contains());
+  theirs.appends["consent"].seen["c1@12.0.a"] = {};
+  EXPECT_FALSE(Contains()) << "seen otherwise";
+  theirs.appends["consent"].seen.clear();
+  EXPECT_FALSE(Contains()) << "seen list missing";
+
+  mine = theirs = WithPlace("b", 20, "station");
+  for (RecordState* state : {&mine, &theirs}) {
+    model::SetElement& element = state->sets["tags"].elements["\"a\""];
+    element.value = "a";
+    element.adds[At("b", 22)] = {At("a", 21)};
+  }
+  EXPECT_TRUE(Contains());
+  theirs.sets["tags"].elements["\"a\""].adds[At("b", 22)] = {};
+  EXPECT_FALSE(Contains()) << "an addition that had seen otherwise";
 }
 
 TEST_F(JoinContainsTest, CandidatesOutOfJoinOrderAreNotContained) {

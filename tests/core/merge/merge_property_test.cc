@@ -29,6 +29,8 @@
 #include "core/merge/record_view.h"
 #include "core/model/canonical_json.h"
 #include "core/model/record_codec.h"
+#include "core/protocol/binary_codec.h"
+#include "core/protocol/internal/packed_record.h"
 #include "tests/core/merge/merge_test_util.h"
 
 namespace outreach::merge {
@@ -133,6 +135,7 @@ class Simulation {
     std::size_t entry_races = 0;           // final states: x-entry-forward races settled
     std::size_t joins_contained = 0;       // joins whose result was the other's state
     std::size_t joins_not_contained = 0;
+    std::size_t packed_contained = 0;      // of those, said so from the packed bytes
 
     void Add(const Coverage& other) {
       for (std::size_t kind = 0; kind < by_kind.size(); ++kind) by_kind[kind] += other.by_kind[kind];
@@ -141,6 +144,7 @@ class Simulation {
       entry_races += other.entry_races;
       joins_contained += other.joins_contained;
       joins_not_contained += other.joins_not_contained;
+      packed_contained += other.packed_contained;
     }
   };
 
@@ -201,6 +205,18 @@ class Simulation {
     // JoinContains says, without joining, whether the join is the other's state exactly.
     const RecordState joined = JoinStates(states_[r], states_[other]);
     RC_ASSERT(JoinContains(states_[other], states_[r]) == (joined == states_[other]));
+    // Read from the packed bytes, it may only say "contained" where the join says so too; and
+    // of states with no deletion (the kind it reads), it says so exactly there.
+    const bool packed_contains = protocol::PackedStateContains(
+        protocol::internal::PackRecord(states_[other]), protocol::internal::PackRecord(states_[r]));
+    if (packed_contains) RC_ASSERT(joined == states_[other]);
+    const auto no_deletion = [](const RecordState& state) {
+      return state.deletions.empty() && state.deletions_seen.empty();
+    };
+    if (no_deletion(states_[r]) && no_deletion(states_[other])) {
+      RC_ASSERT(packed_contains == (joined == states_[other]));
+    }
+    coverage_.packed_contained += packed_contains;
     RC_ASSERT(JoinContains(states_[r], states_[other]) ==
               (JoinStates(states_[other], states_[r]) == states_[r]));
     ++(joined == states_[other] ? coverage_.joins_contained : coverage_.joins_not_contained);
@@ -514,7 +530,9 @@ TEST(MergePropertyTest, ReplicasConvergeLoseNothingAndIgnoreDuplicates) {
             << coverage.by_kind[static_cast<std::size_t>(ChangeKind::kRestore)] << " restores, "
             << coverage.delete_vs_edit << " delete_vs_edit conflicts left, "
             << coverage.entries_superseded << " entries superseded or struck, "
-            << coverage.entry_races << " entry state races)" << std::endl;
+            << coverage.entry_races << " entry state races, " << coverage.joins_contained
+            << " joins contained, " << coverage.packed_contained << " told from packed bytes)"
+            << std::endl;
   ASSERT_TRUE(result.template is<rc::detail::SuccessResult>()) << report.str();
   if (params.maxSuccess >= 100) {  // too few scenarios may by chance not race a delete
     EXPECT_GT(coverage.by_kind[static_cast<std::size_t>(ChangeKind::kDelete)], 0u);
@@ -524,6 +542,7 @@ TEST(MergePropertyTest, ReplicasConvergeLoseNothingAndIgnoreDuplicates) {
     EXPECT_GT(coverage.entry_races, 0u);
     EXPECT_GT(coverage.joins_contained, 0u);
     EXPECT_GT(coverage.joins_not_contained, 0u);
+    EXPECT_GT(coverage.packed_contained, 0u);
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/merge/join.h"
 #include "core/model/canonical_json.h"
 #include "core/protocol/binary_codec.h"
 #include "core/protocol/json_text.h"
@@ -152,6 +153,38 @@ TEST(PackedRecord, CorruptedBytesAreReadOrRefusedNeverMisread) {
     }
   }
   EXPECT_GT(refused, 1000);
+}
+
+// PackedStateContains reads a server's bytes beside the store's: a cut, a byte too many or a
+// corrupted byte never crashes it or reads past the end (ASan), and of bytes that decode it
+// never says "contained" unless the state they decode to holds the device's. (It reads their
+// structure, not their values: its caller gives it only bytes already read as a state.) Its
+// answers on honest states are checked against the join in tests/core/merge.
+TEST(PackedRecord, ContainmentReadFromBytesNeverMisreads) {
+  const model::RecordState contact = Contact();
+  const std::string bytes = EncodeRecordState(contact);
+  ASSERT_TRUE(IsPackedRecord(bytes));
+  ASSERT_TRUE(PackedStateContains(bytes, bytes));
+  for (std::size_t size = 0; size < bytes.size(); ++size) {
+    EXPECT_FALSE(PackedStateContains(bytes.substr(0, size), bytes)) << size;
+    EXPECT_FALSE(PackedStateContains(bytes, bytes.substr(0, size))) << size;
+  }
+  EXPECT_FALSE(PackedStateContains(bytes + '\0', bytes));
+  EXPECT_FALSE(PackedStateContains(ArchiveForm(contact), ArchiveForm(contact)))
+      << "the archive form is left to the decoder";
+  std::mt19937 random(11);
+  int contained = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string corrupt = bytes;
+    for (int i = 0; i <= round % 2; ++i) {
+      corrupt[random() % corrupt.size()] = static_cast<char>(random() % 256);
+    }
+    auto read = DecodeRecordState(corrupt);
+    if (!read.ok() || !PackedStateContains(corrupt, bytes)) continue;
+    ++contained;
+    EXPECT_TRUE(merge::JoinContains(*read, contact)) << round;
+  }
+  EXPECT_LT(contained, 3000);
 }
 
 // Hand-made packed bytes: the magic, then varints and texts as the packer writes them.

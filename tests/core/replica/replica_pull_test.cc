@@ -170,20 +170,17 @@ TEST_F(ReplicaPullTest, ASimpleRecordNewHereIsStoredAsItCame) {
   ASSERT_FALSE(pulled.state.has_value());
   std::vector<PulledRecord> records;
   records.push_back(std::move(pulled));
-  std::size_t held = 99;
-  ASSERT_THAT(replica_->ApplyPulled({}, records, &held), IsOk());
-  EXPECT_EQ(held, 0u) << "new here";
+  ASSERT_THAT(replica_->ApplyPulled({}, records), IsOk());
   ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(state.id));
   EXPECT_FALSE(view.has_pending_changes);
   EXPECT_EQ(view.values["location_text"], "car park");
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 
-  // Pulled again (decoded, as a receiving thread does for a device that holds its records):
-  // held now, and the copy stored as it came.
+  // Pulled again (decoded, as a record that is not simple is): held now, and the copy stored
+  // as it came.
   std::vector<PulledRecord> again;
   again.push_back(replica_->PulledOf(state, protocol::EncodeRecordState(state)));
-  ASSERT_THAT(replica_->ApplyPulled({}, again, &held), IsOk());
-  EXPECT_EQ(held, 1u);
+  ASSERT_THAT(replica_->ApplyPulled({}, again), IsOk());
   ASSERT_OK_AND_ASSIGN(RecordView same, replica_->Get(state.id));
   EXPECT_EQ(same.values, view.values);
   EXPECT_THAT(replica_->CheckViews(), IsOk());
@@ -201,6 +198,50 @@ TEST_F(ReplicaPullTest, AnAcceptedCreateSentBackIsStoredOverItsView) {
   EXPECT_FALSE(view.has_pending_changes);
   ASSERT_OK_AND_ASSIGN(auto left, replica_->Outbox(OutboxStatus::kPending));
   EXPECT_TRUE(left.empty());
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
+// Held here with nothing pending: a copy that holds the device's (an edit made elsewhere on
+// top) is stored as it came, read from the bytes; an older copy, which does not, is joined,
+// and the edit the device holds stays.
+TEST_F(ReplicaPullTest, AHeldRecordIsStoredAsItCameOnlyWhenItHoldsTheDevicesCopy) {
+  const model::RecordState first = AContact();
+  ASSERT_THAT(ApplySimple({}, first), IsOk());
+  model::Change edit;
+  edit.change_id = "0190a6c2-0000-7000-8000-0000000000e1";
+  edit.record_id = first.id;
+  edit.collection = first.collection;
+  edit.team = first.team;
+  edit.schema_version = first.schema_version;
+  edit.kind = model::ChangeKind::kUpdate;
+  edit.version = model::Version{model::Hlc{clock_.NowMs() + 5000, 0},
+                                "0190a6c2-0000-7000-8000-0000000000d2"};
+  edit.author = "0190a6c2-0000-7000-8000-0000000000c2";
+  edit.author_role = "worker";
+  edit.registers["location_text"] =
+      model::RegisterWrite{"by the bus stop", first.registers.at("location_text").seen};
+  const merge::MergeOutput edited = merge::Merge(*schemas_->Find("contact"), first, edit);
+  ASSERT_EQ(edited.result.outcome, merge::Outcome::kApplied);
+  ASSERT_TRUE(protocol::PackedStateContains(protocol::EncodeRecordState(edited.state),
+                                            protocol::EncodeRecordState(first)));
+
+  ASSERT_THAT(ApplySimple({}, edited.state), IsOk());
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(first.id));
+  EXPECT_EQ(view.values["location_text"], "by the bus stop");
+  {
+    ASSERT_OK_AND_ASSIGN(auto stored, db_->Prepare("SELECT state FROM local_view WHERE record_id = ?"));
+    ASSERT_THAT(stored.BindText(1, first.id), IsOk());
+    ASSERT_OK_AND_ASSIGN(bool found, stored.Step());
+    ASSERT_TRUE(found);
+    const auto blob = stored.ColumnBlob(0);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(blob.data()), blob.size()),
+              protocol::EncodeRecordState(edited.state))
+        << "stored as it came";
+  }
+
+  ASSERT_THAT(ApplySimple({}, first), IsOk());  // the older copy again
+  ASSERT_OK_AND_ASSIGN(RecordView after, replica_->Get(first.id));
+  EXPECT_EQ(after.values["location_text"], "by the bus stop") << "nothing held is lost";
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 }
 
