@@ -15,7 +15,9 @@ model::RecordState JoinStates(const model::RecordState& a, const model::RecordSt
 // `mine`. Answered without making the join (no copy of either state): a pulled record usually
 // holds all the device had, and the join was then a copy of the record to be thrown away.
 // Where the join itself is not determined (two candidates of one version with other values:
-// its sort keeps either), false.
+// its sort keeps either), false. protocol::PackedStateContains (core/protocol/internal/
+// packed_contains.cc) answers the same from two packed states' bytes: a change here is made
+// there too (tests/core/merge's property test checks the two agree).
 bool JoinContains(const model::RecordState& theirs, const model::RecordState& mine);
 
 }  // namespace outreach::merge

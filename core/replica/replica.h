@@ -74,6 +74,9 @@ struct PushResult {
 struct PulledRecord {
   std::string bytes;   // as the protocol carried it, stored as it is
   std::string values;  // its values as Replica::ValuesText makes them ("": not made)
+  // `bytes` were read as a state here (ReadPulled, PulledOf): what PackedStateContains needs
+  // to read them without decoding.
+  bool bytes_read = false;
   std::optional<model::RecordState> state;  // nullopt: not decoded yet
   std::string id;
   std::string collection;
@@ -245,9 +248,10 @@ class Replica {
                          const std::vector<std::string>* stored_records = nullptr,
                          const std::vector<std::string>* record_values = nullptr);
   // The same for records as ReadPulled / PulledOf made them. A record this device holds, with
-  // nothing of it pending, whose copy the pulled one holds (read from both states' bytes,
-  // protocol::PackedStateContains) is stored as it came; otherwise a record without its state
-  // is decoded here only if this device holds it or has changes of it pending.
+  // nothing of it pending, whose copy the pulled one holds (told from both states' bytes,
+  // protocol::PackedStateContains, when `bytes_read`) is stored as it came; otherwise a record
+  // without its state is decoded here only if this device holds it or has changes of it
+  // pending.
   Status ApplyPulled(const std::vector<PushResult>& results, std::vector<PulledRecord>& records);
   // A record's bytes as a 1.3 answer carried them (protocol::DecodeBinaryResponse with
   // `leave_packed`), checked as DecodeRecordState checks them, with its values; a

@@ -98,6 +98,7 @@ Result<PulledRecord> Replica::ReadPulled(std::string bytes) const {
       pulled.collection = simple->collection;
       pulled.newest = simple->newest;
       pulled.bytes = std::move(bytes);  // after the views into it are read
+      pulled.bytes_read = true;
       return pulled;
     }
   }
@@ -112,6 +113,7 @@ PulledRecord Replica::PulledOf(model::RecordState state, std::string bytes) cons
   pulled.collection = state.collection;
   pulled.newest = detail::NewestReading(state);
   pulled.bytes = std::move(bytes);
+  pulled.bytes_read = true;  // `state` is what they decode to
   pulled.state = std::move(state);
   return pulled;
 }
@@ -191,13 +193,12 @@ Status Replica::ApplyPulled(const std::vector<PushResult>& results,
     // Joined, not replaced (see ApplyServerRecord).
     OUTREACH_ASSIGN_OR_RETURN(auto stored, store_->LoadConfirmedBytes(record.id));
     // Most records a device is sent it holds already, with nothing of them pending, and the
-    // server's copy holds all the device had: read from the bytes (neither state decoded), it
-    // is kept as it came. Values made on receipt say its bytes were read as a state (which
-    // PackedStateContains needs); without, the decoded path below makes them.
-    if (stored.has_value() && !record.values.empty() &&
-        protocol::PackedStateContains(record.bytes, *stored)) {
+    // server's copy holds all the device had: told from the bytes (neither state decoded), it
+    // is kept as it came. Only bytes read as a state here are read so (bytes_read); values not
+    // made on receipt are made by the decoded path below.
+    if (stored.has_value() && record.bytes_read && !record.values.empty()) {
       OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record.id));
-      if (pending.empty()) {
+      if (pending.empty() && protocol::PackedStateContains(record.bytes, *stored)) {
         OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record.id).status());
         // Not deleted: a state with deletions is never read from its bytes.
         OUTREACH_RETURN_IF_ERROR(store_->SaveViewRow(record.id, record.collection, record.values,

@@ -9,6 +9,7 @@
 #include "core/storage/key_source.h"
 #include "core/storage/statement_cache.h"
 #include "core/storage/transaction.h"
+#include "sync-server/store/records_layout.h"
 
 namespace outreach::server {
 namespace {
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS devices(
   enrolled_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL DEFAULT 0);
 -- `sequence` is unique by construction (drawn from last_sequence by the one writer) and is
 -- read through records_by_team: no index of its own, which every change of a record rewrote
--- in two places (see DropSequenceIndex).
+-- in two places (records_layout.h).
 CREATE TABLE IF NOT EXISTS records(
   id TEXT PRIMARY KEY, team_id TEXT NOT NULL, collection TEXT NOT NULL,
   sequence INTEGER NOT NULL, conflicts INTEGER NOT NULL, state BLOB NOT NULL);
@@ -46,41 +47,6 @@ CREATE TABLE IF NOT EXISTS device_readings(
   WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('last_sequence', '0');
 )sql";
-
-// A store made before records.sequence lost its UNIQUE constraint keeps that index (SQLite
-// drops a constraint's index only with its table): the table is rebuilt once, rowids and
-// every value kept, in one transaction, so a store is either wholly as it was or wholly moved.
-// Nothing reads that index, and it cost every change of a record two more index writes, one
-// of them on a page of its own (sync_bench's incremental push of 1,000 changes: ~15 ms of ~65).
-constexpr const char* kSetRecordsAside = R"sql(
-DROP INDEX records_by_team;
-DROP INDEX records_in_conflict;
-ALTER TABLE records RENAME TO records_with_sequence_index;
-)sql";
-constexpr const char* kMoveRecords = R"sql(
-INSERT INTO records(rowid, id, team_id, collection, sequence, conflicts, state)
-  SELECT rowid, id, team_id, collection, sequence, conflicts, state
-  FROM records_with_sequence_index ORDER BY rowid;
-DROP TABLE records_with_sequence_index;
-)sql";
-
-Result<bool> HasSequenceIndex(storage::Database& db) {
-  OUTREACH_ASSIGN_OR_RETURN(
-      storage::Statement select,
-      db.Prepare("SELECT count(*) FROM pragma_index_list('records') WHERE origin = 'u'"));
-  OUTREACH_ASSIGN_OR_RETURN(bool found, select.Step());
-  return found && select.ColumnInt64(0) > 0;
-}
-
-Status DropSequenceIndex(storage::Database& db) {
-  OUTREACH_ASSIGN_OR_RETURN(bool has_index, HasSequenceIndex(db));
-  if (!has_index) return Status::Ok();
-  OUTREACH_ASSIGN_OR_RETURN(auto transaction, db.Begin());
-  OUTREACH_RETURN_IF_ERROR(db.Exec(kSetRecordsAside));
-  OUTREACH_RETURN_IF_ERROR(db.Exec(kSchema));
-  OUTREACH_RETURN_IF_ERROR(db.Exec(kMoveRecords));
-  return transaction.Commit();
-}
 
 // Read by DeviceFromRow, column by column.
 #define OUTREACH_SELECT_DEVICES                                                              \
@@ -537,7 +503,10 @@ Result<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& pa
                        : storage::Database::Create(path, key, writer_options);
   if (!writer.ok()) return writer.status();
   OUTREACH_RETURN_IF_ERROR((*writer)->Exec(kSchema));
-  OUTREACH_RETURN_IF_ERROR(DropSequenceIndex(**writer));
+  // A store that cannot be moved now (a full disk, say) works as it is, only slower; the
+  // move is tried again at the next open. Deletes zero what they free, whatever it left.
+  (void)MoveRecordsToCurrentLayout(**writer, kSchema);
+  OUTREACH_RETURN_IF_ERROR((*writer)->SetSecureDelete(storage::SecureDelete::kZeroed));
   OUTREACH_ASSIGN_OR_RETURN(auto reader, storage::Database::Open(path, key, options));
   return std::unique_ptr<ServerStore>(
       new SqliteServerStore(std::move(writer).value(), std::move(reader), path));

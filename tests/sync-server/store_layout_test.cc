@@ -20,7 +20,8 @@ namespace {
 using model::Json;
 using ::outreach::testing::IsOk;
 
-// The records table as stores made before this layout declared it, with every row kept.
+// The records table as stores made before this layout declared it, with every row kept (under
+// other rowids, so a move that did not keep them would show).
 constexpr const char* kMakeLayoutWithSequenceIndex = R"sql(
 BEGIN;
 DROP INDEX records_by_team;
@@ -32,7 +33,7 @@ CREATE TABLE records(
 CREATE INDEX records_by_team ON records(team_id, sequence);
 CREATE INDEX records_in_conflict ON records(sequence) WHERE conflicts > 0;
 INSERT INTO records(rowid, id, team_id, collection, sequence, conflicts, state)
-  SELECT rowid, id, team_id, collection, sequence, conflicts, state FROM records_now;
+  SELECT rowid * 7, id, team_id, collection, sequence, conflicts, state FROM records_now;
 DROP TABLE records_now;
 COMMIT;
 )sql";
@@ -56,6 +57,12 @@ class StoreLayoutTest : public TeammatesFixture {
     if (!select.ok()) return -1;
     auto row = select->Step();
     return row.ok() && *row ? select->ColumnInt64(0) : -1;
+  }
+
+  // Sequences repeated: a pull's `sequence > cursor` would skip a record for every device.
+  static std::int64_t RepeatedSequences(storage::Database& db) {
+    return Count(db, "SELECT count(*) FROM (SELECT sequence FROM records GROUP BY sequence "
+                     "HAVING count(*) > 1)");
   }
 
   static std::int64_t UniqueIndexes(storage::Database& db) {
@@ -133,6 +140,7 @@ TEST_F(StoreLayoutTest, AStoreWithTheSequenceIndexIsMovedOnOpenKeepingEveryRecor
               2);
     const RecordRows after = Rows(*db);
     EXPECT_EQ(after.size(), 5u);
+    EXPECT_EQ(RepeatedSequences(*db), 0);
     for (const std::string& unchanged : {ids[0], ids[2], ids[3]}) {
       ASSERT_EQ(after.count(unchanged), 1u) << unchanged;
       EXPECT_EQ(after.at(unchanged), before.at(unchanged)) << unchanged;
@@ -147,6 +155,40 @@ TEST_F(StoreLayoutTest, AStoreWithTheSequenceIndexIsMovedOnOpenKeepingEveryRecor
   ASSERT_THAT(server_->ReopenStore(), IsOk());
   ben_->Reconnect(&server_->service());
   EXPECT_EQ(Synced(*ben_).pulled.size(), 0u) << "nothing new, nothing repeated";
+}
+
+// A store that cannot be moved when opened (here a table already has the name the move sets
+// the old one aside under) opens as it was and serves; the next open moves it.
+TEST_F(StoreLayoutTest, AStoreThatCannotBeMovedOpensAsItWasAndIsMovedLater) {
+  const auto ids = CreateYoungPeople(*ana_, {"Skye", "Rowan"});
+  ASSERT_EQ(ids.size(), 2u);
+  Synced(*ana_);
+  server_->CloseStore();
+  RecordRows before;
+  {
+    auto db = OpenStoreFile();
+    ASSERT_NE(db, nullptr);
+    ASSERT_THAT(db->Exec(kMakeLayoutWithSequenceIndex), IsOk());
+    ASSERT_THAT(db->Exec("CREATE TABLE records_with_sequence_index(x)"), IsOk());
+    before = Rows(*db);
+  }
+  ASSERT_THAT(server_->ReopenStore(), IsOk());
+  ben_->Reconnect(&server_->service());
+  EXPECT_EQ(Synced(*ben_).pulled.size(), 2u) << "it serves";
+  server_->CloseStore();
+  {
+    auto db = OpenStoreFile();
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(UniqueIndexes(*db), 1) << "left as it was";
+    EXPECT_EQ(Rows(*db), before);
+    ASSERT_THAT(db->Exec("DROP TABLE records_with_sequence_index"), IsOk());
+  }
+  ASSERT_THAT(server_->ReopenStore(), IsOk());
+  server_->CloseStore();
+  auto db = OpenStoreFile();
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(UniqueIndexes(*db), 0) << "moved at the next open";
+  EXPECT_EQ(Rows(*db), before);
 }
 
 }  // namespace

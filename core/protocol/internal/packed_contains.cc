@@ -32,6 +32,7 @@ struct Written {  // a register's candidate or an append entry
   std::string_view value;  // its packed text
   Ref version;
   std::string_view author;
+  auto operator<=>(const Written&) const = default;
   bool operator==(const Written&) const = default;
 };
 
@@ -45,7 +46,7 @@ struct Register {
 
 struct Append {
   std::string_view field;
-  std::vector<Written> entries;
+  std::vector<Written> entries;  // sorted here (looked up, never walked in order)
   std::vector<std::pair<std::string_view, std::vector<Ref>>> seen;  // entry key -> versions
 };
 
@@ -53,12 +54,12 @@ using Causes = std::vector<std::pair<Ref, std::vector<Ref>>>;  // a version -> w
 
 struct SetElement {
   std::string_view value;  // its packed text (an element's key follows from its value)
-  Causes adds, removes;
+  Causes adds, removes;    // in version order
 };
 
 struct Set {
   std::string_view field;
-  std::vector<SetElement> elements;
+  std::vector<SetElement> elements;  // sorted here by their texts
 };
 
 struct LightState {
@@ -87,11 +88,12 @@ class LightReader {
       Register& reg = state.registers.emplace_back();
       reg.field = in_.TextView();
       if (i > 0 && !(state.registers[i - 1].field < reg.field)) return std::nullopt;
-      for (std::size_t j = 0, m = in_.Count(); j < m; ++j) {
-        reg.candidates.push_back(ReadWritten());
-        if (j > 0 && !(reg.candidates[j - 1].version < reg.candidates[j].version)) {
+      for (std::size_t candidate = 0, count = in_.Count(); candidate < count; ++candidate) {
+        const Written written = ReadWritten();
+        if (candidate > 0 && !(reg.candidates.back().version < written.version)) {
           return std::nullopt;  // JoinContains requires theirs sorted; mine is left alike
         }
+        reg.candidates.push_back(written);
       }
       if (!ReadSeen(reg.seen)) return std::nullopt;
     }
@@ -99,24 +101,30 @@ class LightReader {
       Append& append = state.appends.emplace_back();
       append.field = in_.TextView();
       if (i > 0 && !(state.appends[i - 1].field < append.field)) return std::nullopt;
-      for (std::size_t j = 0, m = in_.Count(); j < m; ++j) append.entries.push_back(ReadWritten());
-      for (std::size_t j = 0, m = in_.Count(); j < m; ++j) {
-        auto& [key, versions] = append.seen.emplace_back();
-        key = in_.TextView();
-        if (j > 0 && !(append.seen[j - 1].first < key)) return std::nullopt;
-        for (std::size_t k = 0, l = in_.Count(); k < l; ++k) versions.push_back(ReadRef());
+      for (std::size_t entry = 0, entries = in_.Count(); entry < entries; ++entry) {
+        append.entries.push_back(ReadWritten());
+      }
+      std::sort(append.entries.begin(), append.entries.end());
+      for (std::size_t key = 0, keys = in_.Count(); key < keys; ++key) {
+        auto& [text, versions] = append.seen.emplace_back();
+        text = in_.TextView();
+        if (key > 0 && !(append.seen[key - 1].first < text)) return std::nullopt;
+        for (std::size_t seen = 0, count = in_.Count(); seen < count; ++seen) {
+          versions.push_back(ReadRef());
+        }
       }
     }
     for (std::size_t i = 0, n = in_.Count(); i < n; ++i) {
       Set& set = state.sets.emplace_back();
       set.field = in_.TextView();
       if (i > 0 && !(state.sets[i - 1].field < set.field)) return std::nullopt;
-      for (std::size_t j = 0, m = in_.Count(); j < m; ++j) {
-        SetElement& element = set.elements.emplace_back();
-        element.value = in_.Bytes();
-        ReadCauses(element.adds);
-        ReadCauses(element.removes);
+      for (std::size_t element = 0, count = in_.Count(); element < count; ++element) {
+        SetElement& read = set.elements.emplace_back();
+        read.value = in_.Bytes();
+        if (!ReadCauses(read.adds) || !ReadCauses(read.removes)) return std::nullopt;
       }
+      std::sort(set.elements.begin(), set.elements.end(),
+                [](const SetElement& a, const SetElement& b) { return a.value < b.value; });
     }
     if (in_.Count() != 0 || in_.Count() != 0) return std::nullopt;  // deletions, their context
     if (!in_.AtEnd()) return std::nullopt;
@@ -142,12 +150,17 @@ class LightReader {
     written.author = Name();
     return written;
   }
-  void ReadCauses(Causes& causes) {
-    for (std::size_t i = 0, n = in_.Count(); i < n; ++i) {
+  // False if out of version order (a packer writes a map).
+  bool ReadCauses(Causes& causes) {
+    for (std::size_t cause = 0, count = in_.Count(); cause < count; ++cause) {
       auto& [version, seen] = causes.emplace_back();
       version = ReadRef();
-      for (std::size_t j = 0, m = in_.Count(); j < m; ++j) seen.push_back(ReadRef());
+      if (cause > 0 && !(causes[cause - 1].first < version)) return false;
+      for (std::size_t item = 0, items = in_.Count(); item < items; ++item) {
+        seen.push_back(ReadRef());
+      }
     }
+    return true;
   }
   bool ReadSeen(Seen& seen) {
     for (std::size_t i = 0, n = in_.Count(); i < n; ++i) {
@@ -175,10 +188,12 @@ bool CoversAll(const Seen& theirs, const Seen& mine) {
   });
 }
 
+// `candidates` in version order (the reader checked).
 const Written* WithVersion(const std::vector<Written>& candidates, const Ref& version) {
-  const auto found = std::find_if(candidates.begin(), candidates.end(),
-                                  [&](const Written& c) { return c.version == version; });
-  return found == candidates.end() ? nullptr : &*found;
+  const auto found = std::lower_bound(
+      candidates.begin(), candidates.end(), version,
+      [](const Written& candidate, const Ref& wanted) { return candidate.version < wanted; });
+  return found != candidates.end() && found->version == version ? &*found : nullptr;
 }
 
 // merge's CandidatesContain for registers (theirs is sorted: the reader checked).
@@ -203,14 +218,15 @@ bool RegisterContains(const Register& theirs, const Register& mine) {
 // key follows from its value and version, so an entry written alike has the same key.
 bool AppendContains(const Append& theirs, const Append& mine) {
   for (const Written& entry : mine.entries) {
-    if (std::find(theirs.entries.begin(), theirs.entries.end(), entry) == theirs.entries.end()) {
-      return false;
-    }
+    if (!std::binary_search(theirs.entries.begin(), theirs.entries.end(), entry)) return false;
   }
   for (const auto& [key, versions] : mine.seen) {
-    const auto found = std::find_if(theirs.seen.begin(), theirs.seen.end(),
-                                    [&](const auto& other) { return other.first == key; });
-    if (found == theirs.seen.end() || found->second != versions) return false;
+    const auto found = std::lower_bound(
+        theirs.seen.begin(), theirs.seen.end(), key,
+        [](const auto& other, std::string_view wanted) { return other.first < wanted; });
+    if (found == theirs.seen.end() || found->first != key || found->second != versions) {
+      return false;
+    }
   }
   return true;
 }
@@ -218,9 +234,10 @@ bool AppendContains(const Append& theirs, const Append& mine) {
 // Every cause of mine (a version and what it had seen) is one of theirs, alike.
 bool CausesContain(const Causes& theirs, const Causes& mine) {
   return std::all_of(mine.begin(), mine.end(), [&](const auto& cause) {
-    const auto found = std::find_if(theirs.begin(), theirs.end(),
-                                    [&](const auto& other) { return other.first == cause.first; });
-    return found != theirs.end() && found->second == cause.second;
+    const auto found = std::lower_bound(
+        theirs.begin(), theirs.end(), cause.first,
+        [](const auto& other, const Ref& wanted) { return other.first < wanted; });
+    return found != theirs.end() && found->first == cause.first && found->second == cause.second;
   });
 }
 
@@ -228,9 +245,11 @@ bool CausesContain(const Causes& theirs, const Causes& mine) {
 // every addition and removal of mine.
 bool SetContains(const Set& theirs, const Set& mine) {
   for (const SetElement& element : mine.elements) {
-    const auto other = std::find_if(theirs.elements.begin(), theirs.elements.end(),
-                                    [&](const SetElement& e) { return e.value == element.value; });
-    if (other == theirs.elements.end() || !CausesContain(other->adds, element.adds) ||
+    const auto other = std::lower_bound(
+        theirs.elements.begin(), theirs.elements.end(), element.value,
+        [](const SetElement& e, std::string_view wanted) { return e.value < wanted; });
+    if (other == theirs.elements.end() || other->value != element.value ||
+        !CausesContain(other->adds, element.adds) ||
         !CausesContain(other->removes, element.removes)) {
       return false;
     }
@@ -255,9 +274,9 @@ bool LightContains(const LightState& theirs, const LightState& mine) {
   if (mine.schema_version != theirs.schema_version) {  // the join keeps the higher one
     const auto mine_version = schema::ParseSchemaVersion(mine.schema_version);
     const auto theirs_version = schema::ParseSchemaVersion(theirs.schema_version);
-    if (!theirs_version.has_value() || (mine_version.has_value() && !(*mine_version < *theirs_version))) {
-      return false;
-    }
+    const bool takes_theirs = theirs_version.has_value() &&
+                              (!mine_version.has_value() || *mine_version < *theirs_version);
+    if (!takes_theirs) return false;
   }
   for (const Register& reg : mine.registers) {
     const Register* other = FieldNamed(theirs.registers, reg.field);

@@ -54,7 +54,8 @@ class Reader {
   model::Hlc Clock() {
     model::Hlc hlc;
     const std::uint64_t ms = Varint();
-    Require(ms <= static_cast<std::uint64_t>(model::kMaxHlcPhysicalMs), "clock reading out of range");
+    Require(ms <= static_cast<std::uint64_t>(model::kMaxHlcPhysicalMs),
+            "clock reading out of range");
     hlc.physical_ms = static_cast<std::int64_t>(ms);
     const std::uint64_t counter = Varint();
     Require(counter <= std::numeric_limits<std::uint32_t>::max(), "clock counter out of range");
@@ -66,6 +67,22 @@ class Reader {
  private:
   std::string_view in_;
   std::size_t at_ = 0;
+};
+
+// What decoding a state may allocate: at most 32 times its bytes (an honest one takes about 6
+// to 11 times, its clock readings taking 6 bytes or more). Every name index copies a name, so
+// without a bound a few bytes could make megabytes. The scanner (ScanSimpleRecord) charges
+// what the decoder would, so a record it reads is one the decoder reads.
+class DecodeBudget {
+ public:
+  explicit DecodeBudget(std::size_t bytes) : left_(32 * bytes + 65536) {}
+  void Charge(std::size_t bytes) {
+    Require(bytes <= left_, "record decodes beyond 32 times its size");
+    left_ -= bytes;
+  }
+
+ private:
+  std::size_t left_;
 };
 
 // A name table of more is forged: a record names the devices and people that wrote it.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <unordered_map>
 #include <vector>
 
@@ -15,7 +14,6 @@
 
 namespace outreach::protocol::internal {
 namespace {
-
 
 // Device ids and authors, numbered in order of first use. Most records name one or two, so a
 // linear search beats hashing until there are many.
@@ -157,18 +155,11 @@ class Packer {
   NameTable names_;
 };
 
-
 class Unpacker : public Reader {
  public:
-  // A decoded state takes at most 32 times its bytes (an honest one about 6 to 11 times, its
-  // clock readings taking 6 bytes or more): every name index copies a name, so without a
-  // bound a few bytes could make megabytes.
-  explicit Unpacker(std::string_view bytes) : Reader(bytes), budget_(32 * bytes.size() + 65536) {}
+  explicit Unpacker(std::string_view bytes) : Reader(bytes), budget_(bytes.size()) {}
 
-  void Charge(std::size_t bytes) {
-    Require(bytes <= budget_, "record decodes beyond 32 times its size");
-    budget_ -= bytes;
-  }
+  void Charge(std::size_t bytes) { budget_.Charge(bytes); }
   std::string Text() {
     const std::string_view text = TextView();
     Charge(sizeof(std::string) + text.size());
@@ -298,23 +289,24 @@ class Unpacker : public Reader {
   }
 
   std::vector<std::string> names_;
-  std::size_t budget_;
+  DecodeBudget budget_;
 };
 
 // ScanSimpleRecord's reading; nullopt as soon as the record is not simple.
 class Scanner {
  public:
-  explicit Scanner(Reader& in) : in_(in) {}
+  // `size`: the bytes `in` reads (the decoder's budget follows from them).
+  Scanner(Reader& in, std::size_t size) : in_(in), budget_(size) {}
 
   std::optional<protocol::SimpleRecord> Scan() {
     const std::size_t names = in_.Count();
     Require(names <= kMaxNames, "too many names");
     names_.resize(names);
-    for (std::string_view& name : names_) name = in_.TextView();
-    record_.id = in_.TextView();
-    record_.collection = in_.TextView();
-    in_.TextView();  // team
-    in_.TextView();  // schema version
+    for (std::string_view& name : names_) name = Text();
+    record_.id = Text();
+    record_.collection = Text();
+    Text();  // team
+    Text();  // schema version
     if (!Registers() || !Appends() || !Sets()) return std::nullopt;
     if (in_.Count() != 0 || in_.Count() != 0) return std::nullopt;  // deletions, their context
     if (!in_.AtEnd()) return std::nullopt;
@@ -328,10 +320,37 @@ class Scanner {
   }
 
  private:
+  // Each read charges what the decoder allocates for it (Unpacker), so a record whose decode
+  // would go beyond its budget is not simple: the decoder refuses it.
+  std::string_view Text() {
+    const std::string_view text = in_.TextView();
+    budget_.Charge(sizeof(std::string) + text.size());
+    return text;
+  }
+  std::string_view Value() {
+    const std::string_view text = in_.Bytes();
+    budget_.Charge(sizeof(model::Json) + 2 * text.size());
+    return text;
+  }
   std::string_view Name() {
     const std::uint64_t index = in_.Varint();
     Require(index < names_.size(), "name index beyond the table");
-    return names_[static_cast<std::size_t>(index)];
+    const std::string_view name = names_[static_cast<std::size_t>(index)];
+    budget_.Charge(sizeof(std::string) + name.size());
+    return name;
+  }
+  // A written value's clock, device and author (after its value): what a candidate holds.
+  model::Hlc Written() {
+    budget_.Charge(sizeof(model::Candidate));
+    const model::Hlc hlc = in_.Clock();
+    Name();  // the writer's device
+    Name();  // its author
+    return hlc;
+  }
+  // A map's node, as the decoder makes one for each key.
+  template <typename Map>
+  void Node() {
+    budget_.Charge(sizeof(typename Map::value_type) + 32);
   }
   void Consider(const model::Hlc& hlc) { record_.newest = std::max(record_.newest, hlc); }
   // A version, in order after `previous` (a map's keys, a vector's sorted entries).
@@ -345,7 +364,7 @@ class Scanner {
   }
   // A field's name, in order after the one before of its kind (each kind is a map).
   bool FieldName(std::string_view& previous, bool first, std::string_view& name) {
-    name = in_.TextView();
+    name = Text();
     if (!first && !(previous < name)) return false;
     previous = name;
     return true;
@@ -356,14 +375,14 @@ class Scanner {
     for (std::size_t i = 0, n = in_.Count(); i < n; ++i) {
       protocol::SimpleField field;
       if (!FieldName(previous, i == 0, field.name)) return false;
+      Node<decltype(model::RecordState::registers)>();
       if (in_.Count() != 1) return false;  // no value, or a conflict
-      field.text = in_.Bytes();
+      field.text = Value();
       if (!ReadDumpedFlatValue(field.text)) return false;
-      in_.Clock();
-      Name();  // the writer's device
-      Name();  // its author
+      Written();
       std::string_view device;
       for (std::size_t j = 0, seen = in_.Count(); j < seen; ++j) {
+        budget_.Charge(sizeof(model::VersionVector::Entry));
         const std::string_view next = Name();
         if (j > 0 && !(device < next)) return false;  // unsorted: the decode refuses it
         device = next;
@@ -381,14 +400,13 @@ class Scanner {
       protocol::SimpleField field;
       field.list = true;
       if (!FieldName(previous, i == 0, field.name)) return false;
+      Node<decltype(model::RecordState::appends)>();
       if (in_.Count() != 1) return false;
-      const std::string_view entry = in_.Bytes();
+      const std::string_view entry = Value();
       const auto read = ReadDumpedFlatValue(entry);
       if (!read || !read->object || !read->string_id || read->supersedes) return false;
-      const model::Hlc hlc = in_.Clock();
-      Name();  // device
-      Name();  // author
-      Consider(hlc);
+      Consider(Written());
+      Node<decltype(model::AppendState::entries)>();
       if (in_.Count() != 0) return false;  // versions its author had seen
       field.first = record_.items.size();
       field.count = 1;
@@ -405,12 +423,14 @@ class Scanner {
       protocol::SimpleField field;
       field.list = true;
       if (!FieldName(previous, i == 0, field.name)) return false;
+      Node<decltype(model::RecordState::sets)>();
       field.first = record_.items.size();
       std::string_view previous_element;
       for (std::size_t j = 0, m = in_.Count(); j < m; ++j) {
         // Without numbers, an element's key (its canonical text) is its dumped text.
-        const std::string_view element = in_.Bytes();
+        const std::string_view element = Value();
         if (!ReadDumpedFlatValue(element)) return false;
+        Node<decltype(model::SetState::elements)>();
         if (j > 0 && !(previous_element < element)) return false;
         previous_element = element;
         const std::size_t adds = in_.Count();
@@ -418,9 +438,11 @@ class Scanner {
         std::optional<std::pair<model::Hlc, std::string_view>> previous_add;
         for (std::size_t k = 0; k < adds; ++k) {
           if (!VersionAfter(previous_add)) return false;
+          Node<decltype(model::SetElement::adds)>();
           Consider(previous_add->first);
           std::optional<std::pair<model::Hlc, std::string_view>> previous_seen;
           for (std::size_t l = 0, seen = in_.Count(); l < seen; ++l) {
+            budget_.Charge(sizeof(model::Version));
             if (!VersionAfter(previous_seen)) return false;
           }
         }
@@ -434,6 +456,7 @@ class Scanner {
   }
 
   Reader& in_;
+  DecodeBudget budget_;
   std::vector<std::string_view> names_;
   protocol::SimpleRecord record_;
 };
@@ -468,9 +491,10 @@ namespace outreach::protocol {
 
 std::optional<SimpleRecord> ScanSimpleRecord(std::string_view bytes) {
   if (!internal::IsPackedRecord(bytes)) return std::nullopt;
-  internal::Reader in(bytes.substr(internal::kPackedRecordMagic.size()));
+  const std::string_view body = bytes.substr(internal::kPackedRecordMagic.size());
+  internal::Reader in(body);
   try {
-    return internal::Scanner(in).Scan();
+    return internal::Scanner(in, body.size()).Scan();
   } catch (const internal::DecodeError&) {
     return std::nullopt;
   }

@@ -60,7 +60,8 @@ class ReplicaStore {
   // pending changes, its view otherwise. None: the server has not confirmed it yet (or the
   // device has no such record).
   Result<std::optional<model::RecordState>> LoadConfirmed(std::string_view record_id);
-  // The same, as stored (protocol::EncodeRecordState), not decoded.
+  // The same as stored, not decoded: packed (protocol::EncodeRecordState) or, stored before
+  // protocol 1.3, in the archive form.
   Result<std::optional<std::string>> LoadConfirmedBytes(std::string_view record_id);
   // Stores the view with its values (JSON text, what queries read); `encoded_state`, if not
   // empty, is `state` as the protocol encodes it (protocol::EncodeRecordState), stored as is.

@@ -8,7 +8,6 @@
 
 #include "core/merge/join.h"
 #include "core/protocol/binary_codec.h"
-#include "core/protocol/internal/packed_record.h"
 
 namespace outreach::merge {
 namespace {
@@ -47,8 +46,8 @@ struct JoinContainsTest : ::testing::Test {
     EXPECT_EQ(contains, JoinStates(mine, theirs) == theirs) << "disagrees with the join";
     // From the packed bytes: the same answer, except that states with deletions are left to
     // the decoded check (false).
-    const bool packed = protocol::PackedStateContains(protocol::internal::PackRecord(theirs),
-                                                      protocol::internal::PackRecord(mine));
+    const bool packed = protocol::PackedStateContains(protocol::EncodeRecordState(theirs),
+                                                      protocol::EncodeRecordState(mine));
     const bool deletions = !mine.deletions.empty() || !mine.deletions_seen.empty() ||
                            !theirs.deletions.empty() || !theirs.deletions_seen.empty();
     EXPECT_EQ(packed, contains && !deletions) << "the packed reading disagrees";

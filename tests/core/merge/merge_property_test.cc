@@ -30,7 +30,6 @@
 #include "core/model/canonical_json.h"
 #include "core/model/record_codec.h"
 #include "core/protocol/binary_codec.h"
-#include "core/protocol/internal/packed_record.h"
 #include "tests/core/merge/merge_test_util.h"
 
 namespace outreach::merge {
@@ -208,7 +207,7 @@ class Simulation {
     // Read from the packed bytes, it may only say "contained" where the join says so too; and
     // of states with no deletion (the kind it reads), it says so exactly there.
     const bool packed_contains = protocol::PackedStateContains(
-        protocol::internal::PackRecord(states_[other]), protocol::internal::PackRecord(states_[r]));
+        protocol::EncodeRecordState(states_[other]), protocol::EncodeRecordState(states_[r]));
     if (packed_contains) RC_ASSERT(joined == states_[other]);
     const auto no_deletion = [](const RecordState& state) {
       return state.deletions.empty() && state.deletions_seen.empty();

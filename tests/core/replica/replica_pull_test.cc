@@ -1,7 +1,8 @@
 // Replica::ReadPulled and ApplyPulled: a simple pulled record (protocol::ScanSimpleRecord) is
 // stored from its bytes and values without being decoded, and what it shows is exactly what
-// the decoded path shows; any other record is decoded, and a simple one this device already
-// holds or has changes of is decoded and joined.
+// the decoded path shows; any other record is decoded. One this device already holds is stored
+// as it came when its bytes show it holds the device's copy and nothing of it is pending;
+// otherwise it is decoded and joined.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -245,7 +246,30 @@ TEST_F(ReplicaPullTest, AHeldRecordIsStoredAsItCameOnlyWhenItHoldsTheDevicesCopy
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 }
 
-// Held here, or with changes pending here: decoded and joined, the changes shown on top.
+// An edit accepted and sent back in the same answer: once its result is settled nothing of the
+// record is pending, so the copy that came is stored as it is and the confirmed copy kept
+// under the edit (pending_base) goes.
+TEST_F(ReplicaPullTest, AnAcceptedEditSentBackLeavesNoConfirmedCopyBehind) {
+  const model::RecordState first = AContact();
+  ASSERT_THAT(ApplySimple({}, first), IsOk());
+  clock_.Advance(1000);
+  ASSERT_THAT(replica_->Update(first.id, Json{{"location_text", "by the station"}}), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
+  ASSERT_EQ(pending.size(), 1u);
+  const model::RecordState server =
+      merge::Merge(*schemas_->Find("contact"), first, pending[0].change).state;
+  ASSERT_THAT(ApplySimple({PushResult{pending[0].change.change_id, false, ""}}, server), IsOk());
+  ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(first.id));
+  EXPECT_FALSE(view.has_pending_changes);
+  EXPECT_EQ(view.values["location_text"], "by the station");
+  ASSERT_OK_AND_ASSIGN(auto bases, db_->Prepare("SELECT count(*) FROM pending_base"));
+  ASSERT_OK_AND_ASSIGN(bool row, bases.Step());
+  ASSERT_TRUE(row);
+  EXPECT_EQ(bases.ColumnInt64(0), 0);
+  EXPECT_THAT(replica_->CheckViews(), IsOk());
+}
+
+// Held here with changes pending here: decoded and joined, the changes shown on top.
 TEST_F(ReplicaPullTest, ASimpleRecordHeldHereIsDecodedAndJoined) {
   const std::string young_person = "0190a6c2-0000-7000-8000-0000000000a1";
   ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("contact", Contact(young_person)));
