@@ -192,37 +192,26 @@ Status Replica::ApplyPulled(const std::vector<PushResult>& results,
   for (PulledRecord& record : records) {
     // Joined, not replaced (see ApplyServerRecord).
     OUTREACH_ASSIGN_OR_RETURN(auto stored, store_->LoadConfirmedBytes(record.id));
-    // Most records a device is sent it holds already, with nothing of them pending, and the
-    // server's copy holds all the device had: told from the bytes (neither state decoded), it
-    // is kept as it came. Only bytes read as a state here are read so (bytes_read); values not
-    // made on receipt are made by the decoded path below.
-    if (stored.has_value() && record.bytes_read && !record.values.empty()) {
-      OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record.id));
-      if (pending.empty() && protocol::PackedStateContains(record.bytes, *stored)) {
-        OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record.id).status());
-        // Not deleted: a state with deletions is never read from its bytes.
-        OUTREACH_RETURN_IF_ERROR(store_->SaveViewRow(record.id, record.collection, record.values,
-                                                     /*deleted=*/false, record.bytes));
-        rebuild.erase(record.id);
-        continue;
-      }
+    OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record.id));
+    // With nothing of it pending, stored from its bytes and values, neither state decoded:
+    // a simple record new to this device, or (most records a device is sent) one it holds
+    // whose copy the server's holds, told from the bytes. Only bytes read as a state here are
+    // read so (bytes_read); values not made on receipt are made by the decoded path below.
+    // Not deleted: a state with deletions is never read from its bytes.
+    const bool new_here = !stored.has_value() && !record.state.has_value();
+    const auto held_as_sent = [&] {
+      return stored.has_value() && record.bytes_read && !record.values.empty() &&
+             protocol::PackedStateContains(record.bytes, *stored);
+    };
+    if (pending.empty() && (new_here || held_as_sent())) {
+      OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record.id).status());
+      OUTREACH_RETURN_IF_ERROR(store_->SaveViewRow(record.id, record.collection, record.values,
+                                                   /*deleted=*/false, record.bytes));
+      rebuild.erase(record.id);
+      continue;
     }
-    std::optional<model::RecordState> confirmed;
-    if (stored.has_value()) {
-      auto decoded = protocol::DecodeRecordState(*stored);
-      if (!decoded.ok()) return CorruptError("a stored record state does not decode");
-      confirmed = *std::move(decoded);
-    }
+    OUTREACH_ASSIGN_OR_RETURN(auto confirmed, detail::ReplicaStore::DecodeStored(stored));
     if (!record.state.has_value()) {
-      // New to this device and nothing of it pending: stored from its bytes and values.
-      OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record.id));
-      if (!confirmed.has_value() && pending.empty()) {
-        OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record.id).status());
-        OUTREACH_RETURN_IF_ERROR(store_->SaveViewRow(record.id, record.collection, record.values,
-                                                     /*deleted=*/false, record.bytes));
-        rebuild.erase(record.id);
-        continue;
-      }
       OUTREACH_ASSIGN_OR_RETURN(record.state, protocol::DecodeRecordState(record.bytes));
     }
     const model::RecordState& state = *record.state;

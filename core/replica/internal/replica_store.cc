@@ -157,28 +157,32 @@ Status ReplicaStore::MigrateFromLayout2() {
   return SetMeta(kFormatKey, kFormat);
 }
 
-Result<std::optional<model::RecordState>> ReplicaStore::LoadState(const char* sql,
-                                                                  std::string_view record_id) {
-  OUTREACH_ASSIGN_OR_RETURN(CachedStatement select, Cached(sql));
-  OUTREACH_RETURN_IF_ERROR(select->BindText(1, record_id));
-  OUTREACH_ASSIGN_OR_RETURN(bool found, select->Step());
-  if (!found) return std::optional<model::RecordState>();
-  if (select->ColumnIsNull(0)) return CorruptError("a stored view has no state");
-  auto state = protocol::DecodeRecordState(AsText(select->ColumnBlob(0)));
-  if (!state.ok()) return CorruptError("a stored record state does not decode");
-  return std::optional<model::RecordState>(*std::move(state));
-}
-
-Result<std::optional<model::RecordState>> ReplicaStore::LoadView(std::string_view record_id) {
-  return LoadState("SELECT state FROM local_view WHERE record_id = ?", record_id);
-}
-
-Result<std::optional<model::RecordState>> ReplicaStore::LoadConfirmed(std::string_view record_id) {
-  OUTREACH_ASSIGN_OR_RETURN(auto stored, LoadConfirmedBytes(record_id));
+Result<std::optional<model::RecordState>> ReplicaStore::DecodeStored(
+    const std::optional<std::string>& stored) {
   if (!stored.has_value()) return std::optional<model::RecordState>();
   auto state = protocol::DecodeRecordState(*stored);
   if (!state.ok()) return CorruptError("a stored record state does not decode");
   return std::optional<model::RecordState>(*std::move(state));
+}
+
+Result<std::optional<std::string>> ReplicaStore::LoadViewBytes(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement view,
+                            Cached("SELECT state FROM local_view WHERE record_id = ?"));
+  OUTREACH_RETURN_IF_ERROR(view->BindText(1, record_id));
+  OUTREACH_ASSIGN_OR_RETURN(const bool found, view->Step());
+  if (!found) return std::optional<std::string>();
+  if (view->ColumnIsNull(0)) return CorruptError("a stored view has no state");
+  return std::optional<std::string>(AsText(view->ColumnBlob(0)));
+}
+
+Result<std::optional<model::RecordState>> ReplicaStore::LoadView(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto stored, LoadViewBytes(record_id));
+  return DecodeStored(stored);
+}
+
+Result<std::optional<model::RecordState>> ReplicaStore::LoadConfirmed(std::string_view record_id) {
+  OUTREACH_ASSIGN_OR_RETURN(auto stored, LoadConfirmedBytes(record_id));
+  return DecodeStored(stored);
 }
 
 Result<std::optional<std::string>> ReplicaStore::LoadConfirmedBytes(std::string_view record_id) {
@@ -192,14 +196,7 @@ Result<std::optional<std::string>> ReplicaStore::LoadConfirmedBytes(std::string_
       return std::optional<std::string>(AsText(base->ColumnBlob(0)));
     }
   }
-  // Nothing pending: the view is the confirmed state.
-  OUTREACH_ASSIGN_OR_RETURN(CachedStatement view,
-                            Cached("SELECT state FROM local_view WHERE record_id = ?"));
-  OUTREACH_RETURN_IF_ERROR(view->BindText(1, record_id));
-  OUTREACH_ASSIGN_OR_RETURN(const bool found, view->Step());
-  if (!found) return std::optional<std::string>();
-  if (view->ColumnIsNull(0)) return CorruptError("a stored view has no state");
-  return std::optional<std::string>(AsText(view->ColumnBlob(0)));
+  return LoadViewBytes(record_id);  // nothing pending: the view is the confirmed state
 }
 
 Result<bool> ReplicaStore::HasPendingBase(std::string_view record_id) {

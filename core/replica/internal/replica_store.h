@@ -63,6 +63,9 @@ class ReplicaStore {
   // The same as stored, not decoded: packed (protocol::EncodeRecordState) or, stored before
   // protocol 1.3, in the archive form.
   Result<std::optional<std::string>> LoadConfirmedBytes(std::string_view record_id);
+  // A state as stored, decoded (none: none); corrupt if it does not decode.
+  static Result<std::optional<model::RecordState>> DecodeStored(
+      const std::optional<std::string>& stored);
   // Stores the view with its values (JSON text, what queries read); `encoded_state`, if not
   // empty, is `state` as the protocol encodes it (protocol::EncodeRecordState), stored as is.
   Status SaveView(const model::RecordState& state, std::string_view values, bool deleted,
@@ -134,7 +137,7 @@ class ReplicaStore {
   explicit ReplicaStore(storage::Database* db) : db_(db) {}
   // Layout 2 -> 3, inside Open's transaction.
   Status MigrateFromLayout2();
-  Result<std::optional<model::RecordState>> LoadState(const char* sql, std::string_view record_id);
+  Result<std::optional<std::string>> LoadViewBytes(std::string_view record_id);
   // A cached statement lent to one scope, reset when the scope ends: a SELECT left on a row
   // would keep a read transaction open, and a WAL that cannot be checkpointed past it grows
   // without end.
