@@ -319,8 +319,12 @@ class Replica {
   Status Rebuild(std::string_view record_id, const model::RecordState* confirmed = nullptr,
                  std::string_view encoded_confirmed = {}, std::string_view confirmed_values = {});
   // Folds the accepted `change_ids` of one record into its confirmed state and takes them out
-  // of the outbox (MarkAccepted, ApplySyncAnswer); the caller saves the clock.
-  Status FoldAccepted(std::string_view record_id, const std::set<std::string>& change_ids);
+  // of the outbox (MarkAccepted, ApplySyncAnswer), raising `folded` to the newest reading
+  // among them. The changes left the outbox: the caller raises the floor to `folded` (the
+  // server has them; re-stamping must never go below them), once for all the records it
+  // folds, and saves the clock, which covers them, in the same transaction.
+  Status FoldAccepted(std::string_view record_id, const std::set<std::string>& change_ids,
+                      model::Hlc& folded);
   // ApplyPulled's first part: each result of a push marks its change rejected, or takes it out
   // of the outbox: folded into its record, or (a record of `pulled`) left to `rebuild` from the
   // record the server sent.

@@ -63,24 +63,26 @@ Status Replica::MarkAccepted(std::string_view change_id) {
   OUTREACH_ASSIGN_OR_RETURN(auto txn, store_->Begin());
   OUTREACH_ASSIGN_OR_RETURN(std::string record_id, store_->OutboxRecord(change_id));
   const std::string id(change_id);
-  OUTREACH_RETURN_IF_ERROR(FoldAccepted(record_id, std::set<std::string>{id}));
+  model::Hlc folded;
+  OUTREACH_RETURN_IF_ERROR(FoldAccepted(record_id, std::set<std::string>{id}, folded));
+  OUTREACH_RETURN_IF_ERROR(RaiseFloor(folded));
   OUTREACH_RETURN_IF_ERROR(SaveClock());
   return txn.Commit();
 }
 
-Status Replica::FoldAccepted(std::string_view record_id, const std::set<std::string>& change_ids) {
+Status Replica::FoldAccepted(std::string_view record_id, const std::set<std::string>& change_ids,
+                             model::Hlc& folded) {
   // The server's state of the record (ApplyServerRecord) includes the changes from now on;
   // until it arrives (or for good, when the server's answer left the record out because this
   // device can make it exactly), keep showing them by folding them into the confirmed state,
   // in writing order, with the merge the server ran.
   OUTREACH_ASSIGN_OR_RETURN(const auto heads, store_->LoadPendingHeads(record_id));
-  model::Hlc newest;
   bool all_pending_folded = !heads.empty();
   for (const model::Change& head : heads) {
     if (change_ids.count(head.change_id) == 0) {
       all_pending_folded = false;
     } else {
-      newest = std::max(newest, head.version.hlc);
+      folded = std::max(folded, head.version.hlc);
     }
   }
   if (all_pending_folded) {
@@ -91,9 +93,7 @@ Status Replica::FoldAccepted(std::string_view record_id, const std::set<std::str
     OUTREACH_ASSIGN_OR_RETURN(const bool promoted, store_->RemovePendingBase(record_id));
     if (promoted) {
       for (const std::string& id : change_ids) OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(id));
-      // The changes left the outbox: re-stamping must never go below them (the server has
-      // them), and the caller saves the clock, which covers them, in the same transaction.
-      return RaiseFloor(newest);
+      return Status::Ok();
     }
   }
   OUTREACH_ASSIGN_OR_RETURN(auto confirmed, store_->LoadConfirmed(record_id));
@@ -105,9 +105,6 @@ Status Replica::FoldAccepted(std::string_view record_id, const std::set<std::str
     if (schema != nullptr) (void)merge::MergeInPlace(*schema, state, entry.change);
   }
   for (const std::string& id : change_ids) OUTREACH_RETURN_IF_ERROR(store_->RemoveFromOutbox(id));
-  // The changes left the outbox: re-stamping must never go below them (the server has them),
-  // and the caller saves the clock, which covers them, in the same transaction.
-  if (!newest.IsZero()) OUTREACH_RETURN_IF_ERROR(RaiseFloor(newest));
   if (state.id.empty()) return Rebuild(record_id);
   return Rebuild(record_id, &state);
 }

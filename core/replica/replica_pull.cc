@@ -162,10 +162,11 @@ Status Replica::SettleResults(const std::vector<PushResult>& results,
       fold[*record_id].insert(result.change_id);
     }
   }
+  model::Hlc folded;
   for (const auto& [record_id, change_ids] : fold) {
-    OUTREACH_RETURN_IF_ERROR(FoldAccepted(record_id, change_ids));
+    OUTREACH_RETURN_IF_ERROR(FoldAccepted(record_id, change_ids, folded));
   }
-  return Status::Ok();
+  return RaiseFloor(folded);
 }
 
 Status Replica::ApplyPulled(const std::vector<PushResult>& results,

@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS outbox(
   record_id TEXT NOT NULL, change BLOB NOT NULL,
   status TEXT NOT NULL DEFAULT 'pending', reason TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS outbox_by_record ON outbox(record_id, seq);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(seq) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_rejected ON outbox(seq) WHERE status = 'rejected';
 )sql";
 
 // Rows of about 1-2 KB live in rowid tables: in a WITHOUT ROWID table (an index b-tree) a row
@@ -25,6 +27,13 @@ CREATE INDEX IF NOT EXISTS outbox_by_record ON outbox(record_id, seq);
 // written per record; a rowid table keeps rows up to ~4 KB inline, several to a page. States
 // and changes are stored in the protocol's binary archive (as the server stores them): a third
 // of the JSON's size and several times cheaper to write and read.
+//
+// The outbox's counts by status (every sync's start, the status screen) read the partial
+// indexes outbox_pending and outbox_rejected, a row id per change: counting in the table read
+// and decrypted every stored change (some 100 MB for 100,000 pending contacts). Partial, not
+// one index on status: given `record_id = ? AND status = 'pending'`, SQLite picked an index on
+// status over outbox_by_record and walked every pending change for one record. A database
+// made before them gains them when opened (CREATE INDEX IF NOT EXISTS, no layout change).
 //
 // Each record is stored once, in its view row (layout 3). Its confirmed state is kept apart,
 // in pending_base, only while it has pending changes: a pulled record is one row, and a push
@@ -384,9 +393,14 @@ Result<std::vector<StoredOutboxEntry>> ReplicaStore::LoadPendingEncoded(
 }
 
 Result<std::int64_t> ReplicaStore::CountOutbox(OutboxStatus status) {
-  OUTREACH_ASSIGN_OR_RETURN(CachedStatement count,
-                            Cached("SELECT count(*) FROM outbox WHERE status = ?"));
-  OUTREACH_RETURN_IF_ERROR(count->BindText(1, StatusText(status)));
+  // Counted in the status's partial index (outbox_pending, outbox_rejected: a row id per
+  // change), not in the table of stored changes. The status is written into the SQL, not
+  // bound: SQLite uses a partial index only where the query's own text implies its WHERE.
+  OUTREACH_ASSIGN_OR_RETURN(
+      CachedStatement count,
+      Cached(status == OutboxStatus::kPending
+                 ? "SELECT count(*) FROM outbox WHERE status = 'pending'"
+                 : "SELECT count(*) FROM outbox WHERE status = 'rejected'"));
   OUTREACH_RETURN_IF_ERROR(count->Step().status());
   return count->ColumnInt64(0);
 }
