@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <utility>
+
 #include "core/storage/database_internal.h"
 #include "core/storage/internal/background_checkpointer.h"
 #include "core/storage/internal/encrypted_vfs.h"
@@ -317,6 +319,27 @@ std::int64_t Database::LastChanges() const { return sqlite3_changes64(db_); }
 Status Database::StatusFromSqlite(int rc, std::string_view action) const {
   return detail::StatusFromSqlite(db_, rc, action, context_.get());
 }
+
+CheckpointHold::CheckpointHold(detail::BackgroundCheckpointer* held) : held_(held) {
+  if (held_ != nullptr) held_->Hold();
+}
+
+CheckpointHold::~CheckpointHold() {
+  if (held_ != nullptr) held_->Release();
+}
+
+CheckpointHold::CheckpointHold(CheckpointHold&& other) noexcept
+    : held_(std::exchange(other.held_, nullptr)) {}
+
+CheckpointHold& CheckpointHold::operator=(CheckpointHold&& other) noexcept {
+  if (this != &other) {
+    if (held_ != nullptr) held_->Release();
+    held_ = std::exchange(other.held_, nullptr);
+  }
+  return *this;
+}
+
+CheckpointHold Database::HoldCheckpoints() { return CheckpointHold(checkpointer_.get()); }
 
 std::int64_t DatabaseInternal::BackgroundCopies(const Database& db) {
   return db.checkpointer_ == nullptr ? -1 : db.checkpointer_->copies();

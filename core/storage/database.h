@@ -71,6 +71,22 @@ struct OpenOptions {
   std::string base_vfs;
 };
 
+// While alive, the background copy of a database's WAL (OpenOptions::checkpoint_in_background)
+// does not start (Database::HoldCheckpoints). Movable; must not outlive its database.
+class CheckpointHold {
+ public:
+  CheckpointHold() = default;
+  explicit CheckpointHold(detail::BackgroundCheckpointer* held);
+  ~CheckpointHold();
+  CheckpointHold(CheckpointHold&& other) noexcept;
+  CheckpointHold& operator=(CheckpointHold&& other) noexcept;
+  CheckpointHold(const CheckpointHold&) = delete;
+  CheckpointHold& operator=(const CheckpointHold&) = delete;
+
+ private:
+  detail::BackgroundCheckpointer* held_ = nullptr;
+};
+
 class Database {
  public:
   // Creates a new encrypted database at `path` with a key file at KeyFilePath(path).
@@ -113,6 +129,13 @@ class Database {
 
   // Copies the WAL into the database and truncates the WAL (after a background copy under way).
   Status Checkpoint();
+  // Holds the background copy of the WAL off while the returned hold lives (and for a quiet
+  // spell after the last one goes; holds count, they do not nest): a server holds it while it
+  // answers a sync, so the copy, which reads, authenticates and writes back every page written
+  // since the last, runs when no sync waits for the CPU it takes. Once the WAL holds half
+  // again its limit the copy runs held or not, so under steady load it stays bounded. Without
+  // a background copy, a hold holds nothing.
+  CheckpointHold HoldCheckpoints();
   // PRAGMA integrity_check: "ok" or SQLite's list of problems.
   Result<std::string> IntegrityCheck();
 

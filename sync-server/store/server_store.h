@@ -109,6 +109,12 @@ class PushTransaction {
   virtual Status Commit() = 0;  // without it, destruction rolls back
 };
 
+// Held while a sync is answered (ServerStore::Busy).
+class StoreBusy {
+ public:
+  virtual ~StoreBusy() = default;
+};
+
 class ServerStore {
  public:
   virtual ~ServerStore() = default;
@@ -134,6 +140,10 @@ class ServerStore {
   virtual Result<std::vector<Device>> ListDevices() = 0;
 
   // --- sync ------------------------------------------------------------------------------
+  // Held while a sync is answered, for as long as the returned object lives: upkeep the store
+  // can put off (SQLite: copying its WAL into the database) waits for a quiet spell, rather
+  // than take the CPU a sync is waiting for. Null: nothing to hold.
+  virtual std::unique_ptr<StoreBusy> Busy() = 0;
   virtual Result<std::unique_ptr<PushTransaction>> BeginPush() = 0;
   // The highest reading of the changes `device_id` pushed that the store holds, raised in
   // each push's transaction ({0, 0}: none yet); nullopt when the store does not know (a

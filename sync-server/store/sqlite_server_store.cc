@@ -353,6 +353,16 @@ class SqliteServerStore final : public ServerStore {
     return devices;
   }
 
+  std::unique_ptr<StoreBusy> Busy() override {
+    // The writer's connection is the one that copies the WAL in the background.
+    struct Held final : StoreBusy {
+      storage::CheckpointHold checkpoints;
+    };
+    auto held = std::make_unique<Held>();
+    held->checkpoints = writer_.db->HoldCheckpoints();
+    return held;
+  }
+
   Result<std::unique_ptr<PushTransaction>> BeginPush() override {
     std::unique_lock lock(writer_.mutex);
     OUTREACH_ASSIGN_OR_RETURN(auto txn, writer_.db->Begin());

@@ -249,6 +249,8 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device,
                                             const protocol::SyncRequest& request,
                                             protocol::BinaryRequestReader* reader,
                                             protocol::SyncRequest* filled) {
+  // The store's upkeep (the WAL's copy) waits while this round is answered.
+  const std::unique_ptr<StoreBusy> busy = store_->Busy();
   const std::size_t pushed = reader != nullptr ? reader->change_count() : request.changes.size();
   const auto after = CursorSequence(request.cursor, device.user.team_id);
   if (!after) {

@@ -66,6 +66,20 @@ bool BackgroundCheckpointer::AfterCommit(int wal_frames) {
   return writer_copies;
 }
 
+void BackgroundCheckpointer::Hold() {
+  std::lock_guard lock(mutex_);
+  ++holds_;
+}
+
+void BackgroundCheckpointer::Release() {
+  {
+    std::lock_guard lock(mutex_);
+    --holds_;
+    last_release_ = std::chrono::steady_clock::now();
+  }
+  wake_.notify_one();
+}
+
 void BackgroundCheckpointer::WriterCopied(int copied) {
   std::lock_guard lock(mutex_);
   copied_ = std::max(copied_, copied);
@@ -85,6 +99,19 @@ void BackgroundCheckpointer::Run() {
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || requested_; });
+    if (stopping_) return;
+    // Held (a sync being answered), or released only a moment ago: wait, unless the WAL has
+    // grown to kCopiesHeldAt times the limit. Commits meanwhile only raise last_frames_.
+    while (!stopping_ && last_frames_ < kCopiesHeldAt * pages_) {
+      if (holds_ > 0) {
+        wake_.wait(lock);
+      } else if (const auto quiet = last_release_ + kQuietAfterHolds;
+                 std::chrono::steady_clock::now() < quiet) {
+        wake_.wait_until(lock, quiet);
+      } else {
+        break;
+      }
+    }
     if (stopping_) return;
     requested_ = false;
     if (writer_->poisoned()) {  // nothing is copied after a page failed authentication

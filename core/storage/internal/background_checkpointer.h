@@ -13,9 +13,12 @@
 // writes, and no reader is using the WAL; under steady commits that may not happen, so the
 // writer copies the rest itself once the WAL reaches twice the limit, after the copy under way
 // (HoldOff), as it did without this thread. While a reader keeps using the WAL, it grows past
-// that, as it does with SQLite's own autocheckpoint.
+// that, as it does with SQLite's own autocheckpoint. A copy due while the database is held
+// (Hold: a server answering syncs) waits for a quiet spell, or for the WAL to reach half again
+// the limit, whichever comes first.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -52,6 +55,13 @@ class BackgroundCheckpointer {
   void WriterCopied(int copied);
   // While held, no copy of this thread runs (one under way is waited for).
   std::unique_lock<std::mutex> HoldOff() { return std::unique_lock(copying_); }
+  // Database::HoldCheckpoints: while any hold is on, and for kQuietAfterHolds after the last
+  // goes, a copy waits to start (one under way goes on), until the WAL holds kCopiesHeldAt
+  // times the limit.
+  void Hold();
+  void Release();
+  static constexpr std::chrono::milliseconds kQuietAfterHolds{50};
+  static constexpr double kCopiesHeldAt = 1.5;
 
   // For tests: copies of this thread that found frames copied; times the writer copied.
   std::int64_t copies() const;
@@ -75,6 +85,8 @@ class BackgroundCheckpointer {
   int copied_ = 0;  // guarded by mutex_: frames of the WAL known copied (its last copy's end)
   int last_frames_ = 0;          // guarded by mutex_: the WAL's frames at the last commit
   std::int64_t generation_ = 0;  // guarded by mutex_: times the WAL was written from its start
+  int holds_ = 0;                   // guarded by mutex_
+  std::chrono::steady_clock::time_point last_release_;  // guarded by mutex_
   std::int64_t copies_ = 0;        // guarded by mutex_
   std::int64_t writer_copies_ = 0;  // guarded by mutex_
   std::thread thread_;

@@ -111,6 +111,66 @@ TEST(BackgroundCheckpointTest, TheWalIsCopiedOnItsOwnThreadWhileTheWriterGoesOn)
   EXPECT_EQ(check, "ok");
 }
 
+// A server holds the copy off while it answers syncs (HoldCheckpoints): the copy reads,
+// authenticates and writes back every page written since the last, and in the middle of a
+// sync it took the CPU that sync was waiting for. It runs once nothing has held it for a
+// quiet spell.
+TEST(BackgroundCheckpointTest, WhileHeldTheCopyWaitsForAQuietSpell) {
+  testing::TempDir dir;
+  std::unique_ptr<Database> db;
+  ASSERT_NO_FATAL_FAILURE(CreateWithRows(dir.File("server.db"), BackgroundOptions(), 0, &db));
+  {
+    const CheckpointHold busy = db->HoldCheckpoints();
+    // Past the limit (about 110 frames of 100), short of half again.
+    ASSERT_NO_FATAL_FAILURE(InsertBatch(*db, 0, 50));
+    ASSERT_NO_FATAL_FAILURE(InsertBatch(*db, 50, 50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(DatabaseInternal::BackgroundCopies(*db), 0) << "copied while held";
+    {
+      const CheckpointHold another = db->HoldCheckpoints();  // holds count, not nest
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(DatabaseInternal::BackgroundCopies(*db), 0) << "copied while the first is held";
+  }
+  EXPECT_TRUE(Eventually([&] { return DatabaseInternal::BackgroundCopies(*db) > 0; }))
+      << "the copy runs once released";
+  ASSERT_NO_FATAL_FAILURE(ExpectRows(*db, 100));
+}
+
+// Under steady load nothing is ever quiet: held or not, the copy goes on once the WAL holds
+// half again its limit, and the WAL stays bounded.
+TEST(BackgroundCheckpointTest, HeldWithoutEndTheCopyStillRunsAndTheWalStaysBounded) {
+  testing::TempDir dir;
+  const std::string path = dir.File("server.db");
+  std::unique_ptr<Database> db;
+  ASSERT_NO_FATAL_FAILURE(CreateWithRows(path, BackgroundOptions(), 0, &db));
+  const CheckpointHold busy = db->HoldCheckpoints();
+  // About 165 frames: past half again the limit of 100, short of the writer's 200.
+  for (int batch = 0; batch < 3; ++batch) {
+    ASSERT_NO_FATAL_FAILURE(InsertBatch(*db, batch * 50, 50));
+  }
+  EXPECT_TRUE(Eventually([&] { return DatabaseInternal::BackgroundCopies(*db) > 0; }))
+      << "copied while held";
+  for (int batch = 3; batch < 40; ++batch) {
+    ASSERT_NO_FATAL_FAILURE(InsertBatch(*db, batch * 50, 50));
+  }
+  constexpr std::int64_t kFrameBytes = 24 + 4096;
+  EXPECT_LT(testing::FileSize(path + "-wal"), (2 * kPages + 2 * 60) * kFrameBytes);
+  ASSERT_NO_FATAL_FAILURE(ExpectRows(*db, 2000));
+}
+
+// Holding a database that copies for itself (no background copy) changes nothing.
+TEST(BackgroundCheckpointTest, HoldingWithoutABackgroundCopyIsHarmless) {
+  testing::TempDir dir;
+  OpenOptions options = BackgroundOptions();
+  options.checkpoint_in_background = false;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Create(dir.File("device.db"),
+                                                 KeySource::Passcode("pin"), options));
+  const CheckpointHold busy = db->HoldCheckpoints();
+  ASSERT_NO_FATAL_FAILURE(InsertBatch(*db, 0, 50));
+  ASSERT_NO_FATAL_FAILURE(ExpectRows(*db, 50));
+}
+
 TEST(BackgroundCheckpointTest, UnderSteadyCommitsTheWalStaysBounded) {
   testing::TempDir dir;
   const std::string path = dir.File("device.db");
