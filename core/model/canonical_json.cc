@@ -59,9 +59,28 @@ bool NeedsNormalizing(const nlohmann::json& value) {
   }
 }
 
+// Printable ASCII other than '"' and '\\': what dump() writes between its quotes unchanged.
+bool IsPlainText(const std::string& text) {
+  bool plain = true;
+  for (const char c : text) plain &= c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  return plain;
+}
+
 }  // namespace
 
 std::string CanonicalJson(const nlohmann::json& value) {
+  // A plain string (most set elements: ids, codes) is quoted as it is, as dump() would.
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    if (IsPlainText(text)) {
+      std::string quoted;
+      quoted.reserve(text.size() + 2);
+      quoted += '"';
+      quoted += text;
+      quoted += '"';
+      return quoted;
+    }
+  }
   // nlohmann's object is a std::map: keys come out sorted; dump() uses the shortest exact
   // float form. Invalid UTF-8 is replaced rather than thrown on. Most values (every set
   // element merged) hold no number to respell: they are dumped without a copy.

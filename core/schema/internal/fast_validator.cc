@@ -291,7 +291,20 @@ bool HoldsNumber(const Json& value) {
 // A string's length as valijson's u8_strlen counts it: a byte and the continuation bytes after
 // it make one character, up to the first NUL or the first sequence that decodes to 0.
 // Unknown (nullopt) past six bytes a character, where valijson's table ends.
+// Whether every byte is ASCII and none is NUL: then valijson's length is the byte count. One
+// pass without an early exit, which the compiler vectorises (a contact's notes are 600 bytes).
+bool IsAsciiWithoutNul(const std::string& text) {
+  unsigned char any_high = 0;
+  bool any_nul = false;
+  for (const char c : text) {
+    any_high |= static_cast<unsigned char>(c);
+    any_nul |= c == '\0';
+  }
+  return (any_high & 0x80) == 0 && !any_nul;
+}
+
 std::optional<std::size_t> ValijsonLength(const std::string& text) {
+  if (IsAsciiWithoutNul(text)) return text.size();
   static constexpr std::uint64_t kOffsets[] = {0x00000000UL, 0x00003080UL, 0x000E2080UL,
                                                0x03C82080UL, 0xFA082080UL, 0x82082080UL};
   const auto at = [&text](std::size_t i) { return static_cast<unsigned char>(text[i]); };

@@ -3,10 +3,33 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
 namespace outreach::model {
 namespace {
 
 using Json = nlohmann::json;
+
+// A string is spelled as dump() spells it, whatever it holds: quotes, backslashes, control
+// characters, DEL, UTF-8 and invalid UTF-8 (replaced), and plain text (quoted as it is).
+TEST(CanonicalJsonTest, StringsAreSpelledAsDumpSpellsThem) {
+  const std::string pieces[] = {"a", "Z", " ", "~", "0", "\"", "\\", "\n", "\t",
+                                std::string(1, '\0'), "\x1f", "\x7f", "\xc3\xa9",
+                                "\xf0\x9f\x98\x80", "\xff", "\x80", "\xc3", "-", "/"};
+  std::mt19937 random(20261127);
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const int length = static_cast<int>(random() % 12);
+    for (int k = 0; k < length; ++k) text += pieces[random() % std::size(pieces)];
+    const Json value(text);
+    ASSERT_EQ(CanonicalJson(value), value.dump(-1, ' ', false, Json::error_handler_t::replace))
+        << "piece count " << length;
+  }
+  EXPECT_EQ(CanonicalJson(Json("0190a6c2-0000-7000-8000-0000000000e1")),
+            "\"0190a6c2-0000-7000-8000-0000000000e1\"");
+  EXPECT_EQ(CanonicalJson(Json("")), "\"\"");
+}
 
 TEST(CanonicalJsonTest, SortsKeysAndDropsWhitespace) {
   const Json value = Json::parse(R"({ "b": 1, "a": {"z": true, "y": null}, "c": [3, 2] })");

@@ -157,6 +157,34 @@ TEST(FastValidatorTest, AgreesWithValijsonOnKeywordCorners) {
   EXPECT_GT(decided, 20);
 }
 
+// A string's length as valijson counts it (code points, up to a NUL): plain ASCII is counted
+// by its bytes, anything else the long way; each verdict is valijson's.
+TEST(FastValidatorTest, AgreesWithValijsonOnStringLengths) {
+  const std::string pieces[] = {"a", " ", "~", "\x7f", std::string(1, '\0'), "\xc3\xa9",
+                                "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "\x80"};
+  std::mt19937 random(1127);
+  int decided = 0;
+  for (const int min_length : {0, 3, 8}) {
+    for (const int max_length : {2, 5, 9, 600}) {
+      std::optional<Compared> compiled = CompileBoth(
+          Json{{"type", "string"}, {"minLength", min_length}, {"maxLength", max_length}});
+      ASSERT_TRUE(compiled.has_value());
+      for (int i = 0; i < 300; ++i) {
+        std::string text;
+        const bool plain = i % 2 == 0;
+        const int length = static_cast<int>(random() % 14) + (i % 10 == 0 ? 590 : 0);
+        for (int k = 0; k < length; ++k) text += plain ? "a" : pieces[random() % std::size(pieces)];
+        const FastVerdict fast = compiled->with_fast.FastVerdictOf(Json(text));
+        if (fast == FastVerdict::kUnknown) continue;
+        ++decided;
+        ASSERT_EQ(fast == FastVerdict::kValid, compiled->valijson.Validate(Json(text)).empty())
+            << "min " << min_length << " max " << max_length << " length " << text.size();
+      }
+    }
+  }
+  EXPECT_GT(decided, 2000);
+}
+
 // The top-level field a problem is under ("" for the record itself).
 std::string FieldOf(const ValidationProblem& problem) {
   if (problem.pointer.size() < 2) return "";

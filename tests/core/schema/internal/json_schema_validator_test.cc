@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 #include <nlohmann/json.hpp>
 
 #include "core/schema/internal/instance_limits.h"
@@ -150,6 +153,46 @@ TEST(JsonSchemaValidatorTest, LongDigitRunsAreRefusedBeforeAnyRegexRuns) {
   EXPECT_THAT(validator.Validate({{"p", digits}, {"q", digits}}),
               ElementsAre(ValidationProblem{"/q", "contains more than 256 consecutive digits"},
                           ValidationProblem{"/p", "contains more than 256 consecutive digits"}));
+}
+
+// The check looks at one place in 257 and follows the digits it finds there: it finds every
+// run of 257 digits or more wherever it lies, and no shorter one (a plain scan is the judge).
+TEST(JsonSchemaValidatorTest, EveryLongDigitRunIsFoundWhereverItLies) {
+  const JsonSchemaValidator validator = CompileOrDie({{"type", "object"}});
+  const auto longest_run = [](const std::string& text) {
+    std::size_t run = 0, longest = 0;
+    for (const char c : text) {
+      run = c >= '0' && c <= '9' ? run + 1 : 0;
+      longest = std::max(longest, run);
+    }
+    return longest;
+  };
+  std::mt19937 random(271126);
+  int long_ones = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text(random() % 1200, 'x');
+    // A few runs, of lengths around the limit, at random places.
+    for (int run = static_cast<int>(random() % 4); run > 0; --run) {
+      if (text.empty()) break;
+      const std::size_t length = 250 + random() % 12;
+      const std::size_t at = random() % text.size();
+      for (std::size_t k = at; k < std::min(text.size(), at + length); ++k) text[k] = '0' + k % 10;
+    }
+    const bool too_long = longest_run(text) > 256;
+    long_ones += too_long;
+    EXPECT_EQ(validator.Validate({{"v", text}}).empty(), !too_long)
+        << "longest run " << longest_run(text) << " in " << text.size() << " characters";
+  }
+  EXPECT_GT(long_ones, 300);
+  EXPECT_LT(long_ones, 2700);
+  // Exactly at the limit and one past it, at every place in a notes-sized text.
+  for (std::size_t at = 0; at + 257 <= 900; ++at) {
+    std::string text(900, 'x');
+    text.replace(at, 256, std::string(256, '9'));
+    ASSERT_TRUE(validator.Validate({{"v", text}}).empty()) << "256 digits at " << at;
+    text[at + 256] = '9';
+    ASSERT_FALSE(validator.Validate({{"v", text}}).empty()) << "257 digits at " << at;
+  }
 }
 
 TEST(JsonSchemaValidatorTest, FormatsAreCheckedWithoutRegexes) {
