@@ -288,9 +288,6 @@ bool HoldsNumber(const Json& value) {
   return false;
 }
 
-// A string's length as valijson's u8_strlen counts it: a byte and the continuation bytes after
-// it make one character, up to the first NUL or the first sequence that decodes to 0.
-// Unknown (nullopt) past six bytes a character, where valijson's table ends.
 // Whether every byte is ASCII and none is NUL: then valijson's length is the byte count. One
 // pass without an early exit, which the compiler vectorises (a contact's notes are 600 bytes).
 bool IsAsciiWithoutNul(const std::string& text) {
@@ -303,6 +300,9 @@ bool IsAsciiWithoutNul(const std::string& text) {
   return (any_high & 0x80) == 0 && !any_nul;
 }
 
+// A string's length as valijson's u8_strlen counts it: a byte and the continuation bytes after
+// it make one character, up to the first NUL or the first sequence that decodes to 0.
+// Unknown (nullopt) past six bytes a character, where valijson's table ends.
 std::optional<std::size_t> ValijsonLength(const std::string& text) {
   if (IsAsciiWithoutNul(text)) return text.size();
   static constexpr std::uint64_t kOffsets[] = {0x00000000UL, 0x00003080UL, 0x000E2080UL,

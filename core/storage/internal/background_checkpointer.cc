@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cassert>
 #include <system_error>
 
 #include "core/storage/internal/vfs_context.h"
@@ -31,6 +32,10 @@ BackgroundCheckpointer::BackgroundCheckpointer(sqlite3* connection, std::string 
       pages_(pages) {}
 
 BackgroundCheckpointer::~BackgroundCheckpointer() {
+  {
+    std::lock_guard lock(mutex_);
+    assert(holds_ == 0 && "a CheckpointHold outlived its Database");
+  }
   if (thread_.joinable()) {
     {
       std::lock_guard lock(mutex_);
@@ -55,15 +60,20 @@ bool BackgroundCheckpointer::AfterCommit(int wal_frames) {
   if (wal_frames < pages_ || writer_->poisoned()) return false;
   const bool writer_copies = failed_ || wal_frames >= pages_ * kWriterTakesOverAt;
   writer_copies_ += writer_copies;
-  // The first copy of a WAL once it holds `pages` frames, then one per quarter of that: not
-  // per commit (each copy costs two syncs, which the writer's commits wait behind), and
-  // often enough that the writer, at twice the limit, only has a short tail left to copy.
-  const int step = copied_ == 0 ? pages_ : std::max(1, pages_ / 4);
-  if (!writer_copies && wal_frames - copied_ >= step) {
+  if (!writer_copies && CopyDue()) {
     requested_ = true;
     wake_.notify_one();
   }
   return writer_copies;
+}
+
+bool BackgroundCheckpointer::CopyDue() const {
+  // The first copy of a WAL once it holds `pages` frames, then one per quarter of that: not
+  // per commit (each copy costs two syncs, which the writer's commits wait behind), and
+  // often enough that the writer, at twice the limit, only has a short tail left to copy.
+  if (last_frames_ < pages_) return false;
+  const int step = copied_ == 0 ? pages_ : std::max(1, pages_ / 4);
+  return last_frames_ - copied_ >= step;
 }
 
 void BackgroundCheckpointer::Hold() {
@@ -101,7 +111,10 @@ void BackgroundCheckpointer::Run() {
     wake_.wait(lock, [this] { return stopping_ || requested_; });
     if (stopping_) return;
     // Held (a sync being answered), or released only a moment ago: wait, unless the WAL has
-    // grown to kCopiesHeldAt times the limit. Commits meanwhile only raise last_frames_.
+    // grown to kCopiesHeldAt times the limit. The WAL's frames, not those left to copy: once
+    // past that (until SQLite writes the WAL from its start again, which a long reader puts
+    // off) copies run held or not, each quarter of the limit, rather than leave the whole
+    // copy to the writer at twice the limit, on its commit.
     while (!stopping_ && last_frames_ < kCopiesHeldAt * pages_) {
       if (holds_ > 0) {
         wake_.wait(lock);
@@ -114,6 +127,9 @@ void BackgroundCheckpointer::Run() {
     }
     if (stopping_) return;
     requested_ = false;
+    // Meanwhile the writer may have copied for itself, and the WAL started over: a copy asked
+    // for before may be due no more (it would cost two syncs for nothing).
+    if (!CopyDue()) continue;
     if (writer_->poisoned()) {  // nothing is copied after a page failed authentication
       failed_ = true;
       return;

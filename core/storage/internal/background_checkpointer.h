@@ -71,6 +71,8 @@ class BackgroundCheckpointer {
   BackgroundCheckpointer(sqlite3* connection, std::string token,
                          std::shared_ptr<const DatabaseContext> writer, int pages);
   void Run();
+  // Whether the WAL's frames call for a copy now (under mutex_).
+  bool CopyDue() const;
 
   sqlite3* connection_;
   const std::string token_;

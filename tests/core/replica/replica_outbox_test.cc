@@ -49,21 +49,28 @@ TEST_F(ReplicaOutboxTest, CountingTheOutboxReadsNotEveryStoredChange) {
   ASSERT_THAT(replica_->MarkRejected(first[0].change.change_id, "team scope"), IsOk());
 
   // Another connection, its page cache cold, its reads counted: on this database, and on one
-  // made before the counts had indexes of their own (opening it makes them).
+  // made before the counts had indexes of their own, once opened (opening makes them).
+  storage::OpenOptions options;
+  options.kdf = storage::KdfParams::FastForTests();
+  options.base_vfs = outreach::testing::FaultVfs::Name();
+  const auto open_replica = [&](storage::Database* db) {
+    return Replica::Open(db, schemas_.get(), &clock_,
+                         ReplicaIdentity{"tablet-1", "user-1", "worker", "team-a"});
+  };
   for (const bool made_before_the_indexes : {false, true}) {
     SCOPED_TRACE(made_before_the_indexes ? "made before the indexes" : "made with them");
     if (made_before_the_indexes) {
       ASSERT_THAT(db_->Exec("DROP INDEX outbox_pending; DROP INDEX outbox_rejected;"), IsOk());
+      // Opened once (the indexes made, which reads every change), then closed.
+      ASSERT_OK_AND_ASSIGN(auto opening, storage::Database::Open(
+                                             dir_.File("device.db"),
+                                             storage::KeySource::Passcode("pin"), options));
+      ASSERT_OK_AND_ASSIGN(auto opened, open_replica(opening.get()));
     }
-    storage::OpenOptions options;
-    options.kdf = storage::KdfParams::FastForTests();
-    options.base_vfs = outreach::testing::FaultVfs::Name();
     ASSERT_OK_AND_ASSIGN(auto cold, storage::Database::Open(dir_.File("device.db"),
                                                             storage::KeySource::Passcode("pin"),
                                                             options));
-    ASSERT_OK_AND_ASSIGN(auto replica,
-                         Replica::Open(cold.get(), schemas_.get(), &clock_,
-                                       ReplicaIdentity{"tablet-1", "user-1", "worker", "team-a"}));
+    ASSERT_OK_AND_ASSIGN(auto replica, open_replica(cold.get()));
     outreach::testing::FaultVfs::Disarm();  // counts from here
     ASSERT_OK_AND_ASSIGN(const std::int64_t pending, replica->OutboxCount(OutboxStatus::kPending));
     ASSERT_OK_AND_ASSIGN(const std::int64_t rejected,
