@@ -150,12 +150,14 @@ class ServerStore {
   // device enrolled before the store kept it). A clock_skew refusal reports it.
   virtual Result<std::optional<model::Hlc>> StoredReading(std::string_view device_id) = 0;
   // Records of `team_id` whose latest change has a sequence number above `after`, in
-  // sequence order, at most `limit`; those `skip` names (if given) are left out of `records`
-  // but counted in the page, as of one snapshot.
+  // sequence order, at most `limit`, as of one snapshot. Those `skip` names (if given; at
+  // most `most_skipped` of them) are left out of `records` without taking the page's room:
+  // the page covers them (last_sequence moves past them) and up to `limit` records besides.
+  // A push larger than its page leaves out all its device folds, not only what fits.
   virtual Result<PullPage> Pull(std::string_view team_id, std::int64_t after, std::size_t limit,
-                                const PullSkip& skip) = 0;
+                                const PullSkip& skip, std::size_t most_skipped) = 0;
   Result<PullPage> Pull(std::string_view team_id, std::int64_t after, std::size_t limit) {
-    return Pull(team_id, after, limit, PullSkip());
+    return Pull(team_id, after, limit, PullSkip(), 0);
   }
   virtual Result<std::vector<ConflictedRecord>> ListConflicts() = 0;
   virtual Result<StoreStats> Stats() = 0;

@@ -387,21 +387,32 @@ class SqliteServerStore final : public ServerStore {
   }
 
   Result<PullPage> Pull(std::string_view team_id, std::int64_t after, std::size_t limit,
-                        const PullSkip& skip) override {
+                        const PullSkip& skip, std::size_t most_skipped) override {
     std::lock_guard lock(reader_.mutex);
     if (!skip) return PullRows(team_id, after, limit);
     // A push's answer: most of its page is usually the pushing device's own records, left
-    // out. The page is listed from the index alone, and only the states sent are read; one
-    // read transaction, so the states are those of the listed sequences.
+    // out. The page is listed from the index alone (room for every record left out besides
+    // `limit` sent), and only the states sent are read; one read transaction, so the states
+    // are those of the listed sequences.
     OUTREACH_ASSIGN_OR_RETURN(auto snapshot, reader_.db->Begin(storage::TransactionMode::kDeferred));
     std::vector<std::int64_t> rowids;
-    OUTREACH_ASSIGN_OR_RETURN(PullPage page, PullRows(team_id, after, limit, &rowids));
+    OUTREACH_ASSIGN_OR_RETURN(PullPage page,
+                              PullRows(team_id, after, limit + most_skipped, &rowids));
     std::vector<PulledRecord> sent;
     OUTREACH_ASSIGN_OR_RETURN(auto state, reader_.statements.Get(
         "SELECT state FROM records WHERE rowid = ?"));
+    std::int64_t covered = after;  // the last sequence the page covers, sent or left out
     for (std::size_t i = 0; i < page.records.size(); ++i) {
       PulledRecord& record = page.records[i];
-      if (skip(record.sequence)) continue;
+      const bool left_out = skip(record.sequence);
+      if (!left_out && sent.size() == limit) {
+        // The page is full: it ends before this record, which the next page starts with.
+        page.has_more = true;
+        page.last_sequence = covered;
+        break;
+      }
+      covered = record.sequence;
+      if (left_out) continue;
       OUTREACH_RETURN_IF_ERROR(state->BindInt64(1, rowids[i]));
       OUTREACH_ASSIGN_OR_RETURN(bool found, state->Step());
       if (!found) return CorruptError("record of sequence " + std::to_string(record.sequence) +

@@ -31,6 +31,8 @@ class FoldedRecords {
   bool Skips(std::int64_t sequence) const { return exact_sequences_.count(sequence) > 0; }
   // Whether it skips any record at all (none for a device that does not fold).
   bool SkipsAny() const { return !exact_sequences_.empty(); }
+  // How many records it skips at most.
+  std::size_t SkipCount() const { return exact_sequences_.size(); }
 
  private:
   struct Folded {

@@ -348,7 +348,7 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device,
   // whole, in one scan.
   PullSkip skip;
   if (folded.SkipsAny()) skip = [&folded](std::int64_t sequence) { return folded.Skips(sequence); };
-  auto page = store_->Pull(device.user.team_id, *after, page_size, skip);
+  auto page = store_->Pull(device.user.team_id, *after, page_size, skip, folded.SkipCount());
   if (!page.ok()) return StoreFailure(page.status());
   for (PulledRecord& record : page->records) reply.encoded_records.push_back(std::move(record.state));
   reply.response.cursor =

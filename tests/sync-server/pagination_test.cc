@@ -125,7 +125,7 @@ TEST_F(PaginationTest, APageThatLeavesRecordsOutStillCoversThem) {
   const std::int64_t first = whole.records[0].sequence;
 
   const PullSkip odd_ones = [first](std::int64_t sequence) { return (sequence - first) % 2 == 0; };
-  ASSERT_OK_AND_ASSIGN(PullPage thinned, server_->store().Pull(team, 0, 3, odd_ones));
+  ASSERT_OK_AND_ASSIGN(PullPage thinned, server_->store().Pull(team, 0, 3, odd_ones, 0));
   ASSERT_EQ(thinned.records.size(), 1u);
   EXPECT_EQ(thinned.records[0].sequence, whole.records[1].sequence);
   EXPECT_EQ(thinned.records[0].state, whole.records[1].state);
@@ -134,13 +134,27 @@ TEST_F(PaginationTest, APageThatLeavesRecordsOutStillCoversThem) {
   EXPECT_EQ(whole.last_sequence, whole.records[2].sequence);
 
   const PullSkip everything = [](std::int64_t) { return true; };
-  ASSERT_OK_AND_ASSIGN(PullPage rest, server_->store().Pull(team, thinned.last_sequence, 3, everything));
+  ASSERT_OK_AND_ASSIGN(PullPage rest, server_->store().Pull(team, thinned.last_sequence, 3, everything, 0));
   EXPECT_TRUE(rest.records.empty());
   EXPECT_FALSE(rest.has_more);
   EXPECT_EQ(rest.last_sequence, first + 4) << "the page covers the two it left out";
-  ASSERT_OK_AND_ASSIGN(PullPage after, server_->store().Pull(team, rest.last_sequence, 3, everything));
+  ASSERT_OK_AND_ASSIGN(PullPage after, server_->store().Pull(team, rest.last_sequence, 3, everything, 0));
   EXPECT_TRUE(after.records.empty());
   EXPECT_EQ(after.last_sequence, 0) << "an empty page covers nothing";
+
+  // Given room for the records it leaves out, a page of one sends one, covers those left out
+  // around it, and ends before the next record it would send.
+  ASSERT_OK_AND_ASSIGN(PullPage roomy, server_->store().Pull(team, 0, 1, odd_ones, 4));
+  ASSERT_EQ(roomy.records.size(), 1u);
+  EXPECT_EQ(roomy.records[0].sequence, first + 1);
+  EXPECT_EQ(roomy.records[0].state, whole.records[1].state);
+  EXPECT_TRUE(roomy.has_more);
+  EXPECT_EQ(roomy.last_sequence, first + 2) << "ends before the fourth, which it would send";
+  ASSERT_OK_AND_ASSIGN(PullPage next, server_->store().Pull(team, roomy.last_sequence, 1, odd_ones, 4));
+  ASSERT_EQ(next.records.size(), 1u);
+  EXPECT_EQ(next.records[0].sequence, first + 3);
+  EXPECT_FALSE(next.has_more);
+  EXPECT_EQ(next.last_sequence, first + 4);
 }
 
 }  // namespace

@@ -106,6 +106,32 @@ TEST_F(SyncBasicsTest, APushAnswerLeavesOutOnlyWhatThePusherCanFoldExactly) {
   EXPECT_EQ(skye.values["address"], "1 High St");
 }
 
+// A push larger than the page the device asks for (a tablet with little memory asks for small
+// pages): the records it folds itself are left out without taking the page's room, so none of
+// them comes back on a later page, and the page still holds no more records than asked.
+// (Records of others that fill the page before them still end it there: the device's own
+// records after that come back on the next page, joined, as before.)
+TEST_F(SyncBasicsTest, APushLargerThanItsPageStillLeavesOutWhatItsDeviceFolds) {
+  const auto bens = CreateYoungPeople(*ben_, {"A", "B", "C"});
+  ASSERT_EQ(bens.size(), 3u);
+  Synced(*ben_);
+  std::vector<std::string> names;
+  for (int i = 0; i < 12; ++i) names.push_back("Young person " + std::to_string(i));
+  const auto anas = CreateYoungPeople(*ana_, names);
+  ASSERT_EQ(anas.size(), 12u);
+
+  const SyncRound round = Synced(*ana_, /*page_size=*/5);
+  ASSERT_EQ(round.results.size(), 12u);
+  for (const auto& result : round.results) EXPECT_EQ(result.outcome, protocol::Outcome::kApplied);
+  EXPECT_EQ(Ids(round.pulled), std::set<std::string>(bens.begin(), bens.end()))
+      << "Ben's records, and none of Ana's own";
+  for (const std::size_t page : round.page_sizes) EXPECT_LE(page, 5u);
+  EXPECT_TRUE(Synced(*ana_, 5).pulled.empty());
+  for (const std::string& id : anas) ExpectSameRecord(*ana_, *ana_, id);
+  Synced(*ben_);
+  for (const std::string& id : anas) ExpectSameRecord(*ana_, *ben_, id);
+}
+
 // A device writing 1.0 or 1.1 never said it folds with this server's merge rules: its
 // records come back in the answer to its push, as before 1.2.
 TEST_F(SyncBasicsTest, ADeviceOnAnOlderMinorGetsItsOwnRecordsBack) {
