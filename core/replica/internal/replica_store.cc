@@ -78,6 +78,18 @@ const char* StatusText(OutboxStatus status) {
   return "rejected";  // not reached
 }
 
+// The outbox's count of one status, in its partial index (a literal: Cached keys statements
+// by their text's address).
+const char* CountSql(OutboxStatus status) {
+  switch (status) {  // no default: a new status needs its own index and query (-Wswitch)
+    case OutboxStatus::kPending:
+      return "SELECT count(*) FROM outbox WHERE status = 'pending'";
+    case OutboxStatus::kRejected:
+      return "SELECT count(*) FROM outbox WHERE status = 'rejected'";
+  }
+  return "SELECT count(*) FROM outbox WHERE status = 'rejected'";  // not reached
+}
+
 Result<model::Json> ParseJson(std::string_view text, const char* what) {
   model::Json json = model::Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return CorruptError(std::string("stored ") + what + " is not JSON");
@@ -405,15 +417,7 @@ Result<std::int64_t> ReplicaStore::CountOutbox(OutboxStatus status) {
   // Counted in the status's partial index (outbox_pending, outbox_rejected: a row id per
   // change), not in the table of stored changes. The status is written into the SQL, not
   // bound: SQLite uses a partial index only where the query's own text implies its WHERE.
-  const char* sql = "SELECT count(*) FROM outbox WHERE status = 'rejected'";
-  switch (status) {  // no default: a new status needs its own index and query (-Wswitch)
-    case OutboxStatus::kPending:
-      sql = "SELECT count(*) FROM outbox WHERE status = 'pending'";
-      break;
-    case OutboxStatus::kRejected:
-      break;
-  }
-  OUTREACH_ASSIGN_OR_RETURN(CachedStatement count, Cached(sql));
+  OUTREACH_ASSIGN_OR_RETURN(CachedStatement count, Cached(CountSql(status)));
   OUTREACH_RETURN_IF_ERROR(count->Step().status());
   return count->ColumnInt64(0);
 }
