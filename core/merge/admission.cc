@@ -178,17 +178,18 @@ Status CheckAdmission(const schema::RecordSchema& schema, const model::RecordSta
     return std::find(spec->writers.begin(), spec->writers.end(), change.author_role) !=
            spec->writers.end();
   };
-  for (const std::string& field : [&] {
-         std::vector<std::string> fields;
-         for (const auto& [name, write] : change.registers) fields.push_back(name);
-         for (const auto& [name, write] : change.appends) fields.push_back(name);
-         for (const auto& [name, write] : change.sets) fields.push_back(name);
-         return fields;
-       }()) {
-    if (!may_write(field)) {
-      return FailedPreconditionError("field " + field + " is written only by " +
-                                     schema.Field(field)->writers.front());
-    }
+  const auto refuse_writer = [&](const std::string& field) {
+    return FailedPreconditionError("field " + field + " is written only by " +
+                                   schema.Field(field)->writers.front());
+  };
+  for (const auto& [field, write] : change.registers) {
+    if (!may_write(field)) return refuse_writer(field);
+  }
+  for (const auto& [field, write] : change.appends) {
+    if (!may_write(field)) return refuse_writer(field);
+  }
+  for (const auto& [field, write] : change.sets) {
+    if (!may_write(field)) return refuse_writer(field);
   }
   for (const auto& [field, write] : change.appends) {
     const auto current = state.appends.find(field);

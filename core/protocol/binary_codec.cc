@@ -9,6 +9,7 @@
 #include "core/model/canonical_json.h"
 #include "core/protocol/internal/model_archive.h"
 #include "core/protocol/internal/packed_record.h"
+#include "core/protocol/internal/spare_buffers.h"
 #include "core/protocol/internal/zstd_frame.h"
 
 namespace outreach::protocol {
@@ -396,6 +397,12 @@ Result<std::string> EncodeBinaryFor(const SyncResponse& response,
 // `archive`.
 struct BinaryRequestReader::State {
   explicit State(std::string bytes) : archive(std::move(bytes)), source(archive), stream(&source) {}
+  ~State() {
+    ar.reset();  // nothing reads the bytes once they are given back
+    internal::KeepSpareBuffer(std::move(archive));
+  }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
 
   // Runs `read` as Unarchive does; after a failure, nothing more is read.
   template <typename Read>
@@ -508,6 +515,7 @@ Result<SyncResponse> DecodeBinaryResponse(std::string_view body, const DecodeLim
       }
     }
   }, NewerMinor(response.version)));
+  internal::KeepSpareBuffer(std::move(archive));
   return response;
 }
 

@@ -111,9 +111,10 @@ HttpResponse Router::Sync(const HttpRequest& request) {
   }();
   if (!decoded.ok()) return DecodeFailure(decoded.status());
   const std::size_t pushed = reader != nullptr ? reader->change_count() : decoded->changes.size();
+  const protocol::ProtocolVersion version = decoded->version;  // a JSON request is moved below
 
   auto outcome = reader != nullptr ? service_->Sync(who, *decoded, *reader)
-                                   : service_->Sync(who, *decoded);
+                                   : service_->Sync(who, std::move(*decoded));
   reader.reset();  // its copy of the body is not needed while the answer is made
   if (auto* error = std::get_if<ServiceError>(&outcome)) {
     LogEvent("sync_refused", {{"device", who.id}, {"status", error->http_status},
@@ -130,7 +131,7 @@ HttpResponse Router::Sync(const HttpRequest& request) {
                     {"has_more", reply.response.has_more}});
   if (binary) {
     // In the form the request's version reads (a 1.2 device: the archive form).
-    auto body = protocol::EncodeBinaryFor(reply.response, reply.encoded_records, decoded->version);
+    auto body = protocol::EncodeBinaryFor(reply.response, reply.encoded_records, version);
     if (!body.ok()) return ErrorResponse(500, "store_corrupt", "a stored record does not decode");
     HttpResponse answer{200, std::string(protocol::kBinaryContentType), *std::move(body), {}, {}};
     answer.retained = std::make_shared<const std::pair<protocol::SyncRequest, SyncReply>>(

@@ -24,8 +24,9 @@ std::optional<std::string> ScopeViolation(const Device& device, const model::Cha
 // schema. A create is validated as a whole record; an update here only on the fields it writes
 // (a rule across fields may be broken by someone else's concurrent edit, which is not this
 // change's fault and would otherwise be lost): its rules across fields are checked on the
-// record as merged (merged_rules.h).
+// record as merged (merged_rules.h). The change's values are lent to the validation and
+// are back in place, unchanged, when it returns (why: change_checks.cc).
 std::optional<std::string> ContentProblem(const schema::SchemaRegistry& schemas,
-                                          const model::Change& change);
+                                          model::Change& change);
 
 }  // namespace outreach::server

@@ -18,7 +18,7 @@ constexpr std::size_t kMostCheckedAhead = std::size_t{1} << 30;
 }  // namespace
 
 PushChecks::PushChecks(const Device& device, const schema::SchemaRegistry& schemas,
-                       std::int64_t now_ms, const std::vector<model::Change>& changes)
+                       std::int64_t now_ms, std::vector<model::Change>& changes)
     : device_(device), schemas_(schemas), now_ms_(now_ms), changes_(changes) {
   Start();
 }
@@ -85,7 +85,7 @@ void PushChecks::CheckEach(std::uint32_t& clean) {
     if (stop_.load(std::memory_order_relaxed)) break;
     if (reader_ != nullptr && !Read(i)) break;
     if (answered) continue;
-    const model::Change& change = changes_[i];
+    model::Change& change = changes_[i];
     if (auto violation = ScopeViolation(device_, change)) {
       verdict_.scope_violation = std::move(violation);
       answered = true;

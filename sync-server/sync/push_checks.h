@@ -47,7 +47,7 @@ class PushChecks {
   // None owned; all must outlive the checks. Starts checking: on a thread of its own when
   // the push is large enough to gain from it (and a thread can be had), otherwise here and now.
   PushChecks(const Device& device, const schema::SchemaRegistry& schemas, std::int64_t now_ms,
-             const std::vector<model::Change>& changes);
+             std::vector<model::Change>& changes);
   // A push read as it is checked: `reader` fills `changes` (sized to its change_count) in
   // order, each before it is checked, and its tail goes to `*schemas_hash` after the last.
   // Once a change answers for the whole push, the rest is still read (a body that does not
@@ -83,7 +83,9 @@ class PushChecks {
   const Device& device_;
   const schema::SchemaRegistry& schemas_;
   std::int64_t now_ms_;
-  const std::vector<model::Change>& changes_;
+  // Each change's values are lent to its validation and are back once it is checked
+  // (ContentProblem); the applying thread reads a change only after that.
+  std::vector<model::Change>& changes_;
   // Reading: the reader, the changes it fills (changes_ itself) and where its tail goes.
   protocol::BinaryRequestReader* reader_ = nullptr;
   std::vector<model::Change>* to_fill_ = nullptr;

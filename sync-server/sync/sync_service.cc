@@ -235,20 +235,17 @@ ServiceResult<protocol::EnrolResponse> SyncService::Enrol(const protocol::EnrolR
                                  device->user.role, now};
 }
 
-ServiceResult<SyncReply> SyncService::Sync(const Device& device,
-                                           const protocol::SyncRequest& request) {
-  return Round(device, request, nullptr, nullptr);
+ServiceResult<SyncReply> SyncService::Sync(const Device& device, protocol::SyncRequest request) {
+  return Round(device, request, nullptr);
 }
 
 ServiceResult<SyncReply> SyncService::Sync(const Device& device, protocol::SyncRequest& request,
                                            protocol::BinaryRequestReader& reader) {
-  return Round(device, request, &reader, &request);
+  return Round(device, request, &reader);
 }
 
-ServiceResult<SyncReply> SyncService::Round(const Device& device,
-                                            const protocol::SyncRequest& request,
-                                            protocol::BinaryRequestReader* reader,
-                                            protocol::SyncRequest* filled) {
+ServiceResult<SyncReply> SyncService::Round(const Device& device, protocol::SyncRequest& request,
+                                            protocol::BinaryRequestReader* reader) {
   // The store's upkeep (the WAL's copy) waits while this round is answered.
   const std::unique_ptr<StoreBusy> busy = store_->Busy();
   const std::size_t pushed = reader != nullptr ? reader->change_count() : request.changes.size();
@@ -269,11 +266,11 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device,
   // here (and a binary push is read there too): each change is applied once it is checked
   // clean. Nothing is committed until every change is checked, and the push is decided as if
   // all were read and checked first.
-  if (reader != nullptr) filled->changes.resize(pushed);
+  if (reader != nullptr) request.changes.resize(pushed);
   std::optional<PushChecks> checks_storage;
   if (reader != nullptr) {
-    checks_storage.emplace(device, *schemas_, now, filled->changes, *reader,
-                           &filled->schemas_hash);
+    checks_storage.emplace(device, *schemas_, now, request.changes, *reader,
+                           &request.schemas_hash);
   } else {
     checks_storage.emplace(device, *schemas_, now, request.changes);
   }

@@ -68,7 +68,8 @@ class SyncService {
   // signed as someone else; 409 clock_skew (with the server's time and the highest reading it
   // stores of the device, when it knows); 422 invalid_changes
   // (listing each refused change: unknown collection, schema version, invalid values).
-  ServiceResult<SyncReply> Sync(const Device& device, const protocol::SyncRequest& request);
+  // Taken by value: its changes' values are lent to their validation (ContentProblem).
+  ServiceResult<SyncReply> Sync(const Device& device, protocol::SyncRequest request);
   // The same for a binary push read as it goes: `request` is `reader`'s head, and gets its
   // changes and schemas_hash as they are read (the push is checked and applied meanwhile).
   // A body that does not decode is 400 malformed_body, whatever else is wrong with it.
@@ -85,10 +86,9 @@ class SyncService {
   // 409 clock_skew for `skew`, with the server's time and the highest reading it stores of
   // `device` (protocol::ErrorBody::stored_reading).
   ServiceError ClockSkewRefusal(const Device& device, const Status& skew, std::int64_t now);
-  // Sync, with the push read by `reader` into `filled` (which is `request`) if it is given.
-  ServiceResult<SyncReply> Round(const Device& device, const protocol::SyncRequest& request,
-                                 protocol::BinaryRequestReader* reader,
-                                 protocol::SyncRequest* filled);
+  // Sync, with the push read by `reader` into `request` if it is given.
+  ServiceResult<SyncReply> Round(const Device& device, protocol::SyncRequest& request,
+                                 protocol::BinaryRequestReader* reader);
 
   ServerStore* store_;
   const schema::SchemaRegistry* schemas_;

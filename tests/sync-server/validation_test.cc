@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "sync-server/sync/change_checks.h"
 #include "tests/sync-server/sync_fixture.h"
 #include "tests/testing/status_matchers.h"
 
@@ -74,6 +75,37 @@ TEST_F(ValidationTest, ALargePushListsEveryInvalidChangeInOrder) {
     EXPECT_EQ(error.body.rejected[k].change_id, request.changes[broken[k]].change_id) << k;
     EXPECT_THAT(error.body.rejected[k].reason, HasSubstr("/known_as"));
   }
+}
+
+// Checking a change lends its values to the validation (ContentProblem): they are back in
+// place exactly, whether the change is valid or not, for every kind of write, and for the
+// writes that are copied rather than lent (the id, a name written twice, a derived field),
+// which are judged as before: a register named "id" as the id, the last write of a name.
+TEST_F(ValidationTest, CheckingAChangeGivesItsValuesBackAsTheyWere) {
+  const schema::SchemaRegistry& schemas = server_->schemas();
+  model::Change valid = honest_.changes[0];
+  valid.sets["aliases"].added = {"Sky", "S"};
+  model::Change invalid = honest_.changes[1];
+  invalid.registers["known_as"].value = "";  // text needs a character
+  invalid.registers["id"].value = 42;        // checked as the id: not a UUID
+  invalid.registers["aliases"].value = 7;    // written twice: the set, written last, is checked
+  invalid.sets["aliases"].added = {"J"};
+  invalid.registers["a_newer_schemas_field"].value = Json{{"nested", Json::array({1, "two"})}};
+  model::Change derived = honest_.changes[1];
+  derived.collection = "cse_screening";
+  derived.registers.clear();
+  derived.registers["computed_score"].value = 7;  // derived: computed by the engine
+  for (model::Change* change : {&valid, &invalid, &derived}) {
+    const model::Change before = *change;
+    (void)ContentProblem(schemas, *change);
+    EXPECT_EQ(*change, before) << change->change_id;
+  }
+  EXPECT_EQ(ContentProblem(schemas, valid), std::nullopt);
+  const std::string invalid_problem = ContentProblem(schemas, invalid).value_or("");
+  EXPECT_THAT(invalid_problem, HasSubstr("/known_as"));
+  EXPECT_THAT(invalid_problem, HasSubstr("/id"));
+  EXPECT_THAT(invalid_problem, ::testing::Not(HasSubstr("/aliases")));
+  EXPECT_THAT(ContentProblem(schemas, derived).value_or(""), HasSubstr("derived"));
 }
 
 TEST_F(ValidationTest, UnknownCollectionIsInvalid) {

@@ -14,7 +14,7 @@ bool WritePlainScalar(const model::Json& value, bool (*is_utf8)(std::string_view
   }
   if (!value.is_string()) return false;
   const std::string& text = value.get_ref<const std::string&>();
-  if (!IsPlainText(text) || !is_utf8(text)) return false;
+  if (!IsPlainAscii(text) && (!IsPlainText(text) || !is_utf8(text))) return false;
   out.append(1, '"').append(text).append(1, '"');
   return true;
 }
@@ -79,6 +79,22 @@ bool IsPlainText(std::string_view text) {
   return true;
 }
 
+bool IsPlainAscii(std::string_view text) {
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    const std::uint64_t word = Word(text.data() + i);
+    if ((word & kHighBits) != 0 || AnyBelow(word, 0x20) || AnyEqual(word, '"') ||
+        AnyEqual(word, '\\')) {
+      return false;
+    }
+  }
+  for (; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x80 || byte == '"' || byte == '\\' || byte < 0x20) return false;
+  }
+  return true;
+}
+
 bool IsUtf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
@@ -127,7 +143,7 @@ bool WritePlainJson(const model::Json& value, bool (*is_utf8)(std::string_view),
   // In the object's own (sorted) order, as dump() writes it.
   for (const auto& [key, member] : value.items()) {
     if (out.size() > start + 1) out += ',';
-    const bool plain = IsPlainText(key) && is_utf8(key);
+    const bool plain = IsPlainAscii(key) || (IsPlainText(key) && is_utf8(key));
     if (plain) out.append(1, '"').append(key).append("\":");
     if (!plain || !WritePlainScalar(member, is_utf8, out)) {
       out.resize(start);

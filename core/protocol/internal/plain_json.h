@@ -16,6 +16,10 @@ namespace outreach::protocol::internal {
 // character (the only characters dump() escapes; UTF-8 is written as is).
 bool IsPlainText(std::string_view text);
 
+// Plain text of ASCII only (no byte from 0x80): plain and well-formed UTF-8 at once, in one
+// pass over the text; most texts are, and a false only means the two checks must decide.
+bool IsPlainAscii(std::string_view text);
+
 // Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
 bool IsUtf8(std::string_view text);
 

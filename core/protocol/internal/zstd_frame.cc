@@ -6,6 +6,8 @@
 
 #include <zstd.h>
 
+#include "core/protocol/internal/spare_buffers.h"
+
 namespace outreach::protocol::internal {
 namespace {
 
@@ -58,26 +60,29 @@ std::size_t InitialRoom(std::string_view compressed, std::size_t max_output) {
 Result<std::string> DecompressWith(ZSTD_DCtx* context, std::string_view compressed,
                                    std::size_t max_output) {
   const Status too_large(StatusCode::kResourceExhausted, "decompressed body too large");
-  std::string out;
-  out.reserve(InitialRoom(compressed, max_output));
+  // Zeroed once (resize) and never shrunk between passes: each frame decodes straight into the
+  // room left (in one pass when its declared size fits), and a pass that makes nothing zeroes
+  // nothing again. A spare buffer may have far more room than this body needs: only the room
+  // the frames declare is filled.
+  std::string out = TakeSpareBuffer();
+  out.resize(InitialRoom(compressed, max_output));
+  std::size_t filled = 0;
   ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
   std::size_t frame_open = 1;  // ZSTD_decompressStream's hint: 0 once a frame is complete
   while (input.pos < input.size || frame_open != 0) {
-    const std::size_t old_size = out.size();
-    if (old_size > max_output) return too_large;
-    // Into the room made, else a block's worth more.
-    const std::size_t room = out.capacity() - old_size;
-    const std::size_t chunk = room > 0 ? room : ZSTD_DStreamOutSize();
-    out.resize(old_size + chunk);
-    ZSTD_outBuffer output{out.data() + old_size, chunk, 0};
+    if (filled > max_output) return too_large;
+    if (filled == out.size()) out.resize(filled + ZSTD_DStreamOutSize());  // a block's worth more
+    ZSTD_outBuffer output{out.data(), out.size(), filled};
     frame_open = ZSTD_decompressStream(context, &output, &input);
     if (ZSTD_isError(frame_open)) return InvalidArgumentError("body is not valid zstd");
-    out.resize(old_size + output.pos);
+    const bool produced = output.pos > filled;
+    filled = output.pos;
     // No input left, nothing produced, frame unfinished: the body was cut short.
-    if (input.pos == input.size && output.pos == 0 && frame_open != 0) {
+    if (input.pos == input.size && !produced && frame_open != 0) {
       return InvalidArgumentError("truncated zstd frame");
     }
   }
+  out.resize(filled);
   if (out.size() > max_output) return too_large;
   return out;
 }

@@ -17,6 +17,7 @@ std::string Compress(std::string_view plain, int level = 1);
 // Streams the frame(s): resource_exhausted once the output would pass `max_output`,
 // invalid_argument for bytes that are not zstd. The size a frame declares only sizes the first
 // buffer, within a small bound (zstd_frame.cc), so a lying header cannot make us allocate much.
+// The output is a spare buffer when one is kept: give it back once read (KeepSpareBuffer).
 Result<std::string> Decompress(std::string_view compressed, std::size_t max_output);
 
 // The first `length` bytes the frame holds (fewer if it holds fewer), without decompressing

@@ -95,6 +95,26 @@ TEST(PlainJson, PlainAndUtf8ChecksFindEveryByteAnywhere) {
   EXPECT_TRUE(IsUtf8(""));
 }
 
+// The one-pass check says yes exactly for plain, well-formed texts without a byte from 0x80,
+// whatever byte sits wherever: a yes always means both checks say yes.
+TEST(PlainJson, PlainAsciiIsPlainAndUtf8WithoutHighBytes) {
+  const std::string base = "seen near the bus station with two older males again friday";
+  for (std::size_t at = 0; at <= 40; ++at) {
+    for (int byte = 0; byte < 256; ++byte) {
+      const std::string text = base.substr(0, at) + std::string(1, static_cast<char>(byte)) +
+                               base.substr(0, at % 9);
+      const bool expected = byte < 0x80 && IsPlainText(text) && IsUtf8(text);
+      EXPECT_EQ(IsPlainAscii(text), expected) << "byte " << byte << " at " << at;
+    }
+  }
+  EXPECT_TRUE(IsPlainAscii(""));
+  EXPECT_TRUE(IsPlainAscii("\x7f del"));
+  EXPECT_FALSE(IsPlainAscii("caf\u00e9"));  // plain and UTF-8, but not ASCII: the two checks decide
+  std::string out;
+  EXPECT_TRUE(WritePlainJson(Json("caf\u00e9"), IsUtf8, out));
+  EXPECT_EQ(out, Json("caf\u00e9").dump());
+}
+
 TEST(PlainJson, ReadsExactlyWhatParseReads) {
   const std::vector<std::string> texts = {
       "true", "false", "\"x\"", "\"\"", "{}", "{\"a\":\"b\"}", "{\"a\":true,\"b\":\"c\"}",
