@@ -41,7 +41,8 @@ void KeepFreedMemoryWarm() {
 #ifdef OUTREACH_WITH_MIMALLOC
   constexpr long kDelayMs = 1000;
 #if MI_MALLOC_VERSION >= 210  // 2.1 renamed decommit to purge
-  if (std::getenv("MIMALLOC_PURGE_DELAY") == nullptr) {
+  if (std::getenv("MIMALLOC_PURGE_DELAY") == nullptr &&
+      std::getenv("MIMALLOC_DECOMMIT_DELAY") == nullptr) {  // 2.1 still reads the old name
     mi_option_set(mi_option_purge_delay, kDelayMs);
   }
 #else

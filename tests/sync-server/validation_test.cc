@@ -85,11 +85,14 @@ TEST_F(ValidationTest, CheckingAChangeGivesItsValuesBackAsTheyWere) {
   const schema::SchemaRegistry& schemas = server_->schemas();
   model::Change valid = honest_.changes[0];
   valid.sets["aliases"].added = {"Sky", "S"};
+  valid.appends["a_newer_schemas_list"].entries = {Json{{"id", "e1"}, {"text", "seen"}}};
   model::Change invalid = honest_.changes[1];
   invalid.registers["known_as"].value = "";  // text needs a character
   invalid.registers["id"].value = 42;        // checked as the id: not a UUID
   invalid.registers["aliases"].value = 7;    // written twice: the set, written last, is checked
   invalid.sets["aliases"].added = {"J"};
+  invalid.appends["twice"].entries = {Json{{"id", "e2"}}};
+  invalid.sets["twice"].added = {"t"};
   invalid.registers["a_newer_schemas_field"].value = Json{{"nested", Json::array({1, "two"})}};
   model::Change derived = honest_.changes[1];
   derived.collection = "cse_screening";

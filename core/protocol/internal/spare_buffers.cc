@@ -41,6 +41,8 @@ std::string TakeSpareBuffer() {
   return buffer;
 }
 
+// noexcept: Kept() was made by an earlier TakeSpareBuffer (a buffer is taken before one is
+// kept), and locking a mutex that is not held fails only on a broken system.
 void KeepSpareBuffer(std::string&& buffer) noexcept {
   buffer.clear();
   if (buffer.capacity() < kSmallestKept || buffer.capacity() > kLargestKept) {

@@ -65,25 +65,30 @@ Result<std::string> DecompressWith(ZSTD_DCtx* context, std::string_view compress
   // nothing again. A spare buffer may have far more room than this body needs: only the room
   // the frames declare is filled.
   std::string out = TakeSpareBuffer();
+  // A body refused keeps the buffer for the next: a run of bad bodies does not empty the pool.
+  const auto refuse = [&out](Status status) {
+    KeepSpareBuffer(std::move(out));
+    return status;
+  };
   out.resize(InitialRoom(compressed, max_output));
   std::size_t filled = 0;
   ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
   std::size_t frame_open = 1;  // ZSTD_decompressStream's hint: 0 once a frame is complete
   while (input.pos < input.size || frame_open != 0) {
-    if (filled > max_output) return too_large;
+    if (filled > max_output) return refuse(too_large);
     if (filled == out.size()) out.resize(filled + ZSTD_DStreamOutSize());  // a block's worth more
     ZSTD_outBuffer output{out.data(), out.size(), filled};
     frame_open = ZSTD_decompressStream(context, &output, &input);
-    if (ZSTD_isError(frame_open)) return InvalidArgumentError("body is not valid zstd");
+    if (ZSTD_isError(frame_open)) return refuse(InvalidArgumentError("body is not valid zstd"));
     const bool produced = output.pos > filled;
     filled = output.pos;
     // No input left, nothing produced, frame unfinished: the body was cut short.
     if (input.pos == input.size && !produced && frame_open != 0) {
-      return InvalidArgumentError("truncated zstd frame");
+      return refuse(InvalidArgumentError("truncated zstd frame"));
     }
   }
   out.resize(filled);
-  if (out.size() > max_output) return too_large;
+  if (out.size() > max_output) return refuse(too_large);
   return out;
 }
 

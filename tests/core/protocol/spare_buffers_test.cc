@@ -47,9 +47,9 @@ TEST(SpareBuffers, ABodyReadIntoALargerBufferHoldsExactlyItsOwnBytes) {
   EXPECT_EQ(third, larger);
 }
 
-// A push is several frames (head, changes, tail): all decode into the room their sizes
-// declare, with no growing (and copying) of the buffer on the way, and a body of megabytes is
-// kept for the next.
+// A push is several frames (head, changes, tail): the sizes all of them declare are summed,
+// so the buffer is made once, at its final size (no growing and copying on the way; exact
+// capacity as libstdc++ gives it), and a body of megabytes is kept for the next.
 TEST(SpareBuffers, AFramedBodyDecodesIntoTheRoomItDeclares) {
   TakeAllKept();
   // Framed as a push is (binary_codec.h), with text that compresses as records do (a few
