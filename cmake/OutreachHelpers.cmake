@@ -29,6 +29,11 @@ function(outreach_test)
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} outreach_testing GTest::gmock GTest::gtest_main)
   outreach_apply_defaults(${ARG_NAME})
+  # A test file spends most of its compile on the same headers and templates (gtest, nlohmann):
+  # compiled in batches of 8 a suite builds ~3x faster (replica_tests: 148 s -> 43 s of CPU).
+  # Test files are leaves, so a missing include this hides cannot reach the product's code.
+  set_target_properties(${ARG_NAME} PROPERTIES UNITY_BUILD ${OUTREACH_UNITY_TESTS}
+                                               UNITY_BUILD_BATCH_SIZE 8)
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
 endfunction()

@@ -22,13 +22,13 @@ using ::testing::HasSubstr;
 using ::testing::Optional;
 
 constexpr std::int64_t kServerNow = 1'764'070'000'000;
-constexpr std::int64_t kDayMs = 24 * 60 * 60 * 1000;
+constexpr std::int64_t kOneDayMs = 24 * 60 * 60 * 1000;
 constexpr std::int64_t kMaxDrift = HybridClock::kMaxClockDrift;
 
 TEST(HybridClockSkewTest, MaxClockDriftIsFiveMinutes) { EXPECT_EQ(kMaxDrift, 300'000); }
 
 TEST(HybridClockSkewTest, CheckSkewAcceptsReadingsWithinTheBound) {
-  EXPECT_THAT(HybridClock::CheckSkew(Hlc{kServerNow - kDayMs, 3}, kServerNow), IsOk());
+  EXPECT_THAT(HybridClock::CheckSkew(Hlc{kServerNow - kOneDayMs, 3}, kServerNow), IsOk());
   EXPECT_THAT(HybridClock::CheckSkew(Hlc{kServerNow, 0}, kServerNow), IsOk());
   EXPECT_THAT(HybridClock::CheckSkew(Hlc{kServerNow + kMaxDrift, 9}, kServerNow), IsOk());
 }
@@ -80,11 +80,11 @@ TEST(HybridClockSkewTest, ServerTimeFromSkewErrorRejectsOtherStatuses) {
 }
 
 TEST(HybridClockSkewTest, AdjustToServerTimeMakesASlowDeviceFollowTheServer) {
-  ManualClock wall(kServerNow - kDayMs);
+  ManualClock wall(kServerNow - kOneDayMs);
   HybridClock clock(&wall);
   (void)clock.Now();
   clock.AdjustToServerTime(kServerNow);
-  EXPECT_EQ(clock.offset_ms(), kDayMs);
+  EXPECT_EQ(clock.offset_ms(), kOneDayMs);
   EXPECT_EQ(clock.Now(), (Hlc{kServerNow, 0}));
   wall.Advance(250);
   EXPECT_EQ(clock.Now(), (Hlc{kServerNow + 250, 0}));
@@ -93,18 +93,18 @@ TEST(HybridClockSkewTest, AdjustToServerTimeMakesASlowDeviceFollowTheServer) {
 // Pins the documented behaviour: adjusting alone never goes below last_issued(), so a device a
 // day fast stays on its last physical_ms, counting up, until server time catches up with it.
 TEST(HybridClockSkewTest, AdjustToServerTimeNeverGoesBelowLastIssued) {
-  ManualClock wall(kServerNow + kDayMs);
+  ManualClock wall(kServerNow + kOneDayMs);
   HybridClock clock(&wall);
-  ASSERT_EQ(clock.Now(), (Hlc{kServerNow + kDayMs, 0}));
+  ASSERT_EQ(clock.Now(), (Hlc{kServerNow + kOneDayMs, 0}));
 
   clock.AdjustToServerTime(kServerNow);
-  EXPECT_EQ(clock.offset_ms(), -kDayMs);
-  EXPECT_EQ(clock.last_issued(), (Hlc{kServerNow + kDayMs, 0}));
-  EXPECT_EQ(clock.Now(), (Hlc{kServerNow + kDayMs, 1}));
-  wall.Advance(kDayMs / 2);
-  EXPECT_EQ(clock.Now(), (Hlc{kServerNow + kDayMs, 2}));
-  wall.Advance(kDayMs / 2 + 1);  // adjusted time passes the last reading
-  EXPECT_EQ(clock.Now(), (Hlc{kServerNow + kDayMs + 1, 0}));
+  EXPECT_EQ(clock.offset_ms(), -kOneDayMs);
+  EXPECT_EQ(clock.last_issued(), (Hlc{kServerNow + kOneDayMs, 0}));
+  EXPECT_EQ(clock.Now(), (Hlc{kServerNow + kOneDayMs, 1}));
+  wall.Advance(kOneDayMs / 2);
+  EXPECT_EQ(clock.Now(), (Hlc{kServerNow + kOneDayMs, 2}));
+  wall.Advance(kOneDayMs / 2 + 1);  // adjusted time passes the last reading
+  EXPECT_EQ(clock.Now(), (Hlc{kServerNow + kOneDayMs + 1, 0}));
 }
 
 // The whole clock_skew round trip for a device a day fast with three unsent changes.
@@ -117,7 +117,7 @@ TEST(HybridClockSkewTest, RewindForRestampGivesReadingsTheServerAccepts) {
   ASSERT_THAT(clock.Observe(seen_remote), IsOk());
 
   // The tablet's clock jumps a day ahead; three changes are made offline.
-  wall.Set(kServerNow + kDayMs);
+  wall.Set(kServerNow + kOneDayMs);
   std::vector<Hlc> unsent = {clock.Now(), clock.Now(), clock.Now()};
   const Status refused = HybridClock::CheckSkew(unsent.front(), kServerNow);
   ASSERT_THAT(refused, StatusIs(StatusCode::kClockSkew));
@@ -138,7 +138,7 @@ TEST(HybridClockSkewTest, RewindForRestampGivesReadingsTheServerAccepts) {
 }
 
 TEST(HybridClockSkewTest, RewindForRestampKeepsObservedReadingsBelow) {
-  ManualClock wall(kServerNow + kDayMs);
+  ManualClock wall(kServerNow + kOneDayMs);
   HybridClock clock(&wall);
   const Hlc seen_remote{kServerNow + 1'000, 6};  // another device, a little ahead
   ASSERT_THAT(clock.Observe(seen_remote), IsOk());
