@@ -1,5 +1,6 @@
 #include "core/schema/internal/fast_validator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -171,6 +172,11 @@ class Compiler {
         if (!name.is_string()) return false;
         node.required.push_back(name.get<std::string>());
       }
+      // Sorted and unique, as an object's members are, for CheckObject's merged walk; the
+      // order names are checked in never changes a verdict.
+      std::sort(node.required.begin(), node.required.end());
+      node.required.erase(std::unique(node.required.begin(), node.required.end()),
+                          node.required.end());
       return true;
     }
     if (keyword == "properties") {
@@ -489,15 +495,27 @@ struct FastValidator::Nodes {
     if (node.max_properties && !all.Holds(instance.size() <= *node.max_properties)) {
       return all.result();
     }
-    for (const std::string& name : node.required) {
-      if (only != nullptr && only->count(name) == 0) continue;
-      if (!all.Holds(instance.contains(name))) return all.result();
-    }
-    for (const auto& [name, member] : instance.items()) {
-      if (only != nullptr && only->count(name) == 0) continue;
-      const auto property = node.properties.find(name);
-      if (property == node.properties.end()) continue;
+    // The members (nlohmann's object is a std::map), "required" and "properties" are all sorted
+    // by name: one merged walk matches them, a compare a step, where a lookup a name cost two
+    // tree descents (CheckObject was the largest part of a push's validation).
+    const auto wanted = [only](const std::string& name) {
+      return only == nullptr || only->count(name) != 0;
+    };
+    auto required = node.required.cbegin();
+    auto property = node.properties.cbegin();
+    for (const auto& [name, member] : instance.get_ref<const Json::object_t&>()) {
+      for (; required != node.required.cend(); ++required) {
+        const int order = required->compare(name);
+        if (order == 0) ++required;
+        if (order >= 0) break;
+        if (wanted(*required) && !all.Holds(false)) return all.result();  // missing
+      }
+      while (property != node.properties.cend() && property->first.compare(name) < 0) ++property;
+      if (property == node.properties.cend() || property->first != name || !wanted(name)) continue;
       if (!all.Add(Check(property->second, member, depth + 1))) return all.result();
+    }
+    for (; required != node.required.cend(); ++required) {
+      if (wanted(*required) && !all.Holds(false)) return all.result();  // missing
     }
     for (const auto& [name, others] : node.dependency_names) {
       if (!instance.contains(name)) continue;
