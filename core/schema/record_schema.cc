@@ -1,5 +1,6 @@
 #include "core/schema/record_schema.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -98,6 +99,10 @@ RecordSchema::RecordSchema(std::string name, SchemaVersion version, nlohmann::js
       retention_policy_(std::move(retention_policy)),
       fields_(std::move(fields)),
       validator_(std::move(validator)) {
+  // Sorted by name, as fields() promises and Validate's merged walk needs (they come from a
+  // JSON object's keys, already sorted; sorting again costs nothing then).
+  std::sort(fields_.begin(), fields_.end(),
+            [](const FieldSpec& a, const FieldSpec& b) { return a.name < b.name; });
   bool has_derived_fields = false;
   for (std::size_t index = 0; index < fields_.size(); ++index) {
     field_index_.emplace(fields_[index].name, index);
@@ -144,20 +149,27 @@ std::vector<ValidationProblem> RecordSchema::Validate(
     nlohmann::json&& values, ValidationMode mode,
     const std::set<std::string, std::less<>>* only_fields) const {
   if (!values.is_object()) return validator_.Validate(values);
-  // The derived fields the caller wrote, before absent lists are filled in below.
-  std::vector<const FieldSpec*> written_derived;
-  if (mode != ValidationMode::kStoredState) {
-    for (const FieldSpec& field : fields_) {
-      if (!field.derived.empty() && values.contains(field.name)) written_derived.push_back(&field);
-    }
-  }
   nlohmann::json& effective = values;
-  // Merge never stores an empty list: an append or set field with nothing in it is absent from
-  // a record (and from the change that created it). Absent and empty are the same list, so a
-  // device creating {"summary": []} and the server validating the change it sent agree.
+  // The derived fields the caller wrote. And, since merge never stores an empty list, an
+  // append or set field with nothing in it is absent from a record (and from the change that
+  // created it): absent and empty are the same list, so a device creating {"summary": []} and
+  // the server validating the change it sent agree. The fields and the members are both
+  // sorted by name: one merged walk finds both (a lookup a field cost ~3% of the server's
+  // instructions on a push of creates).
+  std::vector<const FieldSpec*> written_derived;
+  auto& members = effective.get_ref<nlohmann::json::object_t&>();
+  auto member = members.begin();
   for (const FieldSpec& field : fields_) {
-    const bool list = field.policy == MergePolicy::kAppend || field.policy == MergePolicy::kSet;
-    if (list && !effective.contains(field.name)) effective[field.name] = nlohmann::json::array();
+    while (member != members.end() && member->first < field.name) ++member;
+    if (member != members.end() && member->first == field.name) {
+      if (mode != ValidationMode::kStoredState && !field.derived.empty()) {
+        written_derived.push_back(&field);
+      }
+      continue;
+    }
+    if (field.policy == MergePolicy::kAppend || field.policy == MergePolicy::kSet) {
+      member = members.emplace_hint(member, field.name, nlohmann::json::array());
+    }
   }
   if (mode == ValidationMode::kStoredState) return validator_.Validate(effective, only_fields);
   std::vector<ValidationProblem> problems;

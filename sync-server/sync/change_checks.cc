@@ -1,5 +1,6 @@
 #include "sync-server/sync/change_checks.h"
 
+#include <algorithm>
 #include <cassert>
 #include <set>
 #include <string_view>
@@ -47,11 +48,24 @@ class LentValues {
     lists_.reserve(change.appends.size() + change.sets.size());
     Json::object_t& object = values_.get_ref<Json::object_t&>();
     object["id"] = change.record_id;
+    // Names written by two of the change's maps (rare): found once, a lookup a list field,
+    // rather than three lookups for every field (those were ~1.5% of a push's instructions).
+    std::vector<std::string_view> written_twice;
+    for (const auto& [field, write] : change.appends) {
+      if (change.registers.count(field) + change.sets.count(field) > 0) {
+        written_twice.push_back(field);
+      }
+    }
+    for (const auto& [field, write] : change.sets) {
+      if (change.registers.count(field) > 0) written_twice.push_back(field);
+    }
     const auto lendable = [&](const std::string& field) {
-      const std::size_t writes = change.registers.count(field) + change.appends.count(field) +
-                                 change.sets.count(field);
+      if (field == "id" || std::find(written_twice.begin(), written_twice.end(), field) !=
+                               written_twice.end()) {
+        return false;
+      }
       const schema::FieldSpec* spec = schema.Field(field);
-      return writes == 1 && field != "id" && (spec == nullptr || spec->derived.empty());
+      return spec == nullptr || spec->derived.empty();
     };
     for (auto& [field, write] : change.registers) {
       if (!lendable(field)) {
