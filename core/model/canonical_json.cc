@@ -3,6 +3,8 @@
 #include <sodium.h>
 
 #include <cmath>
+#include <cstdint>
+#include <string>
 
 #include "core/base/secure_bytes.h"
 
@@ -66,21 +68,65 @@ bool IsPlainText(const std::string& text) {
   return plain;
 }
 
+// Appends `value` as dump() writes it, if it is plain: plain text, true, false, null, int64
+// integers, and objects and arrays of those. False (with part written) for anything else.
+bool AppendPlain(const nlohmann::json& value, std::string& out) {
+  const auto quoted = [&out](const std::string& text) {
+    if (!IsPlainText(text)) return false;
+    out += '"';
+    out += text;
+    out += '"';
+    return true;
+  };
+  switch (value.type()) {
+    case nlohmann::json::value_t::string:
+      return quoted(value.get_ref<const std::string&>());
+    case nlohmann::json::value_t::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      return true;
+    case nlohmann::json::value_t::null:
+      out += "null";
+      return true;
+    case nlohmann::json::value_t::number_integer:
+      out += std::to_string(value.get<std::int64_t>());
+      return true;
+    case nlohmann::json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, item] : value.get_ref<const nlohmann::json::object_t&>()) {
+        if (!first) out += ',';
+        first = false;
+        if (!quoted(key)) return false;
+        out += ':';
+        if (!AppendPlain(item, out)) return false;
+      }
+      out += '}';
+      return true;
+    }
+    case nlohmann::json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const nlohmann::json& item : value) {
+        if (!first) out += ',';
+        first = false;
+        if (!AppendPlain(item, out)) return false;
+      }
+      out += ']';
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 std::string CanonicalJson(const nlohmann::json& value) {
-  // A plain string (most set elements: ids, codes) is quoted as it is, as dump() would.
-  if (value.is_string()) {
-    const std::string& text = value.get_ref<const std::string&>();
-    if (IsPlainText(text)) {
-      std::string quoted;
-      quoted.reserve(text.size() + 2);
-      quoted += '"';
-      quoted += text;
-      quoted += '"';
-      return quoted;
-    }
-  }
+  // Most values merged (set elements: ids, codes, {"code": ...} objects) are plain: written
+  // here as dump() would write them, without its serializer (which was ~3% of the server's
+  // instructions on a push of creates).
+  std::string plain;
+  if (AppendPlain(value, plain)) return plain;
   // nlohmann's object is a std::map: keys come out sorted; dump() uses the shortest exact
   // float form. Invalid UTF-8 is replaced rather than thrown on. Most values (every set
   // element merged) hold no number to respell: they are dumped without a copy.

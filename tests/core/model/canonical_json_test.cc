@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -29,6 +31,48 @@ TEST(CanonicalJsonTest, StringsAreSpelledAsDumpSpellsThem) {
   EXPECT_EQ(CanonicalJson(Json("0190a6c2-0000-7000-8000-0000000000e1")),
             "\"0190a6c2-0000-7000-8000-0000000000e1\"");
   EXPECT_EQ(CanonicalJson(Json("")), "\"\"");
+}
+
+// A random value with no number of two spellings: objects and arrays nested three deep of
+// strings (plain or not, keys too), booleans, null and signed integers.
+Json RandomValue(std::mt19937& random, int depth) {
+  static const std::string kTexts[] = {
+      "", "code", "older_partner", "a\"b", "back\\", "tab\t", "caf\xc3\xa9", "\xff",
+      "0190a6c2-0000-7000-8000-0000000000e1"};
+  const auto text = [&] { return kTexts[random() % std::size(kTexts)]; };
+  switch (random() % (depth < 3 ? 7 : 5)) {
+    case 0: return Json(text());
+    case 1: return Json(random() % 2 == 0);
+    case 2: return Json(nullptr);
+    case 3: return Json(static_cast<std::int64_t>(random()) - (1LL << 31));
+    case 4: return Json(std::numeric_limits<std::int64_t>::min() + static_cast<int>(random() % 2));
+    case 5: {
+      Json object = Json::object();
+      for (int n = static_cast<int>(random() % 4); n > 0; --n) {
+        object[text()] = RandomValue(random, depth + 1);
+      }
+      return object;
+    }
+    default: {
+      Json array = Json::array();
+      for (int n = static_cast<int>(random() % 4); n > 0; --n) {
+        array.push_back(RandomValue(random, depth + 1));
+      }
+      return array;
+    }
+  }
+}
+
+// Objects and arrays are spelled as dump() spells them, plain or not, at every depth.
+TEST(CanonicalJsonTest, StructuresAreSpelledAsDumpSpellsThem) {
+  std::mt19937 random(1127);
+  int structured = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const Json value = RandomValue(random, 0);
+    structured += value.is_structured();
+    ASSERT_EQ(CanonicalJson(value), value.dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
+  EXPECT_GT(structured, 5000);
 }
 
 TEST(CanonicalJsonTest, SortsKeysAndDropsWhitespace) {

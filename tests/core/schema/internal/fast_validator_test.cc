@@ -219,7 +219,8 @@ TEST(FastValidatorTest, AgreesWithValijsonOnEveryMixOfMembers) {
       if (compiled->with_fast.FastVerdictOf(instance, &fields) != FastVerdict::kValid) continue;
       ++fields_valid;
       for (const ValidationProblem& problem : problems) {
-        ASSERT_EQ(fields.count(FieldOf(problem)), 0u) << problem.pointer << " in " << instance.dump();
+        ASSERT_EQ(fields.count(FieldOf(problem)), 0u)
+            << problem.pointer << " in " << instance.dump();
       }
     }
   }
