@@ -68,8 +68,8 @@ bool IsPlainText(const std::string& text) {
   return plain;
 }
 
-// Appends `value` as dump() writes it, if it is plain: plain text, true, false, null, int64
-// integers, and objects and arrays of those. False (with part written) for anything else.
+// Appends `value` as dump() writes it after Normalize, if it is plain: plain text, true,
+// false, null, integers, and objects and arrays of those. False (with part written) for anything else.
 bool AppendPlain(const nlohmann::json& value, std::string& out) {
   const auto quoted = [&out](const std::string& text) {
     if (!IsPlainText(text)) return false;
@@ -89,6 +89,9 @@ bool AppendPlain(const nlohmann::json& value, std::string& out) {
       return true;
     case nlohmann::json::value_t::number_integer:
       out += std::to_string(value.get<std::int64_t>());
+      return true;
+    case nlohmann::json::value_t::number_unsigned:  // Normalize keeps its digits
+      out += std::to_string(value.get<std::uint64_t>());
       return true;
     case nlohmann::json::value_t::object: {
       out += '{';
@@ -127,9 +130,9 @@ std::string CanonicalJson(const nlohmann::json& value) {
   // instructions on a push of creates).
   std::string plain;
   if (AppendPlain(value, plain)) return plain;
-  // nlohmann's object is a std::map: keys come out sorted; dump() uses the shortest exact
-  // float form. Invalid UTF-8 is replaced rather than thrown on. Most values (every set
-  // element merged) hold no number to respell: they are dumped without a copy.
+  // What is left (text to escape, floats): nlohmann's object is a std::map, so keys come out
+  // sorted; dump() uses the shortest exact float form. Invalid UTF-8 is replaced rather than
+  // thrown on. A value with no number to respell is dumped without a copy.
   constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
   if (!NeedsNormalizing(value)) return value.dump(-1, ' ', false, kReplace);
   return Normalize(value).dump(-1, ' ', false, kReplace);

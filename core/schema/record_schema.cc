@@ -100,7 +100,7 @@ RecordSchema::RecordSchema(std::string name, SchemaVersion version, nlohmann::js
       fields_(std::move(fields)),
       validator_(std::move(validator)) {
   // Sorted by name, as fields() promises and Validate's merged walk needs (they come from a
-  // JSON object's keys, already sorted; sorting again costs nothing then).
+  // JSON object's keys, already sorted: this only makes sure).
   std::sort(fields_.begin(), fields_.end(),
             [](const FieldSpec& a, const FieldSpec& b) { return a.name < b.name; });
   bool has_derived_fields = false;

@@ -48,8 +48,8 @@ class LentValues {
     lists_.reserve(change.appends.size() + change.sets.size());
     Json::object_t& object = values_.get_ref<Json::object_t&>();
     object["id"] = change.record_id;
-    // Names written by two of the change's maps (rare): found once, a lookup a list field,
-    // rather than three lookups for every field (those were ~1.5% of a push's instructions).
+    // Names written by two of the change's maps (rare): found once, a lookup or two a list
+    // field, rather than three lookups for every field (~1.5% of a push's instructions).
     std::vector<std::string_view> written_twice;
     for (const auto& [field, write] : change.appends) {
       if (change.registers.count(field) + change.sets.count(field) > 0) {

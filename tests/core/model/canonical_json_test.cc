@@ -34,19 +34,20 @@ TEST(CanonicalJsonTest, StringsAreSpelledAsDumpSpellsThem) {
 }
 
 // A random value with no number of two spellings: objects and arrays nested three deep of
-// strings (plain or not, keys too), booleans, null and signed integers.
+// strings (plain or not, keys too), booleans, null and integers (signed and unsigned).
 Json RandomValue(std::mt19937& random, int depth) {
   static const std::string kTexts[] = {
       "", "code", "older_partner", "a\"b", "back\\", "tab\t", "caf\xc3\xa9", "\xff",
       "0190a6c2-0000-7000-8000-0000000000e1"};
   const auto text = [&] { return kTexts[random() % std::size(kTexts)]; };
-  switch (random() % (depth < 3 ? 7 : 5)) {
+  switch (random() % (depth < 3 ? 8 : 6)) {
     case 0: return Json(text());
     case 1: return Json(random() % 2 == 0);
     case 2: return Json(nullptr);
     case 3: return Json(static_cast<std::int64_t>(random()) - (1LL << 31));
     case 4: return Json(std::numeric_limits<std::int64_t>::min() + static_cast<int>(random() % 2));
-    case 5: {
+    case 5: return Json(std::numeric_limits<std::uint64_t>::max() - random() % 2);
+    case 6: {
       Json object = Json::object();
       for (int n = static_cast<int>(random() % 4); n > 0; --n) {
         object[text()] = RandomValue(random, depth + 1);

@@ -16,11 +16,11 @@ namespace {
 using ::testing::MatchesRegex;
 using ::testing::Optional;
 
-constexpr std::int64_t kUuidTimeMs = 1'764'070'000'000;
+constexpr std::int64_t kNowMs = 1'764'070'000'000;
 constexpr std::int64_t kMaxTimestampMs = (std::int64_t{1} << 48) - 1;
 
 TEST(UuidTest, NewUuidV7IsCanonicalText) {
-  const std::string id = NewUuidV7(kUuidTimeMs);
+  const std::string id = NewUuidV7(kNowMs);
   EXPECT_THAT(id, MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
                                "[0-9a-f]{12}"));
   EXPECT_TRUE(IsUuid(id));
@@ -28,7 +28,7 @@ TEST(UuidTest, NewUuidV7IsCanonicalText) {
 
 TEST(UuidTest, NewUuidV7SetsVersionAndVariantBits) {
   for (int i = 0; i < 1000; ++i) {
-    const std::string id = NewUuidV7(kUuidTimeMs + i / 10);
+    const std::string id = NewUuidV7(kNowMs + i / 10);
     ASSERT_EQ(id[14], '7') << id;  // version nibble
     // Variant 10: the top two bits of the 9th byte, the first digit of the fourth group.
     const int variant_digit = std::stoi(id.substr(19, 1), nullptr, 16);
@@ -37,11 +37,12 @@ TEST(UuidTest, NewUuidV7SetsVersionAndVariantBits) {
 }
 
 TEST(UuidTest, TimestampRoundTrips) {
-  for (std::int64_t unix_ms : {std::int64_t{0}, std::int64_t{1}, kUuidTimeMs, kUuidTimeMs + 1, kMaxTimestampMs}) {
+  for (std::int64_t unix_ms :
+       {std::int64_t{0}, std::int64_t{1}, kNowMs, kNowMs + 1, kMaxTimestampMs}) {
     const std::string id = NewUuidV7(unix_ms);
     EXPECT_THAT(UuidV7Timestamp(id), Optional(unix_ms)) << id;
   }
-  EXPECT_EQ(NewUuidV7(kUuidTimeMs).substr(0, 13), "019abac4-0580");  // kUuidTimeMs is 0x019abac40580
+  EXPECT_EQ(NewUuidV7(kNowMs).substr(0, 13), "019abac4-0580");  // kNowMs is 0x019abac40580
 }
 
 TEST(UuidTest, TimestampIsClampedToFortyEightBits) {
@@ -58,7 +59,7 @@ TEST(UuidTest, RfcExampleParses) {
 
 TEST(UuidTest, HundredThousandIdsAreUnique) {
   std::unordered_set<std::string> ids;
-  for (int i = 0; i < 100'000; ++i) ids.insert(NewUuidV7(kUuidTimeMs + i / 1000));
+  for (int i = 0; i < 100'000; ++i) ids.insert(NewUuidV7(kNowMs + i / 1000));
   EXPECT_EQ(ids.size(), 100'000u);
 }
 
@@ -66,7 +67,7 @@ TEST(UuidTest, IdsSortByTime) {
   // Increasing ms, with steps that carry across hex digits and the 32-bit boundary. Made in
   // reverse so that the order can only come from the timestamps.
   std::vector<std::int64_t> times = {0, 1, 15, 16, 255, 256, 0xffffffff, 0x100000000};
-  times.insert(times.end(), {kUuidTimeMs, kUuidTimeMs + 1, kUuidTimeMs + 65'536, kUuidTimeMs * 2, kMaxTimestampMs});
+  times.insert(times.end(), {kNowMs, kNowMs + 1, kNowMs + 65'536, kNowMs * 2, kMaxTimestampMs});
   ASSERT_TRUE(std::is_sorted(times.begin(), times.end()));
   std::vector<std::string> ids(times.size());
   for (std::size_t i = times.size(); i-- > 0;) ids[i] = NewUuidV7(times[i]);
@@ -75,7 +76,7 @@ TEST(UuidTest, IdsSortByTime) {
 
 TEST(UuidTest, IdsInOneMillisecondSortInTheOrderTheyWereMade) {
   std::vector<std::string> ids;
-  for (int i = 0; i < 10'000; ++i) ids.push_back(NewUuidV7(kUuidTimeMs + 5'000));
+  for (int i = 0; i < 10'000; ++i) ids.push_back(NewUuidV7(kNowMs + 5'000));
   for (std::size_t i = 1; i < ids.size(); ++i) ASSERT_LT(ids[i - 1], ids[i]);
 }
 
@@ -86,7 +87,7 @@ TEST(UuidTest, ConcurrentIdsAreUnique) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&made, t] {
-      for (int i = 0; i < kIdsPerThread; ++i) made[t].push_back(NewUuidV7(kUuidTimeMs + 9'000));
+      for (int i = 0; i < kIdsPerThread; ++i) made[t].push_back(NewUuidV7(kNowMs + 9'000));
     });
   }
   for (std::thread& thread : threads) thread.join();
