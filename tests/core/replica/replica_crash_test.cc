@@ -30,7 +30,8 @@ namespace {
 using model::Json;
 
 constexpr int kRounds = 20;
-constexpr std::size_t kReportSize = 37;  // 'W', 'A' or 'F', then a 36-character change id
+// 'W', 'A' or 'F', then a 36-character change id; or 'R' (ready: opened, about to work).
+constexpr std::size_t kReportSize = 37;
 
 storage::OpenOptions Options() {
   storage::OpenOptions options;
@@ -73,6 +74,7 @@ std::string NewestPending(Replica& replica) {
   std::vector<std::string> ids;
   for (const Json& values : *existing) ids.push_back(values["id"].get<std::string>());
   const schema::RecordSchema& schema = *schemas->Find("young_person");
+  Report(report_fd, 'R', "");
   std::mt19937_64 rng(seed);
   for (std::uint64_t step = 0;; ++step) {
     const int action = static_cast<int>(rng() % 10);
@@ -162,13 +164,25 @@ TEST(ReplicaCrashTest, SigkillNeverLosesNorDuplicatesPendingChanges) {
       WorkUntilKilled(path, &schemas, pipe_fds[1], child_seed);
     }
     ::close(pipe_fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 80));
+    // Most kills land 30-150 ms into the worker's steps, counted from when it is ready: opening
+    // (and recovering) may take longer than that on a loaded machine, under the sanitizers.
+    // One round in four kills it at 0-30 ms from its start instead, in the opening itself.
+    char ready[kReportSize];
+    if (rng() % 4 == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 30));
+    } else {
+      ASSERT_EQ(::read(pipe_fds[0], ready, kReportSize), static_cast<ssize_t>(kReportSize))
+          << "the worker stopped before it was ready";
+      ASSERT_EQ(ready[0], 'R');
+      std::this_thread::sleep_for(std::chrono::milliseconds(30 + rng() % 120));
+    }
     ::kill(child, SIGKILL);
     int wait_status = 0;
     ::waitpid(child, &wait_status, 0);
     ASSERT_TRUE(WIFSIGNALED(wait_status)) << "the worker stopped by itself: " << wait_status;
     char line[kReportSize];
     while (::read(pipe_fds[0], line, kReportSize) == static_cast<ssize_t>(kReportSize)) {
+      if (line[0] == 'R') continue;
       const std::string change_id(line + 1, 36);
       (line[0] == 'W' ? written : line[0] == 'A' ? accepted : fixed).insert(change_id);
     }
