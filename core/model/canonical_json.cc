@@ -69,7 +69,8 @@ bool IsPlainText(const std::string& text) {
 }
 
 // Appends `value` as dump() writes it after Normalize, if it is plain: plain text, true,
-// false, null, integers, and objects and arrays of those. False (with part written) for anything else.
+// false, null, integers, and objects and arrays of those. False (with part written) for
+// anything else.
 bool AppendPlain(const nlohmann::json& value, std::string& out) {
   const auto quoted = [&out](const std::string& text) {
     if (!IsPlainText(text)) return false;
