@@ -292,6 +292,10 @@ Status Database::SetSecureDelete(SecureDelete mode) {
                                             : "PRAGMA secure_delete=FAST");
 }
 
+Status Database::SetSynchronous(Synchronous mode) {
+  return Exec(mode == Synchronous::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+}
+
 Status Database::Checkpoint() {
   // The background copy would hold SQLite's checkpoint lock, refusing this one as busy.
   const auto held_off =

@@ -126,6 +126,9 @@ class Database {
 
   // For this connection until set again (kZeroed after open).
   Status SetSecureDelete(SecureDelete mode);
+  // For this connection's commits from now on, until set again (OpenOptions::synchronous at
+  // open). Not inside a transaction.
+  Status SetSynchronous(Synchronous mode);
 
   // Copies the WAL into the database and truncates the WAL (after a background copy under way).
   Status Checkpoint();

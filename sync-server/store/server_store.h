@@ -106,6 +106,8 @@ class PushTransaction {
   // Raises the highest reading stored for `device_id` (StoredReading) to `reading`, if the
   // store keeps one for that device.
   virtual Status RaiseStoredReading(std::string_view device_id, const model::Hlc& reading) = 0;
+  // ServerStore::TouchDevice, written with the push: no commit of its own.
+  virtual Status TouchDevice(std::string_view device_id, std::int64_t now_ms) = 0;
   virtual Status Commit() = 0;  // without it, destruction rolls back
 };
 
@@ -135,6 +137,9 @@ class ServerStore {
                                std::string_view device_name, std::string_view token_hash,
                                std::int64_t now_ms, std::int64_t retry_window_ms) = 0;
   virtual Result<std::optional<Device>> FindDeviceByToken(std::string_view token_hash) = 0;
+  // The device was last seen at `now_ms`. Not made durable by itself (SQLite: no sync of its
+  // own): a power cut may lose the latest sighting, never a push or an enrolment, and a sync
+  // is not kept waiting on the disk for it.
   virtual Status TouchDevice(std::string_view device_id, std::int64_t now_ms) = 0;
   virtual Status RevokeDevice(std::string_view device_id) = 0;  // not_found
   virtual Result<std::vector<Device>> ListDevices() = 0;

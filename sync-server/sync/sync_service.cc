@@ -324,6 +324,7 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device, protocol::Sync
   if (!verdict.invalid.empty()) return InvalidChanges(verdict.invalid);
   if (apply_error) return *std::move(apply_error);
   if (!rule_invalid.empty()) return InvalidChanges(std::move(rule_invalid));
+  const bool touched = push != nullptr;
   if (push) {
     // Every reading of the push, duplicates' too: saying more than the server holds only
     // makes a device re-stamp higher, never lower (ClockSkewRefusal).
@@ -334,6 +335,8 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device, protocol::Sync
     if (Status raised = push->RaiseStoredReading(device.id, newest); !raised.ok()) {
       return StoreFailure(raised);
     }
+    // Seen now, in the push's commit (a sighting never refuses a sync, as below).
+    (void)push->TouchDevice(device.id, now);
     if (Status committed = push->Commit(); !committed.ok()) return StoreFailure(committed);
     push.reset();  // the store's writer is free again: the page below reads it
     folded.Seal();
@@ -357,7 +360,7 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device, protocol::Sync
   // answer: its records may be of a collection it does not know yet.
   reply.response.directives.schemas_changed =
       !request.schemas_hash.empty() && request.schemas_hash != schemas_hash_;
-  (void)store_->TouchDevice(device.id, now);
+  if (!touched) (void)store_->TouchDevice(device.id, now);
   return reply;
 }
 

@@ -74,6 +74,42 @@ TEST_F(SyncBasicsTest, LaterPullsCarryOnlyWhatChangedAfterTheCursor) {
   ExpectSameRecord(*ana_, *ben_, ids[1]);
 }
 
+// The last time each device synced (the administrators' `devices` list): a push writes it in
+// its own commit, a pull on its own; other devices' stay as they were.
+TEST_F(SyncBasicsTest, EachSyncSetsItsDevicesLastSighting) {
+  const auto last_seen = [this](const DeviceHarness& device) -> std::int64_t {
+    auto devices = server_->store().ListDevices();
+    if (!devices.ok()) return -1;
+    for (const Device& known : *devices) {
+      if (known.id == device.identity().device_id) return known.last_seen_ms;
+    }
+    return -2;
+  };
+  const std::int64_t ben_before = last_seen(*ben_);
+  server_->clock().Advance(1000);
+  ASSERT_EQ(CreateYoungPeople(*ana_, {"Skye"}).size(), 1u);
+  ASSERT_EQ(Synced(*ana_).results.size(), 1u);
+  const std::int64_t pushed_at = server_->clock().NowMs();
+  EXPECT_EQ(last_seen(*ana_), pushed_at);
+  EXPECT_EQ(last_seen(*ben_), ben_before);
+
+  server_->clock().Advance(5000);
+  EXPECT_TRUE(Synced(*ana_).results.empty());
+  EXPECT_EQ(last_seen(*ana_), server_->clock().NowMs()) << "a pull alone";
+  EXPECT_EQ(last_seen(*ben_), ben_before);
+
+  server_->clock().Advance(5000);
+  EXPECT_EQ(Synced(*ben_).pulled.size(), 1u);
+  EXPECT_EQ(last_seen(*ben_), server_->clock().NowMs());
+  // A push that writes after it, in the same store, is synced as ever: it lands, and so
+  // does the sighting written with it.
+  server_->clock().Advance(5000);
+  ASSERT_EQ(CreateYoungPeople(*ben_, {"Jay"}).size(), 1u);
+  ASSERT_EQ(Synced(*ben_).results.size(), 1u);
+  EXPECT_EQ(last_seen(*ben_), server_->clock().NowMs());
+  EXPECT_EQ(StoreCounts().first, 2);
+}
+
 // A push's answer leaves out the records the pushing device can make itself (it held them as
 // they were, and its changes applied as written): it folds its accepted changes into them, and
 // its copy is byte for byte what a teammate pulls. A record changed by someone else since the
