@@ -74,6 +74,12 @@ struct SyncOptions {
   // the device's memory (~50 MB at 500 ~1 KB records).
   std::size_t push_batch = 500;
   std::uint32_t page_size = 500;
+  // While the server answers each push within a second, the batches after it grow, each up to
+  // twice the one before, to at most this many (at or below push_batch: they do not grow): a
+  // push costs the server and the device each a sync to disk and a round trip whatever its
+  // size. A push answered slowly (over 10 s: a poor link) brings them back to push_batch, so a
+  // request stays well within the transfer timeout.
+  std::size_t max_push_batch = 2000;
   // The first push of a sync carries at most this many (and at most push_batch): the server
   // starts on it sooner, and the batches after it are read, sent and folded while the one
   // before is applied.

@@ -71,13 +71,28 @@ Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& r
   return pulled;
 }
 
-Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& prepared,
-                                      const RequestOptions& options,
-                                      const replica::Replica* values_of) {
+namespace {
+
+// Posts `prepared`: its answer, not yet decoded, with how long it took.
+Result<ReceivedAnswer> Exchange(HttpClient* http, const PreparedRequest& prepared,
+                                const RequestOptions& options) {
+  const auto left = std::chrono::steady_clock::now();
   OUTREACH_ASSIGN_OR_RETURN(
       HttpResult http_answer,
       http->Post("/v1/sync", std::string(protocol::kBinaryContentType), prepared.body, options));
-  ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}};
+  ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}, 0};
+  answer.exchange_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - left)
+                           .count();
+  return answer;
+}
+
+}  // namespace
+
+Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& prepared,
+                                      const RequestOptions& options,
+                                      const replica::Replica* values_of) {
+  OUTREACH_ASSIGN_OR_RETURN(ReceivedAnswer answer, Exchange(http, prepared, options));
   if (answer.http.status == 200) {
     Decode(answer, values_of, prepared.request.version);
   }
@@ -178,11 +193,7 @@ Result<ReceivedAnswer> RequestAhead::Run(const Flight* flight, HttpClient* http,
   // Before the request leaves: after it, this thread holds up the answer (the server takes
   // about as long to answer as freeing takes).
   FreeWaiting();
-  OUTREACH_ASSIGN_OR_RETURN(
-      HttpResult http_answer,
-      http->Post("/v1/sync", std::string(protocol::kBinaryContentType), flight->prepared.body,
-                 options));
-  ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}};
+  OUTREACH_ASSIGN_OR_RETURN(ReceivedAnswer answer, Exchange(http, flight->prepared, options));
   if (answer.http.status != 200) return answer;
   // One decoded page waits for the applying thread at most: this one is decoded once the
   // pages before it are taken.

@@ -52,6 +52,8 @@ struct ReceivedAnswer {
   std::vector<std::string> stored_records;  // its records as they came (DecodeBinaryResponse)
   // Its records read (ReadRecords), their states and bytes moved here; empty: not read yet.
   std::vector<replica::PulledRecord> pulled;
+  // From the request leaving to its answer arriving, retries included.
+  std::int64_t exchange_ms = 0;
 };
 
 // A decoded answer's records read by `reader` (Replica::ReadPulled of a 1.3 answer's packed

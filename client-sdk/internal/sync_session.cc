@@ -198,15 +198,17 @@ Result<OutboxBatch> ReadBatch(const SyncContext& context, std::size_t batch_size
   return read;
 }
 
-// The request of `batch` (read after the answer before it, or before: `read_ahead`, used if it
-// is the batch asked for), pulling from `cursor`.
+// The request of a batch of `batch_size` changes after `after_sequence` (read after the answer
+// before it, or before: `read_ahead`, used if it was read from there, and is no larger: the
+// batches grow after a quick answer, and the batch read meanwhile goes as it is), pulling from
+// `cursor`.
 Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::string& cursor,
                                        std::string_view server_version,
                                        const SyncOptions& options, std::uint32_t page_size,
                                        std::size_t batch_size,
                                        std::int64_t after_sequence,
                                        std::optional<OutboxBatch> read_ahead = std::nullopt) {
-  if (!read_ahead || read_ahead->after != after_sequence || read_ahead->size != batch_size) {
+  if (!read_ahead || read_ahead->after != after_sequence || read_ahead->size > batch_size) {
     OUTREACH_ASSIGN_OR_RETURN(read_ahead, ReadBatch(context, batch_size, after_sequence));
   }
   PreparedRequest prepared;
@@ -229,6 +231,13 @@ Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::st
 
 }  // namespace
 
+std::size_t NextPushBatch(std::size_t batch, std::size_t limit, std::int64_t exchange_ms,
+                          const SyncOptions& options) {
+  if (exchange_ms > kSlowPushMs) return std::min(batch, options.push_batch);
+  if (exchange_ms < kQuickPushMs) return std::max(batch, std::min(limit, 2 * batch));
+  return batch;
+}
+
 Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& options) {
   SyncContext context = sync_context;  // its replica is replaced when the schemas reload
   SyncRun run;
@@ -242,6 +251,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
   int skew_retries = 0;
   bool downgraded = false;
   std::size_t batch_size = options.push_batch;
+  std::size_t batch_limit = std::max(options.push_batch, options.max_push_batch);
 
   RequestOptions request_options;
   request_options.bearer_token = context.token;
@@ -321,6 +331,9 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       } else if (reloaded) {  // read on the old schemas: their values are not those of the new
         OUTREACH_RETURN_IF_ERROR(ReadAgain(*context.replica, received.pulled));
       }
+      if (current.changes > 0) {
+        batch_size = NextPushBatch(batch_size, batch_limit, received.exchange_ms, options);
+      }
       std::optional<OutboxBatch> next_batch = std::move(read_ahead);
       read_ahead.reset();
       if (reloaded) next_batch.reset();
@@ -398,8 +411,9 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
         (error.error == "too_many_changes" || error.error == "body_too_large")) {
       // The server takes fewer changes, or fewer bytes, per push than this batch held (long
       // notes make a big body): half of what was sent, and go on. A single change too large
-      // for the server stays refused, below.
+      // for the server stays refused, below. Nor do the batches grow past it again.
       batch_size = current.changes / 2;
+      batch_limit = batch_size;
       continue;
     }
     if (answer.status == 403 && error.wipe) {

@@ -4,6 +4,8 @@
 // was lost is pushed again and the server answers "duplicate".
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -33,5 +35,15 @@ struct SyncRun {
 // refused), clock_skew (still skewed after re-stamping), failed_precondition (another 4xx).
 // A revoked device returns summary.wiped = true; the caller destroys the store.
 Result<SyncRun> RunSync(const SyncContext& context, const SyncOptions& options);
+
+// A push answered within kQuickPushMs grows the batches after it; one answered after more than
+// kSlowPushMs takes them back to push_batch (SyncOptions::max_push_batch).
+inline constexpr std::int64_t kQuickPushMs = 1'000;
+inline constexpr std::int64_t kSlowPushMs = 10'000;
+
+// The batch size after a push answered in `exchange_ms`, pushed while it was `batch`: at most
+// `limit` (max_push_batch, or less once the server refused a larger push).
+std::size_t NextPushBatch(std::size_t batch, std::size_t limit, std::int64_t exchange_ms,
+                          const SyncOptions& options);
 
 }  // namespace outreach::client

@@ -296,6 +296,10 @@ Status Database::SetSynchronous(Synchronous mode) {
   return Exec(mode == Synchronous::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
 }
 
+Status Database::SetCacheSize(int kib) {
+  return Exec("PRAGMA cache_size=-" + std::to_string(kib));
+}
+
 Status Database::Checkpoint() {
   // The background copy would hold SQLite's checkpoint lock, refusing this one as busy.
   const auto held_off =

@@ -129,6 +129,9 @@ class Database {
   // For this connection's commits from now on, until set again (OpenOptions::synchronous at
   // open). Not inside a transaction.
   Status SetSynchronous(Synchronous mode);
+  // This connection's page cache from now on (OpenOptions::cache_size_kib at open); a smaller
+  // one frees the pages beyond it that no statement holds.
+  Status SetCacheSize(int kib);
 
   // Copies the WAL into the database and truncates the WAL (after a background copy under way).
   Status Checkpoint();

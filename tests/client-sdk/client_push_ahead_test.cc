@@ -2,10 +2,15 @@
 // as sending only when it leaves. Against a server that says nothing of what it holds of the
 // device (an older one), a clock_skew refusal of the first batch must leave that batch's
 // readings out of the re-stamp's floor: marking the batch read ahead as sending would have
-// counted them as possibly stored, and held every re-stamp a day ahead.
+// counted them as possibly stored, and held every re-stamp a day ahead. The batches grow while
+// the pushes are answered quickly (SyncOptions::max_push_batch).
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <vector>
+
 #include "client-sdk/client.h"
+#include "client-sdk/internal/sync_session.h"
 #include "core/model/physical_clock.h"
 #include "tests/client-sdk/scripted_client_fixture.h"
 #include "tests/testing/status_matchers.h"
@@ -56,6 +61,97 @@ TEST_F(ClientPushAheadTest, ARefusedClockLeavesTheBatchReadAheadOutOfTheRestampF
     }
   }
   EXPECT_EQ(accepted, 5);
+}
+
+// The changes of each push the server was sent since request `from`, in order.
+std::vector<std::size_t> PushSizes(const std::vector<RecordedRequest>& requests, std::size_t from) {
+  std::vector<std::size_t> sizes;
+  for (std::size_t i = from; i < requests.size(); ++i) {
+    if (requests[i].target != "/v1/sync") continue;
+    auto push = protocol::DecodeBinaryRequest(requests[i].body);
+    EXPECT_THAT(push.status(), IsOk());
+    if (push.ok()) sizes.push_back(push->changes.size());
+  }
+  return sizes;
+}
+
+SyncOptions GrowingFromTwoToEight() {
+  SyncOptions options;
+  options.first_push_batch = 2;
+  options.push_batch = 2;
+  options.max_push_batch = 8;
+  return options;
+}
+
+// Each push answered quickly doubles the batches after it, up to max_push_batch. (The batch
+// read while a push is on its way goes at the size it was read at: growth shows one push on.)
+TEST_F(ClientPushAheadTest, BatchesGrowWhilePushesAreAnsweredQuickly) {
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_THAT(client_->Create("contact", ::outreach::testing::Contact("Park")).status(), IsOk());
+  }
+  server_.SetFallback(ScriptedResponse::From([](const RecordedRequest& request) {
+    return ::outreach::testing::SyncAnswer(request, protocol::kProtocolVersion);
+  }));
+  const std::size_t before = server_.Requests().size();
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, client_->Sync(GrowingFromTwoToEight()));
+  EXPECT_EQ(summary.pushed, 30);
+  EXPECT_EQ(PushSizes(server_.Requests(), before), (std::vector<std::size_t>{2, 2, 4, 8, 8, 6}));
+}
+
+// A push answered after more than kQuickPushMs does not grow the batches after it.
+TEST_F(ClientPushAheadTest, ASlowAnswerDoesNotGrowTheBatches) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_THAT(client_->Create("contact", ::outreach::testing::Contact("Park")).status(), IsOk());
+  }
+  const auto answer = [](const RecordedRequest& request) {
+    return ::outreach::testing::SyncAnswer(request, protocol::kProtocolVersion);
+  };
+  server_.Enqueue(ScriptedResponse::From([answer](const RecordedRequest& request) {
+    return answer(request).After(std::chrono::milliseconds(client::kQuickPushMs + 200));
+  }));
+  server_.SetFallback(ScriptedResponse::From(answer));
+  const std::size_t before = server_.Requests().size();
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, client_->Sync(GrowingFromTwoToEight()));
+  EXPECT_EQ(summary.pushed, 10);
+  EXPECT_EQ(PushSizes(server_.Requests(), before), (std::vector<std::size_t>{2, 2, 2, 4}));
+}
+
+// Once the server refuses a push as too many changes, the batches of that sync stay at the half
+// that it took, however quickly it answers: growing past it would be refused again and again.
+TEST_F(ClientPushAheadTest, BatchesNeverGrowPastWhatTheServerRefused) {
+  for (int i = 0; i < 301; ++i) {
+    ASSERT_THAT(client_->Create("contact", ::outreach::testing::Contact("Park")).status(), IsOk());
+  }
+  server_.SetFallback(ScriptedResponse::From([](const RecordedRequest& request) {
+    auto push = protocol::DecodeBinaryRequest(request.body);
+    if (push.ok() && push->changes.size() > 50) {
+      protocol::ErrorBody too_many{"too_many_changes", "at most 50", 0, false, {}, std::nullopt};
+      return ScriptedResponse::Answer(413, protocol::ToJson(too_many).dump());
+    }
+    return ::outreach::testing::SyncAnswer(request, protocol::kProtocolVersion);
+  }));
+  const std::size_t before = server_.Requests().size();
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, client_->Sync());
+  EXPECT_EQ(summary.pushed, 301);
+  EXPECT_EQ(PushSizes(server_.Requests(), before),
+            (std::vector<std::size_t>{100, 50, 50, 50, 50, 50, 50, 1}));
+}
+
+// The policy itself, a push answered slowly included (a test would wait over kSlowPushMs).
+TEST(NextPushBatchTest, GrowsWhenQuickStaysWhenMiddlingFallsBackWhenSlow) {
+  SyncOptions options;
+  options.push_batch = 500;
+  using client::NextPushBatch;
+  EXPECT_EQ(NextPushBatch(500, 2000, 0, options), 1000u);
+  EXPECT_EQ(NextPushBatch(1000, 2000, client::kQuickPushMs - 1, options), 2000u);
+  EXPECT_EQ(NextPushBatch(2000, 2000, 10, options), 2000u) << "never past the limit";
+  EXPECT_EQ(NextPushBatch(1000, 1500, 10, options), 1500u);
+  EXPECT_EQ(NextPushBatch(1000, 2000, client::kQuickPushMs, options), 1000u);
+  EXPECT_EQ(NextPushBatch(1000, 2000, client::kSlowPushMs, options), 1000u);
+  EXPECT_EQ(NextPushBatch(2000, 2000, client::kSlowPushMs + 1, options), 500u);
+  EXPECT_EQ(NextPushBatch(250, 250, client::kSlowPushMs + 1, options), 250u)
+      << "a batch the server cut below push_batch stays cut";
+  EXPECT_EQ(NextPushBatch(250, 250, 10, options), 250u);
 }
 
 }  // namespace

@@ -112,6 +112,7 @@ TEST(EndToEndFaults, ServerKilledMidPushAndRestartedLosesNothing) {
   SyncOptions options;
   options.push_batch = static_cast<std::size_t>(per_round / 3);  // three pushes a round
   options.first_push_batch = options.push_batch;
+  options.max_push_batch = options.push_batch;  // the batches stay that size
   std::vector<std::string> ids;
   int kills_mid_push = 0;
   for (int round = 0; kills_mid_push < 3; ++round) {

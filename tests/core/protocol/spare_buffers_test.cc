@@ -1,5 +1,6 @@
 // Decompressed bodies go into buffers kept from earlier messages: a body read into a buffer a
-// larger one left behind holds exactly its own bytes, and the keeping is bounded.
+// larger one left behind holds exactly its own bytes, and the keeping is bounded. Compressing
+// goes through a buffer its thread keeps: each frame holds its own message alone.
 #include "core/protocol/internal/spare_buffers.h"
 
 #include <random>
@@ -64,6 +65,19 @@ TEST(SpareBuffers, AFramedBodyDecodesIntoTheRoomItDeclares) {
   EXPECT_EQ(plain, large);
   KeepSpareBuffer(std::move(plain));
   EXPECT_GE(TakeSpareBuffer().capacity(), large.size());
+}
+
+TEST(SpareBuffers, EachCompressedFrameHoldsItsOwnMessageWhateverWasCompressedBefore) {
+  // Large, small, beyond the buffer a thread keeps (8 MiB), small again, empty.
+  const std::vector<std::string> messages{RandomText(3 << 20, 1), RandomText(1000, 2),
+                                          RandomText(9 << 20, 3), "short", ""};
+  for (const std::string& message : messages) {
+    SCOPED_TRACE(message.size());
+    const std::string frame = Compress(message);
+    EXPECT_LT(frame.size(), message.size() / 2 + 64) << "the frame alone, not the buffer";
+    ASSERT_OK_AND_ASSIGN(std::string plain, Decompress(frame, message.size()));
+    EXPECT_EQ(plain, message);
+  }
 }
 
 TEST(SpareBuffers, AFewBuffersAreKeptAndNoneTooLarge) {
