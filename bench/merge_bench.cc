@@ -35,8 +35,9 @@ using outreach::model::Version;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kFieldChanges = 1'000'000;
-// Changes are merged as the server merges a push: a batch of the client's push size (client.h
-// push_batch), decoded just before, so the changes are as warm as they are on a server.
+// Changes are merged as the server merges a push: a batch of 1,000 (a client's pushes grow from
+// push_batch, 500, to max_push_batch, 2,000: client.h), decoded just before, so the changes
+// are as warm as they are on a server.
 constexpr int kBatch = 1'000;
 constexpr int kRecords = 10'000;
 constexpr int kDevices = 4;

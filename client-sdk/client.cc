@@ -26,9 +26,9 @@ std::string DatabasePath(const std::string& dir) { return dir + "/device.db"; }
 // A push of max_push_batch (2,000) changes is folded while the next one is read, and at 8 MiB
 // the rows read for a push were gone by its answer, read and decrypted again to fold it.
 // Callgrind, the device over a push of 10,000: 1,892 M instructions in batches of 500 at
-// 8 MiB; of 2,000: 2,034 M at 8 MiB, 1,945 M at 16 MiB, 1,877 M at 24 MiB. Only while
-// pushing: the cache fills as pages are used, and a long pull would keep it full (an initial
-// pull's peak RSS: 37 MiB at 8 MiB, 55 MiB at 24 MiB).
+// 8 MiB; of 2,000: 2,034 M at 8 MiB, 1,945 M at 16 MiB, 1,877 M at 24 MiB. Only until the
+// last push is answered (SyncContext::pushing): the cache fills as pages are used, and a long
+// pull would keep it full (an initial pull's peak RSS: 37 MiB at 8 MiB, 55 MiB at 24 MiB).
 constexpr int kPushingCacheKib = 24 * 1024;
 
 storage::OpenOptions StoreOptions(const ClientOptions& options) {
@@ -409,18 +409,15 @@ Result<SyncSummary> Client::Sync(const SyncOptions& options) {
   if (token.empty()) return FailedPreconditionError("enrol this device first");
   OUTREACH_RETURN_IF_ERROR(state_->LoadReplica());
   OUTREACH_ASSIGN_OR_RETURN(client::HttpClient * http, state_->Http());
+  // The cache back to its usual size after the pushes, its pages beyond it freed. A cache
+  // that cannot be resized costs time or memory, never data: not a reason to fail the sync.
+  const auto pushing = [this](bool pushing) {
+    (void)state_->db->SetCacheSize(pushing ? kPushingCacheKib
+                                           : StoreOptions(state_->options).cache_size_kib);
+  };
   client::SyncContext context{state_->replica.get(), state_->device.get(), http, token,
-                              [this] { return state_->ReloadSchemas(); }};
-  OUTREACH_ASSIGN_OR_RETURN(const std::int64_t pending,
-                            state_->replica->OutboxCount(replica::OutboxStatus::kPending));
-  if (pending > 0) OUTREACH_RETURN_IF_ERROR(state_->db->SetCacheSize(kPushingCacheKib));
-  Result<client::SyncRun> synced = client::RunSync(context, options);
-  if (pending > 0 && state_->db != nullptr) {
-    // Back to the usual cache (its pages beyond it freed): a failure to shrink it costs only
-    // memory, and must not hide how the sync went.
-    (void)state_->db->SetCacheSize(StoreOptions(state_->options).cache_size_kib);
-  }
-  OUTREACH_ASSIGN_OR_RETURN(client::SyncRun run, std::move(synced));
+                              [this] { return state_->ReloadSchemas(); }, pushing};
+  OUTREACH_ASSIGN_OR_RETURN(client::SyncRun run, client::RunSync(context, options));
   if (run.summary.wiped) {
     // Revoked: destroy everything this device holds, key first.
     state_->replica.reset();

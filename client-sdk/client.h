@@ -68,19 +68,22 @@ struct SyncOptions {
   // Called on the syncing thread; see SyncProgress for when.
   std::function<void(const SyncProgress&)> progress;
   const std::atomic<bool>* cancel = nullptr;  // set to true to stop (aborted; nothing lost)
-  // Changes per request, and records per pulled page. A request leaves while the answer
-  // before it is applied (and a page is decoded as it arrives), so smaller ones overlap more
-  // of a sync; a page decoded ahead is held beside the one being applied, so its size bounds
-  // the device's memory (~50 MB at 500 ~1 KB records).
+  // Changes per push after the first (the batches grow from it, max_push_batch, and fall back
+  // to it), and records per pulled page. A request leaves while the answer before it is
+  // applied (and a page is decoded as it arrives), so smaller ones overlap more of a sync; a
+  // page decoded ahead is held beside the one being applied, so its size bounds the device's
+  // memory (~50 MB at 500 ~1 KB records).
   std::size_t push_batch = 500;
   std::uint32_t page_size = 500;
   // While the server answers each push within a second, the batches after it grow, each up to
   // twice the one before, to at most this many (at or below push_batch: they do not grow): a
   // push costs the server and the device each a sync to disk and a round trip whatever its
   // size. A push answered slowly (over 10 s: a poor link) brings them back to push_batch, so a
-  // request stays well within the transfer timeout.
+  // request stays well within the transfer timeout. Set it to push_batch for pushes of
+  // push_batch alone.
   std::size_t max_push_batch = 2000;
-  // The first push of a sync carries at most this many (and at most push_batch): the server
+  // The first push of a sync (and the first after a refusal) carries at most this many, and
+  // at most the batch size then (push_batch at the start of a sync): the server
   // starts on it sooner, and the batches after it are read, sent and folded while the one
   // before is applied.
   std::size_t first_push_batch = 100;

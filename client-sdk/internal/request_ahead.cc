@@ -15,10 +15,6 @@ namespace {
 
 constexpr auto kCancelCheck = std::chrono::milliseconds(50);
 
-}  // namespace
-
-namespace {
-
 // Decodes a 200's body and reads its records (values_of may be null: left to the applier).
 // `written`: the version its request was written in (the records' form follows it).
 void Decode(ReceivedAnswer& answer, const replica::Replica* values_of,
@@ -32,6 +28,20 @@ void Decode(ReceivedAnswer& answer, const replica::Replica* values_of,
     return;
   }
   answer.pulled = *std::move(pulled);
+}
+
+// Posts `prepared`: its answer, not yet decoded, with how long it took.
+Result<ReceivedAnswer> Exchange(HttpClient* http, const PreparedRequest& prepared,
+                                const RequestOptions& options) {
+  const auto left = std::chrono::steady_clock::now();
+  OUTREACH_ASSIGN_OR_RETURN(
+      HttpResult http_answer,
+      http->Post("/v1/sync", std::string(protocol::kBinaryContentType), prepared.body, options));
+  ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}, 0};
+  answer.exchange_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - left)
+                           .count();
+  return answer;
 }
 
 }  // namespace
@@ -70,24 +80,6 @@ Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& r
   stored_records.clear();
   return pulled;
 }
-
-namespace {
-
-// Posts `prepared`: its answer, not yet decoded, with how long it took.
-Result<ReceivedAnswer> Exchange(HttpClient* http, const PreparedRequest& prepared,
-                                const RequestOptions& options) {
-  const auto left = std::chrono::steady_clock::now();
-  OUTREACH_ASSIGN_OR_RETURN(
-      HttpResult http_answer,
-      http->Post("/v1/sync", std::string(protocol::kBinaryContentType), prepared.body, options));
-  ReceivedAnswer answer{std::move(http_answer), std::nullopt, {}, {}, 0};
-  answer.exchange_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - left)
-                           .count();
-  return answer;
-}
-
-}  // namespace
 
 Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& prepared,
                                       const RequestOptions& options,

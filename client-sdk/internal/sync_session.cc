@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <exception>
+#include <functional>
+#include <utility>
 
 #include "client-sdk/internal/device_state.h"
 #include "client-sdk/internal/request_ahead.h"
@@ -229,11 +231,30 @@ Result<PreparedRequest> PrepareRequest(const SyncContext& context, const std::st
   return prepared;
 }
 
+// Tells SyncContext::pushing true while it lives, if `active`, and false once (End, or when it
+// goes).
+class PushingPhase {
+ public:
+  PushingPhase(const std::function<void(bool)>& pushing, bool active)
+      : pushing_(active ? pushing : std::function<void(bool)>()) {
+    if (pushing_) pushing_(true);
+  }
+  ~PushingPhase() { End(); }
+  PushingPhase(const PushingPhase&) = delete;
+  PushingPhase& operator=(const PushingPhase&) = delete;
+  void End() {
+    if (pushing_) std::exchange(pushing_, nullptr)(false);
+  }
+
+ private:
+  std::function<void(bool)> pushing_;
+};
+
 }  // namespace
 
 std::size_t NextPushBatch(std::size_t batch, std::size_t limit, std::int64_t exchange_ms,
-                          const SyncOptions& options) {
-  if (exchange_ms > kSlowPushMs) return std::min(batch, options.push_batch);
+                          std::size_t push_batch) {
+  if (exchange_ms > kSlowPushMs) return std::min(batch, push_batch);
   if (exchange_ms < kQuickPushMs) return std::max(batch, std::min(limit, 2 * batch));
   return batch;
 }
@@ -247,6 +268,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
   OUTREACH_ASSIGN_OR_RETURN(std::int64_t pending,
                             context.replica->OutboxCount(replica::OutboxStatus::kPending));
   SyncProgress progress{SyncPhase::kPush, 0, pending, 0, 0, 0};
+  PushingPhase pushing(context.pushing, pending > 0);
   PushEstimate push_estimate;
   int skew_retries = 0;
   bool downgraded = false;
@@ -332,7 +354,8 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
         OUTREACH_RETURN_IF_ERROR(ReadAgain(*context.replica, received.pulled));
       }
       if (current.changes > 0) {
-        batch_size = NextPushBatch(batch_size, batch_limit, received.exchange_ms, options);
+        batch_size =
+            NextPushBatch(batch_size, batch_limit, received.exchange_ms, options.push_batch);
       }
       std::optional<OutboxBatch> next_batch = std::move(read_ahead);
       read_ahead.reset();
@@ -366,6 +389,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       if (ahead.on_its_way() && ahead.request().changes > 0) {
         report_leaving(ahead.request());
       }
+      if (current.changes == 0 || outbox_done) pushing.End();  // pulls may follow
       const bool last = (current.changes == 0 || outbox_done) && !response.has_more;
       ahead.FreeLater(
           AppliedAnswer{std::move(received), std::move(response), std::move(stored_records)});

@@ -25,6 +25,10 @@ struct SyncContext {
   // (the old one is gone). Called before an answer is applied when the server's schemas are
   // not the device's.
   std::function<Result<replica::Replica*>()> reload_schemas;
+  // May be empty. Told true as a sync with changes to push starts, and false once, when its
+  // last push is answered or it ends sooner: the device's page cache is larger meanwhile
+  // (client.cc's kPushingCacheKib).
+  std::function<void(bool)> pushing;
 };
 
 struct SyncRun {
@@ -36,14 +40,16 @@ struct SyncRun {
 // A revoked device returns summary.wiped = true; the caller destroys the store.
 Result<SyncRun> RunSync(const SyncContext& context, const SyncOptions& options);
 
-// A push answered within kQuickPushMs grows the batches after it; one answered after more than
-// kSlowPushMs takes them back to push_batch (SyncOptions::max_push_batch).
+// A push answered within kQuickPushMs grows the batches after it (up to
+// SyncOptions::max_push_batch); one answered after more than kSlowPushMs takes them back to
+// SyncOptions::push_batch.
 inline constexpr std::int64_t kQuickPushMs = 1'000;
 inline constexpr std::int64_t kSlowPushMs = 10'000;
 
 // The batch size after a push answered in `exchange_ms`, pushed while it was `batch`: at most
-// `limit` (max_push_batch, or less once the server refused a larger push).
+// `limit` (max_push_batch, or less once the server refused a larger push); `push_batch`, what
+// a slow answer falls back to.
 std::size_t NextPushBatch(std::size_t batch, std::size_t limit, std::int64_t exchange_ms,
-                          const SyncOptions& options);
+                          std::size_t push_batch);
 
 }  // namespace outreach::client

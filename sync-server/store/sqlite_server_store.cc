@@ -208,7 +208,7 @@ class SqliteServerStore final : public ServerStore {
 
   Result<Team> CreateTeam(std::string_view name) override {
     if (name.empty()) return InvalidArgumentError("a team needs a name");
-    std::lock_guard lock(writer_.mutex);
+    OUTREACH_ASSIGN_OR_RETURN(auto lock, LockWriter());
     Team team{NewId(), std::string(name)};
     OUTREACH_ASSIGN_OR_RETURN(auto insert,
                               writer_.statements.Get("INSERT INTO teams(id, name) VALUES (?, ?)"));
@@ -226,7 +226,7 @@ class SqliteServerStore final : public ServerStore {
     if (!KnownRole(role)) {
       return InvalidArgumentError("role must be worker, team_leader, office or admin");
     }
-    std::lock_guard lock(writer_.mutex);
+    OUTREACH_ASSIGN_OR_RETURN(auto lock, LockWriter());
     OUTREACH_ASSIGN_OR_RETURN(auto select,
                               writer_.statements.Get("SELECT id FROM teams WHERE name = ?"));
     OUTREACH_RETURN_IF_ERROR(select->BindText(1, team_name));
@@ -247,7 +247,7 @@ class SqliteServerStore final : public ServerStore {
   }
 
   Result<User> FindUser(std::string_view name) override {
-    std::lock_guard lock(writer_.mutex);
+    OUTREACH_ASSIGN_OR_RETURN(auto lock, LockWriter());
     OUTREACH_ASSIGN_OR_RETURN(auto select, writer_.statements.Get(
         "SELECT u.id, u.name, u.team_id, t.name, u.role FROM users u "
         "JOIN teams t ON t.id = u.team_id WHERE u.name = ?"));
@@ -261,7 +261,7 @@ class SqliteServerStore final : public ServerStore {
 
   Status AddEnrolmentCode(std::string_view user_id, std::string_view code_hash,
                           std::int64_t expires_ms) override {
-    std::lock_guard lock(writer_.mutex);
+    OUTREACH_ASSIGN_OR_RETURN(auto lock, LockWriter());
     OUTREACH_ASSIGN_OR_RETURN(auto insert, writer_.statements.Get(
         "INSERT INTO enrolment_codes(code_hash, user_id, expires_ms) VALUES (?, ?, ?)"));
     OUTREACH_RETURN_IF_ERROR(insert->BindText(1, code_hash));
@@ -273,7 +273,7 @@ class SqliteServerStore final : public ServerStore {
   Result<Device> Enrol(std::string_view code_hash, std::string_view device_id,
                        std::string_view device_name, std::string_view token_hash,
                        std::int64_t now_ms, std::int64_t retry_window_ms) override {
-    std::lock_guard lock(writer_.mutex);
+    OUTREACH_ASSIGN_OR_RETURN(auto lock, LockWriter());
     OUTREACH_ASSIGN_OR_RETURN(auto txn, writer_.db->Begin());
     {
       OUTREACH_ASSIGN_OR_RETURN(auto select, writer_.statements.Get(
@@ -334,22 +334,21 @@ class SqliteServerStore final : public ServerStore {
   }
 
   Status TouchDevice(std::string_view device_id, std::int64_t now_ms) override {
-    std::lock_guard lock(writer_.mutex);
+    OUTREACH_ASSIGN_OR_RETURN(auto lock, LockWriter());
     // Its commit is not synced (WAL with synchronous NORMAL): the next synced commit, or the
     // next checkpoint, takes it to disk. Synced, it cost every sync an fsync of its own (a
     // quarter of a no-op sync's time in sync_bench: median 2.0 ms, now 1.45 ms). Every other
-    // write of this connection stays synced: BeginPush will not start while the setting may
-    // not have come back (writer_relaxed_).
+    // write of this connection stays synced: each takes the writer through LockWriter, which
+    // sets synced commits back should that not have happened here (writer_relaxed_).
     writer_relaxed_ = true;
     OUTREACH_RETURN_IF_ERROR(writer_.db->SetSynchronous(storage::Synchronous::kNormal));
     const Status touched = Touch(writer_, device_id, now_ms);
-    OUTREACH_RETURN_IF_ERROR(writer_.db->SetSynchronous(storage::Synchronous::kFull));
-    writer_relaxed_ = false;
+    if (writer_.db->SetSynchronous(storage::Synchronous::kFull).ok()) writer_relaxed_ = false;
     return touched;
   }
 
   Status RevokeDevice(std::string_view device_id) override {
-    std::lock_guard lock(writer_.mutex);
+    OUTREACH_ASSIGN_OR_RETURN(auto lock, LockWriter());
     OUTREACH_ASSIGN_OR_RETURN(auto update,
                               writer_.statements.Get("UPDATE devices SET revoked = 1 WHERE id = ?"));
     OUTREACH_RETURN_IF_ERROR(update->BindText(1, device_id));
@@ -383,11 +382,7 @@ class SqliteServerStore final : public ServerStore {
   }
 
   Result<std::unique_ptr<PushTransaction>> BeginPush() override {
-    std::unique_lock lock(writer_.mutex);
-    if (writer_relaxed_) {  // a sighting's commit could not set synced commits back
-      OUTREACH_RETURN_IF_ERROR(writer_.db->SetSynchronous(storage::Synchronous::kFull));
-      writer_relaxed_ = false;
-    }
+    OUTREACH_ASSIGN_OR_RETURN(std::unique_lock<std::mutex> lock, LockWriter());
     OUTREACH_ASSIGN_OR_RETURN(auto txn, writer_.db->Begin());
     OUTREACH_ASSIGN_OR_RETURN(auto select, writer_.statements.Get(
         "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_sequence'"));
@@ -525,6 +520,17 @@ class SqliteServerStore final : public ServerStore {
     return std::optional<Device>(DeviceFromRow(*select));
   }
 
+  // The writer, locked, its commits synced: a sighting's commit is not (TouchDevice), and
+  // should setting that back have failed, it is set back here before any other write.
+  Result<std::unique_lock<std::mutex>> LockWriter() {
+    std::unique_lock lock(writer_.mutex);
+    if (writer_relaxed_) {
+      OUTREACH_RETURN_IF_ERROR(writer_.db->SetSynchronous(storage::Synchronous::kFull));
+      writer_relaxed_ = false;
+    }
+    return lock;
+  }
+
   Connection writer_;
   bool writer_relaxed_ = false;  // the writer's commits may not be synced (under its mutex)
   Connection reader_;
@@ -534,11 +540,13 @@ class SqliteServerStore final : public ServerStore {
 }  // namespace
 
 Result<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& path,
-                                                           std::span<const std::uint8_t> raw_key) {
+                                                           std::span<const std::uint8_t> raw_key,
+                                                           const std::string& base_vfs) {
   const auto key = storage::KeySource::RawKey(raw_key);
   OUTREACH_RETURN_IF_ERROR(key.Validate());
   storage::OpenOptions options;
   options.cache_size_kib = 32 * 1024;
+  options.base_vfs = base_vfs;
   std::error_code error;
   const bool exists = std::filesystem::exists(path, error);
   // The writer's checkpoints run beside it: a push leaves copying the WAL to a thread of its own.

@@ -13,7 +13,10 @@
 namespace outreach::server {
 
 // Opens `path`, creating it (and its key file) under `raw_key` (32 bytes) if it does not exist.
+// `base_vfs`: the SQLite VFS under the encryption (storage::OpenOptions::base_vfs); tests pass
+// one that counts syncs or fails writes.
 Result<std::unique_ptr<ServerStore>> OpenSqliteServerStore(const std::string& path,
-                                                           std::span<const std::uint8_t> raw_key);
+                                                           std::span<const std::uint8_t> raw_key,
+                                                           const std::string& base_vfs = {});
 
 }  // namespace outreach::server

@@ -335,8 +335,9 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device, protocol::Sync
     if (Status raised = push->RaiseStoredReading(device.id, newest); !raised.ok()) {
       return StoreFailure(raised);
     }
-    // Seen now, in the push's commit (a sighting never refuses a sync, as below).
-    (void)push->TouchDevice(device.id, now);
+    // Seen now, in the push's commit. (A statement that fails may have rolled the whole
+    // transaction back: nothing more is written in it.)
+    if (Status seen = push->TouchDevice(device.id, now); !seen.ok()) return StoreFailure(seen);
     if (Status committed = push->Commit(); !committed.ok()) return StoreFailure(committed);
     push.reset();  // the store's writer is free again: the page below reads it
     folded.Seal();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "client-sdk/client.h"
@@ -75,6 +76,19 @@ std::vector<std::size_t> PushSizes(const std::vector<RecordedRequest>& requests,
   return sizes;
 }
 
+// A server that takes pushes of at most `most` changes (413 too_many_changes), all accepted.
+ScriptedResponse RefusingPushesOver(std::size_t most) {
+  return ScriptedResponse::From([most](const RecordedRequest& request) {
+    auto push = protocol::DecodeBinaryRequest(request.body);
+    if (push.ok() && push->changes.size() > most) {
+      protocol::ErrorBody too_many{"too_many_changes", "at most " + std::to_string(most), 0,
+                                   false, {}, std::nullopt};
+      return ScriptedResponse::Answer(413, protocol::ToJson(too_many).dump());
+    }
+    return ::outreach::testing::SyncAnswer(request, protocol::kProtocolVersion);
+  });
+}
+
 SyncOptions GrowingFromTwoToEight() {
   SyncOptions options;
   options.first_push_batch = 2;
@@ -122,14 +136,7 @@ TEST_F(ClientPushAheadTest, BatchesNeverGrowPastWhatTheServerRefused) {
   for (int i = 0; i < 301; ++i) {
     ASSERT_THAT(client_->Create("contact", ::outreach::testing::Contact("Park")).status(), IsOk());
   }
-  server_.SetFallback(ScriptedResponse::From([](const RecordedRequest& request) {
-    auto push = protocol::DecodeBinaryRequest(request.body);
-    if (push.ok() && push->changes.size() > 50) {
-      protocol::ErrorBody too_many{"too_many_changes", "at most 50", 0, false, {}, std::nullopt};
-      return ScriptedResponse::Answer(413, protocol::ToJson(too_many).dump());
-    }
-    return ::outreach::testing::SyncAnswer(request, protocol::kProtocolVersion);
-  }));
+  server_.SetFallback(RefusingPushesOver(50));
   const std::size_t before = server_.Requests().size();
   ASSERT_OK_AND_ASSIGN(SyncSummary summary, client_->Sync());
   EXPECT_EQ(summary.pushed, 301);
@@ -137,21 +144,34 @@ TEST_F(ClientPushAheadTest, BatchesNeverGrowPastWhatTheServerRefused) {
             (std::vector<std::size_t>{100, 50, 50, 50, 50, 50, 50, 1}));
 }
 
+// A push refused as too large after the batches grew: the batches go on at half of it, from a
+// first push again (first_push_batch), and never grow past that half.
+TEST_F(ClientPushAheadTest, ARefusalAfterGrowingHalvesTheBatchesForTheRestOfTheSync) {
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_THAT(client_->Create("contact", ::outreach::testing::Contact("Park")).status(), IsOk());
+  }
+  server_.SetFallback(RefusingPushesOver(6));
+  const std::size_t before = server_.Requests().size();
+  ASSERT_OK_AND_ASSIGN(SyncSummary summary, client_->Sync(GrowingFromTwoToEight()));
+  EXPECT_EQ(summary.pushed, 30);
+  EXPECT_EQ(PushSizes(server_.Requests(), before),
+            (std::vector<std::size_t>{2, 2, 4, 8, 2, 4, 4, 4, 4, 4}));
+}
+
 // The policy itself, a push answered slowly included (a test would wait over kSlowPushMs).
 TEST(NextPushBatchTest, GrowsWhenQuickStaysWhenMiddlingFallsBackWhenSlow) {
-  SyncOptions options;
-  options.push_batch = 500;
   using client::NextPushBatch;
-  EXPECT_EQ(NextPushBatch(500, 2000, 0, options), 1000u);
-  EXPECT_EQ(NextPushBatch(1000, 2000, client::kQuickPushMs - 1, options), 2000u);
-  EXPECT_EQ(NextPushBatch(2000, 2000, 10, options), 2000u) << "never past the limit";
-  EXPECT_EQ(NextPushBatch(1000, 1500, 10, options), 1500u);
-  EXPECT_EQ(NextPushBatch(1000, 2000, client::kQuickPushMs, options), 1000u);
-  EXPECT_EQ(NextPushBatch(1000, 2000, client::kSlowPushMs, options), 1000u);
-  EXPECT_EQ(NextPushBatch(2000, 2000, client::kSlowPushMs + 1, options), 500u);
-  EXPECT_EQ(NextPushBatch(250, 250, client::kSlowPushMs + 1, options), 250u)
+  constexpr std::size_t kPushBatch = 500;
+  EXPECT_EQ(NextPushBatch(500, 2000, 0, kPushBatch), 1000u);
+  EXPECT_EQ(NextPushBatch(1000, 2000, client::kQuickPushMs - 1, kPushBatch), 2000u);
+  EXPECT_EQ(NextPushBatch(2000, 2000, 10, kPushBatch), 2000u) << "never past the limit";
+  EXPECT_EQ(NextPushBatch(1000, 1500, 10, kPushBatch), 1500u);
+  EXPECT_EQ(NextPushBatch(1000, 2000, client::kQuickPushMs, kPushBatch), 1000u);
+  EXPECT_EQ(NextPushBatch(1000, 2000, client::kSlowPushMs, kPushBatch), 1000u);
+  EXPECT_EQ(NextPushBatch(2000, 2000, client::kSlowPushMs + 1, kPushBatch), 500u);
+  EXPECT_EQ(NextPushBatch(250, 250, client::kSlowPushMs + 1, kPushBatch), 250u)
       << "a batch the server cut below push_batch stays cut";
-  EXPECT_EQ(NextPushBatch(250, 250, 10, options), 250u);
+  EXPECT_EQ(NextPushBatch(250, 250, 10, kPushBatch), 250u);
 }
 
 }  // namespace

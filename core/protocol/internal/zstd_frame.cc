@@ -38,6 +38,11 @@ constexpr std::size_t kLargestKeptContext = 8 * 1024 * 1024;
 constexpr std::size_t kMaxExpansion = 32;
 constexpr std::size_t kMaxInitialRoom = 8 * 1024 * 1024;
 
+// The largest buffer a thread keeps to compress into (Compress): a push of 2,000 changes or a
+// page of 2,000 records; a larger message gets a buffer of its own. So a thread that ever
+// compressed keeps up to this much for its life (the device's sync thread, the server's).
+constexpr std::size_t kLargestKeptCompressBuffer = 4 * 1024 * 1024;
+
 std::size_t InitialRoom(std::string_view compressed, std::size_t max_output) {
   // A push is a few frames (binary_codec.h): the sizes they declare, summed.
   unsigned long long declared = 0;
@@ -100,12 +105,11 @@ std::string Compress(std::string_view plain, int level) {
   // Into a buffer the thread keeps, the frame then copied out: a buffer of compressBound bytes
   // made for each message was zeroed whole, though the frame is a fraction of it, and at a
   // push of 2,000 changes (2 MB) that was fresh memory each time: the device's page faults
-  // more than doubled. Above kKeptScratchBytes a buffer is made for the message alone.
-  constexpr std::size_t kKeptScratchBytes = 8 << 20;
+  // more than doubled. Above kLargestKeptCompressBuffer a buffer is made for the message alone.
   thread_local std::string kept;
   std::string once;
   const std::size_t bound = ZSTD_compressBound(plain.size());
-  std::string& scratch = bound <= kKeptScratchBytes ? kept : once;
+  std::string& scratch = bound <= kLargestKeptCompressBuffer ? kept : once;
   if (scratch.size() < bound) scratch.resize(bound);
   // Every parameter is set afresh by this call: nothing carries over from the last message.
   const std::size_t size =
