@@ -411,8 +411,8 @@ Result<SyncSummary> Client::Sync(const SyncOptions& options) {
   OUTREACH_ASSIGN_OR_RETURN(client::HttpClient * http, state_->Http());
   // The cache back to its usual size after the pushes, its pages beyond it freed. A cache
   // that cannot be resized costs time or memory, never data: not a reason to fail the sync.
-  const auto pushing = [this](bool pushing) {
-    (void)state_->db->SetCacheSize(pushing ? kPushingCacheKib
+  const auto pushing = [this](bool on) {
+    (void)state_->db->SetCacheSize(on ? kPushingCacheKib
                                            : StoreOptions(state_->options).cache_size_kib);
   };
   client::SyncContext context{state_->replica.get(), state_->device.get(), http, token,

@@ -68,11 +68,11 @@ struct SyncOptions {
   // Called on the syncing thread; see SyncProgress for when.
   std::function<void(const SyncProgress&)> progress;
   const std::atomic<bool>* cancel = nullptr;  // set to true to stop (aborted; nothing lost)
-  // Changes per push after the first (the batches grow from it, max_push_batch, and fall back
-  // to it), and records per pulled page. A request leaves while the answer before it is
-  // applied (and a page is decoded as it arrives), so smaller ones overlap more of a sync; a
-  // page decoded ahead is held beside the one being applied, so its size bounds the device's
-  // memory (~50 MB at 500 ~1 KB records).
+  // Changes per push after the first (the batches grow from it up to max_push_batch, and fall back
+  // to it after a slow answer), and records per pulled page. A request leaves while the answer
+  // before it is applied (and a page is decoded as it arrives), so smaller ones overlap more of a
+  // sync; a page decoded ahead is held beside the one being applied, so its size bounds the
+  // device's memory (~50 MB at 500 ~1 KB records).
   std::size_t push_batch = 500;
   std::uint32_t page_size = 500;
   // While the server answers each push within a second, the batches after it grow, each up to
@@ -83,9 +83,9 @@ struct SyncOptions {
   // push_batch alone.
   std::size_t max_push_batch = 2000;
   // The first push of a sync (and the first after a refusal) carries at most this many, and
-  // at most the batch size then (push_batch at the start of a sync): the server
-  // starts on it sooner, and the batches after it are read, sent and folded while the one
-  // before is applied.
+  // at most the batch size then (push_batch at the start of a sync): the server starts on it
+  // sooner, and the batches after it are read, sent and folded while the one before is
+  // applied.
   std::size_t first_push_batch = 100;
   // The first page a sync asks for holds at most this many records, and each page after it up
   // to twice the one before (to page_size): the device starts applying sooner, and the larger

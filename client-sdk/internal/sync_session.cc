@@ -242,8 +242,14 @@ class PushingPhase {
   ~PushingPhase() { End(); }
   PushingPhase(const PushingPhase&) = delete;
   PushingPhase& operator=(const PushingPhase&) = delete;
-  void End() {
-    if (pushing_) std::exchange(pushing_, nullptr)(false);
+  // Called from the destructor too: what the callback throws (out of memory resizing a
+  // cache) is dropped rather than ending the process.
+  void End() noexcept {
+    if (!pushing_) return;
+    try {
+      std::exchange(pushing_, nullptr)(false);
+    } catch (...) {
+    }
   }
 
  private:
@@ -434,8 +440,9 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
     if (answer.status == 413 && current.changes > 1 &&
         (error.error == "too_many_changes" || error.error == "body_too_large")) {
       // The server takes fewer changes, or fewer bytes, per push than this batch held (long
-      // notes make a big body): half of what was sent, and go on. A single change too large
-      // for the server stays refused, below. Nor do the batches grow past it again.
+      // notes make a big body): the pushes start again (first_push_batch) and grow to half of
+      // what was sent at most, for the rest of the sync. A single change too large for the
+      // server stays refused, below.
       batch_size = current.changes / 2;
       batch_limit = batch_size;
       continue;

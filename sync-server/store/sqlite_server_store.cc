@@ -247,7 +247,7 @@ class SqliteServerStore final : public ServerStore {
   }
 
   Result<User> FindUser(std::string_view name) override {
-    OUTREACH_ASSIGN_OR_RETURN(auto lock, LockWriter());
+    std::lock_guard lock(writer_.mutex);  // reads only: whether commits are synced is moot
     OUTREACH_ASSIGN_OR_RETURN(auto select, writer_.statements.Get(
         "SELECT u.id, u.name, u.team_id, t.name, u.role FROM users u "
         "JOIN teams t ON t.id = u.team_id WHERE u.name = ?"));

@@ -361,6 +361,7 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device, protocol::Sync
   // answer: its records may be of a collection it does not know yet.
   reply.response.directives.schemas_changed =
       !request.schemas_hash.empty() && request.schemas_hash != schemas_hash_;
+  // A sighting alone never refuses a sync.
   if (!touched) (void)store_->TouchDevice(device.id, now);
   return reply;
 }

@@ -1,6 +1,6 @@
-// A device's last sighting costs no sync to disk of its own (a sync would wait on it), while
-// every write that matters stays synced: a push with the sighting written in it, and an
-// enrolment or any other write after a sighting. Counted at the disk, under the encryption
+// A device's last sighting costs no sync to disk of its own (a sync would wait on it), while every
+// write that matters stays synced: a push with the sighting written in it, and an enrolment code, a
+// revocation or any other write after a sighting. Counted at the disk, under the encryption
 // (FaultVfs).
 #include <gtest/gtest.h>
 

@@ -68,9 +68,10 @@ TEST(SpareBuffers, AFramedBodyDecodesIntoTheRoomItDeclares) {
 }
 
 TEST(SpareBuffers, EachCompressedFrameHoldsItsOwnMessageWhateverWasCompressedBefore) {
-  // Large, small, beyond the buffer a thread keeps (8 MiB), small again, empty.
+  // Large, small, beyond the buffer a thread keeps (4 MiB) and further, small again, empty.
   const std::vector<std::string> messages{RandomText(3 << 20, 1), RandomText(1000, 2),
-                                          RandomText(9 << 20, 3), "short", ""};
+                                          RandomText(5 << 20, 3), RandomText(9 << 20, 4),
+                                          "short", ""};
   for (const std::string& message : messages) {
     SCOPED_TRACE(message.size());
     const std::string frame = Compress(message);
