@@ -395,8 +395,9 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       if (ahead.on_its_way() && ahead.request().changes > 0) {
         report_leaving(ahead.request());
       }
-      if (current.changes == 0 || outbox_done) pushing.End();  // pulls may follow
-      const bool last = (current.changes == 0 || outbox_done) && !response.has_more;
+      const bool pushes_over = current.changes == 0 || outbox_done;
+      if (pushes_over) pushing.End();  // pulls may follow
+      const bool last = pushes_over && !response.has_more;
       ahead.FreeLater(
           AppliedAnswer{std::move(received), std::move(response), std::move(stored_records)});
       if (last) {
