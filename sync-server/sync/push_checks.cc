@@ -5,6 +5,7 @@
 
 #include "core/model/hybrid_clock.h"
 #include "sync-server/sync/change_checks.h"
+#include "sync-server/sync/check_workers.h"
 
 namespace outreach::server {
 namespace {
@@ -39,7 +40,7 @@ PushChecks::PushChecks(const Device& device, const schema::SchemaRegistry& schem
 void PushChecks::Start() {
   if (changes_.size() >= kCheckedAhead && changes_.size() < kMostCheckedAhead) {
     try {
-      thread_ = std::async(std::launch::async, [this] { CheckAll(); });
+      thread_ = RunOnCheckWorker([this] { CheckAll(); });
       return;
     } catch (const std::system_error&) {
       // No thread to be had: checked here, as a small push is.

@@ -44,8 +44,9 @@ class PushChecks {
 
   };
 
-  // None owned; all must outlive the checks. Starts checking: on a thread of its own when
-  // the push is large enough to gain from it (and a thread can be had), otherwise here and now.
+  // None owned; all must outlive the checks. Starts checking: on a check worker
+  // (check_workers.h) when the push is large enough to gain from it (and a worker can be had),
+  // otherwise here and now.
   PushChecks(const Device& device, const schema::SchemaRegistry& schemas, std::int64_t now_ms,
              std::vector<model::Change>& changes);
   // A push read as it is checked: `reader` fills `changes` (sized to its change_count) in

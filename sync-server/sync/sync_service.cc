@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "core/base/hex.h"
 #include "core/base/secure_bytes.h"
@@ -21,12 +22,17 @@
 #include "sync-server/sync/folded_records.h"
 #include "sync-server/sync/merged_rules.h"
 #include "sync-server/sync/push_checks.h"
+#include "sync-server/sync/check_workers.h"
 
 namespace outreach::server {
 namespace {
 
 using protocol::ChangeResult;
 using protocol::Outcome;
+
+// A push of at least this many changes is freed on a check worker once committed: below it,
+// handing it over costs more than freeing it here.
+constexpr std::size_t kFreedAside = 64;
 
 ServiceError Refusal(int http_status, std::string error, std::string message) {
   ServiceError refusal{http_status, {}};
@@ -341,6 +347,11 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device, protocol::Sync
     if (Status committed = push->Commit(); !committed.ok()) return StoreFailure(committed);
     push.reset();  // the store's writer is free again: the page below reads it
     folded.Seal();
+    // Freed off this thread (check_workers.h): nothing below reads them. (About 4% of a
+    // 100,000-record push's time: sync_bench (a), six interleaved pairs, five faster.)
+    if (request.changes.size() >= kFreedAside) {
+      DestroyOnCheckWorker(std::exchange(request.changes, {}));
+    }
   }
 
   std::uint32_t page_size = request.page_size == 0 ? limits_.default_page_size : request.page_size;
