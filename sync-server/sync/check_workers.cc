@@ -1,31 +1,23 @@
 #include "sync-server/sync/check_workers.h"
 
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <mutex>
 #include <thread>
 #include <utility>
-#include <vector>
 
 namespace outreach::server {
 namespace {
 
 // Workers wait for tasks on one queue. A worker is started when a task comes and none is idle;
-// none ever stops before the process ends.
+// none ever stops, and none is joined: the pool is never destroyed (RunOnCheckWorker), since
+// joining at exit would race with a job queued late, or with a worker that called exit itself.
 class Pool {
  public:
   Pool() = default;
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
-  // At the process's exit: the workers finish what they hold and are joined.
-  ~Pool() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    for (std::thread& worker : workers_) worker.join();
-  }
 
   std::future<void> Run(std::function<void()> job) {
     std::packaged_task<void()> task(std::move(job));
@@ -34,7 +26,7 @@ class Pool {
     if (idle_ <= queue_.size()) {
       // Every worker is busy: one more, started before the task is queued, so a failure to
       // start leaves nothing queued.
-      workers_.emplace_back([this] { Work(); });
+      std::thread([this] { Work(); }).detach();
     }
     queue_.push_back(std::move(task));
     lock.unlock();
@@ -47,13 +39,14 @@ class Pool {
     std::unique_lock lock(mutex_);
     while (true) {
       ++idle_;
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      wake_.wait(lock, [this] { return !queue_.empty(); });
       --idle_;
-      if (queue_.empty()) return;  // stopping, nothing left
-      std::packaged_task<void()> task = std::move(queue_.front());
-      queue_.pop_front();
-      lock.unlock();
-      task();  // its exception goes to its future
+      {
+        std::packaged_task<void()> task = std::move(queue_.front());
+        queue_.pop_front();
+        lock.unlock();
+        task();  // its exception goes to its future
+      }  // the task, and what its job holds, go before the lock is taken again
       lock.lock();
     }
   }
@@ -61,15 +54,13 @@ class Pool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::packaged_task<void()>> queue_;
-  std::vector<std::thread> workers_;
   std::size_t idle_ = 0;  // workers waiting for a task
-  bool stopping_ = false;
 };
 
 }  // namespace
 
 std::future<void> RunOnCheckWorker(std::function<void()> job) {
-  static Pool pool;
+  static Pool& pool = *new Pool;  // never destroyed (Pool)
   return pool.Run(std::move(job));
 }
 

@@ -1,14 +1,13 @@
-// CheckWorkers: long-lived threads that run pushes' checks (push_checks.h) and free what a
-// push decoded once it is answered. The checks decode a push's changes, so the values they
-// hold were allocated on a worker; freeing them on the thread that answers the device put that
-// work (each free of memory another thread allocated is the allocator's slow path) between the
-// push's commit and its answer, and with it the device's next push.
+// CheckWorkers: long-lived threads that run pushes' checks (push_checks.h), which decode a
+// binary push, and that free its decoded changes once it is committed. Freeing them on the
+// thread that decoded them is the allocator's fast path; an I/O thread freed them before, after
+// the answer, each free of another thread's memory taking mimalloc's slower path (server
+// instructions over a push of 10,000: -2.2%).
 #pragma once
 
 #include <functional>
 #include <future>
 #include <memory>
-#include <system_error>
 #include <utility>
 
 namespace outreach::server {
@@ -16,19 +15,22 @@ namespace outreach::server {
 // Runs `job` on a worker of the process's pool: an idle one, or one started for it (as many as
 // jobs run at once; workers are kept for the process's life, so a worker's allocator heap stays
 // warm from one push to the next). The future is ready once the job has returned (its exception,
-// if any, is in it). Throws std::system_error if no worker is idle and none can be started.
+// if any, is in it). Throws std::system_error if no worker is idle and none can be started (or
+// std::bad_alloc). Jobs must not be run once `main` has returned; the pool is not fork-safe.
 std::future<void> RunOnCheckWorker(std::function<void()> job);
 
-// Destroys `value` on a worker, not waiting for it; here and now if no worker can be had.
+// Destroys `value` on a worker (any idle one: as a rule the one that checked the push, since
+// one device pushes one batch at a time), not waiting for it; here and now if that cannot be
+// arranged. Never throws.
 template <typename T>
-void DestroyOnCheckWorker(T value) {
-  // A job must be copyable (std::function): the value goes in a shared owner, moved into the
-  // job so the job holds the only reference and the value dies where the job runs.
-  auto owner = std::make_shared<T>(std::move(value));
+void DestroyOnCheckWorker(T value) noexcept {
   try {
+    // A job must be copyable (std::function): the value goes in a shared owner, moved into the
+    // job so the job holds the only reference and the value dies where the job runs.
+    auto owner = std::make_shared<T>(std::move(value));
     (void)RunOnCheckWorker([owner = std::move(owner)]() mutable { owner.reset(); });
-  } catch (const std::system_error&) {
-    // The job, and the value with it, were destroyed here.
+  } catch (...) {
+    // No worker, or no memory to hand it over: the job and the value die here.
   }
 }
 

@@ -10,8 +10,8 @@
 namespace outreach::server {
 namespace {
 
-// Below this many changes a push is checked whole before it is applied: a thread costs more
-// than the overlap gains.
+// Below this many changes a push is checked whole before it is applied: handing it to a
+// worker costs more than the overlap gains.
 constexpr std::size_t kCheckedAhead = 64;
 // Progress counts changes twice over in 32 bits.
 constexpr std::size_t kMostCheckedAhead = std::size_t{1} << 30;
@@ -43,7 +43,7 @@ void PushChecks::Start() {
       thread_ = RunOnCheckWorker([this] { CheckAll(); });
       return;
     } catch (const std::system_error&) {
-      // No thread to be had: checked here, as a small push is.
+      // No worker to be had: checked here, as a small push is.
     }
   }
   CheckAll();

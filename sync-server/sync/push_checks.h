@@ -1,6 +1,6 @@
 // PushChecks: the checks of a push that need no stored state (its scope, the clock, each
-// change's content: change_checks.h), run on a thread of their own ahead of the changes'
-// application, and for a binary push its decoding too (protocol::BinaryRequestReader). A
+// change's content: change_checks.h), run on a check worker (check_workers.h) ahead of the
+// changes' application, and for a binary push its decoding too (protocol::BinaryRequestReader). A
 // large push is then applied while the rest of it is still being read and checked, instead of
 // after: decoding and checking a create (its values validated whole) cost about as much as
 // applying it. The application waits for each change to be checked clean before it applies
@@ -56,11 +56,14 @@ class PushChecks {
   PushChecks(const Device& device, const schema::SchemaRegistry& schemas, std::int64_t now_ms,
              std::vector<model::Change>& changes, protocol::BinaryRequestReader& reader,
              std::string* schemas_hash);
-  // Stops checking (as soon as the change under way is done) and waits for the thread.
+  // Stops checking (as soon as the change under way is done) and waits for the worker to be
+  // done with it.
   ~PushChecks();
   PushChecks(const PushChecks&) = delete;
   PushChecks& operator=(const PushChecks&) = delete;
 
+  // True if the checks run on a worker (not here: a small push, or no worker to be had).
+  bool on_worker() const { return thread_.valid(); }
   // Waits until change `index` is checked; true if it and every change before it are clean.
   bool CleanUpTo(std::size_t index);
   // Waits until every change is checked. Rethrows what checking threw (after which CleanUpTo

@@ -18,21 +18,17 @@
 #include "core/schema/schema_registry.h"
 #include "core/schema/validation_problem.h"
 #include "sync-server/auth/credentials.h"
+#include "sync-server/sync/check_workers.h"
 #include "sync-server/sync/cursor.h"
 #include "sync-server/sync/folded_records.h"
 #include "sync-server/sync/merged_rules.h"
 #include "sync-server/sync/push_checks.h"
-#include "sync-server/sync/check_workers.h"
 
 namespace outreach::server {
 namespace {
 
 using protocol::ChangeResult;
 using protocol::Outcome;
-
-// A push of at least this many changes is freed on a check worker once committed: below it,
-// handing it over costs more than freeing it here.
-constexpr std::size_t kFreedAside = 64;
 
 ServiceError Refusal(int http_status, std::string error, std::string message) {
   ServiceError refusal{http_status, {}};
@@ -268,7 +264,7 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device, protocol::Sync
   }
   const std::int64_t now = clock_->NowMs();
   // Everything that needs no stored state (who may write, when, and each change's content)
-  // is checked on a thread of its own for a large push, ahead of the changes' application
+  // is checked on a check worker for a large push, ahead of the changes' application
   // here (and a binary push is read there too): each change is applied once it is checked
   // clean. Nothing is committed until every change is checked, and the push is decided as if
   // all were read and checked first.
@@ -347,9 +343,9 @@ ServiceResult<SyncReply> SyncService::Round(const Device& device, protocol::Sync
     if (Status committed = push->Commit(); !committed.ok()) return StoreFailure(committed);
     push.reset();  // the store's writer is free again: the page below reads it
     folded.Seal();
-    // Freed off this thread (check_workers.h): nothing below reads them. (About 4% of a
-    // 100,000-record push's time: sync_bench (a), six interleaved pairs, five faster.)
-    if (request.changes.size() >= kFreedAside) {
+    // A push a worker read is freed there (check_workers.h), alongside the page read below:
+    // nothing after this reads its changes.
+    if (reader != nullptr && checks.on_worker()) {
       DestroyOnCheckWorker(std::exchange(request.changes, {}));
     }
   }

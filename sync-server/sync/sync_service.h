@@ -72,6 +72,8 @@ class SyncService {
   ServiceResult<SyncReply> Sync(const Device& device, protocol::SyncRequest request);
   // The same for a binary push read as it goes: `request` is `reader`'s head, and gets its
   // changes and schemas_hash as they are read (the push is checked and applied meanwhile).
+  // Once a push read on a check worker is committed, its changes are taken back to be freed
+  // there: `request.changes` is then empty.
   // A body that does not decode is 400 malformed_body, whatever else is wrong with it.
   ServiceResult<SyncReply> Sync(const Device& device, protocol::SyncRequest& request,
                                 protocol::BinaryRequestReader& reader);

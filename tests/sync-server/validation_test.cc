@@ -59,7 +59,7 @@ TEST_F(ValidationTest, InvalidValueRefusesThePushListingTheChange) {
   EXPECT_EQ(StoreCounts(), std::make_pair(std::int64_t{2}, std::int64_t{2}));
 }
 
-// A large push is checked on a thread of its own while it is applied (PushChecks): invalid
+// A large push is checked on a check worker while it is applied (PushChecks): invalid
 // changes anywhere in it are listed, in the push's order, and nothing is written.
 TEST_F(ValidationTest, ALargePushListsEveryInvalidChangeInOrder) {
   std::vector<std::string> names;
