@@ -2,7 +2,7 @@
 // binary push, and that free its decoded changes once it is committed. Freeing them on the
 // thread that decoded them is the allocator's fast path; an I/O thread freed them before, after
 // the answer, each free of another thread's memory taking mimalloc's slower path (server
-// instructions over a push of 10,000: -2.2%).
+// instructions over a push of 10,000: 3,014 M -> 2,943 M).
 #pragma once
 
 #include <functional>

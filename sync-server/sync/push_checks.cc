@@ -40,7 +40,7 @@ PushChecks::PushChecks(const Device& device, const schema::SchemaRegistry& schem
 void PushChecks::Start() {
   if (changes_.size() >= kCheckedAhead && changes_.size() < kMostCheckedAhead) {
     try {
-      thread_ = RunOnCheckWorker([this] { CheckAll(); });
+      worker_job_ = RunOnCheckWorker([this] { CheckAll(); });
       return;
     } catch (const std::system_error&) {
       // No worker to be had: checked here, as a small push is.
@@ -51,7 +51,7 @@ void PushChecks::Start() {
 
 PushChecks::~PushChecks() {
   stop_.store(true, std::memory_order_relaxed);
-  if (thread_.valid()) thread_.wait();
+  if (worker_job_.valid()) worker_job_.wait();
 }
 
 void PushChecks::Publish(std::uint32_t clean, bool done) {

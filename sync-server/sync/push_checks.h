@@ -63,7 +63,7 @@ class PushChecks {
   PushChecks& operator=(const PushChecks&) = delete;
 
   // True if the checks run on a worker (not here: a small push, or no worker to be had).
-  bool on_worker() const { return thread_.valid(); }
+  bool on_worker() const { return worker_job_.valid(); }
   // Waits until change `index` is checked; true if it and every change before it are clean.
   bool CleanUpTo(std::size_t index);
   // Waits until every change is checked. Rethrows what checking threw (after which CleanUpTo
@@ -98,7 +98,7 @@ class PushChecks {
   std::exception_ptr failure_;  // likewise
   std::atomic<std::uint32_t> progress_{0};
   std::atomic<bool> stop_{false};
-  std::future<void> thread_;
+  std::future<void> worker_job_;  // the checks on a worker; not valid when checked here
 };
 
 }  // namespace outreach::server
