@@ -321,6 +321,46 @@ void PushRounds(Bench& bench, int rounds) {
   bench.dir = kept;
 }
 
+// (b): `name`, a device of the reader's, syncs from nothing until it holds every record.
+void InitialPull(const Bench& bench, const std::string& name) {
+  InChild([&] {
+    auto device = bench.Device(name, "reader");
+    const double unlock_rss = PeakRssMib();
+    ResetPeakRss();
+    const auto start = Clock::now();
+    const CpuMeter cpu(bench.server.pid);
+    const auto summary = Must(device->Sync(), "pull sync");
+    const double s = Seconds(start);
+    const long n = bench.records;
+    if (summary.pulled != n) Die("pulled " + std::to_string(summary.pulled));
+    const double json_bytes = outreach::bench::AverageContactJsonBytes();
+    std::printf("{\"bench\":\"sync.initial_pull\",\"records\":%ld,\"seconds\":%.3f,"
+                "\"records_per_s\":%.0f,\"bytes_received_per_record\":%.1f,"
+                "\"record_json_bytes\":%.1f,\"wire_ratio\":%.3f,\"device_peak_rss_mib\":%.1f,"
+                "\"unlock_peak_rss_mib\":%.1f,%s}\n",
+                n, s, n / s, double(summary.bytes_received) / n, json_bytes,
+                double(summary.bytes_received) / n / json_bytes, PeakRssMib(), unlock_rss,
+                cpu.Json().c_str());
+  });
+}
+
+// (b) alone, `rounds` times, on the server an earlier --keep run left in bench.dir: each
+// round a new device of the reader's pulls every record, and is removed after.
+void PullRounds(Bench& bench, int rounds) {
+  bench.server.data = bench.dir + "/server";
+  unsigned short enrolled_on = 0;
+  std::ifstream(bench.dir + "/enrolled_port") >> enrolled_on;
+  if (enrolled_on == 0) Die(bench.dir + " holds no enrolled_port: not a data set of --keep");
+  bench.server.Start(enrolled_on);
+  for (int round = 0; round < rounds; ++round) {
+    const std::string name = "pull-round";
+    std::filesystem::remove_all(bench.dir + "/" + name);
+    InitialPull(bench, name);
+    std::filesystem::remove_all(bench.dir + "/" + name);
+  }
+  bench.server.Stop();
+}
+
 void NoOpSyncs(const Bench& bench, const char* name, long database_records) {
   InChild([&] {
     auto device = bench.Device("reader", "reader");
@@ -342,7 +382,7 @@ int main(int argc, char** argv) {
   Bench bench;
   bool million = false, keep = false;
   int rounds = 5;
-  std::string reuse, reuse_push;
+  std::string reuse, reuse_push, reuse_pull;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--records=", 0) == 0) bench.records = std::stol(arg.substr(10));
@@ -350,14 +390,20 @@ int main(int argc, char** argv) {
     else if (arg.rfind("--rounds=", 0) == 0) rounds = std::max(1, std::stoi(arg.substr(9))) | 1;
     else if (arg.rfind("--reuse=", 0) == 0) reuse = arg.substr(8);
     else if (arg.rfind("--reuse-push=", 0) == 0) reuse_push = arg.substr(13);
+    else if (arg.rfind("--reuse-pull=", 0) == 0) reuse_pull = arg.substr(13);
     else if (arg == "--million") million = true;
     else if (arg == "--keep") keep = true;
     else Die("usage: sync_bench [--records=N] [--rounds=K] [--million] [--keep] [--reuse=DIR]"
-             " [--reuse-push=DIR]");
+             " [--reuse-push=DIR] [--reuse-pull=DIR]");
   }
   if (!reuse_push.empty()) {
     bench.dir = reuse_push;
     PushRounds(bench, rounds);
+    return 0;
+  }
+  if (!reuse_pull.empty()) {
+    bench.dir = reuse_pull;
+    PullRounds(bench, rounds);
     return 0;
   }
   if (!reuse.empty()) {
@@ -383,7 +429,6 @@ int main(int argc, char** argv) {
   bench.server.Admin("create-user writer --team bench --role worker");
   bench.server.Admin("create-user reader --team bench --role worker");
   const long n = bench.records;
-  const double json_bytes = outreach::bench::AverageContactJsonBytes();
 
   // (a) push
   if (keep) {
@@ -411,23 +456,7 @@ int main(int argc, char** argv) {
     PushPhase(bench, *device, n / create_s);
   });
   // (b) initial pull
-  InChild([&] {
-    auto device = bench.Device("reader", "reader");
-    const double unlock_rss = PeakRssMib();
-    ResetPeakRss();
-    const auto start = Clock::now();
-    const CpuMeter cpu(bench.server.pid);
-    const auto summary = Must(device->Sync(), "pull sync");
-    const double s = Seconds(start);
-    if (summary.pulled != n) Die("pulled " + std::to_string(summary.pulled));
-    std::printf("{\"bench\":\"sync.initial_pull\",\"records\":%ld,\"seconds\":%.3f,"
-                "\"records_per_s\":%.0f,\"bytes_received_per_record\":%.1f,"
-                "\"record_json_bytes\":%.1f,\"wire_ratio\":%.3f,\"device_peak_rss_mib\":%.1f,"
-                "\"unlock_peak_rss_mib\":%.1f,%s}\n",
-                n, s, n / s, double(summary.bytes_received) / n, json_bytes,
-                double(summary.bytes_received) / n / json_bytes, PeakRssMib(), unlock_rss,
-                cpu.Json().c_str());
-  });
+  InitialPull(bench, "reader");
   // (c) incremental, in rounds (one timing of 1,000 changes varies by tens of ms on a shared
   // machine): each round edits another 1% on the writer, pushes it, and the reader pulls it.
   IncrementalRounds(bench, n / 100, rounds);

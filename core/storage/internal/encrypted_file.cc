@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <utility>
@@ -24,9 +25,9 @@ struct EncryptedFile {
   // always take the header from the file, which another connection may have rewritten.
   std::int64_t last_frame_header_offset = -1;
   std::uint32_t last_frame_page_number = 0;
-  // A frame header SQLite has written but that is not on disk yet: it goes out with its page,
-  // in one write instead of two (half the write calls of a commit). Any other operation on
-  // the file writes it first, so no one can observe the difference. A rewritten header is
+  // A frame header SQLite has written but that is not on disk yet: it goes out with its page
+  // (into `frames` below), never in a write of its own. Any other operation on the file
+  // writes it first, so no one can observe the difference. A rewritten header is
   // never held: at commit, after a page of the transaction was rewritten in place, SQLite
   // reads each frame from there on whole and writes its header back alone (new checksums);
   // the last is the commit frame's, which under synchronous=NORMAL nothing follows: held, it
@@ -35,6 +36,16 @@ struct EncryptedFile {
   std::int64_t pending_header_offset = -1;
   std::uint8_t pending_header[kFrameHeaderSize];
   std::int64_t just_read_frame = -1;
+  // Whole frames (header and sealed page) SQLite has written one after another and that are
+  // not on disk yet: they leave in one write when the commit frame joins them, when the
+  // buffer is full, or before anything else is done with the file (as the held header). A
+  // commit frame (its header names the database size after the commit) is never kept: under
+  // synchronous=NORMAL SQLite makes no call on the WAL between it and publishing the commit
+  // to other connections, and a failed write must fail the commit. Only frames of an
+  // uncommitted transaction wait here, which a crash would lose anyway. Made on first use.
+  std::unique_ptr<std::uint8_t[]> frames;
+  std::int64_t frames_offset = -1;  // where the first buffered frame goes
+  std::int64_t frames_bytes = 0;
   // SQLite only guarantees 8-byte alignment for the sqlite3_file memory this struct lives in.
   std::uint8_t scratch[kFrameSize];
 };
@@ -218,17 +229,68 @@ int FlushPendingHeader(EncryptedFile* self) {
   return RealWrite(self, self->pending_header, kFrameHeaderSize, offset);
 }
 
+// Writes the buffered frames, if any, in one call. They are gone from the buffer either way:
+// a failure fails the operation that asked, and SQLite rolls their transaction back.
+int FlushFrames(EncryptedFile* self) {
+  if (self->frames_bytes == 0) return SQLITE_OK;
+  const auto bytes = static_cast<int>(std::exchange(self->frames_bytes, 0));
+  return RealWrite(self, self->frames.get(), bytes, self->frames_offset);
+}
+
+// Everything written to the file but held back: the buffered frames, then the held header
+// (which, when there is one, follows them).
+int FlushHeld(EncryptedFile* self) {
+  const int frames = FlushFrames(self);
+  const int header = FlushPendingHeader(self);
+  return frames != SQLITE_OK ? frames : header;
+}
+
+// Where the next frame must start to join the buffered ones (any frame does, if none is).
+bool ExtendsBufferedFrames(const EncryptedFile* self, std::int64_t frame_start) {
+  return self->frames_bytes == 0 || self->frames_offset + self->frames_bytes == frame_start;
+}
+
+// Seals `page` into the buffer behind the held header of its frame at `frame_start`, and
+// writes the buffer when that frame is a commit's or the buffer is full. False: no buffer
+// could be made (the caller writes the frame alone).
+bool BufferFrame(EncryptedFile* self, std::uint32_t page_number, const std::uint8_t* page,
+                 std::int64_t frame_start, int* rc) {
+  if (!self->frames) {
+    self->frames.reset(new (std::nothrow) std::uint8_t[kWalFramesPerWrite * kFrameSize]);
+    if (!self->frames) return false;
+  }
+  if (!ExtendsBufferedFrames(self, frame_start) ||
+      self->frames_bytes + kFrameSize > kWalFramesPerWrite * kFrameSize) {
+    if ((*rc = FlushFrames(self)) != SQLITE_OK) return true;
+  }
+  if (self->frames_bytes == 0) self->frames_offset = frame_start;
+  std::uint8_t* frame = self->frames.get() + self->frames_bytes;
+  std::memcpy(frame, self->pending_header, kFrameHeaderSize);
+  self->context->cipher().Seal(page_number, page, frame + kFrameHeaderSize);
+  self->frames_bytes += kFrameSize;
+  const bool commit_frame = BigEndian32(self->pending_header + 4) != 0;
+  const bool full = self->frames_bytes + kFrameSize > kWalFramesPerWrite * kFrameSize;
+  *rc = commit_frame || full ? FlushFrames(self) : SQLITE_OK;
+  return true;
+}
+
 // Seals a page into its frame, and writes it together with the frame's header when that is
 // the one held back (the usual case: SQLite writes a header, then its page).
 int WriteWalPage(EncryptedFile* self, std::uint32_t page_number, const std::uint8_t* page,
                  std::int64_t offset) {
   const bool with_header = self->pending_header_offset == offset - kFrameHeaderSize;
   if (!with_header) {
-    if (const int rc = FlushPendingHeader(self); rc != SQLITE_OK) return rc;
+    // A page alone: SQLite rewriting a page of this transaction in its frame, perhaps one
+    // still buffered, which must be on disk first.
+    if (const int rc = FlushHeld(self); rc != SQLITE_OK) return rc;
   }
   self->pending_header_offset = -1;  // a refused page 1 drops its header too: nothing written
   if (page_number == 1 && !PageOneHeaderIsOurs(page)) {
     return RefuseWrite(self, "page 1 has a page size or reserve the encrypting VFS did not set");
+  }
+  if (int rc = SQLITE_OK;
+      with_header && BufferFrame(self, page_number, page, offset - kFrameHeaderSize, &rc)) {
+    return rc;
   }
   self->context->cipher().Seal(page_number, page, self->scratch + kFrameHeaderSize);
   if (!with_header) return RealWrite(self, self->scratch + kFrameHeaderSize, kPageSize, offset);
@@ -243,8 +305,14 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
   const std::int64_t in_frame = offset - frame_start;
   const bool page_of_pending_frame = offset >= kWalHeaderSize && in_frame == kFrameHeaderSize &&
                                      frame_start == self->pending_header_offset;
+  // The header of the frame after the buffered ones keeps them buffered; anything else
+  // (the WAL header, a header rewritten, a page alone) finds them on disk.
+  const bool next_header = offset >= kWalHeaderSize && in_frame == 0 &&
+                           (amount == kFrameHeaderSize || amount == kFrameSize) &&
+                           frame_start != rewrite_of && ExtendsBufferedFrames(self, frame_start);
   if (!page_of_pending_frame) {
-    if (const int rc = FlushPendingHeader(self); rc != SQLITE_OK) return rc;
+    const int rc = next_header ? FlushPendingHeader(self) : FlushHeld(self);
+    if (rc != SQLITE_OK) return rc;
   }
   if (offset < kWalHeaderSize) {
     if (offset != 0 || amount != kWalHeaderSize || BigEndian32(data + 8) != kPageSize) {
@@ -282,7 +350,7 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
 
 int FileClose(sqlite3_file* file) {
   EncryptedFile* self = Self(file);
-  int rc = FlushPendingHeader(self);
+  int rc = FlushHeld(self);
   if (self->real->pMethods != nullptr) {
     const int closed = self->real->pMethods->xClose(self->real);
     if (rc == SQLITE_OK) rc = closed;
@@ -294,7 +362,7 @@ int FileClose(sqlite3_file* file) {
 
 int FileRead(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
   EncryptedFile* self = Self(file);
-  if (const int rc = FlushPendingHeader(self); rc != SQLITE_OK) return rc;
+  if (const int rc = FlushHeld(self); rc != SQLITE_OK) return rc;
   auto* bytes = static_cast<std::uint8_t*>(out);
   return self->role == FileRole::kDatabase ? ReadDatabase(self, bytes, amount, offset)
                                            : ReadWal(self, bytes, amount, offset);
@@ -309,15 +377,15 @@ int FileWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 of
 
 int FileTruncate(sqlite3_file* file, sqlite3_int64 size) {
   if (int rc = SQLITE_OK; RefusedAfterFailure(Self(file), &rc)) return rc;
-  if (const int rc = FlushPendingHeader(Self(file)); rc != SQLITE_OK) return rc;
+  if (const int rc = FlushHeld(Self(file)); rc != SQLITE_OK) return rc;
   return Self(file)->real->pMethods->xTruncate(Self(file)->real, size);
 }
 int FileSync(sqlite3_file* file, int flags) {
-  if (const int rc = FlushPendingHeader(Self(file)); rc != SQLITE_OK) return rc;
+  if (const int rc = FlushHeld(Self(file)); rc != SQLITE_OK) return rc;
   return Self(file)->real->pMethods->xSync(Self(file)->real, flags);
 }
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
-  if (const int rc = FlushPendingHeader(Self(file)); rc != SQLITE_OK) return rc;
+  if (const int rc = FlushHeld(Self(file)); rc != SQLITE_OK) return rc;
   // Sealing keeps sizes: nonce and tag live in each page's reserved bytes.
   return Self(file)->real->pMethods->xFileSize(Self(file)->real, size);
 }
@@ -361,7 +429,7 @@ int CheckPragma(EncryptedFile* self, char** args) {
 
 int FileControl(sqlite3_file* file, int op, void* arg) {
   EncryptedFile* self = Self(file);
-  if (const int rc = FlushPendingHeader(self); rc != SQLITE_OK) return rc;
+  if (const int rc = FlushHeld(self); rc != SQLITE_OK) return rc;
   switch (op) {
     case SQLITE_FCNTL_CKPT_START:
       self->context->in_checkpoint.store(true);

@@ -1,0 +1,175 @@
+// How the encrypting VFS writes the WAL: a commit's frames (each a header and its sealed page)
+// leave in as few write calls as its buffer allows, never one per page, and never later than
+// the commit: other connections read it at once, and an app killed right after it finds it on
+// disk. io_fault_test.cc fails each of these writes in turn.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/storage/database.h"
+#include "core/storage/internal/encrypted_file.h"
+#include "tests/testing/fault_vfs.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace outreach::storage {
+namespace {
+
+using ::outreach::testing::FaultCounts;
+using ::outreach::testing::FaultVfs;
+using ::outreach::testing::IsOk;
+
+constexpr char kPasscode[] = "wal-writes-test-passcode";
+constexpr std::uintmax_t kFrameBytes = 24 + 4096;
+
+OpenOptions Options() {
+  OpenOptions options;
+  options.kdf = KdfParams::FastForTests();
+  options.synchronous = Synchronous::kNormal;  // nothing follows a commit's last frame
+  options.wal_autocheckpoint_pages = 10'000;   // the rows stay in the WAL
+  options.base_vfs = FaultVfs::Name();         // counts the write calls
+  return options;
+}
+
+// SQL adding `rows` notes of 500 bytes of `fill`.
+std::string InsertNotes(int rows, char fill) {
+  return "INSERT INTO notes(body) SELECT printf('%.500c', '" + std::string(1, fill) +
+         "') FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+         std::to_string(rows) + ") SELECT i FROM n)";
+}
+
+// A new database with an empty table of notes, open (null if that failed).
+std::unique_ptr<Database> CreateNotes(const std::string& path, const OpenOptions& options) {
+  auto db = Database::Create(path, KeySource::Passcode(kPasscode), options);
+  EXPECT_THAT(db.status(), IsOk());
+  if (!db.ok()) return nullptr;
+  const Status made =
+      (*db)->Exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+  EXPECT_THAT(made, IsOk());
+  return made.ok() ? *std::move(db) : nullptr;
+}
+
+std::int64_t CountNotes(Database& db, const std::string& where = "1") {
+  auto count = db.Prepare("SELECT COUNT(*) FROM notes WHERE " + where);
+  if (!count.ok()) return -1;
+  auto row = count->Step();
+  return row.ok() && *row ? count->ColumnInt64(0) : -1;
+}
+
+// Runs `work` in a child process, which must end by calling ::_exit with its code while what
+// it opened is still open: nothing is closed or flushed, as when an app is killed. The
+// child's exit code, or -1 if it died.
+int InDyingChild(const std::function<void()>& work) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    work();
+    ::_exit(100);  // `work` returned: its destructors ran, the test would prove nothing
+  }
+  int status = 0;
+  if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+struct CommitWrites {
+  std::uintmax_t frames = 0;
+  FaultCounts counts;
+};
+
+CommitWrites WritesOfOneCommit(const std::string& path, int rows) {
+  const std::unique_ptr<Database> db = CreateNotes(path, Options());
+  if (db == nullptr) return {};
+  const auto wal_size = [&] { return std::filesystem::file_size(path + "-wal"); };
+  const std::uintmax_t before = wal_size();
+  FaultVfs::Disarm();  // counters from zero
+  EXPECT_THAT(db->Exec(InsertNotes(rows, 'n')), IsOk());
+  return {(wal_size() - before) / kFrameBytes, FaultVfs::Counts()};
+}
+
+TEST(WalWritesTest, ASmallCommitIsOneWrite) {
+  ::outreach::testing::TempDir dir;
+  const CommitWrites commit = WritesOfOneCommit(dir.File("small.db"), 40);
+  EXPECT_GE(commit.frames, 5u) << "40 rows of 500 bytes span several pages";
+  EXPECT_EQ(commit.counts.writes, 1);
+  EXPECT_EQ(commit.counts.frame_header_writes, 0);
+}
+
+TEST(WalWritesTest, ALargeCommitLeavesInWritesOfFullBuffers) {
+  ::outreach::testing::TempDir dir;
+  const CommitWrites commit = WritesOfOneCommit(dir.File("large.db"), 1'000);
+  constexpr auto kPerWrite = static_cast<std::uintmax_t>(detail::kWalFramesPerWrite);
+  EXPECT_GT(commit.frames, 2 * kPerWrite) << "1,000 rows of 500 bytes: over 120 pages";
+  EXPECT_EQ(static_cast<std::uintmax_t>(commit.counts.writes),
+            (commit.frames + kPerWrite - 1) / kPerWrite);
+  EXPECT_EQ(commit.counts.frame_header_writes, 0);
+}
+
+// Under synchronous=NORMAL SQLite makes no call on the WAL between a commit's last frame and
+// publishing the commit to other connections (in the shared wal-index): the frames must be
+// in the file by then, or a reader would be sent to frames that are not there.
+TEST(WalWritesTest, ACommitIsReadByAnotherConnectionAtOnce) {
+  ::outreach::testing::TempDir dir;
+  const std::string path = dir.File("shared.db");
+  const OpenOptions options = Options();
+  const std::unique_ptr<Database> writer = CreateNotes(path, options);
+  ASSERT_NE(writer, nullptr);
+  auto reader = Database::Open(path, KeySource::Passcode(kPasscode), options);
+  ASSERT_THAT(reader.status(), IsOk());
+  for (int round = 1; round <= 3; ++round) {
+    ASSERT_THAT(writer->Exec(InsertNotes(100, 'r')), IsOk());
+    EXPECT_EQ(CountNotes(**reader, "LENGTH(body) = 500"), 100 * round);
+  }
+}
+
+// Nor may a commit's frames wait in the process for a next call: an app killed right after a
+// commit must find it on disk (only a power cut may lose it, under synchronous=NORMAL).
+TEST(WalWritesTest, ACommitSurvivesTheAppDyingRightAfter) {
+  ::outreach::testing::TempDir dir;
+  const std::string path = dir.File("killed.db");
+  const OpenOptions options = Options();
+  ASSERT_NE(CreateNotes(path, options), nullptr);  // and closed
+  const int code = InDyingChild([&] {
+    auto db = Database::Open(path, KeySource::Passcode(kPasscode), options);
+    ::_exit(db.ok() && (*db)->Exec(InsertNotes(50, 'k')).ok() ? 0 : 3);
+  });
+  ASSERT_EQ(code, 0) << "the child's commit failed";
+  auto db = Database::Open(path, KeySource::Passcode(kPasscode), options);
+  ASSERT_THAT(db.status(), IsOk());
+  EXPECT_EQ(CountNotes(**db), 50) << "the committed transaction is on disk, whole";
+}
+
+// A transaction larger than the page cache spills pages into the WAL and, rewriting one,
+// makes SQLite rewrite the checksums of the frames after it: headers written alone, with no
+// page after them, the commit frame's last. Nothing follows the commit; an app killed then
+// must still find the commit on disk.
+TEST(WalWritesTest, ACommitWhoseFrameHeadersWereRewrittenSurvivesTheAppDying) {
+  ::outreach::testing::TempDir dir;
+  const std::string path = dir.File("rewritten.db");
+  OpenOptions options = Options();
+  options.cache_size_kib = 16;  // four pages: the transaction below spills
+  ASSERT_NE(CreateNotes(path, options), nullptr);  // and closed
+  const int code = InDyingChild([&] {
+    auto db = Database::Open(path, KeySource::Passcode(kPasscode), options);
+    if (!db.ok()) ::_exit(2);
+    FaultVfs::Disarm();  // counters from zero
+    const bool done = (*db)->Exec("BEGIN; " + InsertNotes(200, 'a') +
+                                  "; UPDATE notes SET body = printf('%.500c', 'b'); COMMIT;")
+                          .ok();
+    // 4: SQLite rewrote no header, so this test would not test what it says.
+    ::_exit(!done ? 3 : FaultVfs::Counts().frame_header_writes == 0 ? 4 : 0);
+  });
+  ASSERT_NE(code, 4) << "SQLite rewrote no frame header: the scenario is gone";
+  ASSERT_EQ(code, 0) << "the child's commit failed";
+  auto db = Database::Open(path, KeySource::Passcode(kPasscode), options);
+  ASSERT_THAT(db.status(), IsOk());
+  EXPECT_EQ(CountNotes(**db, "body LIKE 'b%'"), 200) << "the committed transaction is whole";
+}
+
+}  // namespace
+}  // namespace outreach::storage
