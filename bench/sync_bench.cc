@@ -324,6 +324,7 @@ void PushRounds(Bench& bench, int rounds) {
 // (b): `name`, a device of the reader's, syncs from nothing until it holds every record.
 void InitialPull(const Bench& bench, const std::string& name) {
   InChild([&] {
+    const double json_bytes = outreach::bench::AverageContactJsonBytes();  // before measuring
     auto device = bench.Device(name, "reader");
     const double unlock_rss = PeakRssMib();
     ResetPeakRss();
@@ -333,7 +334,6 @@ void InitialPull(const Bench& bench, const std::string& name) {
     const double s = Seconds(start);
     const long n = bench.records;
     if (summary.pulled != n) Die("pulled " + std::to_string(summary.pulled));
-    const double json_bytes = outreach::bench::AverageContactJsonBytes();
     std::printf("{\"bench\":\"sync.initial_pull\",\"records\":%ld,\"seconds\":%.3f,"
                 "\"records_per_s\":%.0f,\"bytes_received_per_record\":%.1f,"
                 "\"record_json_bytes\":%.1f,\"wire_ratio\":%.3f,\"device_peak_rss_mib\":%.1f,"
@@ -344,8 +344,9 @@ void InitialPull(const Bench& bench, const std::string& name) {
   });
 }
 
-// (b) alone, `rounds` times, on the server an earlier --keep run left in bench.dir: each
-// round a new device of the reader's pulls every record, and is removed after.
+// (b) alone, `rounds` times, on the server an earlier --keep run left in bench.dir (run with
+// the same --records): each round a new device of the reader's pulls every record, and is
+// removed after. The server runs on the data set itself, which keeps each round's enrolment.
 void PullRounds(Bench& bench, int rounds) {
   bench.server.data = bench.dir + "/server";
   unsigned short enrolled_on = 0;

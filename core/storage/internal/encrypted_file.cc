@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <new>
 #include <string>
 #include <utility>
@@ -11,8 +10,8 @@ namespace outreach::storage::detail {
 namespace {
 
 constexpr std::int64_t kWalHeaderSize = 32;
-constexpr std::int64_t kFrameHeaderSize = 24;
-constexpr std::int64_t kFrameSize = kFrameHeaderSize + kPageSize;
+constexpr std::int64_t kFrameHeaderSize = kWalFrameHeaderSize;
+constexpr std::int64_t kFrameSize = kWalFrameSize;
 
 struct EncryptedFile {
   sqlite3_file base;  // must be first: SQLite sees this struct as an sqlite3_file
@@ -26,8 +25,8 @@ struct EncryptedFile {
   std::int64_t last_frame_header_offset = -1;
   std::uint32_t last_frame_page_number = 0;
   // A frame header SQLite has written but that is not on disk yet: it goes out with its page
-  // (into `frames` below), never in a write of its own. Any other operation on the file
-  // writes it first, so no one can observe the difference. A rewritten header is
+  // (into the connection's buffered frames, DatabaseContext::wal_frames), not in a write of
+  // its own, unless another operation on the file comes first, which writes it first. A rewritten header is
   // never held: at commit, after a page of the transaction was rewritten in place, SQLite
   // reads each frame from there on whole and writes its header back alone (new checksums);
   // the last is the commit frame's, which under synchronous=NORMAL nothing follows: held, it
@@ -36,16 +35,6 @@ struct EncryptedFile {
   std::int64_t pending_header_offset = -1;
   std::uint8_t pending_header[kFrameHeaderSize];
   std::int64_t just_read_frame = -1;
-  // Whole frames (header and sealed page) SQLite has written one after another and that are
-  // not on disk yet: they leave in one write when the commit frame joins them, when the
-  // buffer is full, or before anything else is done with the file (as the held header). A
-  // commit frame (its header names the database size after the commit) is never kept: under
-  // synchronous=NORMAL SQLite makes no call on the WAL between it and publishing the commit
-  // to other connections, and a failed write must fail the commit. Only frames of an
-  // uncommitted transaction wait here, which a crash would lose anyway. Made on first use.
-  std::unique_ptr<std::uint8_t[]> frames;
-  std::int64_t frames_offset = -1;  // where the first buffered frame goes
-  std::int64_t frames_bytes = 0;
   // SQLite only guarantees 8-byte alignment for the sqlite3_file memory this struct lives in.
   std::uint8_t scratch[kFrameSize];
 };
@@ -229,12 +218,18 @@ int FlushPendingHeader(EncryptedFile* self) {
   return RealWrite(self, self->pending_header, kFrameHeaderSize, offset);
 }
 
-// Writes the buffered frames, if any, in one call. They are gone from the buffer either way:
-// a failure fails the operation that asked, and SQLite rolls their transaction back.
+WalFrameBuffer& Frames(EncryptedFile* self) { return self->context->wal_frames; }
+
+// Writes the connection's buffered frames, if any, in one call (only its WAL file has any).
 int FlushFrames(EncryptedFile* self) {
-  if (self->frames_bytes == 0) return SQLITE_OK;
-  const auto bytes = static_cast<int>(std::exchange(self->frames_bytes, 0));
-  return RealWrite(self, self->frames.get(), bytes, self->frames_offset);
+  if (self->role != FileRole::kWal || Frames(self).empty()) return SQLITE_OK;
+  if (self->context->poisoned()) {
+    Frames(self).Discard();  // a page failed authentication: nothing more is written
+    return SQLITE_IOERR_WRITE;
+  }
+  return Frames(self).Flush([self](const std::uint8_t* bytes, int size, std::int64_t offset) {
+    return RealWrite(self, bytes, size, offset);
+  });
 }
 
 // Everything written to the file but held back: the buffered frames, then the held header
@@ -245,9 +240,11 @@ int FlushHeld(EncryptedFile* self) {
   return frames != SQLITE_OK ? frames : header;
 }
 
-// Where the next frame must start to join the buffered ones (any frame does, if none is).
-bool ExtendsBufferedFrames(const EncryptedFile* self, std::int64_t frame_start) {
-  return self->frames_bytes == 0 || self->frames_offset + self->frames_bytes == frame_start;
+// FlushHeld before an operation other than a write: a failure is SQLITE_IOERR_WRITE, never
+// SQLITE_FULL, which SQLite may take as the failure of one statement and let the transaction
+// go on (it could not commit anyway: Frames(self).failed()).
+int FlushHeldFirst(EncryptedFile* self) {
+  return FlushHeld(self) == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
 }
 
 // Seals `page` into the buffer behind the held header of its frame at `frame_start`, and
@@ -255,22 +252,16 @@ bool ExtendsBufferedFrames(const EncryptedFile* self, std::int64_t frame_start) 
 // could be made (the caller writes the frame alone).
 bool BufferFrame(EncryptedFile* self, std::uint32_t page_number, const std::uint8_t* page,
                  std::int64_t frame_start, int* rc) {
-  if (!self->frames) {
-    self->frames.reset(new (std::nothrow) std::uint8_t[kWalFramesPerWrite * kFrameSize]);
-    if (!self->frames) return false;
-  }
-  if (!ExtendsBufferedFrames(self, frame_start) ||
-      self->frames_bytes + kFrameSize > kWalFramesPerWrite * kFrameSize) {
+  WalFrameBuffer& frames = Frames(self);
+  if (!frames.Follows(frame_start) || frames.full()) {
     if ((*rc = FlushFrames(self)) != SQLITE_OK) return true;
   }
-  if (self->frames_bytes == 0) self->frames_offset = frame_start;
-  std::uint8_t* frame = self->frames.get() + self->frames_bytes;
+  std::uint8_t* frame = frames.Append(frame_start);
+  if (frame == nullptr) return false;
   std::memcpy(frame, self->pending_header, kFrameHeaderSize);
   self->context->cipher().Seal(page_number, page, frame + kFrameHeaderSize);
-  self->frames_bytes += kFrameSize;
   const bool commit_frame = BigEndian32(self->pending_header + 4) != 0;
-  const bool full = self->frames_bytes + kFrameSize > kWalFramesPerWrite * kFrameSize;
-  *rc = commit_frame || full ? FlushFrames(self) : SQLITE_OK;
+  *rc = commit_frame || frames.full() ? FlushFrames(self) : SQLITE_OK;
   return true;
 }
 
@@ -301,6 +292,8 @@ int WriteWalPage(EncryptedFile* self, std::uint32_t page_number, const std::uint
 int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int64_t offset) {
   const std::int64_t rewrite_of = std::exchange(self->just_read_frame, -1);
   if (int rc = SQLITE_OK; RefusedAfterFailure(self, &rc)) return rc;
+  // Frames of this transaction were lost: nothing after them may reach a commit.
+  if (Frames(self).failed()) return SQLITE_IOERR_WRITE;
   const std::int64_t frame_start = FrameStart(offset);
   const std::int64_t in_frame = offset - frame_start;
   const bool page_of_pending_frame = offset >= kWalHeaderSize && in_frame == kFrameHeaderSize &&
@@ -309,7 +302,7 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
   // (the WAL header, a header rewritten, a page alone) finds them on disk.
   const bool next_header = offset >= kWalHeaderSize && in_frame == 0 &&
                            (amount == kFrameHeaderSize || amount == kFrameSize) &&
-                           frame_start != rewrite_of && ExtendsBufferedFrames(self, frame_start);
+                           frame_start != rewrite_of && Frames(self).Follows(frame_start);
   if (!page_of_pending_frame) {
     const int rc = next_header ? FlushPendingHeader(self) : FlushHeld(self);
     if (rc != SQLITE_OK) return rc;
@@ -350,7 +343,7 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
 
 int FileClose(sqlite3_file* file) {
   EncryptedFile* self = Self(file);
-  int rc = FlushHeld(self);
+  int rc = FlushHeldFirst(self);
   if (self->real->pMethods != nullptr) {
     const int closed = self->real->pMethods->xClose(self->real);
     if (rc == SQLITE_OK) rc = closed;
@@ -362,7 +355,7 @@ int FileClose(sqlite3_file* file) {
 
 int FileRead(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
   EncryptedFile* self = Self(file);
-  if (const int rc = FlushHeld(self); rc != SQLITE_OK) return rc;
+  if (const int rc = FlushHeldFirst(self); rc != SQLITE_OK) return rc;
   auto* bytes = static_cast<std::uint8_t*>(out);
   return self->role == FileRole::kDatabase ? ReadDatabase(self, bytes, amount, offset)
                                            : ReadWal(self, bytes, amount, offset);
@@ -377,15 +370,15 @@ int FileWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 of
 
 int FileTruncate(sqlite3_file* file, sqlite3_int64 size) {
   if (int rc = SQLITE_OK; RefusedAfterFailure(Self(file), &rc)) return rc;
-  if (const int rc = FlushHeld(Self(file)); rc != SQLITE_OK) return rc;
+  if (const int rc = FlushHeldFirst(Self(file)); rc != SQLITE_OK) return rc;
   return Self(file)->real->pMethods->xTruncate(Self(file)->real, size);
 }
 int FileSync(sqlite3_file* file, int flags) {
-  if (const int rc = FlushHeld(Self(file)); rc != SQLITE_OK) return rc;
+  if (const int rc = FlushHeldFirst(Self(file)); rc != SQLITE_OK) return rc;
   return Self(file)->real->pMethods->xSync(Self(file)->real, flags);
 }
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
-  if (const int rc = FlushHeld(Self(file)); rc != SQLITE_OK) return rc;
+  if (const int rc = FlushHeldFirst(Self(file)); rc != SQLITE_OK) return rc;
   // Sealing keeps sizes: nonce and tag live in each page's reserved bytes.
   return Self(file)->real->pMethods->xFileSize(Self(file)->real, size);
 }
@@ -429,7 +422,7 @@ int CheckPragma(EncryptedFile* self, char** args) {
 
 int FileControl(sqlite3_file* file, int op, void* arg) {
   EncryptedFile* self = Self(file);
-  if (const int rc = FlushHeld(self); rc != SQLITE_OK) return rc;
+  if (const int rc = FlushHeldFirst(self); rc != SQLITE_OK) return rc;
   switch (op) {
     case SQLITE_FCNTL_CKPT_START:
       self->context->in_checkpoint.store(true);
@@ -471,6 +464,12 @@ int FileShmMap(sqlite3_file* file, int region, int size, int extend, void volati
   return Self(file)->real->pMethods->xShmMap(Self(file)->real, region, size, extend, out);
 }
 int FileShmLock(sqlite3_file* file, int offset, int count, int flags) {
+  // Releasing shared-memory lock 0 (WAL_WRITE_LOCK) ends the connection's write transaction:
+  // its commit wrote its frames, so any still buffered were rolled back. They are dropped,
+  // never written: from now on another connection may write its own frames where they go.
+  if (offset == 0 && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE)) {
+    Self(file)->context->wal_frames.EndTransaction();
+  }
   return Self(file)->real->pMethods->xShmLock(Self(file)->real, offset, count, flags);
 }
 void FileShmBarrier(sqlite3_file* file) {

@@ -12,12 +12,6 @@
 
 namespace outreach::storage::detail {
 
-// The most WAL frames one write call carries: a commit's frames are sealed into a buffer of
-// this many and leave together. SQLite's unix VFS writes at most 128 KiB - 1 per call (it
-// masks the length: a longer write comes back short, as SQLITE_FULL), so 31 frames of
-// 4,120 bytes. A commit of 2,000 contacts on the server is some 1,150 frames: 38 calls.
-inline constexpr int kWalFramesPerWrite = 31;
-
 // Bytes SQLite must allocate per file for this VFS over `base`.
 int EncryptedFileSize(const sqlite3_vfs* base);
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/storage/internal/page_cipher.h"
+#include "core/storage/internal/wal_frame_buffer.h"
 
 namespace outreach::storage::detail {
 
@@ -47,6 +48,10 @@ class DatabaseContext {
   std::atomic<bool> in_checkpoint{false};
   // True only while Database::Create switches a new file to WAL via journal_mode=MEMORY.
   std::atomic<bool> creating{false};
+  // This connection's WAL frames not on disk yet. Only its WAL file writes them, and its
+  // database file ends them with the write transaction (the WAL write lock's release); SQLite
+  // uses a connection on one thread at a time.
+  WalFrameBuffer wal_frames;
 
   void RecordPageFailure(const PageFailure& failure);
   void RecordRefusal(std::string reason);
