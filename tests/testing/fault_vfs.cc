@@ -14,6 +14,7 @@ struct State {
   std::atomic<int> reads{0};
   std::atomic<int> writes{0};
   std::atomic<int> frame_header_writes{0};  // 24 bytes: a WAL frame header alone
+  std::atomic<std::int64_t> bytes_written{0};
   std::atomic<int> syncs{0};
   std::atomic<int> armed_op{-1};
   std::atomic<int> armed_nth{0};
@@ -61,6 +62,7 @@ int Read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
 int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   if (ShouldFail(FaultOp::kWrite, TheState().writes)) return FailureCode(FaultOp::kWrite);
   if (amount == 24) TheState().frame_header_writes.fetch_add(1);
+  TheState().bytes_written.fetch_add(amount);
   return Real(file)->pMethods->xWrite(Real(file), data, amount, offset);
 }
 int Truncate(sqlite3_file* file, sqlite3_int64 size) {
@@ -174,6 +176,7 @@ void FaultVfs::Disarm() {
   state.reads.store(0);
   state.writes.store(0);
   state.frame_header_writes.store(0);
+  state.bytes_written.store(0);
   state.syncs.store(0);
   state.fired.store(false);
 }
@@ -181,7 +184,7 @@ void FaultVfs::Disarm() {
 FaultCounts FaultVfs::Counts() {
   State& state = TheState();
   return {state.reads.load(), state.writes.load(), state.syncs.load(),
-          state.frame_header_writes.load()};
+          state.frame_header_writes.load(), state.bytes_written.load()};
 }
 
 bool FaultVfs::Fired() { return TheState().fired.load(); }

@@ -4,6 +4,7 @@
 // faults hit sealed pages exactly where the disk would.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace outreach::testing {
@@ -16,6 +17,7 @@ struct FaultCounts {
   int writes = 0;
   int syncs = 0;
   int frame_header_writes = 0;  // writes of 24 bytes: a WAL frame header alone
+  std::int64_t bytes_written = 0;
 };
 
 class FaultVfs {

@@ -24,16 +24,11 @@ struct EncryptedFile {
   // always take the header from the file, which another connection may have rewritten.
   std::int64_t last_frame_header_offset = -1;
   std::uint32_t last_frame_page_number = 0;
-  // A frame header SQLite has written but that is not on disk yet: it goes out with its page
-  // (into the connection's buffered frames, DatabaseContext::wal_frames), not in a write of
-  // its own, unless another operation on the file comes first, which writes it first. A rewritten header is
-  // never held: at commit, after a page of the transaction was rewritten in place, SQLite
-  // reads each frame from there on whole and writes its header back alone (new checksums);
-  // the last is the commit frame's, which under synchronous=NORMAL nothing follows: held, it
-  // would be lost if the app died then, and the commit with it. `just_read_frame` is the
-  // frame read whole by the call before, if it was one.
-  std::int64_t pending_header_offset = -1;
-  std::uint8_t pending_header[kFrameHeaderSize];
+  // A rewritten frame header is never held with the buffered frames: at commit, after a page
+  // of the transaction was rewritten in place, SQLite reads each frame from there on whole and
+  // writes its header back alone (new checksums); the last is the commit frame's, which under
+  // synchronous=NORMAL nothing follows: held, it would be lost if the app died then, and the
+  // commit with it. `just_read_frame` is the frame read whole by the call before, if it was one.
   std::int64_t just_read_frame = -1;
   // SQLite only guarantees 8-byte alignment for the sqlite3_file memory this struct lives in.
   std::uint8_t scratch[kFrameSize];
@@ -210,26 +205,38 @@ int ReadWal(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_t off
   return SQLITE_OK;
 }
 
-// Writes the frame header held back by WriteWal, if there is one.
-int FlushPendingHeader(EncryptedFile* self) {
-  if (self->pending_header_offset < 0) return SQLITE_OK;
-  const std::int64_t offset = self->pending_header_offset;
-  self->pending_header_offset = -1;
-  return RealWrite(self, self->pending_header, kFrameHeaderSize, offset);
+// The connection's WAL frames and frame header not on disk yet. Only its WAL file writes them:
+// every flush below checks the role, since the database file shares the context.
+WalFrameBuffer& Frames(EncryptedFile* self) { return self->context->wal_frames; }
+bool HoldsHeader(EncryptedFile* self) {
+  return Frames(self).held_header_offset() != WalFrameBuffer::kNoHeader;
 }
 
-WalFrameBuffer& Frames(EncryptedFile* self) { return self->context->wal_frames; }
+WalFrameBuffer::Write WriteTo(EncryptedFile* self) {
+  return [self](const std::uint8_t* bytes, int size, std::int64_t offset) {
+    return RealWrite(self, bytes, size, offset);
+  };
+}
 
-// Writes the connection's buffered frames, if any, in one call (only its WAL file has any).
+// After a page failed authentication nothing held back is written: it is thrown away.
+bool DiscardedAfterFailure(EncryptedFile* self) {
+  if (!self->context->poisoned()) return false;
+  Frames(self).Discard();
+  return true;
+}
+
+// Writes the connection's buffered frames, if any, in one call.
 int FlushFrames(EncryptedFile* self) {
   if (self->role != FileRole::kWal || Frames(self).empty()) return SQLITE_OK;
-  if (self->context->poisoned()) {
-    Frames(self).Discard();  // a page failed authentication: nothing more is written
-    return SQLITE_IOERR_WRITE;
-  }
-  return Frames(self).Flush([self](const std::uint8_t* bytes, int size, std::int64_t offset) {
-    return RealWrite(self, bytes, size, offset);
-  });
+  if (DiscardedAfterFailure(self)) return SQLITE_IOERR_WRITE;
+  return Frames(self).Flush(WriteTo(self));
+}
+
+// Writes the frame header held back by WriteWal, if there is one.
+int FlushPendingHeader(EncryptedFile* self) {
+  if (self->role != FileRole::kWal || !HoldsHeader(self)) return SQLITE_OK;
+  if (DiscardedAfterFailure(self)) return SQLITE_IOERR_WRITE;
+  return Frames(self).FlushHeader(WriteTo(self));
 }
 
 // Everything written to the file but held back: the buffered frames, then the held header
@@ -258,9 +265,9 @@ bool BufferFrame(EncryptedFile* self, std::uint32_t page_number, const std::uint
   }
   std::uint8_t* frame = frames.Append(frame_start);
   if (frame == nullptr) return false;
-  std::memcpy(frame, self->pending_header, kFrameHeaderSize);
+  std::memcpy(frame, frames.held_header(), kFrameHeaderSize);
   self->context->cipher().Seal(page_number, page, frame + kFrameHeaderSize);
-  const bool commit_frame = BigEndian32(self->pending_header + 4) != 0;
+  const bool commit_frame = BigEndian32(frame + 4) != 0;
   *rc = commit_frame || frames.full() ? FlushFrames(self) : SQLITE_OK;
   return true;
 }
@@ -269,13 +276,15 @@ bool BufferFrame(EncryptedFile* self, std::uint32_t page_number, const std::uint
 // the one held back (the usual case: SQLite writes a header, then its page).
 int WriteWalPage(EncryptedFile* self, std::uint32_t page_number, const std::uint8_t* page,
                  std::int64_t offset) {
-  const bool with_header = self->pending_header_offset == offset - kFrameHeaderSize;
+  const bool with_header = Frames(self).held_header_offset() == offset - kFrameHeaderSize;
   if (!with_header) {
     // A page alone: SQLite rewriting a page of this transaction in its frame, perhaps one
     // still buffered, which must be on disk first.
     if (const int rc = FlushHeld(self); rc != SQLITE_OK) return rc;
   }
-  self->pending_header_offset = -1;  // a refused page 1 drops its header too: nothing written
+  // The header leaves with its page, and a refused page 1 drops it: nothing is written. Its
+  // bytes stay readable (held_header) until the next header is held.
+  Frames(self).ReleaseHeader();
   if (page_number == 1 && !PageOneHeaderIsOurs(page)) {
     return RefuseWrite(self, "page 1 has a page size or reserve the encrypting VFS did not set");
   }
@@ -285,7 +294,7 @@ int WriteWalPage(EncryptedFile* self, std::uint32_t page_number, const std::uint
   }
   self->context->cipher().Seal(page_number, page, self->scratch + kFrameHeaderSize);
   if (!with_header) return RealWrite(self, self->scratch + kFrameHeaderSize, kPageSize, offset);
-  std::memcpy(self->scratch, self->pending_header, kFrameHeaderSize);
+  std::memcpy(self->scratch, Frames(self).held_header(), kFrameHeaderSize);
   return RealWrite(self, self->scratch, kFrameSize, offset - kFrameHeaderSize);
 }
 
@@ -297,7 +306,7 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
   const std::int64_t frame_start = FrameStart(offset);
   const std::int64_t in_frame = offset - frame_start;
   const bool page_of_pending_frame = offset >= kWalHeaderSize && in_frame == kFrameHeaderSize &&
-                                     frame_start == self->pending_header_offset;
+                                     frame_start == Frames(self).held_header_offset();
   // The header of the frame after the buffered ones keeps them buffered; anything else
   // (the WAL header, a header rewritten, a page alone) finds them on disk.
   const bool next_header = offset >= kWalHeaderSize && in_frame == 0 &&
@@ -323,8 +332,7 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
       return WriteWalPage(self, self->last_frame_page_number, data + kFrameHeaderSize,
                           offset + kFrameHeaderSize);
     }
-    std::memcpy(self->pending_header, data, kFrameHeaderSize);
-    self->pending_header_offset = frame_start;
+    Frames(self).HoldHeader(data, frame_start);
     if (amount == kFrameHeaderSize) return SQLITE_OK;
     return WriteWalPage(self, self->last_frame_page_number, data + kFrameHeaderSize,
                         offset + kFrameHeaderSize);
@@ -411,6 +419,11 @@ int CheckPragma(EncryptedFile* self, char** args) {
     if (!is(value, "0")) refusal = "mmap_size: memory-mapped reads would bypass decryption";
   } else if (is(name, "page_size")) {
     if (!is(value, "4096")) refusal = "page_size: the encrypted layout uses 4096-byte pages";
+  } else if (is(name, "locking_mode")) {
+    // EXCLUSIVE keeps the WAL index in heap memory, with no xShmLock calls: the release of
+    // the WAL write lock, which ends a transaction's buffered frames (vfs_context.h), would
+    // never come.
+    if (!is(value, "normal")) refusal = "locking_mode: only NORMAL is allowed";
   } else if (is(name, "temp_store_directory") || is(name, "data_store_directory")) {
     refusal = "temp files are never written";
   }
@@ -509,7 +522,8 @@ int EncryptedFileSize(const sqlite3_vfs* base) { return RealOffset() + base->szO
 int OpenEncryptedFile(sqlite3_vfs* base, sqlite3_filename name, sqlite3_file* file, int flags,
                       int* out_flags, FileRole role, std::shared_ptr<DatabaseContext> context) {
   auto* self = new (file) EncryptedFile();
-  self->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<std::uint8_t*>(file) + RealOffset());
+  std::uint8_t* real = reinterpret_cast<std::uint8_t*>(file) + RealOffset();
+  self->real = reinterpret_cast<sqlite3_file*>(real);
   std::memset(self->real, 0, static_cast<std::size_t>(base->szOsFile));
   self->role = role;
   self->context = std::move(context);

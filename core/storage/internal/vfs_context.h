@@ -48,9 +48,10 @@ class DatabaseContext {
   std::atomic<bool> in_checkpoint{false};
   // True only while Database::Create switches a new file to WAL via journal_mode=MEMORY.
   std::atomic<bool> creating{false};
-  // This connection's WAL frames not on disk yet. Only its WAL file writes them, and its
-  // database file ends them with the write transaction (the WAL write lock's release); SQLite
-  // uses a connection on one thread at a time.
+  // This connection's WAL frames (and held frame header) not on disk yet. Only its WAL file
+  // writes them, and its database file ends them with the write transaction (the WAL write
+  // lock's release, which needs locking_mode=NORMAL: the VFS refuses any other); SQLite uses a
+  // connection on one thread at a time.
   WalFrameBuffer wal_frames;
 
   void RecordPageFailure(const PageFailure& failure);

@@ -27,6 +27,7 @@ using ::outreach::testing::FaultKind;
 using ::outreach::testing::FaultOp;
 using ::outreach::testing::FaultVfs;
 using ::outreach::testing::IsOk;
+using ::outreach::testing::StatusIs;
 
 constexpr char kPasscode[] = "wal-writes-test-passcode";
 constexpr std::uintmax_t kFrameBytes = 24 + 4096;
@@ -180,13 +181,13 @@ TEST(WalWritesTest, ACommitWhoseFrameHeadersWereRewrittenSurvivesTheAppDying) {
   EXPECT_EQ(CountNotes(**db, "body LIKE 'b%'"), 200) << "the committed transaction is whole";
 }
 
-// A transaction rolled back after spilling pages into the WAL, while another connection
-// commits where its frames were: the other's commits stay whole and both read them. (Frames
-// still buffered when a write transaction ends are dropped, never written: by then another
-// connection may write its own frames at the same place. SQLite 3.40 read the WAL before
-// releasing its write lock in every rollback this test could make, which writes them while
-// that is still safe, so this test does not reach a drop itself.)
-TEST(WalWritesTest, ASpilledTransactionRolledBackLeavesOtherCommitsWhole) {
+// A transaction rolled back after spilling pages into the WAL, then another connection
+// commits where its frames were. Frames still buffered when a write transaction ends were
+// rolled back: they are dropped, never written, since another connection may then write its
+// own frames at the same place. The other connection empties the WAL first (a TRUNCATE
+// checkpoint), so the rollback reloads page 1 from the database file, not the WAL, and makes
+// no call on the WAL that would write the buffered frames before the write lock's release.
+TEST(WalWritesTest, ASpilledTransactionRolledBackDropsItsBufferedFrames) {
   ::outreach::testing::TempDir dir;
   const std::string path = dir.File("rolled-back.db");
   OpenOptions options = Options();
@@ -197,14 +198,44 @@ TEST(WalWritesTest, ASpilledTransactionRolledBackLeavesOtherCommitsWhole) {
   ASSERT_NE(spiller, nullptr);
   auto other = Database::Open(path, KeySource::Passcode(kPasscode), Options());
   ASSERT_THAT(other.status(), IsOk());
+  constexpr std::int64_t kWalHeader = 32;
+  constexpr std::int64_t kFullBuffer =
+      static_cast<std::int64_t>(kFrameBytes) * detail::kWalFramesPerWrite;
   for (int round = 1; round <= 3; ++round) {
-    ASSERT_THAT(spiller->Exec("BEGIN; " + InsertNotes(200 + round, 's')), IsOk());
+    ASSERT_THAT((*other)->Exec("PRAGMA wal_checkpoint(TRUNCATE)"), IsOk());
+    FaultVfs::Disarm();  // counters from zero
+    ASSERT_THAT(spiller->Exec("BEGIN; " + InsertNotes(1'000 + 7 * round, 's')), IsOk());
     ASSERT_THAT(spiller->Exec("ROLLBACK"), IsOk());
-    ASSERT_THAT((*other)->Exec(InsertNotes(30, 'o')), IsOk());
-    EXPECT_EQ(CountNotes(*spiller), 30 * round) << "the spiller reads the other's commits";
-    EXPECT_EQ(CountNotes(**other, "body LIKE 'o%'"), 30 * round);
+    const FaultCounts rolled_back = FaultVfs::Counts();
+    EXPECT_GT(rolled_back.bytes_written, kWalHeader) << "the transaction spilled no frames";
+    EXPECT_EQ((rolled_back.bytes_written - kWalHeader) % kFullBuffer, 0)
+        << "only full buffers reached the WAL: the frames left in the buffer were dropped";
+    // More frames than the spiller wrote: written later, its dropped frames would land on
+    // these.
+    ASSERT_THAT((*other)->Exec(InsertNotes(1'500, 'o')), IsOk());
+    EXPECT_EQ(CountNotes(*spiller), 1'500 * round) << "the spiller reads the other's commits";
+    EXPECT_EQ(CountNotes(**other, "body LIKE 'o%'"), 1'500 * round);
     EXPECT_EQ(IntegrityOf(**other), "ok");
+    EXPECT_EQ(IntegrityOf(*spiller), "ok");
   }
+}
+
+// In EXCLUSIVE locking mode SQLite keeps the wal-index in heap memory and never releases the
+// WAL write lock through the VFS, which is what ends a transaction's buffered frames: refused.
+TEST(WalWritesTest, ExclusiveLockingModeIsRefused) {
+  ::outreach::testing::TempDir dir;
+  const std::unique_ptr<Database> db = CreateNotes(dir.File("exclusive.db"), Options());
+  ASSERT_NE(db, nullptr);
+  EXPECT_THAT(db->Exec("PRAGMA locking_mode=EXCLUSIVE"),
+              StatusIs(StatusCode::kFailedPrecondition));
+  auto mode = db->Prepare("PRAGMA locking_mode");
+  ASSERT_THAT(mode.status(), IsOk());
+  auto row = mode->Step();
+  ASSERT_TRUE(row.ok() && *row);
+  EXPECT_EQ(mode->ColumnText(0), "normal");
+  EXPECT_THAT(db->Exec("PRAGMA locking_mode=NORMAL"), IsOk());
+  ASSERT_THAT(db->Exec(InsertNotes(40, 'x')), IsOk());
+  EXPECT_EQ(CountNotes(*db), 40);
 }
 
 // A flush that fails before a read (here ENOSPC) loses frames of the open transaction: the
