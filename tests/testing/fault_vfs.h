@@ -1,7 +1,7 @@
 // FaultVfs: a test double on purpose. An SQLite VFS over the default one that counts reads,
-// writes and syncs of every file and can fail the Nth of one kind, as a full disk (ENOSPC) or a
-// failing one (EIO) would. The encrypting VFS runs on top of it (OpenOptions::base_vfs), so the
-// faults hit sealed pages exactly where the disk would.
+// writes (and bytes written) and syncs of every file and can fail the Nth of one kind, as a
+// full disk (ENOSPC) or a failing one (EIO) would. The encrypting VFS runs on top of it
+// (OpenOptions::base_vfs), so the faults hit sealed pages exactly where the disk would.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +17,7 @@ struct FaultCounts {
   int writes = 0;
   int syncs = 0;
   int frame_header_writes = 0;  // writes of 24 bytes: a WAL frame header alone
-  std::int64_t bytes_written = 0;
+  std::int64_t bytes_written = 0;  // by every write passed on, to any file, by any connection
 };
 
 class FaultVfs {

@@ -233,7 +233,7 @@ int FlushFrames(EncryptedFile* self) {
 }
 
 // Writes the frame header held back by WriteWal, if there is one.
-int FlushPendingHeader(EncryptedFile* self) {
+int FlushHeldHeader(EncryptedFile* self) {
   if (self->role != FileRole::kWal || !HoldsHeader(self)) return SQLITE_OK;
   if (DiscardedAfterFailure(self)) return SQLITE_IOERR_WRITE;
   return Frames(self).FlushHeader(WriteTo(self));
@@ -243,7 +243,7 @@ int FlushPendingHeader(EncryptedFile* self) {
 // (which, when there is one, follows them).
 int FlushHeld(EncryptedFile* self) {
   const int frames = FlushFrames(self);
-  const int header = FlushPendingHeader(self);
+  const int header = FlushHeldHeader(self);
   return frames != SQLITE_OK ? frames : header;
 }
 
@@ -305,15 +305,15 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
   if (Frames(self).failed()) return SQLITE_IOERR_WRITE;
   const std::int64_t frame_start = FrameStart(offset);
   const std::int64_t in_frame = offset - frame_start;
-  const bool page_of_pending_frame = offset >= kWalHeaderSize && in_frame == kFrameHeaderSize &&
+  const bool page_of_held_frame = offset >= kWalHeaderSize && in_frame == kFrameHeaderSize &&
                                      frame_start == Frames(self).held_header_offset();
   // The header of the frame after the buffered ones keeps them buffered; anything else
   // (the WAL header, a header rewritten, a page alone) finds them on disk.
   const bool next_header = offset >= kWalHeaderSize && in_frame == 0 &&
                            (amount == kFrameHeaderSize || amount == kFrameSize) &&
                            frame_start != rewrite_of && Frames(self).Follows(frame_start);
-  if (!page_of_pending_frame) {
-    const int rc = next_header ? FlushPendingHeader(self) : FlushHeld(self);
+  if (!page_of_held_frame) {
+    const int rc = next_header ? FlushHeldHeader(self) : FlushHeld(self);
     if (rc != SQLITE_OK) return rc;
   }
   if (offset < kWalHeaderSize) {
@@ -420,9 +420,9 @@ int CheckPragma(EncryptedFile* self, char** args) {
   } else if (is(name, "page_size")) {
     if (!is(value, "4096")) refusal = "page_size: the encrypted layout uses 4096-byte pages";
   } else if (is(name, "locking_mode")) {
-    // EXCLUSIVE keeps the WAL index in heap memory, with no xShmLock calls: the release of
-    // the WAL write lock, which ends a transaction's buffered frames (vfs_context.h), would
-    // never come.
+    // In EXCLUSIVE mode SQLite takes and releases the WAL locks without xShmLock: the
+    // release of the write lock, which ends a transaction's buffered frames (vfs_context.h),
+    // would never reach the VFS.
     if (!is(value, "normal")) refusal = "locking_mode: only NORMAL is allowed";
   } else if (is(name, "temp_store_directory") || is(name, "data_store_directory")) {
     refusal = "temp files are never written";

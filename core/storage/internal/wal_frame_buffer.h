@@ -33,7 +33,8 @@ class WalFrameBuffer {
   const std::uint8_t* held_header() const { return header_; }
   void HoldHeader(const std::uint8_t* header, std::int64_t frame_start);
   // Forgets the held header: its page came, or was refused (then nothing of the frame is
-  // written).
+  // written). Its bytes stay readable at held_header() until the next HoldHeader: the page's
+  // write copies them after this (nothing here ever clears them).
   void ReleaseHeader() { header_offset_ = kNoHeader; }
   // Writes the held header alone, if there is one, and forgets it; a failure is kept as
   // Flush's is. After a failure nothing is written (SQLITE_IOERR_WRITE).

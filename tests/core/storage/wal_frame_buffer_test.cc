@@ -104,6 +104,26 @@ TEST(WalFrameBufferTest, AFailedHeaderWriteIsKeptAsAFailedFlushIs) {
   EXPECT_TRUE(buffer.failed());
   ASSERT_EQ(wal.calls.size(), 1u);
   EXPECT_EQ(wal.calls[0].bytes.size(), static_cast<std::size_t>(kWalFrameHeaderSize));
+  wal.fail = false;
+  ASSERT_TRUE(AppendFrame(buffer, kFirstFrame + kWalFrameSize, 2));
+  EXPECT_EQ(buffer.Flush(wal.Writer()), SQLITE_IOERR_WRITE);
+  buffer.HoldHeader(header, kFirstFrame + 2 * kWalFrameSize);
+  EXPECT_EQ(buffer.FlushHeader(wal.Writer()), SQLITE_IOERR_WRITE);
+  EXPECT_EQ(wal.calls.size(), 1u) << "nothing more was written";
+}
+
+TEST(WalFrameBufferTest, AReleasedHeaderStaysReadableUntilTheNextIsHeld) {
+  WalFrameBuffer buffer;
+  const std::uint8_t first[kWalFrameHeaderSize] = {1, 2, 3};
+  buffer.HoldHeader(first, kFirstFrame);
+  buffer.ReleaseHeader();
+  EXPECT_EQ(buffer.held_header_offset(), WalFrameBuffer::kNoHeader);
+  EXPECT_EQ(std::memcmp(buffer.held_header(), first, kWalFrameHeaderSize), 0);
+  buffer.EndTransaction();
+  EXPECT_EQ(std::memcmp(buffer.held_header(), first, kWalFrameHeaderSize), 0);
+  const std::uint8_t second[kWalFrameHeaderSize] = {4, 5, 6};
+  buffer.HoldHeader(second, kFirstFrame + kWalFrameSize);
+  EXPECT_EQ(std::memcmp(buffer.held_header(), second, kWalFrameHeaderSize), 0);
 }
 
 TEST(WalFrameBufferTest, EndingTheTransactionDropsFramesAndHeaderUnwritten) {
