@@ -199,6 +199,31 @@ TEST(DumpedFlatValue, EveryCharacterAsDumpWritesItIsTakenAndNoOtherSpelling) {
   EXPECT_FALSE(flag_id->string_id);
 }
 
+// Notes run long, and their texts are read eight bytes at a time: each character dump()
+// escapes, at every place in a long text, is taken as dump() writes it and refused raw, and the
+// text's end is found exactly (a member follows it).
+TEST(DumpedFlatValue, LongTextsAreReadWhateverSitsWhere) {
+  const std::string base = "seen near the bus station with two older males again friday";
+  for (std::size_t at = 0; at <= 40; ++at) {
+    for (const std::string& odd : {std::string("\""), std::string("\\"), std::string("\n"),
+                                   std::string(1, '\x1f'), std::string(1, '\x7f'),
+                                   std::string("caf\u00e9")}) {
+      const std::string value = base.substr(0, at) + odd + base.substr(at);
+      const std::string text = Json{{"at", value}, {"x", true}}.dump();
+      EXPECT_TRUE(ReadDumpedFlatValue(text).has_value()) << at << " " << text;
+      EXPECT_TRUE(ReadDumpedFlatValue(Json(value).dump()).has_value()) << at;
+    }
+    // Raw, or a backslash that starts no escape.
+    for (const std::string& raw : {std::string("\""), std::string("\\x"), std::string("\n"),
+                                   std::string(1, '\x1f'), std::string(1, '\0')}) {
+      const std::string text = "\"" + base.substr(0, at) + raw + base.substr(at) + "\"";
+      EXPECT_FALSE(ReadDumpedFlatValue(text).has_value()) << at << " " << int{raw[0]};
+    }
+    const std::string unclosed = "{\"at\":\"" + base.substr(0, at);
+    EXPECT_FALSE(ReadDumpedFlatValue(unclosed).has_value()) << at;
+  }
+}
+
 // Random flat values: dump()'s text is taken; and any text taken parses to a value whose
 // dump() is that text again.
 TEST(DumpedFlatValue, AgreesWithDumpOnRandomValuesAndTexts) {
