@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <utility>
@@ -30,6 +31,14 @@ struct EncryptedFile {
   // synchronous=NORMAL nothing follows: held, it would be lost if the app died then, and the
   // commit with it. `just_read_frame` is the frame read whole by the call before, if it was one.
   std::int64_t just_read_frame = -1;
+  // Frames read ahead for a checkpoint on this connection (ReadFrameForCheckpoint): `ahead_size`
+  // bytes from `ahead_offset`, good for checkpoint number `ahead_checkpoint` only.
+  std::unique_ptr<std::uint8_t[]> ahead;
+  std::int64_t ahead_offset = 0;
+  std::int64_t ahead_size = 0;
+  std::uint64_t ahead_checkpoint = 0;
+  std::int64_t ahead_wal_size = 0;           // the WAL's size when this checkpoint first read
+  std::int64_t last_checkpoint_frame = -1;  // the frame this checkpoint read last
   // SQLite only guarantees 8-byte alignment for the sqlite3_file memory this struct lives in.
   std::uint8_t scratch[kFrameSize];
 };
@@ -160,6 +169,54 @@ int FramePageNumber(EncryptedFile* self, std::int64_t frame_start, std::uint32_t
   return SQLITE_OK;
 }
 
+// The most frames one read ahead brings: as for writes, SQLite's unix VFS reads at most
+// 128 KiB - 1 per call.
+constexpr std::int64_t kReadAheadBytes = std::int64_t{kWalFramesPerWrite} * kFrameSize;
+
+// Reads the frame at `frame_start` into scratch for the running checkpoint. SQLite copies
+// frames in page order, one read each; for pages written in order (an initial pull) that is
+// mostly the order of the WAL, so once two frames in a row were read, one read brings the
+// frames after them too (never for reads out of order: a copy of scattered pages would only
+// read more). What was read ahead serves this checkpoint only: every frame it copies (up to
+// SQLite's mxSafeFrame) was committed before it began and is not written again until it ends,
+// and the frames after those, which a writer may be appending as they are read here, are never
+// asked for.
+int ReadFrameForCheckpoint(EncryptedFile* self, std::int64_t frame_start) {
+  const std::uint64_t checkpoint = self->context->checkpoints.load(std::memory_order_relaxed);
+  if (self->ahead_checkpoint != checkpoint) {
+    self->ahead_checkpoint = checkpoint;
+    self->ahead_size = 0;
+    self->ahead_wal_size = 0;
+    self->last_checkpoint_frame = -1;
+  }
+  const bool in_order = frame_start == self->last_checkpoint_frame + kFrameSize;
+  self->last_checkpoint_frame = frame_start;
+  if (frame_start >= self->ahead_offset &&
+      frame_start + kFrameSize <= self->ahead_offset + self->ahead_size) {
+    std::memcpy(self->scratch, self->ahead.get() + (frame_start - self->ahead_offset), kFrameSize);
+    return SQLITE_OK;
+  }
+  self->ahead_size = 0;
+  if (in_order && self->ahead_wal_size == 0) {
+    sqlite3_int64 size = 0;  // once a checkpoint: the frames it copies are all there already
+    if (self->real->pMethods->xFileSize(self->real, &size) != SQLITE_OK) size = -1;
+    self->ahead_wal_size = size;
+  }
+  const std::int64_t room = (self->ahead_wal_size - frame_start) / kFrameSize * kFrameSize;
+  if (!in_order || room < 2 * kFrameSize) {
+    return RealRead(self, self->scratch, kFrameSize, frame_start);
+  }
+  if (!self->ahead) self->ahead.reset(new (std::nothrow) std::uint8_t[kReadAheadBytes]);
+  if (!self->ahead) return RealRead(self, self->scratch, kFrameSize, frame_start);
+  const auto size = static_cast<int>(std::min(room, kReadAheadBytes));
+  const int rc = RealRead(self, self->ahead.get(), size, frame_start);
+  if (rc != SQLITE_OK) return rc;
+  self->ahead_offset = frame_start;
+  self->ahead_size = size;
+  std::memcpy(self->scratch, self->ahead.get(), kFrameSize);
+  return SQLITE_OK;
+}
+
 int ReadWal(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_t offset) {
   if (offset < kWalHeaderSize) {
     // The WAL header: magic, page size, salts, checksums. Never content.
@@ -184,12 +241,14 @@ int ReadWal(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_t off
   if (in_frame != kFrameHeaderSize || amount != kPageSize) return SQLITE_IOERR_READ;
 
   // One read of the frame header and the page: the page number comes from the file, never
-  // from a cache another connection's writes could have made stale.
-  int rc = RealRead(self, self->scratch, kFrameSize, frame_start);
+  // from a cache another connection's writes could have made stale (nor, in a checkpoint,
+  // from frames read ahead for another checkpoint).
+  const bool checkpoint = self->context->in_checkpoint.load(std::memory_order_relaxed);
+  int rc = checkpoint ? ReadFrameForCheckpoint(self, frame_start)
+                      : RealRead(self, self->scratch, kFrameSize, frame_start);
   if (rc != SQLITE_OK) return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_READ : rc;
   const std::uint32_t page_number = BigEndian32(self->scratch);
   std::uint8_t* sealed = self->scratch + kFrameHeaderSize;
-  const bool checkpoint = self->context->in_checkpoint.load(std::memory_order_relaxed);
   // Checkpoint copy: SQLite writes what it reads here straight into the database file, and
   // WriteDatabase stores it unchanged, so hand over the sealed page. It is authenticated first
   // (opened into scratch): a damaged frame stops the checkpoint instead of overwriting the
@@ -438,6 +497,7 @@ int FileControl(sqlite3_file* file, int op, void* arg) {
   if (const int rc = FlushHeldFirst(self); rc != SQLITE_OK) return rc;
   switch (op) {
     case SQLITE_FCNTL_CKPT_START:
+      self->context->checkpoints.fetch_add(1);
       self->context->in_checkpoint.store(true);
       return SQLITE_OK;
     case SQLITE_FCNTL_CKPT_DONE:

@@ -16,6 +16,7 @@
 #include "core/storage/database.h"
 #include "core/storage/internal/wal_frame_buffer.h"
 #include "tests/testing/fault_vfs.h"
+#include "tests/testing/file_scan.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -296,6 +297,56 @@ TEST(WalWritesTest, EachFailedWriteOfALargeCommitFailsItAndChangesNothing) {
       EXPECT_EQ(CountNotes(**reopened), 15) << "write " << nth;
     }
   }
+}
+
+// A new database whose WAL holds one commit of 1,000 notes of `fill`, written in page order
+// (null if that failed), and the number of frames the WAL holds.
+std::unique_ptr<Database> WithOneLargeCommitInTheWal(const std::string& path, char fill,
+                                                     std::int64_t* frames) {
+  std::unique_ptr<Database> db = CreateNotes(path, Options());
+  if (db == nullptr || !db->Checkpoint().ok() || !db->Exec(InsertNotes(1'000, fill)).ok()) {
+    ADD_FAILURE() << "could not write the commit";
+    return nullptr;
+  }
+  *frames = static_cast<std::int64_t>(std::filesystem::file_size(path + "-wal") / kFrameBytes);
+  return db;
+}
+
+// A checkpoint copies frames in page order, one read each; frames written in page order (one
+// large insert) are read many at a time instead, and copied whole.
+TEST(WalWritesTest, ACheckpointReadsFramesWrittenInOrderManyAtATime) {
+  ::outreach::testing::TempDir dir;
+  const std::string path = dir.File("read-ahead.db");
+  std::int64_t frames = 0;
+  const std::unique_ptr<Database> db = WithOneLargeCommitInTheWal(path, 'c', &frames);
+  ASSERT_NE(db, nullptr);
+  ASSERT_GT(frames, 100);
+  FaultVfs::Disarm();  // counters from zero
+  ASSERT_THAT(db->Checkpoint(), IsOk());
+  EXPECT_LT(FaultVfs::Counts().reads * 4, frames) << "each frame copied was read alone";
+  auto reopened = Database::Open(path, KeySource::Passcode(kPasscode), Options());
+  ASSERT_THAT(reopened.status(), IsOk());
+  EXPECT_EQ(CountNotes(**reopened, "body LIKE 'c%'"), 1'000);
+  EXPECT_EQ(IntegrityOf(**reopened), "ok");
+}
+
+// A frame read ahead is authenticated as it is copied, as one read alone is: one damaged
+// frame in the middle of a run stops the checkpoint (the frames before it may be copied, as
+// after any failed write), and the connection writes nothing more.
+TEST(WalWritesTest, ADamagedFrameReadAheadStopsTheCheckpoint) {
+  ::outreach::testing::TempDir dir;
+  const std::string path = dir.File("damaged.db");
+  std::int64_t frames = 0;
+  const std::unique_ptr<Database> db = WithOneLargeCommitInTheWal(path, 'd', &frames);
+  ASSERT_NE(db, nullptr);
+  ASSERT_GT(frames, 100);
+  constexpr std::int64_t kWalHeader = 32;
+  const std::int64_t damaged = kWalHeader + 40 * static_cast<std::int64_t>(kFrameBytes);
+  ::outreach::testing::FlipByte(path + "-wal", damaged + 24 + 100);
+  FaultVfs::Disarm();  // counters from zero
+  EXPECT_THAT(db->Checkpoint(), StatusIs(StatusCode::kCorrupt));
+  EXPECT_LT(FaultVfs::Counts().reads, 40) << "the damaged frame was not read ahead";
+  EXPECT_FALSE(db->Exec(InsertNotes(1, 'x')).ok());
 }
 
 }  // namespace
