@@ -37,7 +37,9 @@ struct EncryptedFile {
   std::int64_t ahead_offset = 0;
   std::int64_t ahead_size = 0;
   std::uint64_t ahead_checkpoint = 0;
-  std::int64_t ahead_wal_size = 0;           // the WAL's size when this checkpoint first read
+  int ahead_frames = 0;  // how many frames the next read ahead brings
+  // The WAL's size at this checkpoint's first read in order: 0 not asked yet, -1 unknown.
+  std::int64_t ahead_wal_size = 0;
   std::int64_t last_checkpoint_frame = -1;  // the frame this checkpoint read last
   // SQLite only guarantees 8-byte alignment for the sqlite3_file memory this struct lives in.
   std::uint8_t scratch[kFrameSize];
@@ -169,18 +171,22 @@ int FramePageNumber(EncryptedFile* self, std::int64_t frame_start, std::uint32_t
   return SQLITE_OK;
 }
 
-// The most frames one read ahead brings: as for writes, SQLite's unix VFS reads at most
-// 128 KiB - 1 per call.
+// The most frames one read ahead brings: 128 KiB - 1, the most SQLite's unix VFS writes in
+// one call, which its reads assume too. The first read ahead of a run brings four; each one
+// used to its end doubles the next, so scattered pairs of frames cost little extra reading.
 constexpr std::int64_t kReadAheadBytes = std::int64_t{kWalFramesPerWrite} * kFrameSize;
+constexpr int kFirstReadAheadFrames = 4;
 
 // Reads the frame at `frame_start` into scratch for the running checkpoint. SQLite copies
 // frames in page order, one read each; for pages written in order (an initial pull) that is
 // mostly the order of the WAL, so once two frames in a row were read, one read brings the
-// frames after them too (never for reads out of order: a copy of scattered pages would only
-// read more). What was read ahead serves this checkpoint only: every frame it copies (up to
-// SQLite's mxSafeFrame) was committed before it began and is not written again until it ends,
-// and the frames after those, which a writer may be appending as they are read here, are never
-// asked for.
+// frame asked for and the ones after it (never for a read out of order). What was read ahead
+// serves this checkpoint only, which the count of checkpoints begun tells: frames left from
+// another checkpoint may be stale or half written, and a stale frame still authenticates
+// (its page's associated data names the database and page, not the WAL's generation). Every
+// frame this checkpoint copies (up to SQLite's mxSafeFrame) was committed before it began and
+// is not written again until it ends; the frames after those, which a writer may be appending
+// as they are read here, are never asked for.
 int ReadFrameForCheckpoint(EncryptedFile* self, std::int64_t frame_start) {
   const std::uint64_t checkpoint = self->context->checkpoints.load(std::memory_order_relaxed);
   if (self->ahead_checkpoint != checkpoint) {
@@ -196,6 +202,8 @@ int ReadFrameForCheckpoint(EncryptedFile* self, std::int64_t frame_start) {
     std::memcpy(self->scratch, self->ahead.get() + (frame_start - self->ahead_offset), kFrameSize);
     return SQLITE_OK;
   }
+  const bool used_to_its_end =
+      self->ahead_size > 0 && frame_start == self->ahead_offset + self->ahead_size;
   self->ahead_size = 0;
   if (in_order && self->ahead_wal_size == 0) {
     sqlite3_int64 size = 0;  // once a checkpoint: the frames it copies are all there already
@@ -208,8 +216,14 @@ int ReadFrameForCheckpoint(EncryptedFile* self, std::int64_t frame_start) {
   }
   if (!self->ahead) self->ahead.reset(new (std::nothrow) std::uint8_t[kReadAheadBytes]);
   if (!self->ahead) return RealRead(self, self->scratch, kFrameSize, frame_start);
-  const auto size = static_cast<int>(std::min(room, kReadAheadBytes));
+  self->ahead_frames = used_to_its_end ? std::min(2 * self->ahead_frames, kWalFramesPerWrite)
+                                       : kFirstReadAheadFrames;
+  const auto size =
+      static_cast<int>(std::min(room, std::int64_t{self->ahead_frames} * kFrameSize));
   const int rc = RealRead(self, self->ahead.get(), size, frame_start);
+  // Short: the WAL is not as long as it was (it cannot be, while this checkpoint runs); the
+  // frame asked for is read alone, as without read-ahead.
+  if (rc == SQLITE_IOERR_SHORT_READ) return RealRead(self, self->scratch, kFrameSize, frame_start);
   if (rc != SQLITE_OK) return rc;
   self->ahead_offset = frame_start;
   self->ahead_size = size;

@@ -46,7 +46,7 @@ class DatabaseContext {
   // Set between SQLITE_FCNTL_CKPT_START and _DONE on this connection's database file: the
   // checkpoint copies sealed WAL pages into the database unchanged (see FORMAT.md).
   std::atomic<bool> in_checkpoint{false};
-  // Counts SQLITE_FCNTL_CKPT_START: frames the WAL read ahead serve one checkpoint only.
+  // Counts SQLITE_FCNTL_CKPT_START: frames its WAL file read ahead serve one checkpoint only.
   std::atomic<std::uint64_t> checkpoints{0};
   // True only while Database::Create switches a new file to WAL via journal_mode=MEMORY.
   std::atomic<bool> creating{false};
