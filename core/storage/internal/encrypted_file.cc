@@ -379,7 +379,7 @@ int WriteWal(EncryptedFile* self, const std::uint8_t* data, int amount, std::int
   const std::int64_t frame_start = FrameStart(offset);
   const std::int64_t in_frame = offset - frame_start;
   const bool page_of_held_frame = offset >= kWalHeaderSize && in_frame == kFrameHeaderSize &&
-                                     frame_start == Frames(self).held_header_offset();
+                                  frame_start == Frames(self).held_header_offset();
   // The header of the frame after the buffered ones keeps them buffered; anything else
   // (the WAL header, a header rewritten, a page alone) finds them on disk.
   const bool next_header = offset >= kWalHeaderSize && in_frame == 0 &&
