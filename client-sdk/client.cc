@@ -36,6 +36,7 @@ storage::OpenOptions StoreOptions(const ClientOptions& options) {
   // Applying a pulled page leaves copying the WAL into the database to a thread of its own.
   open.checkpoint_in_background = true;
   if (options.fast_kdf_for_tests) open.kdf = storage::KdfParams::FastForTests();
+  open.base_vfs = options.base_vfs;
   return open;
 }
 
@@ -65,6 +66,7 @@ struct Client::State {
   std::unique_ptr<replica::Replica> replica;
   std::unique_ptr<client::HttpClient> http;
   bool wiped = false;
+  bool commits_unsynced = false;  // this connection's commits are not synced (Sync)
 
   Result<client::HttpClient*> Http() {
     if (http) return http.get();
@@ -242,6 +244,12 @@ bool Client::Exists(const std::string& dir) {
 Status Client::RequireEnrolled() const {
   if (state_->wiped) return FailedPreconditionError("this device was wiped");
   if (!state_->replica) return FailedPreconditionError("enrol this device first");
+  // A sync that could not set its commits back to synced (Sync's synced_commits): before
+  // anything a worker saves is committed.
+  if (state_->commits_unsynced) {
+    OUTREACH_RETURN_IF_ERROR(state_->db->SetSynchronous(storage::Synchronous::kFull));
+    state_->commits_unsynced = false;
+  }
   return Status::Ok();
 }
 
@@ -415,8 +423,18 @@ Result<SyncSummary> Client::Sync(const SyncOptions& options) {
     (void)state_->db->SetCacheSize(on ? kPushingCacheKib
                                            : StoreOptions(state_->options).cache_size_kib);
   };
+  // Flagged before commits go unsynced and cleared once they are synced again, so a failure to
+  // set them back is retried before the next call (RequireEnrolled), never left for a save.
+  const auto synced_commits = [this](bool synced) -> Status {
+    if (!synced) state_->commits_unsynced = true;
+    OUTREACH_RETURN_IF_ERROR(state_->db->SetSynchronous(synced ? storage::Synchronous::kFull
+                                                               : storage::Synchronous::kNormal));
+    if (synced) state_->commits_unsynced = false;
+    return Status::Ok();
+  };
   client::SyncContext context{state_->replica.get(), state_->device.get(), http, token,
-                              [this] { return state_->ReloadSchemas(); }, pushing};
+                              [this] { return state_->ReloadSchemas(); }, pushing,
+                              synced_commits};
   OUTREACH_ASSIGN_OR_RETURN(client::SyncRun run, client::RunSync(context, options));
   if (run.summary.wiped) {
     // Revoked: destroy everything this device holds, key first.

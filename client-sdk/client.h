@@ -32,6 +32,9 @@ struct ClientOptions {
   bool fast_kdf_for_tests = false;
   // The device's wall clock; null: the system clock. Tests pass a model::ManualClock.
   model::PhysicalClock* clock = nullptr;
+  // The SQLite VFS under the store's encryption; empty: SQLite's default. Tests pass one that
+  // counts syncs or injects faults (storage::OpenOptions::base_vfs).
+  std::string base_vfs;
 };
 
 struct EnrolOptions {

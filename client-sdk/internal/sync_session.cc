@@ -47,10 +47,11 @@ Status ReadAgain(const replica::Replica& reader, std::vector<replica::PulledReco
 }
 
 // Applies one 200 answer in one transaction: the results of the pushed changes, the pulled
-// records, and the new cursor.
+// records, and the new cursor. Synced to disk only if `synced` (SyncContext::synced_commits).
 // `pulled`: the answer's records, read (ReadRecords).
 Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& response,
-                   std::vector<replica::PulledRecord>& pulled, SyncSummary& summary) {
+                   std::vector<replica::PulledRecord>& pulled, SyncSummary& summary,
+                   bool synced) {
   std::vector<replica::PushResult> results;
   for (const auto& result : response.results) {
     const bool rejected = result.outcome == Outcome::kRejected;
@@ -60,10 +61,17 @@ Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& res
     summary.conflicts += result.outcome == Outcome::kConflict;
   }
   summary.pulled += static_cast<std::int64_t>(pulled.size());
-  return context.replica->InOneTransaction([&]() -> Status {
+  const bool unsynced = !synced && context.synced_commits;
+  if (unsynced) OUTREACH_RETURN_IF_ERROR(context.synced_commits(false));
+  Status applied = context.replica->InOneTransaction([&]() -> Status {
     OUTREACH_RETURN_IF_ERROR(context.replica->ApplyPulled(results, pulled));
     return context.state->Set(kCursor, response.cursor);
   });
+  if (unsynced) {
+    const Status set_back = context.synced_commits(true);
+    if (applied.ok()) applied = set_back;
+  }
+  return applied;
 }
 
 // Marks the changes a 422 named; the number marked (0: the answer named none of ours, so
@@ -380,7 +388,9 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
                            current.last_sequence, std::move(next_batch)));
         ahead.Send(context.http, std::move(next), request_options, context.replica);
       }
-      OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, received.pulled, summary));
+      const bool pushes_over = current.changes == 0 || outbox_done;
+      const bool last = pushes_over && !response.has_more;
+      OUTREACH_RETURN_IF_ERROR(ApplyAnswer(context, response, received.pulled, summary, last));
       cursor = response.cursor;
       progress.changes_done = progress.phase == SyncPhase::kPush ? summary.pushed + summary.rejected
                                                                  : summary.pulled;
@@ -395,9 +405,7 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       if (ahead.on_its_way() && ahead.request().changes > 0) {
         report_leaving(ahead.request());
       }
-      const bool pushes_over = current.changes == 0 || outbox_done;
       if (pushes_over) pushing.End();  // pulls may follow
-      const bool last = pushes_over && !response.has_more;
       ahead.FreeLater(
           AppliedAnswer{std::move(received), std::move(response), std::move(stored_records)});
       if (last) {

@@ -29,6 +29,12 @@ struct SyncContext {
   // last push is answered or it ends sooner: the device's page cache is larger meanwhile
   // (client.cc's kPushingCacheKib).
   std::function<void(bool)> pushing;
+  // May be empty. Told false just before an answer that is not the sync's last is applied, and
+  // true just after: that commit is not synced to disk, the next synced one takes it there.
+  // A power cut that lost it would be a lost answer, which the next sync asks for again (push
+  // results are answered "duplicate", pages are pulled again from the cursor the store still
+  // holds). The sync's last answer, and every commit outside an answer, stays synced.
+  std::function<Status(bool)> synced_commits;
 };
 
 struct SyncRun {

@@ -101,10 +101,12 @@ class ScriptedClientFixture : public ::testing::Test {
   }
 
   // Closes the client and opens the device store again, as an app restart does.
-  void Reopen() {
+  // `base_vfs`: ClientOptions::base_vfs.
+  void Reopen(const std::string& base_vfs = "") {
     client_.reset();
     ClientOptions options;
     options.fast_kdf_for_tests = true;
+    options.base_vfs = base_vfs;
     ASSERT_OK_AND_ASSIGN(client_, Client::Open(dir_.File(device_), "passcode", options));
   }
 

@@ -54,7 +54,7 @@ TEST(EndToEndClockSkew, ADayFastDeviceWhoseRefusalWasLostSyncsAtOnce) {
   ServerProcess server(dir.path());
   TcpProxy proxy(server.port());
   model::ManualClock fast(model::SystemClock().NowMs() + kDayMs);
-  ClientOptions options{true, &fast};
+  ClientOptions options{true, &fast, {}};
   auto device = Client::Open(dir.File("field"), "passcode", options);
   ASSERT_OK(device.status());
   ASSERT_OK(EnrolAna(**device, server, "https://localhost:" + std::to_string(proxy.port())));
@@ -108,7 +108,7 @@ TEST(EndToEndClockSkew, ABatchReadAheadOfAClockRefusalIsReadAgainAfterTheRestamp
   TempDir dir;
   ServerProcess server(dir.path());
   model::ManualClock fast(model::SystemClock().NowMs() + kDayMs);
-  auto device = Client::Open(dir.File("field"), "passcode", ClientOptions{true, &fast});
+  auto device = Client::Open(dir.File("field"), "passcode", ClientOptions{true, &fast, {}});
   ASSERT_OK(device.status());
   ASSERT_OK(EnrolAna(**device, server, server.url()));
   for (int i = 0; i < 5; ++i) ASSERT_OK((*device)->Create("contact", ContactValues("ana", i)).status());

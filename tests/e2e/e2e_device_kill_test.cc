@@ -134,7 +134,7 @@ TEST(EndToEndDeviceKill, ADeviceKilledMidSyncLosesAndDuplicatesNothing) {
   int made = 0;
   // Offline work between syncs: new contacts, an edit and a note on some earlier ones.
   const auto work_offline = [&](int creates) {
-    auto device = Client::Open(field, kDevicePasscode, ClientOptions{true, nullptr});
+    auto device = Client::Open(field, kDevicePasscode, ClientOptions{true, nullptr, {}});
     ASSERT_OK(device.status());
     std::vector<Json> values;
     for (int i = 0; i < creates; ++i) values.push_back(ContactValues("ana", made++));
@@ -227,7 +227,7 @@ TEST(EndToEndDeviceKill, ADeviceKilledMidSyncLosesAndDuplicatesNothing) {
 
   // The device agrees with the server byte for byte, with nothing left to send or refused.
   {
-    auto device = Client::Open(field, kDevicePasscode, ClientOptions{true, nullptr});
+    auto device = Client::Open(field, kDevicePasscode, ClientOptions{true, nullptr, {}});
     ASSERT_OK(device.status());
     ASSERT_OK_AND_ASSIGN(ClientStatus status, (*device)->GetStatus());
     EXPECT_EQ(status.pending, 0);

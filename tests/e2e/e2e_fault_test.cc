@@ -49,14 +49,14 @@ TEST(EndToEndFaults, ConnectionsCutAtRandomOffsetsLoseNothing) {
   TcpProxy proxy(server.port());
   const std::string code = server.NewUserCode("north", "ana", "worker", true);
   // The device talks to the server only through the proxy ("localhost" is in the test cert).
-  auto device = Client::Open(dir.File("field"), "passcode", ClientOptions{true, nullptr});
+  auto device = Client::Open(dir.File("field"), "passcode", ClientOptions{true, nullptr, {}});
   ASSERT_OK(device.status());
   EnrolOptions enrol;
   enrol.ca_file = server.certificates().ca_file;
   ASSERT_OK((*device)->Enrol("https://localhost:" + std::to_string(proxy.port()), code, enrol));
   // Reopened, so its syncs start on a fresh connection, which the proxy will cut.
   device->reset();
-  device = Client::Open(dir.File("field"), "passcode", ClientOptions{true, nullptr});
+  device = Client::Open(dir.File("field"), "passcode", ClientOptions{true, nullptr, {}});
   ASSERT_OK(device.status());
   auto observer = EnrolDevice(dir.File("office"), server,
                               server.NewUserCode("north", "ben", "worker", false));
@@ -100,7 +100,7 @@ TEST(EndToEndFaults, ServerKilledMidPushAndRestartedLosesNothing) {
   ServerProcess server(dir.path());
   // The device reaches the server through a relay that counts the bytes it forwards.
   TcpProxy proxy(server.port());
-  auto device = Client::Open(dir.File("field"), "passcode", ClientOptions{true, nullptr});
+  auto device = Client::Open(dir.File("field"), "passcode", ClientOptions{true, nullptr, {}});
   ASSERT_OK(device.status());
   EnrolOptions enrol;
   enrol.ca_file = server.certificates().ca_file;
@@ -230,7 +230,7 @@ TEST(EndToEndFaults, ADamagedOutboxChangeIsReportedAsCorruptAndKept) {
     ASSERT_OK(db->Exec("UPDATE outbox SET change = X'FFFFFFFFFFFFFFFF' || change "
                        "WHERE seq = (SELECT MIN(seq) FROM outbox)"));
   }
-  auto reopened = Client::Open(field, kDevicePasscode, ClientOptions{true, nullptr});
+  auto reopened = Client::Open(field, kDevicePasscode, ClientOptions{true, nullptr, {}});
   ASSERT_OK(reopened.status());
   const auto synced = (*reopened)->Sync();
   EXPECT_EQ(synced.status().code(), StatusCode::kCorrupt) << synced.status().ToString();

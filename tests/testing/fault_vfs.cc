@@ -16,6 +16,8 @@ struct State {
   std::atomic<int> frame_header_writes{0};  // 24 bytes: a WAL frame header alone
   std::atomic<std::int64_t> bytes_written{0};
   std::atomic<int> syncs{0};
+  std::atomic<int> wal_syncs{0};
+  std::atomic<int> database_syncs{0};
   std::atomic<int> armed_op{-1};
   std::atomic<int> armed_nth{0};
   std::atomic<int> armed_kind{0};
@@ -50,6 +52,7 @@ int FailureCode(FaultOp op) {
 struct FaultFile {
   sqlite3_file base;
   sqlite3_file* real;
+  int open_flags;  // SQLITE_OPEN_WAL, SQLITE_OPEN_MAIN_DB ...
 };
 sqlite3_file* Real(sqlite3_file* file) { return reinterpret_cast<FaultFile*>(file)->real; }
 sqlite3_vfs* Base(sqlite3_vfs* vfs) { return static_cast<sqlite3_vfs*>(vfs->pAppData); }
@@ -70,6 +73,9 @@ int Truncate(sqlite3_file* file, sqlite3_int64 size) {
 }
 int Sync(sqlite3_file* file, int flags) {
   if (ShouldFail(FaultOp::kSync, TheState().syncs)) return FailureCode(FaultOp::kSync);
+  const int open_flags = reinterpret_cast<FaultFile*>(file)->open_flags;
+  if ((open_flags & SQLITE_OPEN_WAL) != 0) TheState().wal_syncs.fetch_add(1);
+  if ((open_flags & SQLITE_OPEN_MAIN_DB) != 0) TheState().database_syncs.fetch_add(1);
   return Real(file)->pMethods->xSync(Real(file), flags);
 }
 int Size(sqlite3_file* file, sqlite3_int64* size) {
@@ -109,6 +115,7 @@ int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags,
   auto* self = reinterpret_cast<FaultFile*>(file);
   self->base.pMethods = nullptr;
   self->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kRealOffset);
+  self->open_flags = flags;
   std::memset(self->real, 0, static_cast<std::size_t>(Base(vfs)->szOsFile));
   const int rc = Base(vfs)->xOpen(Base(vfs), name, self->real, flags, out_flags);
   if (rc != SQLITE_OK) {
@@ -178,13 +185,16 @@ void FaultVfs::Disarm() {
   state.frame_header_writes.store(0);
   state.bytes_written.store(0);
   state.syncs.store(0);
+  state.wal_syncs.store(0);
+  state.database_syncs.store(0);
   state.fired.store(false);
 }
 
 FaultCounts FaultVfs::Counts() {
   State& state = TheState();
   return {state.reads.load(), state.writes.load(), state.syncs.load(),
-          state.frame_header_writes.load(), state.bytes_written.load()};
+          state.frame_header_writes.load(), state.bytes_written.load(),
+          state.wal_syncs.load(), state.database_syncs.load()};
 }
 
 bool FaultVfs::Fired() { return TheState().fired.load(); }
