@@ -66,7 +66,17 @@ struct Client::State {
   std::unique_ptr<replica::Replica> replica;
   std::unique_ptr<client::HttpClient> http;
   bool wiped = false;
-  bool commits_unsynced = false;  // this connection's commits are not synced (Sync)
+  bool commits_unsynced = false;  // this connection's commits may not be synced (Sync)
+
+  // After a sync that could not set its commits back to synced (Sync's synced_commits, an
+  // error or an exception): set back before anything else is committed, a worker's save or
+  // the next sync's.
+  Status SyncedCommitsBack() {
+    if (!commits_unsynced) return Status::Ok();
+    OUTREACH_RETURN_IF_ERROR(db->SetSynchronous(storage::Synchronous::kFull));
+    commits_unsynced = false;
+    return Status::Ok();
+  }
 
   Result<client::HttpClient*> Http() {
     if (http) return http.get();
@@ -244,13 +254,7 @@ bool Client::Exists(const std::string& dir) {
 Status Client::RequireEnrolled() const {
   if (state_->wiped) return FailedPreconditionError("this device was wiped");
   if (!state_->replica) return FailedPreconditionError("enrol this device first");
-  // A sync that could not set its commits back to synced (Sync's synced_commits): before
-  // anything a worker saves is committed.
-  if (state_->commits_unsynced) {
-    OUTREACH_RETURN_IF_ERROR(state_->db->SetSynchronous(storage::Synchronous::kFull));
-    state_->commits_unsynced = false;
-  }
-  return Status::Ok();
+  return state_->SyncedCommitsBack();
 }
 
 Status Client::Enrol(const std::string& server_url, std::string_view code,
@@ -415,6 +419,7 @@ Result<SyncSummary> Client::Sync(const SyncOptions& options) {
   if (state_->wiped) return FailedPreconditionError("this device was wiped");
   OUTREACH_ASSIGN_OR_RETURN(std::string token, state_->device->GetOr(client::kToken));
   if (token.empty()) return FailedPreconditionError("enrol this device first");
+  OUTREACH_RETURN_IF_ERROR(state_->SyncedCommitsBack());
   OUTREACH_RETURN_IF_ERROR(state_->LoadReplica());
   OUTREACH_ASSIGN_OR_RETURN(client::HttpClient * http, state_->Http());
   // The cache back to its usual size after the pushes, its pages beyond it freed. A cache
@@ -434,7 +439,7 @@ Result<SyncSummary> Client::Sync(const SyncOptions& options) {
   };
   client::SyncContext context{state_->replica.get(), state_->device.get(), http, token,
                               [this] { return state_->ReloadSchemas(); }, pushing,
-                              synced_commits};
+                              synced_commits, state_->clock};
   OUTREACH_ASSIGN_OR_RETURN(client::SyncRun run, client::RunSync(context, options));
   if (run.summary.wiped) {
     // Revoked: destroy everything this device holds, key first.
@@ -443,10 +448,7 @@ Result<SyncSummary> Client::Sync(const SyncOptions& options) {
     state_->db.reset();
     state_->wiped = true;
     OUTREACH_RETURN_IF_ERROR(storage::Database::Wipe(DatabasePath(state_->dir)));
-    return run.summary;
   }
-  OUTREACH_RETURN_IF_ERROR(
-      state_->device->Set(client::kLastSyncMs, std::to_string(state_->clock->NowMs())));
   return run.summary;
 }
 

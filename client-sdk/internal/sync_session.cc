@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include "client-sdk/internal/device_state.h"
@@ -46,12 +47,38 @@ Status ReadAgain(const replica::Replica& reader, std::vector<replica::PulledReco
   return Status::Ok();
 }
 
+// The connection's commits unsynced (SyncContext::synced_commits) while it lives, and synced
+// again when it ends (End, or its destructor: an apply that failed or threw).
+class UnsyncedCommits {
+ public:
+  explicit UnsyncedCommits(const std::function<Status(bool)>& set) : set_(set ? &set : nullptr) {
+    // Left synced if this fails: slower, never less safe.
+    if (set_ != nullptr) (void)(*set_)(false);
+  }
+  ~UnsyncedCommits() {
+    try {
+      (void)End();
+    } catch (...) {  // out of memory: the Client sets them back before its next commit
+    }
+  }
+  UnsyncedCommits(const UnsyncedCommits&) = delete;
+  UnsyncedCommits& operator=(const UnsyncedCommits&) = delete;
+  Status End() {
+    if (set_ == nullptr) return Status::Ok();
+    return (*std::exchange(set_, nullptr))(true);
+  }
+
+ private:
+  const std::function<Status(bool)>* set_;
+};
+
 // Applies one 200 answer in one transaction: the results of the pushed changes, the pulled
-// records, and the new cursor. Synced to disk only if `synced` (SyncContext::synced_commits).
+// records, and the new cursor; and, if it is the sync's `last`, the sync's time. Only the
+// last is synced to disk as it commits (SyncContext::synced_commits).
 // `pulled`: the answer's records, read (ReadRecords).
 Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& response,
                    std::vector<replica::PulledRecord>& pulled, SyncSummary& summary,
-                   bool synced) {
+                   bool last) {
   std::vector<replica::PushResult> results;
   for (const auto& result : response.results) {
     const bool rejected = result.outcome == Outcome::kRejected;
@@ -61,17 +88,17 @@ Status ApplyAnswer(const SyncContext& context, const protocol::SyncResponse& res
     summary.conflicts += result.outcome == Outcome::kConflict;
   }
   summary.pulled += static_cast<std::int64_t>(pulled.size());
-  const bool unsynced = !synced && context.synced_commits;
-  if (unsynced) OUTREACH_RETURN_IF_ERROR(context.synced_commits(false));
-  Status applied = context.replica->InOneTransaction([&]() -> Status {
+  std::optional<UnsyncedCommits> unsynced;
+  if (!last) unsynced.emplace(context.synced_commits);
+  OUTREACH_RETURN_IF_ERROR(context.replica->InOneTransaction([&]() -> Status {
     OUTREACH_RETURN_IF_ERROR(context.replica->ApplyPulled(results, pulled));
+    if (last && context.clock != nullptr) {
+      OUTREACH_RETURN_IF_ERROR(
+          context.state->Set(kLastSyncMs, std::to_string(context.clock->NowMs())));
+    }
     return context.state->Set(kCursor, response.cursor);
-  });
-  if (unsynced) {
-    const Status set_back = context.synced_commits(true);
-    if (applied.ok()) applied = set_back;
-  }
-  return applied;
+  }));
+  return unsynced ? unsynced->End() : Status::Ok();
 }
 
 // Marks the changes a 422 named; the number marked (0: the answer named none of ours, so

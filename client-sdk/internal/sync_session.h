@@ -30,11 +30,15 @@ struct SyncContext {
   // (client.cc's kPushingCacheKib).
   std::function<void(bool)> pushing;
   // May be empty. Told false just before an answer that is not the sync's last is applied, and
-  // true just after: that commit is not synced to disk, the next synced one takes it there.
-  // A power cut that lost it would be a lost answer, which the next sync asks for again (push
-  // results are answered "duplicate", pages are pulled again from the cursor the store still
-  // holds). The sync's last answer, and every commit outside an answer, stays synced.
+  // true just after (even if the apply failed or threw): that commit is not synced to disk,
+  // the next synced one takes it there (SQLite's WAL is written in order). A power cut that
+  // lost it would be a lost answer, which the next sync asks for again (push results are
+  // answered "duplicate", pages are pulled again from the cursor the store still holds). The
+  // sync's last answer, and every commit outside an answer, stays synced. An error telling it
+  // false is not one for the sync: the answer is applied synced.
   std::function<Status(bool)> synced_commits;
+  // The sync's time, stored (kLastSyncMs) in the last answer's commit. Null: not stored.
+  model::PhysicalClock* clock = nullptr;
 };
 
 struct SyncRun {

@@ -28,8 +28,9 @@ class DatabaseContext;
 
 // No OFF: in WAL mode it can lose or corrupt commits when the battery goes flat.
 enum class Synchronous {
-  // A commit is durable only at the next checkpoint; a power cut (not a crash of the app) can
-  // lose the last commits, never corrupt the database.
+  // A commit is durable only at the next checkpoint, or at the next synced commit (the WAL is
+  // written in order, and a sync takes everything before it); a power cut (not a crash of the
+  // app) can lose the last commits, never corrupt the database.
   kNormal = 1,
   // Every commit is synced to disk before Commit() returns.
   kFull = 2,

@@ -101,12 +101,10 @@ class ScriptedClientFixture : public ::testing::Test {
   }
 
   // Closes the client and opens the device store again, as an app restart does.
-  // `base_vfs`: ClientOptions::base_vfs.
-  void Reopen(const std::string& base_vfs = "") {
+  // With `options` (fast_kdf_for_tests is set here).
+  void Reopen(ClientOptions options = {}) {
     client_.reset();
-    ClientOptions options;
     options.fast_kdf_for_tests = true;
-    options.base_vfs = base_vfs;
     ASSERT_OK_AND_ASSIGN(client_, Client::Open(dir_.File(device_), "passcode", options));
   }
 

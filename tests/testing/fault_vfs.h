@@ -18,9 +18,10 @@ struct FaultCounts {
   int syncs = 0;
   int frame_header_writes = 0;  // writes of 24 bytes: a WAL frame header alone
   std::int64_t bytes_written = 0;  // by every write passed on, to any file, by any connection
-  // Of `syncs` passed on (not failed): a WAL's, and a main database file's. A commit syncs the
-  // WAL; a checkpoint that copies frames syncs both, the WAL once before and the database once
-  // after, so wal_syncs - database_syncs are the commits' syncs.
+  // Of `syncs` passed on (not failed): a WAL's, and a main database file's. A commit under
+  // synchronous=FULL syncs the WAL, and so does the first commit into a new or restarted WAL
+  // (its header, under NORMAL too); a copy of the WAL into the database (a checkpoint) syncs
+  // the WAL first, and the database only if it copied to the WAL's end.
   int wal_syncs = 0;
   int database_syncs = 0;
 };
