@@ -135,6 +135,9 @@ int WriteDatabase(EncryptedFile* self, const std::uint8_t* data, int amount, std
     if (self->context->in_checkpoint.load(std::memory_order_relaxed)) {
       // Checkpoint: SQLite copies the page it just read from the WAL, which ReadWal handed over
       // still sealed (same database id, same page number): write it unchanged.
+      if (std::exchange(self->context->checkpoint_page_read, 0) != page_number) {
+        return RefuseWrite(self, "a checkpoint wrote a page other than the one it had read");
+      }
       const int rc = RealWrite(self, data + done, kPageSize, page_offset);
       if (rc != SQLITE_OK) return rc;
       continue;
@@ -275,6 +278,7 @@ int ReadWal(EncryptedFile* self, std::uint8_t* out, int amount, std::int64_t off
     self->context->RecordPageFailure({FileRole::kWal, page_number, FrameNumber(frame_start)});
     return SQLITE_IOERR_DATA;
   }
+  if (checkpoint) self->context->checkpoint_page_read = page_number;
   return SQLITE_OK;
 }
 
@@ -511,6 +515,7 @@ int FileControl(sqlite3_file* file, int op, void* arg) {
   if (const int rc = FlushHeldFirst(self); rc != SQLITE_OK) return rc;
   switch (op) {
     case SQLITE_FCNTL_CKPT_START:
+      self->context->checkpoint_page_read = 0;
       self->context->checkpoints.fetch_add(1);
       self->context->in_checkpoint.store(true);
       return SQLITE_OK;

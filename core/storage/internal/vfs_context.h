@@ -48,6 +48,11 @@ class DatabaseContext {
   std::atomic<bool> in_checkpoint{false};
   // Counts SQLITE_FCNTL_CKPT_START: frames its WAL file read ahead serve one checkpoint only.
   std::atomic<std::uint64_t> checkpoints{0};
+  // The page the running checkpoint read last from the WAL, not yet written (0: none). SQLite
+  // 3.40's checkpoint reads a frame, then writes its page into the database, frame after
+  // frame: the database file refuses to write any other page, so a frame served wrongly (read
+  // ahead, say) stops the copy instead of landing on another page. The checkpoint's thread.
+  std::uint32_t checkpoint_page_read = 0;
   // True only while Database::Create switches a new file to WAL via journal_mode=MEMORY.
   std::atomic<bool> creating{false};
   // This connection's WAL frames (and held frame header) not on disk yet. Only its WAL file

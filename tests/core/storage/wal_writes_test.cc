@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/storage/database.h"
 #include "core/storage/internal/wal_frame_buffer.h"
@@ -347,6 +348,68 @@ TEST(WalWritesTest, ADamagedFrameReadAheadStopsTheCheckpoint) {
   EXPECT_THAT(db->Checkpoint(), StatusIs(StatusCode::kCorrupt));
   EXPECT_LT(FaultVfs::Counts().reads, 40) << "the damaged frame was not read ahead";
   EXPECT_FALSE(db->Exec(InsertNotes(1, 'x')).ok());
+}
+
+// The same, over pages the database already holds an older copy of: the damaged frame's page
+// keeps its older copy in the database file, byte for byte.
+TEST(WalWritesTest, ADamagedFrameReadAheadLeavesTheOlderCopyOfItsPage) {
+  ::outreach::testing::TempDir dir;
+  const std::string path = dir.File("older.db");
+  std::int64_t frames = 0;
+  const std::unique_ptr<Database> db = WithOneLargeCommitInTheWal(path, 'o', &frames);
+  ASSERT_NE(db, nullptr);
+  ASSERT_THAT(db->Checkpoint(), IsOk());
+  ASSERT_THAT(db->Exec("UPDATE notes SET body = printf('%.500c', 'n')"), IsOk());
+  constexpr std::int64_t kWalHeader = 32;
+  const std::int64_t damaged = kWalHeader + 40 * static_cast<std::int64_t>(kFrameBytes);
+  const std::vector<std::uint8_t> wal = ::outreach::testing::ReadFileBytes(path + "-wal");
+  ASSERT_GT(static_cast<std::int64_t>(wal.size()), damaged + 24 + 4096);
+  const std::int64_t page = (std::int64_t{wal[damaged]} << 24) | (wal[damaged + 1] << 16) |
+                            (wal[damaged + 2] << 8) | wal[damaged + 3];
+  const auto page_bytes = [&] {
+    const std::vector<std::uint8_t> file = ::outreach::testing::ReadFileBytes(path);
+    const auto start = file.begin() + (page - 1) * 4096;
+    return std::vector<std::uint8_t>(start, start + 4096);
+  };
+  ASSERT_GE(static_cast<std::int64_t>(std::filesystem::file_size(path)), page * 4096)
+      << "the database holds an older copy of the page";
+  const std::vector<std::uint8_t> older = page_bytes();
+  ::outreach::testing::FlipByte(path + "-wal", damaged + 24 + 100);
+  FaultVfs::Disarm();  // counters from zero
+  EXPECT_THAT(db->Checkpoint(), StatusIs(StatusCode::kCorrupt));
+  EXPECT_LT(FaultVfs::Counts().reads, 40) << "the damaged frame was not read ahead";
+  EXPECT_TRUE(page_bytes() == older) << "page " << page << " was overwritten";
+}
+
+// Frames read ahead serve the checkpoint that read them only. After a checkpoint that read
+// the WAL ahead to its end, the WAL starts again, and one note is rewritten in as many commits
+// as the WAL had frames: the second checkpoint's only read is that note's page in the frame
+// where the first checkpoint's last frame was, among those it read ahead. Served from there,
+// it would be another page's old frame (authentic, for that page) written over this one.
+TEST(WalWritesTest, ACheckpointNeverCopiesFramesReadAheadForAnEarlierOne) {
+  ::outreach::testing::TempDir dir;
+  const std::string path = dir.File("stale.db");
+  std::int64_t frames = 0;
+  const std::unique_ptr<Database> db = WithOneLargeCommitInTheWal(path, 'o', &frames);
+  ASSERT_NE(db, nullptr);
+  FaultVfs::Disarm();  // counters from zero
+  ASSERT_THAT(db->Checkpoint(), IsOk());
+  ASSERT_LT(FaultVfs::Counts().reads * 4, frames) << "the first checkpoint did not read ahead";
+  char last = 'n';
+  for (std::int64_t commit = 0; commit < frames; ++commit) {
+    last = commit % 2 == 0 ? 'n' : 'm';  // a write of the same bytes writes nothing
+    ASSERT_THAT(db->Exec("UPDATE notes SET body = printf('%.500c', '" + std::string(1, last) +
+                         "') WHERE id = 1"),
+                IsOk());
+  }
+  ASSERT_EQ(std::filesystem::file_size(path + "-wal"), 32 + frames * kFrameBytes)
+      << "one frame per commit, from the WAL's start";
+  ASSERT_THAT(db->Checkpoint(), IsOk());
+  auto reopened = Database::Open(path, KeySource::Passcode(kPasscode), Options());
+  ASSERT_THAT(reopened.status(), IsOk());
+  EXPECT_EQ(CountNotes(**reopened, "id = 1 AND body LIKE '" + std::string(1, last) + "%'"), 1);
+  EXPECT_EQ(CountNotes(**reopened, "body LIKE 'o%'"), 999);
+  EXPECT_EQ(IntegrityOf(**reopened), "ok");
 }
 
 }  // namespace
