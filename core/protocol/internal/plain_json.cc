@@ -1,5 +1,6 @@
 #include "core/protocol/internal/plain_json.h"
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -51,22 +52,30 @@ namespace {
 constexpr std::uint64_t kEachByte = 0x0101010101010101ULL;
 constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
 
+// Word's first byte is its lowest: DumpedStringEnd finds a byte from its mask's lowest bit.
+static_assert(std::endian::native == std::endian::little, "bytes are read as little-endian words");
+
 std::uint64_t Word(const char* at) {
   std::uint64_t word;
   std::memcpy(&word, at, sizeof word);
   return word;
 }
 
-// Whether any byte of `word` is below `n` (n <= 128), or equal to `c`: exact, not a guess.
-constexpr bool AnyBelow(std::uint64_t word, std::uint64_t n) {
-  return ((word - kEachByte * n) & ~word & kHighBits) != 0;
+// The high bit of each byte of `word` below `n` (n <= 128), or equal to `c`. Zero exactly when
+// there is none; otherwise its lowest set bit is the first such byte's (a borrow may flag
+// bytes after it).
+constexpr std::uint64_t BelowMask(std::uint64_t word, std::uint64_t n) {
+  return (word - kEachByte * n) & ~word & kHighBits;
 }
-constexpr bool AnyEqual(std::uint64_t word, std::uint64_t c) { return AnyBelow(word ^ (kEachByte * c), 1); }
-// Whether none of the eight bytes of `word` is one dump() escapes: a quote, a backslash or a
+constexpr std::uint64_t EqualMask(std::uint64_t word, std::uint64_t c) {
+  return BelowMask(word ^ (kEachByte * c), 1);
+}
+// The bytes of `word` dump() escapes, as BelowMask marks them: a quote, a backslash or a
 // control character.
-constexpr bool PlainWord(std::uint64_t word) {
-  return !AnyBelow(word, 0x20) && !AnyEqual(word, '"') && !AnyEqual(word, '\\');
+constexpr std::uint64_t EscapedMask(std::uint64_t word) {
+  return BelowMask(word, 0x20) | EqualMask(word, '"') | EqualMask(word, '\\');
 }
+constexpr bool PlainWord(std::uint64_t word) { return EscapedMask(word) == 0; }
 
 }  // namespace
 
@@ -198,8 +207,17 @@ std::size_t DumpedStringEnd(std::string_view text, std::size_t at, bool* escaped
   if (at >= text.size() || text[at] != '"') return kNotDumped;
   for (++at; at < text.size();) {
     // A note's plain stretches, eight bytes at a time (a device reads every pulled text
-    // here). Wider strides gained nothing measurable: most texts are short (ids, times).
-    while (at + 8 <= text.size() && PlainWord(Word(text.data() + at))) at += 8;
+    // here), and then straight to the first byte that may end or escape (little-endian: the
+    // lowest bit marked is the first byte's). Wider strides gained nothing measurable: most
+    // texts are short (ids, times).
+    while (at + 8 <= text.size()) {
+      const std::uint64_t escaped_bytes = EscapedMask(Word(text.data() + at));
+      if (escaped_bytes != 0) {
+        at += static_cast<std::size_t>(std::countr_zero(escaped_bytes)) / 8;
+        break;
+      }
+      at += 8;
+    }
     if (at >= text.size()) break;
     const auto c = static_cast<unsigned char>(text[at]);
     if (c == '"') return at + 1;
