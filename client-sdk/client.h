@@ -117,7 +117,9 @@ struct ClientStatus {
   std::string role;
   std::int64_t pending = 0;
   std::int64_t rejected = 0;
-  std::int64_t last_sync_ms = 0;  // 0: never
+  // When the last sync's final answer was applied (so also when that sync then reported a
+  // cancel that came too late to stop it); 0: never.
+  std::int64_t last_sync_ms = 0;
 };
 
 class Client {

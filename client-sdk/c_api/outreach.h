@@ -238,7 +238,8 @@ OUTREACH_EXPORT int outreach_cancel_sync(outreach_client* client) OUTREACH_NOEXC
 /* ---- device state ------------------------------------------------------------------------- */
 
 /* `*out_json` (free it) gets {"enrolled", "server_url", "device_id", "user_id", "user_name",
- * "team", "role", "pending", "rejected", "last_sync_ms"} (last_sync_ms 0: never). */
+ * "team", "role", "pending", "rejected", "last_sync_ms"} (last_sync_ms: when the last sync's
+ * final answer was applied, even if a cancel then came too late to stop it; 0: never). */
 OUTREACH_EXPORT int outreach_client_status(outreach_client* client,
                                            char** out_json) OUTREACH_NOEXCEPT;
 

@@ -61,9 +61,9 @@ std::uint64_t Word(const char* at) {
   return word;
 }
 
-// The high bit of each byte of `word` below `n` (n <= 128), or equal to `c`. Zero exactly when
-// there is none; otherwise its lowest set bit is the first such byte's (a borrow may flag
-// bytes after it).
+// The high bit of each byte of `word` below `n` (n <= 128). Zero exactly when there is none;
+// otherwise its lowest set bit is the first such byte's (a borrow may flag bytes after it,
+// never before: the borrow comes out of a byte below `n`). EqualMask: bytes equal to `c`.
 constexpr std::uint64_t BelowMask(std::uint64_t word, std::uint64_t n) {
   return (word - kEachByte * n) & ~word & kHighBits;
 }
@@ -76,6 +76,11 @@ constexpr std::uint64_t EscapedMask(std::uint64_t word) {
   return BelowMask(word, 0x20) | EqualMask(word, '"') | EqualMask(word, '\\');
 }
 constexpr bool PlainWord(std::uint64_t word) { return EscapedMask(word) == 0; }
+// "\n AAAAAA": the borrow out of the newline flags the space after it too, never a byte
+// before. "A\AAAAAA": the backslash, alone. "AAAAAAAA": nothing.
+static_assert(EscapedMask(0x414141414141200AULL) == 0x8080);
+static_assert(EscapedMask(0x4141414141415C41ULL) == 0x8000);
+static_assert(EscapedMask(0x4141414141414141ULL) == 0);
 
 }  // namespace
 
