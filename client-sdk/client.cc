@@ -431,11 +431,9 @@ Result<SyncSummary> Client::Sync(const SyncOptions& options) {
   // Flagged before commits go unsynced and cleared once they are synced again, so a failure to
   // set them back is retried before the next call (RequireEnrolled), never left for a save.
   const auto synced_commits = [this](bool synced) -> Status {
-    if (!synced) state_->commits_unsynced = true;
-    OUTREACH_RETURN_IF_ERROR(state_->db->SetSynchronous(synced ? storage::Synchronous::kFull
-                                                               : storage::Synchronous::kNormal));
-    if (synced) state_->commits_unsynced = false;
-    return Status::Ok();
+    if (synced) return state_->SyncedCommitsBack();
+    state_->commits_unsynced = true;
+    return state_->db->SetSynchronous(storage::Synchronous::kNormal);
   };
   client::SyncContext context{state_->replica.get(), state_->device.get(), http, token,
                               [this] { return state_->ReloadSchemas(); }, pushing,
