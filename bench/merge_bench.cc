@@ -197,9 +197,9 @@ class PlainInserts {
               " PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0; PRAGMA cache_size=-8192;"
               " PRAGMA wal_autocheckpoint=" +
                   std::to_string(outreach::storage::OpenOptions{}.wal_autocheckpoint_pages) + ";"
-              " CREATE TABLE view(id INTEGER PRIMARY KEY, state BLOB, vals TEXT);"
+              " CREATE TABLE view(id INTEGER PRIMARY KEY, state BLOB);"
               " CREATE TABLE outbox(id INTEGER PRIMARY KEY, change BLOB);");
-    sqlite3_prepare_v2(db_, "INSERT INTO view(state, vals) VALUES (?, ?)", -1, &insert_view_, nullptr);
+    sqlite3_prepare_v2(db_, "INSERT INTO view(state) VALUES (?)", -1, &insert_view_, nullptr);
     sqlite3_prepare_v2(db_, "INSERT INTO outbox(change) VALUES (?)", -1, &insert_outbox_, nullptr);
   }
   ~PlainInserts() {
@@ -208,13 +208,13 @@ class PlainInserts {
     sqlite3_close(db_);
   }
   // One transaction per row, as the replica commits one per create.
-  void Insert(const std::array<std::string, 3>& row) {
+  void Insert(const std::array<std::string, 2>& row) {
     Exec(db_, "BEGIN");
     sqlite3_bind_blob(insert_view_, 1, row[0].data(), static_cast<int>(row[0].size()), SQLITE_STATIC);
-    sqlite3_bind_text(insert_view_, 2, row[1].data(), static_cast<int>(row[1].size()), SQLITE_STATIC);
     sqlite3_step(insert_view_);
     sqlite3_reset(insert_view_);
-    sqlite3_bind_blob(insert_outbox_, 1, row[2].data(), static_cast<int>(row[2].size()), SQLITE_STATIC);
+    sqlite3_bind_blob(insert_outbox_, 1, row[1].data(), static_cast<int>(row[1].size()),
+                      SQLITE_STATIC);
     sqlite3_step(insert_outbox_);
     sqlite3_reset(insert_outbox_);
     Exec(db_, "COMMIT");
@@ -226,13 +226,13 @@ class PlainInserts {
   sqlite3_stmt* insert_outbox_ = nullptr;
 };
 
-// The rows the replica wrote for its creates after outbox position `*after`: view state,
-// values and change, read as blobs (binary, NUL bytes included). `*after` moves to the last.
-std::vector<std::array<std::string, 3>> RowsWritten(sqlite3* handle, std::int64_t* after) {
-  std::vector<std::array<std::string, 3>> rows;
+// The rows the replica wrote for its creates after outbox position `*after`: view state and
+// change, read as blobs (binary, NUL bytes included). `*after` moves to the last.
+std::vector<std::array<std::string, 2>> RowsWritten(sqlite3* handle, std::int64_t* after) {
+  std::vector<std::array<std::string, 2>> rows;
   sqlite3_stmt* select = nullptr;
   sqlite3_prepare_v2(handle,
-                     "SELECT v.state, v.vals, o.change, o.seq FROM local_view v JOIN outbox o "
+                     "SELECT v.state, o.change, o.seq FROM local_view v JOIN outbox o "
                      "ON o.record_id = v.record_id WHERE o.seq > ? ORDER BY o.seq", -1, &select, nullptr);
   sqlite3_bind_int64(select, 1, *after);
   const auto column = [&](int index) {
@@ -241,8 +241,8 @@ std::vector<std::array<std::string, 3>> RowsWritten(sqlite3* handle, std::int64_
                        static_cast<std::size_t>(sqlite3_column_bytes(select, index)));
   };
   while (sqlite3_step(select) == SQLITE_ROW) {
-    rows.push_back({column(0), column(1), column(2)});
-    *after = sqlite3_column_int64(select, 3);
+    rows.push_back({column(0), column(1)});
+    *after = sqlite3_column_int64(select, 2);
   }
   sqlite3_finalize(select);
   return rows;

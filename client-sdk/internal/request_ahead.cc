@@ -15,14 +15,14 @@ namespace {
 
 constexpr auto kCancelCheck = std::chrono::milliseconds(50);
 
-// Decodes a 200's body and reads its records (values_of may be null: left to the applier).
+// Decodes a 200's body and reads its records (reader may be null: left to the applier).
 // `written`: the version its request was written in (the records' form follows it).
-void Decode(ReceivedAnswer& answer, const replica::Replica* values_of,
+void Decode(ReceivedAnswer& answer, const replica::Replica* reader,
             protocol::ProtocolVersion written) {
   answer.response = protocol::DecodeBinaryResponse(answer.http.body, {}, &answer.stored_records,
-                                                   /*leave_packed=*/values_of != nullptr, written);
-  if (values_of == nullptr || !answer.response->ok()) return;
-  auto pulled = ReadRecords(*values_of, **answer.response, answer.stored_records);
+                                                   /*leave_packed=*/reader != nullptr, written);
+  if (reader == nullptr || !answer.response->ok()) return;
+  auto pulled = ReadRecords(*reader, **answer.response, answer.stored_records);
   if (!pulled.ok()) {
     answer.response = pulled.status();
     return;
@@ -56,25 +56,21 @@ Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& r
                                                        protocol::SyncResponse& response,
                                                        std::vector<std::string>& stored_records) {
   std::vector<replica::PulledRecord> pulled;
-  try {
-    if (response.records.empty()) {  // a 1.3 answer left packed (or no records)
-      pulled.reserve(stored_records.size());
-      for (std::string& bytes : stored_records) {
-        replica::PulledRecord& record = pulled.emplace_back();
-        OUTREACH_ASSIGN_OR_RETURN(record, reader.ReadPulled(std::move(bytes)));
-      }
-    } else {
-      if (stored_records.size() != response.records.size()) {
-        return InvalidArgumentError("stored records do not match the records");
-      }
-      pulled.reserve(response.records.size());
-      for (std::size_t i = 0; i < response.records.size(); ++i) {
-        pulled.push_back(
-            reader.PulledOf(std::move(response.records[i]), std::move(stored_records[i])));
-      }
+  if (response.records.empty()) {  // a 1.3 answer left packed (or no records)
+    pulled.reserve(stored_records.size());
+    for (std::string& bytes : stored_records) {
+      replica::PulledRecord& record = pulled.emplace_back();
+      OUTREACH_ASSIGN_OR_RETURN(record, reader.ReadPulled(std::move(bytes)));
     }
-  } catch (const std::exception&) {  // values that do not make JSON text (decoded, never)
-    return InvalidArgumentError("a pulled record's values could not be made");
+  } else {
+    if (stored_records.size() != response.records.size()) {
+      return InvalidArgumentError("stored records do not match the records");
+    }
+    pulled.reserve(response.records.size());
+    for (std::size_t i = 0; i < response.records.size(); ++i) {
+      pulled.push_back(
+          reader.PulledOf(std::move(response.records[i]), std::move(stored_records[i])));
+    }
   }
   response.records.clear();
   stored_records.clear();
@@ -83,10 +79,10 @@ Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& r
 
 Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& prepared,
                                       const RequestOptions& options,
-                                      const replica::Replica* values_of) {
+                                      const replica::Replica* reader) {
   OUTREACH_ASSIGN_OR_RETURN(ReceivedAnswer answer, Exchange(http, prepared, options));
   if (answer.http.status == 200) {
-    Decode(answer, values_of, prepared.request.version);
+    Decode(answer, reader, prepared.request.version);
   }
   return answer;
 }
@@ -140,9 +136,9 @@ const PreparedRequest& RequestAhead::request() const {
 }
 
 void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptions options,
-                        const replica::Replica* values_of) {
+                        const replica::Replica* reader) {
   options.cancel = &cancel_;
-  if (Launch(http, prepared, options, values_of)) return;
+  if (Launch(http, prepared, options, reader)) return;
   // No thread to be had (or the sync is cancelled): the request goes now, on this one, under the
   // sync's own cancel flag (nothing polls it into cancel_ until Take).
   if (user_cancel_ != nullptr) options.cancel = user_cancel_;
@@ -151,7 +147,7 @@ void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptio
   flight->prepared = std::move(prepared);
   std::promise<Result<ReceivedAnswer>> answered;
   answered.set_value(
-      SendAndReceive(http, flight->prepared, options, values_of));
+      SendAndReceive(http, flight->prepared, options, reader));
   flight->answer = answered.get_future();
   std::lock_guard lock(flights_mutex_);
   flight->number = sent_++;
@@ -159,7 +155,7 @@ void RequestAhead::Send(HttpClient* http, PreparedRequest prepared, RequestOptio
 }
 
 bool RequestAhead::Launch(HttpClient* http, PreparedRequest& prepared, const RequestOptions& options,
-                          const replica::Replica* values_of) {
+                          const replica::Replica* reader) {
   std::lock_guard lock(flights_mutex_);
   if (cancel_.load()) return false;
   // Queued before its thread starts: nothing that can throw comes between the two.
@@ -167,8 +163,8 @@ bool RequestAhead::Launch(HttpClient* http, PreparedRequest& prepared, const Req
   launched->prepared = std::move(prepared);
   launched->number = sent_;
   try {
-    launched->answer = std::async(std::launch::async, [this, launched, http, options, values_of] {
-      return Run(launched, http, options, values_of);
+    launched->answer = std::async(std::launch::async, [this, launched, http, options, reader] {
+      return Run(launched, http, options, reader);
     });
   } catch (const std::system_error&) {
     prepared = std::move(launched->prepared);
@@ -181,7 +177,7 @@ bool RequestAhead::Launch(HttpClient* http, PreparedRequest& prepared, const Req
 
 Result<ReceivedAnswer> RequestAhead::Run(const Flight* flight, HttpClient* http,
                                          const RequestOptions& options,
-                                         const replica::Replica* values_of) {
+                                         const replica::Replica* reader) {
   // Before the request leaves: after it, this thread holds up the answer (the server takes
   // about as long to answer as freeing takes).
   FreeWaiting();
@@ -200,11 +196,11 @@ Result<ReceivedAnswer> RequestAhead::Run(const Flight* flight, HttpClient* http,
     if (head.ok()) {
       // Not launched (no thread, or cancelled): the applying thread asks for it.
       if (std::optional<PreparedRequest> next = next_page_(flight->prepared, *head)) {
-        (void)Launch(http, *next, options, values_of);
+        (void)Launch(http, *next, options, reader);
       }
     }
   }
-  Decode(answer, values_of, flight->prepared.request.version);
+  Decode(answer, reader, flight->prepared.request.version);
   return answer;
 }
 

@@ -43,9 +43,9 @@ struct PreparedRequest {
 // `limit` (0: the server's default, which is not grown).
 std::uint32_t GrownPage(std::uint32_t asked, std::uint32_t limit);
 
-// An answer as it arrived. The thread that received it decodes a 200's body and makes each
-// record's values (decoding a page and listing its records are a good part of applying it,
-// and that thread is otherwise idle).
+// An answer as it arrived. The thread that received it decodes a 200's body and reads each
+// record (decoding a page and reading its records are a good part of applying it, and that
+// thread is otherwise idle).
 struct ReceivedAnswer {
   HttpResult http;
   std::optional<Result<protocol::SyncResponse>> response;  // a 200's
@@ -63,12 +63,12 @@ Result<std::vector<replica::PulledRecord>> ReadRecords(const replica::Replica& r
                                                        protocol::SyncResponse& response,
                                                        std::vector<std::string>& stored_records);
 
-// Posts a sync request and decodes a 200 answer; `values_of` (may be null) reads its records
-// (ReadRecords: only its schemas are read). Null: the records are decoded whole, for the
+// Posts a sync request and decodes a 200 answer; `reader` (may be null) reads its records
+// (ReadRecords: nothing of the replica is read). Null: the records are decoded whole, for the
 // applying thread to read.
 Result<ReceivedAnswer> SendAndReceive(HttpClient* http, const PreparedRequest& prepared,
                                       const RequestOptions& options,
-                                      const replica::Replica* values_of);
+                                      const replica::Replica* reader);
 
 // An answer once applied, waiting to be freed.
 struct AppliedAnswer {
@@ -100,12 +100,12 @@ class RequestAhead {
   bool on_its_way() const;
   // The oldest request not yet taken; read-only while on its way.
   const PreparedRequest& request() const;
-  // `options.cancel` is replaced by this object's own flag. `values_of`: SendAndReceive's; it
+  // `options.cancel` is replaced by this object's own flag. `reader`: SendAndReceive's; it
   // must live until the answers are taken. A pulled page's thread asks for the next page
   // (next_page) before decoding its own, so the server answers it meanwhile; pages are decoded
   // one at a time, in order, each once the one before it is taken.
   void Send(HttpClient* http, PreparedRequest prepared, RequestOptions options,
-            const replica::Replica* values_of);
+            const replica::Replica* reader);
   // Waits for the oldest request's answer, passing a cancel of the sync on; `prepared` is the
   // request it answers.
   Result<ReceivedAnswer> Take(PreparedRequest& prepared);
@@ -128,9 +128,9 @@ class RequestAhead {
   // Sends `prepared` on a thread of its own; false (`prepared` left as it was) if cancelled
   // or no thread is to be had.
   bool Launch(HttpClient* http, PreparedRequest& prepared, const RequestOptions& options,
-              const replica::Replica* values_of);
+              const replica::Replica* reader);
   Result<ReceivedAnswer> Run(const Flight* flight, HttpClient* http, const RequestOptions& options,
-                             const replica::Replica* values_of);
+                             const replica::Replica* reader);
   // Until every request sent before `number` is taken; false if cancelled meanwhile.
   bool WaitForTurn(std::uint64_t number);
   // Sets cancel_ (under the lock, so a thread waiting for its turn sees it) and wakes them.

@@ -31,22 +31,6 @@ Status Refused(const HttpResult& answer, const protocol::ErrorBody& error) {
   return FailedPreconditionError(what);
 }
 
-// Records read before the schemas were reloaded, read again by `reader` (on the new schemas).
-Status ReadAgain(const replica::Replica& reader, std::vector<replica::PulledRecord>& pulled) {
-  try {
-    for (replica::PulledRecord& record : pulled) {
-      if (record.state.has_value()) {
-        record = reader.PulledOf(*std::move(record.state), std::move(record.bytes));
-      } else {
-        OUTREACH_ASSIGN_OR_RETURN(record, reader.ReadPulled(std::move(record.bytes)));
-      }
-    }
-  } catch (const std::exception&) {  // as ReadRecords
-    return InvalidArgumentError("a pulled record's values could not be made");
-  }
-  return Status::Ok();
-}
-
 // The connection's commits unsynced (SyncContext::synced_commits) while it lives, and synced
 // again when it ends (End, or its destructor: an apply that failed or threw).
 class UnsyncedCommits {
@@ -381,18 +365,15 @@ Result<SyncRun> RunSync(const SyncContext& sync_context, const SyncOptions& opti
       // The records as they came: stored as they are.
       std::vector<std::string> stored_records = std::move(received.stored_records);
       OUTREACH_RETURN_IF_ERROR(NoteServerVersion(context, response, server_version));
-      // Before the next batch leaves: the reload uses the HTTP client. The values made on the
-      // old schemas are not those of the new. (No page is asked for ahead of an answer that
-      // makes the device reload: NextPage stops on the same signs. The reload cancels any all
-      // the same, as a safety net.)
+      // Before the next batch leaves: the reload uses the HTTP client. (No page is asked for
+      // ahead of an answer that makes the device reload: NextPage stops on the same signs. The
+      // reload cancels any all the same, as a safety net.)
       OUTREACH_ASSIGN_OR_RETURN(const bool reloaded,
                                 ReloadSchemasIfChanged(context, response, ahead));
       if (received.pulled.empty()) {  // not read as it arrived: read here
         OUTREACH_ASSIGN_OR_RETURN(
             received.pulled,
             ReadRecords(*context.replica, response, stored_records));
-      } else if (reloaded) {  // read on the old schemas: their values are not those of the new
-        OUTREACH_RETURN_IF_ERROR(ReadAgain(*context.replica, received.pulled));
       }
       if (current.changes > 0) {
         batch_size =

@@ -122,7 +122,7 @@ Result<model::RecordState> DecodeRecordState(std::string_view bytes);
 struct SimpleField {
   std::string_view name;
   bool list = false;      // an append or set field, showing `items` [first, first + count)
-  std::string_view text;  // a register's value, as JsonText writes it
+  std::string_view text;  // a register's value, as dump() writes it
   std::size_t first = 0;
   std::size_t count = 0;
 };
@@ -131,7 +131,7 @@ struct SimpleRecord {
   std::string_view collection;
   model::Hlc newest;                     // the highest reading in it
   std::vector<SimpleField> fields;       // in name order, each name once
-  std::vector<std::string_view> items;   // append entries and set elements, as JsonText writes them
+  std::vector<std::string_view> items;   // append entries and set elements, as dump() writes them
 };
 // nullopt unless `bytes` is a simple packed record that DecodeRecordState reads, to a state
 // made of exactly these fields: anything else is for DecodeRecordState to read or refuse. The

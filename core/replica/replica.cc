@@ -12,7 +12,7 @@
 #include "core/merge/record_view.h"
 #include "core/model/record_codec.h"
 #include "core/model/uuid.h"
-#include "core/protocol/json_text.h"
+#include "core/protocol/binary_codec.h"
 #include "core/replica/internal/change_builder.h"
 #include "core/replica/internal/newest_reading.h"
 #include "core/replica/internal/replica_store.h"
@@ -44,6 +44,24 @@ Result<std::pair<model::Hlc, std::int64_t>> ParseClock(const std::string& text) 
   const model::Hlc hlc{physical, static_cast<std::uint32_t>(counter)};
   if (!hlc.IsValid()) return CorruptError("the replica's stored clock is out of range");
   return std::make_pair(hlc, static_cast<std::int64_t>(offset));
+}
+
+// Field names are plain identifiers in every schema; anything else is a caller's mistake.
+bool IsPlainFieldName(std::string_view field) {
+  if (field.empty() || field.size() > 64) return false;
+  return std::all_of(field.begin(), field.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// Query's filter, as it was when queries read stored JSON text with SQLite's json_type and
+// json_extract: the same JSON type (an integer is not a real, a boolean not a number) and
+// value. A field not set matches nothing, not even null (CurrentValues shows no null field).
+bool HoldsValue(const Json& values, std::string_view field, const Json& value) {
+  const auto found = values.find(field);
+  if (found == values.end()) return false;
+  if (found->is_number_float() != value.is_number_float()) return false;
+  return *found == value;
 }
 
 std::string VersionText(const schema::RecordSchema& schema) {
@@ -255,10 +273,24 @@ Result<RecordView> Replica::Get(std::string_view id) {
 
 Result<std::vector<Json>> Replica::Query(std::string_view collection, std::string_view field,
                                          const Json& value) {
-  if (schemas_->Find(collection) == nullptr) {
+  const schema::RecordSchema* schema = schemas_->Find(collection);
+  if (schema == nullptr) {
     return InvalidArgumentError("unknown collection " + std::string(collection));
   }
-  return store_->QueryValues(collection, field, value);
+  const bool filtered = !field.empty();
+  if (filtered && !IsPlainFieldName(field)) {
+    return InvalidArgumentError("a query field must be a plain field name");
+  }
+  std::vector<Json> rows;
+  OUTREACH_RETURN_IF_ERROR(store_->ForEachViewState(
+      collection, [&](std::string_view stored) -> Status {
+        auto state = protocol::DecodeRecordState(stored);
+        if (!state.ok()) return CorruptError("a stored record state does not decode");
+        Json values = merge::CurrentValues(*schema, *state);
+        if (!filtered || HoldsValue(values, field, value)) rows.push_back(std::move(values));
+        return Status::Ok();
+      }));
+  return rows;
 }
 
 Result<bool> Replica::HoldsCollection(std::string_view collection) {
@@ -286,7 +318,7 @@ Status Replica::InOneTransaction(const std::function<Status()>& steps) {
 }
 
 Status Replica::Rebuild(std::string_view record_id, const model::RecordState* confirmed_state,
-                        std::string_view encoded_confirmed, std::string_view confirmed_values) {
+                        std::string_view encoded_confirmed) {
   // The view is the confirmed state with every pending change applied on top, in writing order
   // (order does not matter to Merge; it keeps the outbox readable).
   const bool confirmed_given = confirmed_state != nullptr;
@@ -299,7 +331,7 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
   // Nothing pending: the view is the confirmed state itself, stored once.
   const auto save_confirmed_as_view = [&]() -> Status {
     OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record_id).status());
-    return SaveView(*confirmed_state, encoded_confirmed, confirmed_values);
+    return SaveView(*confirmed_state, encoded_confirmed);
   };
   // Most records after a pull: not copied to get there.
   if (pending.empty() && confirmed_state != nullptr) return save_confirmed_as_view();
@@ -330,21 +362,8 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
   return SaveView(view);
 }
 
-Status Replica::SaveView(const model::RecordState& view, std::string_view encoded,
-                        std::string_view values) {
-  std::optional<std::string> computed;
-  if (values.empty()) {
-    computed = ValuesText(view);
-    if (!computed) return CorruptError("record " + view.id + " has an unknown collection");
-    values = *computed;
-  }
-  return store_->SaveView(view, values, merge::IsDeleted(view), encoded);
-}
-
-std::optional<std::string> Replica::ValuesText(const model::RecordState& state) const {
-  const schema::RecordSchema* schema = schemas_->Find(state.collection);
-  if (schema == nullptr) return std::nullopt;
-  return protocol::JsonText(merge::CurrentValues(*schema, state));
+Status Replica::SaveView(const model::RecordState& view, std::string_view encoded) {
+  return store_->SaveView(view, merge::IsDeleted(view), encoded);
 }
 
 Status Replica::CheckViews() {
@@ -374,7 +393,7 @@ Status Replica::CheckViews() {
 }
 
 Status Replica::CheckViewColumns(const std::string& id, const model::RecordState& expected) {
-  // Queries read the vals and deleted columns, not the state: they must say what the state
+  // Queries pick records by the collection and deleted columns: they must say what the state
   // says, or a list shows what a record view does not.
   OUTREACH_ASSIGN_OR_RETURN(auto columns, store_->LoadViewColumns(id));
   const schema::RecordSchema* schema = schemas_->Find(expected.collection);
@@ -383,10 +402,6 @@ Status Replica::CheckViewColumns(const std::string& id, const model::RecordState
   if (schema == nullptr) return CorruptError(prefix + " is of an unknown collection");
   if (columns->collection != expected.collection) {
     return CorruptError(prefix + " has another collection");
-  }
-  const model::Json values = model::Json::parse(columns->values, nullptr, false);
-  if (values.is_discarded() || values != merge::CurrentValues(*schema, expected)) {
-    return CorruptError(prefix + " has values other than its state's");
   }
   if (columns->deleted != merge::IsDeleted(expected)) {
     return CorruptError(prefix + " is marked deleted other than its state says");

@@ -4,8 +4,8 @@
 // top (through the same Merge the server runs). A write, its validation and its outbox entry
 // commit in one transaction: a crash or a flat battery never leaves one without the other.
 //
-// Not thread-safe: one thread at a time (the SDK serialises calls), except ValuesText, which
-// reads only the schemas (never replaced in a replica's life) and may run beside any call.
+// Not thread-safe: one thread at a time (the SDK serialises calls), except ReadPulled and
+// PulledOf, which read nothing of the replica and may run beside any call.
 #pragma once
 
 #include <cstdint>
@@ -70,10 +70,9 @@ struct PushResult {
 
 // A record pulled from the server, as it came (Replica::ReadPulled). Its state is decoded
 // only when storing it needs it: a simple record new to this device is stored from its bytes
-// and values alone (protocol's ScanSimpleRecord), which is most of an initial pull.
+// alone (protocol's ScanSimpleRecord), which is most of an initial pull.
 struct PulledRecord {
-  std::string bytes;   // as the protocol carried it, stored as it is
-  std::string values;  // its values as Replica::ValuesText makes them ("": not made)
+  std::string bytes;  // as the protocol carried it, stored as it is
   // `bytes` were read as a state here (ReadPulled, PulledOf): what PackedStateContains needs
   // to read them without decoding.
   bool bytes_read = false;
@@ -165,7 +164,11 @@ class Replica {
 
   Result<RecordView> Get(std::string_view id);
 
-  // Live records of `collection`, optionally only those whose `field` equals `value`.
+  // The values of each live record of `collection` (as Get shows them), in record id order;
+  // with a `field`, only records whose field holds `value`: the same JSON type and value (true
+  // is not 1, 1 is not 1.0), never a field not set. invalid_argument: an unknown
+  // collection, or a field name not made of letters, digits and underscores. Decodes every
+  // record of the collection.
   Result<std::vector<model::Json>> Query(std::string_view collection, std::string_view field = {},
                                          const model::Json& value = nullptr);
 
@@ -221,8 +224,8 @@ class Replica {
   Status WithdrawCreate(std::string_view id);
 
   // Recomputes every record's view from its confirmed state and pending changes and compares
-  // it with the stored one (its state, and the values, deleted flag and collection that
-  // queries read): corrupt (naming the record) if they differ. For tests and for a
+  // it with the stored one (its state, and the deleted flag and collection that queries
+  // read): corrupt (naming the record) if they differ. For tests and for a
   // device's self-check after a crash; reads every record.
   Status CheckViews();
 
@@ -241,12 +244,9 @@ class Replica {
   // (protocol::DecodeBinaryResponse): a record new to this device, or one whose join with
   // what this device holds is the server's copy itself, is stored in those bytes (unless
   // changes of it are pending here, which its view then shows on top).
-  // `record_values`, if given, are ValuesText of each of `records` (empty: not made), made by
-  // this replica: such a record is listed with them.
   Status ApplySyncAnswer(const std::vector<PushResult>& results,
                          const std::vector<model::RecordState>& records,
-                         const std::vector<std::string>* stored_records = nullptr,
-                         const std::vector<std::string>* record_values = nullptr);
+                         const std::vector<std::string>* stored_records = nullptr);
   // The same for records as ReadPulled / PulledOf made them. A record this device holds, with
   // nothing of it pending, whose copy the pulled one holds (told from both states' bytes,
   // protocol::PackedStateContains, when `bytes_read`) is stored as it came; otherwise a record
@@ -254,18 +254,12 @@ class Replica {
   // pending.
   Status ApplyPulled(const std::vector<PushResult>& results, std::vector<PulledRecord>& records);
   // A record's bytes as a 1.3 answer carried them (protocol::DecodeBinaryResponse with
-  // `leave_packed`), checked as DecodeRecordState checks them, with its values; a
-  // simple record is not decoded. invalid_argument: they are not a record. Like ValuesText,
-  // reads only the schemas: safe on another thread.
+  // `leave_packed`), checked as DecodeRecordState checks them; a simple record is not
+  // decoded. invalid_argument: they are not a record. Reads nothing of the replica: safe on
+  // another thread while it works (a sync decodes the next page while it applies one).
   Result<PulledRecord> ReadPulled(std::string bytes) const;
-  // A record decoded from an older answer, with its bytes and values (safe on another thread).
+  // A record decoded from an older answer, with its bytes (safe on another thread).
   PulledRecord PulledOf(model::RecordState state, std::string bytes) const;
-
-  // The values a record shows on its own (merge::CurrentValues, as JSON text: what queries
-  // read), nullopt for a collection these schemas do not know. Reads only the schemas, never
-  // the store: safe on another thread while this replica works (a sync decodes and prepares
-  // the next page while it applies one).
-  std::optional<std::string> ValuesText(const model::RecordState& state) const;
   // The server's state of a record is joined into the confirmed state; pending changes are
   // re-applied on top (rebase; those the server already has are duplicates and change nothing).
   Status ApplyServerRecord(const model::RecordState& server_state);
@@ -317,7 +311,7 @@ class Replica {
   // computed it (saves reading it back; it replaces the stored one); `encoded_confirmed`, if
   // not empty, is it as the protocol encodes it.
   Status Rebuild(std::string_view record_id, const model::RecordState* confirmed = nullptr,
-                 std::string_view encoded_confirmed = {}, std::string_view confirmed_values = {});
+                 std::string_view encoded_confirmed = {});
   // Folds the accepted `change_ids` of one record into its confirmed state and takes them out
   // of the outbox (MarkAccepted, ApplySyncAnswer), raising `folded` to the newest reading
   // among them. The changes left the outbox: the caller raises the floor to `folded` (the
@@ -330,12 +324,10 @@ class Replica {
   // record the server sent.
   Status SettleResults(const std::vector<PushResult>& results, const std::set<std::string>& pulled,
                        std::set<std::string>& rebuild);
-  // Stores `view` with its current values; `encoded` and `values`, if not empty, are `view` as
-  // the protocol encodes it and its values (ValuesText).
-  Status SaveView(const model::RecordState& view, std::string_view encoded = {},
-                  std::string_view values = {});
-  // CheckViews for one record whose view state is `expected`: the stored collection, values
-  // and deleted flag say what it says.
+  // Stores `view`; `encoded`, if not empty, is `view` as the protocol encodes it.
+  Status SaveView(const model::RecordState& view, std::string_view encoded = {});
+  // CheckViews for one record whose view state is `expected`: the stored collection and
+  // deleted flag say what it says.
   Status CheckViewColumns(const std::string& id, const model::RecordState& expected);
   // When the record's create is rejected and the server never had the record, marks every
   // other change of it rejected, held back with a reason naming the create (after its own

@@ -6,7 +6,6 @@
 
 #include "core/merge/join.h"
 #include "core/protocol/binary_codec.h"
-#include "core/protocol/json_text.h"
 #include "core/replica/internal/newest_reading.h"
 #include "core/replica/internal/replica_store.h"
 #include "core/replica/replica.h"
@@ -37,70 +36,15 @@ model::Hlc NewestReading(const model::RecordState& state) {
 
 }  // namespace detail
 
-namespace {
-
-bool HasDerivedFields(const schema::RecordSchema& schema) {
-  return std::any_of(schema.fields().begin(), schema.fields().end(),
-                     [](const schema::FieldSpec& field) { return !field.derived.empty(); });
-}
-
-// ValuesText of a simple record, from its texts: merge::CurrentValues shows a register of one
-// value as that value, an append field of one entry correcting nothing as that entry, a set
-// field never removed from as its elements, and the record's id under "id". Nullopt where
-// that is not the whole story (derived fields, computed from the values): the caller decodes.
-std::optional<std::string> SimpleValuesText(const schema::RecordSchema& schema,
-                                            const protocol::SimpleRecord& record) {
-  if (HasDerivedFields(schema)) return std::nullopt;
-  std::string id_text;
-  id_text.reserve(record.id.size() + 2);
-  id_text.append(1, '"').append(record.id).append(1, '"');
-  if (id_text != protocol::JsonText(model::Json(std::string(record.id)))) return std::nullopt;
-  // The lists' texts, made first: the members point into them.
-  std::vector<std::string> lists;
-  lists.reserve(record.fields.size());
-  for (const protocol::SimpleField& field : record.fields) {
-    if (!field.list) continue;
-    std::string& list = lists.emplace_back("[");
-    for (std::size_t i = field.first; i < field.first + field.count; ++i) {
-      if (i > field.first) list += ',';
-      list += record.items[i];
-    }
-    list += ']';
-  }
-  std::vector<std::pair<std::string_view, std::string_view>> members;
-  members.reserve(record.fields.size() + 1);
-  bool id_placed = false;
-  std::size_t next_list = 0;
-  for (const protocol::SimpleField& field : record.fields) {
-    const std::string_view text = field.list ? std::string_view(lists[next_list++]) : field.text;
-    if (!id_placed && field.name >= "id") {
-      members.emplace_back("id", id_text);
-      id_placed = true;
-      if (field.name == "id") continue;  // the record's id shows, not a field of that name
-    }
-    members.emplace_back(field.name, text);
-  }
-  if (!id_placed) members.emplace_back("id", id_text);
-  return protocol::JsonObjectText(members);
-}
-
-}  // namespace
-
 Result<PulledRecord> Replica::ReadPulled(std::string bytes) const {
   if (auto simple = protocol::ScanSimpleRecord(bytes)) {
-    const schema::RecordSchema* schema = schemas_->Find(simple->collection);
-    std::optional<std::string> values =
-        schema != nullptr ? SimpleValuesText(*schema, *simple) : std::nullopt;
-    if (values.has_value()) {
-      PulledRecord pulled;
-      pulled.values = *std::move(values);
-      pulled.id = simple->id;
-      pulled.collection = simple->collection;
-      pulled.newest = simple->newest;
-      pulled.bytes = std::move(bytes);  // after the views into it are read
-      pulled.bytes_read = true;
-      return pulled;
-    }
+    PulledRecord pulled;
+    pulled.id = simple->id;
+    pulled.collection = simple->collection;
+    pulled.newest = simple->newest;
+    pulled.bytes = std::move(bytes);  // after the views into it are read
+    pulled.bytes_read = true;
+    return pulled;
   }
   OUTREACH_ASSIGN_OR_RETURN(model::RecordState state, protocol::DecodeRecordState(bytes));
   return PulledOf(std::move(state), std::move(bytes));
@@ -108,7 +52,6 @@ Result<PulledRecord> Replica::ReadPulled(std::string bytes) const {
 
 PulledRecord Replica::PulledOf(model::RecordState state, std::string bytes) const {
   PulledRecord pulled;
-  pulled.values = ValuesText(state).value_or("");
   pulled.id = state.id;
   pulled.collection = state.collection;
   pulled.newest = detail::NewestReading(state);
@@ -120,11 +63,9 @@ PulledRecord Replica::PulledOf(model::RecordState state, std::string bytes) cons
 
 Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
                                 const std::vector<model::RecordState>& records,
-                                const std::vector<std::string>* stored_records,
-                                const std::vector<std::string>* record_values) {
-  if ((stored_records != nullptr && stored_records->size() != records.size()) ||
-      (record_values != nullptr && record_values->size() != records.size())) {
-    return InvalidArgumentError("stored records or values do not match the records");
+                                const std::vector<std::string>* stored_records) {
+  if (stored_records != nullptr && stored_records->size() != records.size()) {
+    return InvalidArgumentError("stored records do not match the records");
   }
   std::vector<PulledRecord> pulled;
   pulled.reserve(records.size());
@@ -135,7 +76,6 @@ Status Replica::ApplySyncAnswer(const std::vector<PushResult>& results,
     record.collection = records[i].collection;
     record.newest = detail::NewestReading(records[i]);
     if (stored_records != nullptr) record.bytes = (*stored_records)[i];
-    if (record_values != nullptr) record.values = (*record_values)[i];
   }
   return ApplyPulled(results, pulled);
 }
@@ -194,19 +134,18 @@ Status Replica::ApplyPulled(const std::vector<PushResult>& results,
     // Joined, not replaced (see ApplyServerRecord).
     OUTREACH_ASSIGN_OR_RETURN(auto stored, store_->LoadConfirmedBytes(record.id));
     OUTREACH_ASSIGN_OR_RETURN(auto pending, store_->LoadOutbox(OutboxStatus::kPending, record.id));
-    // With nothing of it pending, stored from its bytes and values, neither state decoded:
-    // a simple record new to this device, or (most records a device is sent) one it holds
-    // whose copy the server's holds, told from the bytes. Only bytes read as a state here are
-    // read so (bytes_read); values not made on receipt are made by the decoded path below.
-    // Not deleted: a state with deletions is never read from its bytes.
+    // With nothing of it pending, stored from its bytes, neither state decoded: a simple
+    // record new to this device, or (most records a device is sent) one it holds whose copy
+    // the server's holds, told from the bytes. Only bytes read as a state here are read so
+    // (bytes_read). Not deleted: a state with deletions is never read from its bytes.
     const bool new_here = !stored.has_value() && !record.state.has_value();
     const auto held_as_sent = [&] {
-      return stored.has_value() && record.bytes_read && !record.values.empty() &&
+      return stored.has_value() && record.bytes_read &&
              protocol::PackedStateContains(record.bytes, *stored);
     };
     if (pending.empty() && (new_here || held_as_sent())) {
       OUTREACH_RETURN_IF_ERROR(store_->RemovePendingBase(record.id).status());
-      OUTREACH_RETURN_IF_ERROR(store_->SaveViewRow(record.id, record.collection, record.values,
+      OUTREACH_RETURN_IF_ERROR(store_->SaveViewRow(record.id, record.collection,
                                                    /*deleted=*/false, record.bytes));
       rebuild.erase(record.id);
       continue;
@@ -218,17 +157,16 @@ Status Replica::ApplyPulled(const std::vector<PushResult>& results,
     const model::RecordState& state = *record.state;
     if (confirmed.has_value() && merge::JoinContains(state, *confirmed)) {
       // Usually so: the server's copy holds all this device had, and is kept as it came.
-      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &state, record.bytes, record.values));
+      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &state, record.bytes));
     } else if (confirmed.has_value()) {
       *confirmed = merge::JoinStates(*confirmed, state);
       // Rarely the join is still the server's copy (a value JoinContains cannot place): then
       // it too is kept as it came.
       const bool as_sent = *confirmed == state;
-      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &*confirmed, as_sent ? record.bytes : "",
-                                       as_sent ? record.values : ""));
+      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &*confirmed, as_sent ? record.bytes : ""));
     } else {
       // New to this device.
-      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &state, record.bytes, record.values));
+      OUTREACH_RETURN_IF_ERROR(Rebuild(record.id, &state, record.bytes));
     }
     rebuild.erase(record.id);
   }

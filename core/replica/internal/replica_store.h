@@ -2,10 +2,9 @@
 // writes them. No merge logic here; Replica decides, the store persists.
 //   replica_meta(key, value)                    the device clock (last HLC, offset), its floor,
 //                                               the last outbox position pushed
-//   local_view(record_id, collection, deleted, state, vals)
+//   local_view(record_id, collection, deleted, state)
 //                                               the record as the device shows it: the
-//                                               confirmed state with pending changes on top,
-//                                               and its values (what queries read)
+//                                               confirmed state with pending changes on top
 //   pending_base(record_id, state)              the confirmed state under a record's pending
 //                                               changes (NULL: the server has not confirmed
 //                                               the record yet); a row exactly while the
@@ -14,6 +13,7 @@
 // A record without a pending_base row has nothing pending: its view is its confirmed state.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,13 +66,13 @@ class ReplicaStore {
   // A state as stored, decoded (none: none); corrupt if it does not decode.
   static Result<std::optional<model::RecordState>> DecodeStored(
       const std::optional<std::string>& stored);
-  // Stores the view with its values (JSON text, what queries read); `encoded_state`, if not
-  // empty, is `state` as the protocol encodes it (protocol::EncodeRecordState), stored as is.
-  Status SaveView(const model::RecordState& state, std::string_view values, bool deleted,
+  // Stores the view; `encoded_state`, if not empty, is `state` as the protocol encodes it
+  // (protocol::EncodeRecordState), stored as is.
+  Status SaveView(const model::RecordState& state, bool deleted,
                   std::string_view encoded_state = {});
   // The same row from its parts, `encoded_state` given (a pulled record stored as it came).
-  Status SaveViewRow(std::string_view record_id, std::string_view collection,
-                     std::string_view values, bool deleted, std::string_view encoded_state);
+  Status SaveViewRow(std::string_view record_id, std::string_view collection, bool deleted,
+                     std::string_view encoded_state);
   // The confirmed state under the record's pending changes (nullptr: not confirmed yet).
   Status SavePendingBase(std::string_view record_id, const model::RecordState* confirmed);
   // When the record gets a pending change, before its view changes: the view, as stored, is
@@ -114,15 +114,16 @@ class ReplicaStore {
   struct ViewColumns {
     std::string collection;
     bool deleted = false;
-    std::string values;  // the vals column: JSON text
   };
   Result<std::optional<ViewColumns>> LoadViewColumns(std::string_view record_id);
 
   // Whether any view of `collection` is stored, deleted ones included (local_view_by_collection).
   Result<bool> HoldsCollection(std::string_view collection);
 
-  Result<std::vector<model::Json>> QueryValues(std::string_view collection, std::string_view field,
-                                               const model::Json& value);
+  // Each stored view of `collection` not deleted, in record id order, as stored (packed, or
+  // in the archive form); stops at the first error `visit` returns, and returns it.
+  Status ForEachViewState(std::string_view collection,
+                          const std::function<Status(std::string_view state)>& visit);
 
   // The version of the last change written to the outbox, if any.
   Result<std::optional<model::Version>> NewestOutboxVersion();
@@ -135,8 +136,10 @@ class ReplicaStore {
 
  private:
   explicit ReplicaStore(storage::Database* db) : db_(db) {}
-  // Layout 2 -> 3, inside Open's transaction.
+  // Layout 2 -> 3 (and on to 5), inside Open's transaction.
   Status MigrateFromLayout2();
+  // Layouts 2 to 4 -> 5: the views' values column goes. Inside Open's transaction.
+  Status DropValuesColumn();
   Result<std::optional<std::string>> LoadViewBytes(std::string_view record_id);
   // A cached statement lent to one scope, reset when the scope ends: a SELECT left on a row
   // would keep a read transaction open, and a WAL that cannot be checkpointed past it grows

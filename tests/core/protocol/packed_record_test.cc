@@ -12,7 +12,6 @@
 #include "core/merge/join.h"
 #include "core/model/canonical_json.h"
 #include "core/protocol/binary_codec.h"
-#include "core/protocol/json_text.h"
 #include "protocol_samples.h"
 #include "tests/testing/status_matchers.h"
 
@@ -366,17 +365,17 @@ TEST(PackedRecord, WhatTheScanTakesTheDecodeReadsAlike) {
       const std::string name(field.name);
       if (!field.list) {
         ASSERT_EQ(state.registers.count(name), 1u) << name;
-        EXPECT_EQ(field.text, JsonText(state.registers.at(name).candidates.at(0).value));
+        EXPECT_EQ(field.text, state.registers.at(name).candidates.at(0).value.dump());
       } else if (state.appends.count(name) == 1) {
         ASSERT_EQ(field.count, 1u);
         EXPECT_EQ(scanned->items[field.first],
-                  JsonText(state.appends.at(name).entries.begin()->second.value));
+                  state.appends.at(name).entries.begin()->second.value.dump());
       } else {
         ASSERT_EQ(state.sets.count(name), 1u) << name;
         ASSERT_EQ(field.count, state.sets.at(name).elements.size());
         std::size_t at = field.first;
         for (const auto& [key, element] : state.sets.at(name).elements) {
-          EXPECT_EQ(scanned->items[at++], JsonText(element.value));
+          EXPECT_EQ(scanned->items[at++], element.value.dump());
         }
       }
     }

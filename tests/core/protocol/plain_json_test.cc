@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include "core/protocol/binary_codec.h"
-#include "core/protocol/json_text.h"
 #include "protocol_samples.h"
 #include "tests/testing/status_matchers.h"
 
@@ -53,18 +52,6 @@ TEST(PlainJson, WritesExactlyWhatDumpWrites) {
   EXPECT_TRUE(WritePlainJson(SampleValues()[16], AnyUtf8, out));
   EXPECT_TRUE(WritePlainJson(SampleValues()[0], AnyUtf8, out));
   EXPECT_FALSE(WritePlainJson(Json{{"text", "with \"quotes\""}}, AnyUtf8, out));
-}
-
-// A record's listed values are written by JsonText: dump()'s bytes for every kind of value,
-// nested too, and a string that is not UTF-8 is refused as dump() refuses it.
-TEST(PlainJson, JsonTextIsExactlyWhatDumpWrites) {
-  std::vector<Json> values = SampleValues();
-  values.push_back(Json{{"values", SampleValues()}, {"long", std::string(700, 'n') + "\u00e9"}});
-  values.push_back(Json::array({Json::array(), Json::object(), 3.25e-7, -0.0, 1e300, 42u}));
-  for (const Json& value : values) EXPECT_EQ(JsonText(value), value.dump()) << value.dump();
-  const Json broken = Json{{"text", std::string("ok \xC3\x28 not utf-8")}};
-  EXPECT_THROW((void)broken.dump(), Json::exception);
-  EXPECT_THROW((void)JsonText(broken), Json::exception);
 }
 
 // Eight bytes at a time must find what one at a time finds, at every offset and length.

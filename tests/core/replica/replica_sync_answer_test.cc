@@ -254,46 +254,29 @@ TEST_F(ReplicaSyncAnswerTest, ARebuildThatRefusesEveryPendingChangeKeepsNothingA
 }
 
 
-// A pulled record new to the device is listed with the values made for it as it arrived
-// (Replica::ValuesText, made on the thread that received the page), exactly what the device
-// would make itself; values that do not pair with the records are refused, changing nothing.
-TEST_F(ReplicaSyncAnswerTest, APulledRecordIsListedWithTheValuesMadeAsItArrived) {
+// A pulled record new to the device is listed with its state's values; records that do not
+// pair with their stored bytes are refused, changing nothing. A record with changes pending
+// here lists them on top of the pulled state.
+TEST_F(ReplicaSyncAnswerTest, APulledRecordIsListedWithItsValuesAndPendingChangesOnTop) {
   const schema::RecordSchema& schema = *schemas_->Find("young_person");
   ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
   ASSERT_OK_AND_ASSIGN(auto pending, replica_->Outbox(OutboxStatus::kPending));
   ASSERT_THAT(replica_->WithdrawCreate(id), IsOk());
   const model::RecordState server = merge::Merge(schema, {}, pending[0].change).state;
-  const std::optional<std::string> values = replica_->ValuesText(server);
-  ASSERT_TRUE(values.has_value());
-  EXPECT_EQ(model::Json::parse(*values), merge::CurrentValues(schema, server));
-  model::RecordState unknown = server;
-  unknown.collection = "no_such_collection";
-  EXPECT_FALSE(replica_->ValuesText(unknown).has_value());
 
   const std::vector<std::string> unpaired;
-  EXPECT_FALSE(replica_->ApplySyncAnswer({}, {server}, nullptr, &unpaired).ok());
+  EXPECT_FALSE(replica_->ApplySyncAnswer({}, {server}, &unpaired).ok());
   EXPECT_FALSE(replica_->Get(id).ok());
-  // The same values written with a space (which parsing skips), so the row shows they were
-  // used as given, not made again.
-  const std::vector<std::string> given{"{ " + values->substr(1)};
-  ASSERT_THAT(replica_->ApplySyncAnswer({}, {server}, nullptr, &given), IsOk());
-  ASSERT_OK_AND_ASSIGN(auto select, db_->Prepare("SELECT vals FROM local_view WHERE record_id = ?"));
-  ASSERT_OK(select.BindText(1, id));
-  ASSERT_OK_AND_ASSIGN(const bool found, select.Step());
-  ASSERT_TRUE(found);
-  EXPECT_EQ(select.ColumnText(0), given[0]);
-  ASSERT_OK(select.Reset());
+  ASSERT_THAT(replica_->ApplySyncAnswer({}, {server}), IsOk());
   ASSERT_OK_AND_ASSIGN(auto listed, replica_->Query("young_person"));
   ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0], merge::CurrentValues(schema, server));
   EXPECT_EQ(listed[0].value("known_as", ""), "Skye");
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 
-  // Values made from the pulled record alone are not the values of a record with changes
-  // pending here (shown on top): not used there.
   clock_.Advance(1000);
   ASSERT_THAT(replica_->Update(id, Json{{"known_as", "Sky"}}), IsOk());
-  const std::vector<std::string> stale{*values};
-  ASSERT_THAT(replica_->ApplySyncAnswer({}, {server}, nullptr, &stale), IsOk());
+  ASSERT_THAT(replica_->ApplySyncAnswer({}, {server}), IsOk());
   ASSERT_OK_AND_ASSIGN(RecordView edited, replica_->Get(id));
   EXPECT_EQ(edited.values.value("known_as", ""), "Sky");
   ASSERT_OK_AND_ASSIGN(auto relisted, replica_->Query("young_person"));
@@ -324,8 +307,8 @@ std::string StoredColumn(storage::Database& db, const char* column, const std::s
 }
 
 // A record the device holds, nothing pending, that the server sends with all the device had
-// and more: the join is the server's copy, kept in the bytes it came in with the values made
-// for it. A copy that lacks what the device holds is joined, and the join stored anew.
+// and more: the join is the server's copy, kept in the bytes it came in. A copy that lacks
+// what the device holds is joined, and the join stored anew.
 TEST_F(ReplicaSyncAnswerTest, AHeldRecordTheServerSendsWholeIsStoredAsItCame) {
   const schema::RecordSchema& schema = *schemas_->Find("young_person");
   ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
@@ -342,22 +325,18 @@ TEST_F(ReplicaSyncAnswerTest, AHeldRecordTheServerSendsWholeIsStoredAsItCame) {
 
   const std::vector<std::string> stored{SpacedEncoding(second, "\"team-a\"")};
   ASSERT_NE(stored[0], protocol::EncodeRecordState(second));
-  const std::optional<std::string> values = replica_->ValuesText(second);
-  ASSERT_TRUE(values.has_value());
-  const std::vector<std::string> given{"{ " + values->substr(1)};
   ASSERT_THAT(replica_->ApplySyncAnswer({PushResult{edited[0].change.change_id, false, ""}},
-                                        {second}, &stored, &given),
+                                        {second}, &stored),
               IsOk());
   EXPECT_EQ(StoredColumn(*db_, "state", id), stored[0]);
-  EXPECT_EQ(StoredColumn(*db_, "vals", id), given[0]);
+  ASSERT_OK_AND_ASSIGN(RecordView sent, replica_->Get(id));
+  EXPECT_EQ(sent.values, merge::CurrentValues(schema, second));
   EXPECT_THAT(replica_->CheckViews(), IsOk());
 
   // An older copy (a page read before the edit): the device keeps the edit, joined.
   const std::vector<std::string> older{SpacedEncoding(first, "\"team-a\"")};
-  const std::vector<std::string> older_values{*replica_->ValuesText(first)};
-  ASSERT_THAT(replica_->ApplySyncAnswer({}, {first}, &older, &older_values), IsOk());
+  ASSERT_THAT(replica_->ApplySyncAnswer({}, {first}, &older), IsOk());
   EXPECT_EQ(StoredColumn(*db_, "state", id), protocol::EncodeRecordState(second));
-  EXPECT_EQ(model::Json::parse(StoredColumn(*db_, "vals", id)), model::Json::parse(*values));
   ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(id));
   EXPECT_EQ(view.values.value("known_as", ""), "Sky");
   EXPECT_THAT(replica_->CheckViews(), IsOk());
