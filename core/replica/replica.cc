@@ -54,14 +54,30 @@ bool IsPlainFieldName(std::string_view field) {
   });
 }
 
+// Equal as JSON, an integer never equal to a real: nlohmann's == says 1 == 1.0.
+bool SameJson(const Json& a, const Json& b) {
+  if (a.is_number_float() != b.is_number_float()) return false;
+  if (a.is_array() && b.is_array()) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), SameJson);
+  }
+  if (a.is_object() && b.is_object()) {
+    if (a.size() != b.size()) return false;
+    for (const auto& [key, member] : a.items()) {
+      const auto other = b.find(key);
+      if (other == b.end() || !SameJson(member, *other)) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
 // Query's filter, as it was when queries read stored JSON text with SQLite's json_type and
 // json_extract: the same JSON type (an integer is not a real, a boolean not a number) and
-// value. A field not set matches nothing, not even null (CurrentValues shows no null field).
+// value, nested values too (json_extract compared them as text, where 1 is not 1.0). A field
+// not set matches nothing, not even null (CurrentValues shows no null field).
 bool HoldsValue(const Json& values, std::string_view field, const Json& value) {
   const auto found = values.find(field);
-  if (found == values.end()) return false;
-  if (found->is_number_float() != value.is_number_float()) return false;
-  return *found == value;
+  return found != values.end() && SameJson(*found, value);
 }
 
 std::string VersionText(const schema::RecordSchema& schema) {
@@ -283,9 +299,12 @@ Result<std::vector<Json>> Replica::Query(std::string_view collection, std::strin
   }
   std::vector<Json> rows;
   OUTREACH_RETURN_IF_ERROR(store_->ForEachViewState(
-      collection, [&](std::string_view stored) -> Status {
+      collection, [&](std::string_view record_id, std::string_view stored) -> Status {
         auto state = protocol::DecodeRecordState(stored);
-        if (!state.ok()) return CorruptError("a stored record state does not decode");
+        if (!state.ok()) {
+          return CorruptError("the stored state of record " + std::string(record_id) +
+                              " does not decode");
+        }
         Json values = merge::CurrentValues(*schema, *state);
         if (!filtered || HoldsValue(values, field, value)) rows.push_back(std::move(values));
         return Status::Ok();
@@ -363,6 +382,10 @@ Status Replica::Rebuild(std::string_view record_id, const model::RecordState* co
 }
 
 Status Replica::SaveView(const model::RecordState& view, std::string_view encoded) {
+  // A record no schema here knows would be listed by nothing and read by nothing.
+  if (schemas_->Find(view.collection) == nullptr) {
+    return CorruptError("record " + view.id + " has an unknown collection");
+  }
   return store_->SaveView(view, merge::IsDeleted(view), encoded);
 }
 

@@ -166,9 +166,9 @@ class Replica {
 
   // The values of each live record of `collection` (as Get shows them), in record id order;
   // with a `field`, only records whose field holds `value`: the same JSON type and value (true
-  // is not 1, 1 is not 1.0), never a field not set. invalid_argument: an unknown
-  // collection, or a field name not made of letters, digits and underscores. Decodes every
-  // record of the collection.
+  // is not 1, 1 is not 1.0, inside arrays and objects too), never a field not set.
+  // invalid_argument: an unknown collection, or a field name not made of letters, digits and
+  // underscores. Decodes every record of the collection.
   Result<std::vector<model::Json>> Query(std::string_view collection, std::string_view field = {},
                                          const model::Json& value = nullptr);
 
@@ -257,9 +257,9 @@ class Replica {
   // `leave_packed`), checked as DecodeRecordState checks them; a simple record is not
   // decoded. invalid_argument: they are not a record. Reads nothing of the replica: safe on
   // another thread while it works (a sync decodes the next page while it applies one).
-  Result<PulledRecord> ReadPulled(std::string bytes) const;
+  static Result<PulledRecord> ReadPulled(std::string bytes);
   // A record decoded from an older answer, with its bytes (safe on another thread).
-  PulledRecord PulledOf(model::RecordState state, std::string bytes) const;
+  static PulledRecord PulledOf(model::RecordState state, std::string bytes);
   // The server's state of a record is joined into the confirmed state; pending changes are
   // re-applied on top (rebase; those the server already has are duplicates and change nothing).
   Status ApplyServerRecord(const model::RecordState& server_state);

@@ -36,7 +36,7 @@ model::Hlc NewestReading(const model::RecordState& state) {
 
 }  // namespace detail
 
-Result<PulledRecord> Replica::ReadPulled(std::string bytes) const {
+Result<PulledRecord> Replica::ReadPulled(std::string bytes) {
   if (auto simple = protocol::ScanSimpleRecord(bytes)) {
     PulledRecord pulled;
     pulled.id = simple->id;
@@ -50,7 +50,7 @@ Result<PulledRecord> Replica::ReadPulled(std::string bytes) const {
   return PulledOf(std::move(state), std::move(bytes));
 }
 
-PulledRecord Replica::PulledOf(model::RecordState state, std::string bytes) const {
+PulledRecord Replica::PulledOf(model::RecordState state, std::string bytes) {
   PulledRecord pulled;
   pulled.id = state.id;
   pulled.collection = state.collection;

@@ -35,8 +35,9 @@ CREATE INDEX IF NOT EXISTS outbox_rejected ON outbox(seq) WHERE status = 'reject
 // status over outbox_by_record and walked every pending change for one record. A database
 // made before them gains them when opened (CREATE INDEX IF NOT EXISTS, no layout change).
 // The price: a write's commit seals one more page (the last leaf of outbox_pending), about 5%
-// of a local create (merge_bench replica.create: ratio 1.45 -> 1.50); a counter kept in
-// replica_meta would cost the same page, since local writes no longer save the clock there.
+// of a local create (merge_bench replica.create, before layout 5: ratio 1.45 -> 1.50); a
+// counter kept in replica_meta would cost the same page, since local writes no longer save
+// the clock there.
 //
 // Each record is stored once, in its view row (layout 3). Its confirmed state is kept apart,
 // in pending_base, only while it has pending changes: a pulled record is one row, and a push
@@ -55,7 +56,7 @@ CREATE INDEX IF NOT EXISTS outbox_rejected ON outbox(seq) WHERE status = 'reject
 // layout is refused by name rather than misread); layout 3 moved the confirmed state into the
 // view, and a layout-2 database is moved on open (MigrateFromLayout2). Layout 4 stores states
 // packed (protocol 1.3); its states in archive form still read, so a layout-3 database only
-// changes its mark on open, and a version that reads layout 3 only refuses layout 4 by name
+// changed its mark on open, and a version that reads layout 3 only refuses layout 4 by name
 // rather than failing record by record. Layout 5 drops the views' values column; a database
 // of layouts 2 to 4 loses it on open (DropValuesColumn), and an older version refuses layout
 // 5 by name.
@@ -487,17 +488,21 @@ Result<bool> ReplicaStore::HoldsCollection(std::string_view collection) {
   return select.Step();
 }
 
-Status ReplicaStore::ForEachViewState(
-    std::string_view collection, const std::function<Status(std::string_view state)>& visit) {
+Status ReplicaStore::ForEachViewState(std::string_view collection, const ViewVisitor& visit) {
   OUTREACH_ASSIGN_OR_RETURN(
       auto select,  // rare: not cached
-      db_->Prepare("SELECT state FROM local_view WHERE collection = ? AND deleted = 0 "
-                   "ORDER BY record_id"));
+      db_->Prepare("SELECT record_id, state FROM local_view WHERE collection = ? AND "
+                   "deleted = 0 ORDER BY record_id"));
   OUTREACH_RETURN_IF_ERROR(select.BindText(1, collection));
   while (true) {
     OUTREACH_ASSIGN_OR_RETURN(bool has_row, select.Step());
     if (!has_row) break;
-    OUTREACH_RETURN_IF_ERROR(visit(AsText(select.ColumnBlob(0))));
+    const std::string_view record_id = select.ColumnText(0);
+    if (select.ColumnIsNull(1)) {
+      return CorruptError("the stored view of record " + std::string(record_id) +
+                          " has no state");
+    }
+    OUTREACH_RETURN_IF_ERROR(visit(record_id, AsText(select.ColumnBlob(1))));
   }
   return Status::Ok();
 }

@@ -120,10 +120,12 @@ class ReplicaStore {
   // Whether any view of `collection` is stored, deleted ones included (local_view_by_collection).
   Result<bool> HoldsCollection(std::string_view collection);
 
-  // Each stored view of `collection` not deleted, in record id order, as stored (packed, or
-  // in the archive form); stops at the first error `visit` returns, and returns it.
-  Status ForEachViewState(std::string_view collection,
-                          const std::function<Status(std::string_view state)>& visit);
+  // Each stored view of `collection` not deleted, in record id order: its id and its state as
+  // stored (packed, or in the archive form). Stops at the first error `visit` returns, and
+  // returns it; corrupt if a view has no state.
+  using ViewVisitor =
+      std::function<Status(std::string_view record_id, std::string_view state)>;
+  Status ForEachViewState(std::string_view collection, const ViewVisitor& visit);
 
   // The version of the last change written to the outbox, if any.
   Result<std::optional<model::Version>> NewestOutboxVersion();

@@ -159,8 +159,8 @@ TEST(PlainJson, RecordsWithFlatObjectsRoundTripInTheSerializersBytes) {
   EXPECT_EQ(decoded, state);
 }
 
-// A device lists a pulled record from its values' texts as they came (ScanSimpleRecord): only
-// texts that are exactly dump()'s may be taken as they are.
+// A device reads a pulled record in place (ScanSimpleRecord) only when its values' texts are
+// exactly dump()'s: no other spelling is taken as it is.
 TEST(DumpedFlatValue, EveryCharacterAsDumpWritesItIsTakenAndNoOtherSpelling) {
   for (int c = 0; c < 128; ++c) {
     const std::string text = Json(std::string(1, static_cast<char>(c))).dump();

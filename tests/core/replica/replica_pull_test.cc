@@ -10,6 +10,7 @@
 
 #include "core/merge/merge.h"
 #include "core/merge/record_view.h"
+#include "core/model/uuid.h"
 #include "core/protocol/binary_codec.h"
 #include "core/replica/internal/newest_reading.h"
 #include "core/replica/replica.h"
@@ -54,9 +55,14 @@ class ReplicaPullTest : public testing::ReplicaFixture {
 
   model::RecordState AContact() { return ServerState("contact", Contact("0190a6c2-0000-7000-8000-0000000000a1")); }
 
-  // Reads `state`'s bytes: the fast read must say what the decoded path says.
-  void ExpectReadAsDecoded(const model::RecordState& state, bool simple, const char* what) {
+  // Reads `given`'s bytes (under an id of its own, unless it brings an unusual one): the fast
+  // read must say what the decoded path says, and the record, stored, shows its state's values.
+  void ExpectReadAsDecoded(const model::RecordState& given, bool simple, const char* what) {
     SCOPED_TRACE(what);
+    model::RecordState state = given;
+    if (model::IsUuid(state.id)) {
+      state.id = "0190a6c2-0000-7000-8000-00000000f" + std::to_string(100 + ++read_);
+    }
     const std::string bytes = protocol::EncodeRecordState(state);
     ASSERT_OK_AND_ASSIGN(PulledRecord pulled, replica_->ReadPulled(bytes));
     EXPECT_EQ(!pulled.state.has_value(), simple);
@@ -67,7 +73,13 @@ class ReplicaPullTest : public testing::ReplicaFixture {
     EXPECT_EQ(pulled.collection, state.collection);
     EXPECT_EQ(pulled.newest, detail::NewestReading(state));
     EXPECT_EQ(pulled.bytes, bytes);
+    std::vector<PulledRecord> records;
+    records.push_back(std::move(pulled));
+    ASSERT_THAT(replica_->ApplyPulled({}, records), IsOk());
+    ASSERT_OK_AND_ASSIGN(RecordView view, replica_->Get(state.id));
+    EXPECT_EQ(view.values, merge::CurrentValues(*schemas_->Find(state.collection), state));
   }
+  int read_ = 0;  // records read so far, each under an id of its own
 };
 
 TEST_F(ReplicaPullTest, EveryRecordReadsAsItsDecodedStateShows) {

@@ -42,6 +42,23 @@ class ReplicaTest : public testing::ReplicaFixture {
   std::optional<std::string> PendingBase(const std::string& id) {
     return Column("SELECT state FROM pending_base WHERE record_id = ?", id);
   }
+  // The view table as layouts 2 to 4 made it, with its values as JSON text (vals, which
+  // queries read): stale text here, so anything still reading it would show it.
+  void GiveViewsAValuesColumn() {
+    ASSERT_OK(db_->Exec(R"sql(
+      CREATE TABLE old_view(
+        record_id TEXT NOT NULL UNIQUE, collection TEXT NOT NULL, deleted INTEGER NOT NULL,
+        state BLOB, vals TEXT NOT NULL);
+      INSERT INTO old_view SELECT record_id, collection, deleted, state, '{"known_as":"stale"}'
+        FROM local_view;
+      DROP TABLE local_view;
+      ALTER TABLE old_view RENAME TO local_view;
+      CREATE INDEX local_view_by_collection ON local_view(collection, deleted);)sql"));
+    ASSERT_EQ(ValuesColumns(), "1");
+  }
+  std::optional<std::string> ValuesColumns() {
+    return Column("SELECT count(*) FROM pragma_table_info('local_view') WHERE name = ?", "vals");
+  }
   std::string OnlyPendingChange() {
     auto outbox = replica_->Outbox(OutboxStatus::kPending);
     EXPECT_TRUE(outbox.ok() && outbox->size() == 1u);
@@ -192,11 +209,13 @@ TEST_F(ReplicaTest, QueryMatchesBooleansAndNumbersByTypeAndValue) {
 }
 
 // Queries compare decoded values as they compared stored JSON text in SQL (json_type and
-// json_extract): an integer is not a real, and a field not set matches nothing, null included.
+// json_extract): an integer is not a real, inside a value too, and a field not set matches
+// nothing, null included.
 TEST_F(ReplicaTest, QueryMatchesIntegersNotRealsAndNeverAFieldNotSet) {
   const std::string young_person = "0190a6c2-0000-7000-8000-0000000000a1";
   Json counted = Contact(young_person);
   counted["unidentified_young_people_count"] = 2;
+  counted["geo_point"] = Json{{"lat", 51}, {"lon", -1}};
   ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("contact", counted));
   ASSERT_OK(replica_->Create("contact", Contact(young_person)).status());
   const char* field = "unidentified_young_people_count";
@@ -207,6 +226,14 @@ TEST_F(ReplicaTest, QueryMatchesIntegersNotRealsAndNeverAFieldNotSet) {
   EXPECT_TRUE(real.empty());
   ASSERT_OK_AND_ASSIGN(auto null, replica_->Query("contact", field, nullptr));
   EXPECT_TRUE(null.empty());
+  // Inside a value too.
+  ASSERT_OK_AND_ASSIGN(auto point, replica_->Query("contact", "geo_point",
+                                                   Json{{"lat", 51}, {"lon", -1}}));
+  ASSERT_EQ(point.size(), 1u);
+  EXPECT_EQ(point[0]["id"], id);
+  ASSERT_OK_AND_ASSIGN(auto real_point, replica_->Query("contact", "geo_point",
+                                                        Json{{"lat", 51.0}, {"lon", -1}}));
+  EXPECT_TRUE(real_point.empty());
   ASSERT_OK_AND_ASSIGN(auto all, replica_->Query("contact"));
   EXPECT_EQ(all.size(), 2u);
 }
@@ -309,7 +336,8 @@ TEST_F(ReplicaTest, ADatabaseOfAnOlderLayoutIsRefusedByName) {
 }
 
 // Layout 4 stores states packed (1.3). A layout-3 database, its states in archive form, is
-// marked layout 5 when opened and reads as before; a later layout is refused by name.
+// moved to layout 5 when opened (its values column goes) and reads as before; a later layout
+// is refused by name.
 TEST_F(ReplicaTest, ALayout3DatabaseReadsOnAndALaterLayoutIsRefusedByName) {
   ASSERT_OK_AND_ASSIGN(std::string id, replica_->Create("young_person", YoungPerson("Skye")));
   ASSERT_OK(replica_->MarkAccepted(OnlyPendingChange()));
@@ -331,10 +359,12 @@ TEST_F(ReplicaTest, ALayout3DatabaseReadsOnAndALaterLayoutIsRefusedByName) {
       1, std::span(reinterpret_cast<const std::uint8_t*>(archive[0].data()), archive[0].size())));
   ASSERT_OK(update.BindText(2, id));
   ASSERT_OK(update.Run());
+  GiveViewsAValuesColumn();
   ASSERT_OK(db_->Exec("UPDATE replica_meta SET value = '3' WHERE key = 'replica_format'"));
   replica_ = OpenReplica("worker");
   ASSERT_TRUE(replica_);
   EXPECT_EQ(Column("SELECT value FROM replica_meta WHERE key = ?", "replica_format"), "5");
+  EXPECT_EQ(ValuesColumns(), "0");
   ASSERT_OK_AND_ASSIGN(RecordView after, replica_->Get(id));
   EXPECT_EQ(after.values, before.values);
   EXPECT_THAT(replica_->CheckViews(), IsOk());
@@ -361,26 +391,13 @@ TEST_F(ReplicaTest, ALayout4DatabaseLosesItsValuesColumnAndReadsOn) {
   ASSERT_EQ(listed_before.size(), 2u);
   ASSERT_OK_AND_ASSIGN(RecordView synced_before, replica_->Get(synced));
   replica_.reset();
-  // The view table as layout 4 made it, every row with values text: stale text here, so a
-  // query that still read it would show it.
-  ASSERT_OK(db_->Exec(R"sql(
-    CREATE TABLE layout4_view(
-      record_id TEXT NOT NULL UNIQUE, collection TEXT NOT NULL, deleted INTEGER NOT NULL,
-      state BLOB, vals TEXT NOT NULL);
-    INSERT INTO layout4_view SELECT record_id, collection, deleted, state, '{"known_as":"stale"}'
-      FROM local_view;
-    DROP TABLE local_view;
-    ALTER TABLE layout4_view RENAME TO local_view;
-    CREATE INDEX local_view_by_collection ON local_view(collection, deleted);
-    UPDATE replica_meta SET value = '4' WHERE key = 'replica_format';)sql"));
-  ASSERT_EQ(Column("SELECT count(*) FROM pragma_table_info('local_view') WHERE name = ?", "vals"),
-            "1");
+  GiveViewsAValuesColumn();
+  ASSERT_OK(db_->Exec("UPDATE replica_meta SET value = '4' WHERE key = 'replica_format'"));
 
   replica_ = OpenReplica("worker");
   ASSERT_NE(replica_, nullptr);
   EXPECT_EQ(Column("SELECT value FROM replica_meta WHERE key = ?", "replica_format"), "5");
-  EXPECT_EQ(Column("SELECT count(*) FROM pragma_table_info('local_view') WHERE name = ?", "vals"),
-            "0");
+  EXPECT_EQ(ValuesColumns(), "0");
   ASSERT_OK_AND_ASSIGN(auto listed_after, replica_->Query("young_person"));
   EXPECT_EQ(listed_after, listed_before);
   ASSERT_OK_AND_ASSIGN(auto found, replica_->Query("young_person", "known_as", "Sky"));
@@ -428,8 +445,9 @@ TEST_F(ReplicaTest, ARecordIsStoredOnceAndItsConfirmedStateApartOnlyWhilePending
 }
 
 // A device database of layout 2 (every confirmed state in a `confirmed` table, a view's state
-// NULL while it equalled it) is moved to layout 3 when opened, every record reading as before.
-TEST_F(ReplicaTest, ADatabaseOfLayout2IsMovedToLayout3WhenOpened) {
+// NULL while it equalled it, its values beside it) is moved to layout 3 and on to 5 when
+// opened, every record reading as before.
+TEST_F(ReplicaTest, ADatabaseOfLayout2IsMovedToLayout5WhenOpened) {
   ASSERT_OK_AND_ASSIGN(std::string synced, replica_->Create("young_person", YoungPerson("Skye")));
   ASSERT_OK(replica_->MarkAccepted(OnlyPendingChange()));
   ASSERT_OK_AND_ASSIGN(std::string edited, replica_->Create("young_person", YoungPerson("Jay")));
@@ -449,6 +467,7 @@ TEST_F(ReplicaTest, ADatabaseOfLayout2IsMovedToLayout3WhenOpened) {
   const std::optional<std::string> edited_base = PendingBase(edited);
   replica_.reset();
   // The same records as layout 2 wrote them.
+  GiveViewsAValuesColumn();
   ASSERT_OK(db_->Exec(R"sql(
     CREATE TABLE confirmed(record_id TEXT NOT NULL UNIQUE, state BLOB NOT NULL);
     INSERT INTO confirmed SELECT record_id, state FROM local_view
@@ -465,6 +484,7 @@ TEST_F(ReplicaTest, ADatabaseOfLayout2IsMovedToLayout3WhenOpened) {
   ASSERT_NE(replica_, nullptr);
   EXPECT_EQ(Column("SELECT value FROM replica_meta WHERE key = ?", "replica_format"), "5");
   EXPECT_FALSE(db_->Prepare("SELECT 1 FROM confirmed").ok()) << "the old table is gone";
+  EXPECT_EQ(ValuesColumns(), "0");
   for (const std::string& id : {synced, edited, created}) {
     ASSERT_OK_AND_ASSIGN(auto view, replica_->Get(id));
     EXPECT_EQ(view.values, before[id].first) << id;
