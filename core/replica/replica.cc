@@ -1,6 +1,7 @@
 #include "core/replica/replica.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -54,9 +55,17 @@ bool IsPlainFieldName(std::string_view field) {
   });
 }
 
-// Equal as JSON, an integer never equal to a real: nlohmann's == says 1 == 1.0.
+// Equal as JSON, an integer never equal to a real: nlohmann's == says 1 == 1.0, and turns an
+// unsigned integer into a signed one (2^64 - 1 == -1). Reals compare by value (-0.0 == 0.0).
 bool SameJson(const Json& a, const Json& b) {
   if (a.is_number_float() != b.is_number_float()) return false;
+  if (a.is_number_integer() && b.is_number_integer() &&
+      a.is_number_unsigned() != b.is_number_unsigned()) {
+    const Json& as_unsigned = a.is_number_unsigned() ? a : b;
+    const auto as_signed = (a.is_number_unsigned() ? b : a).get<std::int64_t>();
+    return as_signed >= 0 &&
+           static_cast<std::uint64_t>(as_signed) == as_unsigned.get<std::uint64_t>();
+  }
   if (a.is_array() && b.is_array()) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), SameJson);
   }
@@ -73,8 +82,9 @@ bool SameJson(const Json& a, const Json& b) {
 
 // Query's filter, as it was when queries read stored JSON text with SQLite's json_type and
 // json_extract: the same JSON type (an integer is not a real, a boolean not a number) and
-// value, nested values too (json_extract compared them as text, where 1 is not 1.0). A field
-// not set matches nothing, not even null (CurrentValues shows no null field).
+// value, nested values too (json_extract compared them as text, where 1 is not 1.0; reals
+// nested are compared by value here). A field not set matches nothing, not even null
+// (CurrentValues shows no null field).
 bool HoldsValue(const Json& values, std::string_view field, const Json& value) {
   const auto found = values.find(field);
   return found != values.end() && SameJson(*found, value);

@@ -5,6 +5,7 @@
 // otherwise it is decoded and joined.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -61,7 +62,10 @@ class ReplicaPullTest : public testing::ReplicaFixture {
     SCOPED_TRACE(what);
     model::RecordState state = given;
     if (model::IsUuid(state.id)) {
-      state.id = "0190a6c2-0000-7000-8000-00000000f" + std::to_string(100 + ++read_);
+      char id[40];
+      std::snprintf(id, sizeof(id), "0190a6c2-0000-7000-8000-%012x", 0xf000 + ++read_);
+      state.id = id;
+      ASSERT_TRUE(model::IsUuid(state.id)) << state.id;
     }
     const std::string bytes = protocol::EncodeRecordState(state);
     ASSERT_OK_AND_ASSIGN(PulledRecord pulled, replica_->ReadPulled(bytes));

@@ -4,12 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/merge/merge.h"
 #include "core/model/hybrid_clock.h"
@@ -234,8 +236,33 @@ TEST_F(ReplicaTest, QueryMatchesIntegersNotRealsAndNeverAFieldNotSet) {
   ASSERT_OK_AND_ASSIGN(auto real_point, replica_->Query("contact", "geo_point",
                                                         Json{{"lat", 51.0}, {"lon", -1}}));
   EXPECT_TRUE(real_point.empty());
+  // -1 is not 2^64 - 1 (which nlohmann's == takes for the same bits).
+  const Json wrapped_point{{"lat", 51}, {"lon", ~std::uint64_t{0}}};
+  ASSERT_OK_AND_ASSIGN(auto wrapped, replica_->Query("contact", "geo_point", wrapped_point));
+  EXPECT_TRUE(wrapped.empty());
   ASSERT_OK_AND_ASSIGN(auto all, replica_->Query("contact"));
   EXPECT_EQ(all.size(), 2u);
+}
+
+// A stored state that is damaged, or missing, fails the list as corrupt, naming its record;
+// the other records still read one by one.
+TEST_F(ReplicaTest, AListNamesTheRecordWhoseStoredStateIsDamaged) {
+  ASSERT_OK_AND_ASSIGN(std::string damaged, replica_->Create("young_person", YoungPerson("Skye")));
+  ASSERT_OK_AND_ASSIGN(std::string sound, replica_->Create("young_person", YoungPerson("Jay")));
+  for (const char* state : {"x'00'", "NULL"}) {
+    SCOPED_TRACE(state);
+    ASSERT_OK(db_->Exec("SAVEPOINT tamper"));
+    ASSERT_OK(db_->Exec(std::string("UPDATE local_view SET state = ") + state +
+                        " WHERE record_id = '" + damaged + "'"));
+    const auto listed = replica_->Query("young_person");
+    EXPECT_THAT(listed.status(), StatusIs(StatusCode::kCorrupt));
+    EXPECT_NE(listed.status().message().find(damaged), std::string::npos)
+        << listed.status().message();
+    EXPECT_THAT(replica_->Get(sound).status(), IsOk());
+    ASSERT_OK(db_->Exec("ROLLBACK TO tamper; RELEASE tamper"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto listed, replica_->Query("young_person"));
+  EXPECT_EQ(listed.size(), 2u);
 }
 
 TEST_F(ReplicaTest, AStaleServerCopyDoesNotDropAnAcceptedChange) {
@@ -359,7 +386,7 @@ TEST_F(ReplicaTest, ALayout3DatabaseReadsOnAndALaterLayoutIsRefusedByName) {
       1, std::span(reinterpret_cast<const std::uint8_t*>(archive[0].data()), archive[0].size())));
   ASSERT_OK(update.BindText(2, id));
   ASSERT_OK(update.Run());
-  GiveViewsAValuesColumn();
+  ASSERT_NO_FATAL_FAILURE(GiveViewsAValuesColumn());
   ASSERT_OK(db_->Exec("UPDATE replica_meta SET value = '3' WHERE key = 'replica_format'"));
   replica_ = OpenReplica("worker");
   ASSERT_TRUE(replica_);
@@ -367,6 +394,8 @@ TEST_F(ReplicaTest, ALayout3DatabaseReadsOnAndALaterLayoutIsRefusedByName) {
   EXPECT_EQ(ValuesColumns(), "0");
   ASSERT_OK_AND_ASSIGN(RecordView after, replica_->Get(id));
   EXPECT_EQ(after.values, before.values);
+  ASSERT_OK_AND_ASSIGN(auto listed, replica_->Query("young_person"));
+  EXPECT_EQ(listed, std::vector<Json>{before.values}) << "listed from the state, not stale text";
   EXPECT_THAT(replica_->CheckViews(), IsOk());
   ASSERT_OK(replica_->Update(id, Json{{"known_as", "Sky"}}));  // written on top, packed
   EXPECT_THAT(replica_->CheckViews(), IsOk());
@@ -391,7 +420,7 @@ TEST_F(ReplicaTest, ALayout4DatabaseLosesItsValuesColumnAndReadsOn) {
   ASSERT_EQ(listed_before.size(), 2u);
   ASSERT_OK_AND_ASSIGN(RecordView synced_before, replica_->Get(synced));
   replica_.reset();
-  GiveViewsAValuesColumn();
+  ASSERT_NO_FATAL_FAILURE(GiveViewsAValuesColumn());
   ASSERT_OK(db_->Exec("UPDATE replica_meta SET value = '4' WHERE key = 'replica_format'"));
 
   replica_ = OpenReplica("worker");
@@ -467,7 +496,7 @@ TEST_F(ReplicaTest, ADatabaseOfLayout2IsMovedToLayout5WhenOpened) {
   const std::optional<std::string> edited_base = PendingBase(edited);
   replica_.reset();
   // The same records as layout 2 wrote them.
-  GiveViewsAValuesColumn();
+  ASSERT_NO_FATAL_FAILURE(GiveViewsAValuesColumn());
   ASSERT_OK(db_->Exec(R"sql(
     CREATE TABLE confirmed(record_id TEXT NOT NULL UNIQUE, state BLOB NOT NULL);
     INSERT INTO confirmed SELECT record_id, state FROM local_view
@@ -489,6 +518,11 @@ TEST_F(ReplicaTest, ADatabaseOfLayout2IsMovedToLayout5WhenOpened) {
     ASSERT_OK_AND_ASSIGN(auto view, replica_->Get(id));
     EXPECT_EQ(view.values, before[id].first) << id;
     EXPECT_EQ(view.has_pending_changes, before[id].second) << id;
+  }
+  ASSERT_OK_AND_ASSIGN(auto listed, replica_->Query("young_person"));
+  ASSERT_EQ(listed.size(), 3u);
+  for (const Json& values : listed) {
+    EXPECT_EQ(values, before[values.at("id").get<std::string>()].first) << "not stale text";
   }
   EXPECT_EQ(PendingBase(synced), std::nullopt);
   EXPECT_EQ(PendingBase(edited), edited_base);
